@@ -1,0 +1,336 @@
+package spec
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/blindspot-audit/blindspot/generators"
+	"github.com/blindspot-audit/blindspot/generators/registry"
+	"github.com/blindspot-audit/blindspot/prompts"
+)
+
+// MaxSpecBytes caps a spec or schema file.
+const MaxSpecBytes = 4 << 20
+
+// Audit is a validated spec with its schema resolved and defaults filled.
+type Audit struct {
+	Spec
+	File   string
+	Raw    []byte
+	Schema *prompts.Schema
+	// SeedList is the seeds every prompt is sampled with.
+	SeedList []int64
+}
+
+// Load reads and validates a spec file.
+func Load(path string) (*Audit, error) {
+	data, err := readCapped(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data, readCapped)
+}
+
+func readCapped(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var buf bytes.Buffer
+	n, err := buf.ReadFrom(&limited{f, MaxSpecBytes + 1})
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	if n > MaxSpecBytes {
+		return nil, fmt.Errorf("%s: larger than %d bytes", path, MaxSpecBytes)
+	}
+	return buf.Bytes(), nil
+}
+
+type limited struct {
+	f *os.File
+	n int64
+}
+
+func (l *limited) Read(p []byte) (int, error) {
+	if l.n <= 0 {
+		return 0, errors.New("EOF")
+	}
+	if int64(len(p)) > l.n {
+		p = p[:l.n]
+	}
+	n, err := l.f.Read(p)
+	l.n -= int64(n)
+	return n, err
+}
+
+// Parse validates spec text. readFile loads a schema file the spec names.
+func Parse(file string, data []byte, readFile func(string) ([]byte, error)) (*Audit, error) {
+	d := newDecoder(file)
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, &Error{Problems: []Problem{yamlProblem(file, err)}}
+	}
+	if root.Kind == 0 || len(root.Content) == 0 {
+		return nil, &Error{Problems: []Problem{{File: file, Msg: "the spec is empty"}}}
+	}
+	a := &Audit{File: file, Raw: data}
+	d.decode(&root, reflectValue(&a.Spec), "")
+	if len(d.problems) > 0 {
+		return nil, &Error{Problems: d.problems}
+	}
+	a.defaults(file)
+	a.resolveSchema(d, readFile)
+	if a.Schema != nil {
+		a.validate(d)
+	}
+	if len(d.problems) > 0 {
+		return nil, &Error{Problems: d.problems}
+	}
+	return a, nil
+}
+
+var yamlLineRe = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+func yamlProblem(file string, err error) Problem {
+	msg := err.Error()
+	if m := yamlLineRe.FindStringSubmatch(msg); m != nil {
+		var line int
+		fmt.Sscan(m[1], &line)
+		return Problem{File: file, Pos: Pos{Line: line, Col: 1}, Msg: "invalid YAML: " + m[2]}
+	}
+	return Problem{File: file, Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
+}
+
+func (a *Audit) defaults(file string) {
+	if a.Name == "" {
+		base := filepath.Base(file)
+		a.Name = strings.TrimSuffix(base, filepath.Ext(base))
+	}
+	if a.SchemaRef == "" {
+		a.SchemaRef = "ecb"
+	}
+	if len(a.PromptSets) == 0 {
+		a.PromptSets = []string{prompts.SetCountry}
+	}
+	if a.Output == "" {
+		a.Output = filepath.Join("runs", a.Name)
+	}
+	if a.CacheDir == "" {
+		a.CacheDir = ".blindspot-cache"
+	}
+	if a.Judge.Questions == 0 {
+		a.Judge.Questions = 4
+	}
+	for _, eps := range a.endpointLists() {
+		for i := range *eps.list {
+			e := &(*eps.list)[i]
+			if e.Concurrency == 0 {
+				e.Concurrency = 4
+			}
+			if e.Timeout == 0 {
+				e.Timeout = 60 * time.Second
+			}
+			if e.Retries == nil {
+				r := 3
+				e.Retries = &r
+			}
+			if e.Model == "" {
+				e.Model = e.Name
+			}
+		}
+	}
+	switch {
+	case len(a.Seeds) > 0:
+		a.SeedList = a.Seeds
+	case a.Samples > 0:
+		for i := 1; i <= a.Samples; i++ {
+			a.SeedList = append(a.SeedList, int64(i))
+		}
+	default:
+		a.SeedList = []int64{1}
+	}
+	for i := range a.EditChains {
+		if a.EditChains[i].SeedsPerPrompt == 0 {
+			a.EditChains[i].SeedsPerPrompt = 1
+		}
+	}
+}
+
+type endpointList struct {
+	role generators.Role
+	list *[]Endpoint
+}
+
+func (a *Audit) endpointLists() []endpointList {
+	return []endpointList{
+		{generators.RoleT2I, &a.Models.T2I},
+		{generators.RoleI2I, &a.Models.I2I},
+		{generators.RoleVLM, &a.Models.VLM},
+		{generators.RoleLLM, &a.Models.LLM},
+		{generators.RoleEmbedder, &a.Models.Embedder},
+	}
+}
+
+// Endpoints returns every endpoint with its role, in spec order.
+func (a *Audit) Endpoints() []RoleEndpoint {
+	var out []RoleEndpoint
+	for _, l := range a.endpointLists() {
+		for _, e := range *l.list {
+			out = append(out, RoleEndpoint{Role: l.role, Endpoint: e})
+		}
+	}
+	return out
+}
+
+// RoleEndpoint is an endpoint with the role it plays.
+type RoleEndpoint struct {
+	Role generators.Role
+	Endpoint
+}
+
+func (a *Audit) resolveSchema(d *decoder, readFile func(string) ([]byte, error)) {
+	var s *prompts.Schema
+	if isBuiltin(a.SchemaRef) {
+		var err error
+		if s, err = prompts.Builtin(a.SchemaRef); err != nil {
+			d.at("schema", "%v", err)
+			return
+		}
+	} else {
+		path := a.SchemaRef
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(filepath.Dir(a.File), path)
+		}
+		data, err := readFile(path)
+		if err != nil {
+			d.at("schema", "%q is neither a built-in schema (%s) nor a readable file: %v", a.SchemaRef, strings.Join(prompts.BuiltinNames(), ", "), err)
+			return
+		}
+		sd := newDecoder(path)
+		var root yaml.Node
+		if err := yaml.Unmarshal(data, &root); err != nil {
+			d.problems = append(d.problems, yamlProblem(path, err))
+			return
+		}
+		s = &prompts.Schema{}
+		sd.decode(&root, reflectValue(s), "")
+		for _, fe := range s.Validate() {
+			sd.at(fe.Path, "%s", fe.Msg)
+		}
+		if len(sd.problems) > 0 {
+			d.problems = append(d.problems, sd.problems...)
+			return
+		}
+	}
+	if x := a.Extend; x != nil {
+		s.Countries = append(s.Countries, x.Countries...)
+		if s.VariantSets == nil {
+			s.VariantSets = map[string][]string{}
+		}
+		for k, v := range x.VariantSets {
+			s.VariantSets[k] = v
+		}
+		s.Categories = append(s.Categories, x.Categories...)
+	}
+	if t := a.Templates; t != nil {
+		if t.T2I != "" {
+			s.Templates.T2I = t.T2I
+		}
+		if t.T2IAgnostic != "" {
+			s.Templates.T2IAgnostic = t.T2IAgnostic
+		}
+		if t.I2I != "" {
+			s.Templates.I2I = t.I2I
+		}
+	}
+	// Problems in the combined schema point at the spec's extend or
+	// templates blocks when they came from there.
+	for _, fe := range s.Validate() {
+		d.at(specPathOf(fe.Path, a, s), "%s", fe.Msg)
+	}
+	a.Schema = s
+}
+
+func isBuiltin(name string) bool {
+	for _, n := range prompts.BuiltinNames() {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// specPathOf maps a path in the combined schema to where the spec wrote
+// it: templates.* and the extension's entries live in the spec.
+func specPathOf(path string, a *Audit, s *prompts.Schema) string {
+	if strings.HasPrefix(path, "templates.") {
+		if a.Templates != nil {
+			return path
+		}
+		return "schema"
+	}
+	var idx int
+	for _, list := range []struct {
+		prefix string
+		total  int
+		added  int
+	}{
+		{"countries[", len(s.Countries), lenOr(a.Extend, func(x *Extension) int { return len(x.Countries) })},
+		{"categories[", len(s.Categories), lenOr(a.Extend, func(x *Extension) int { return len(x.Categories) })},
+	} {
+		if strings.HasPrefix(path, list.prefix) {
+			rest := path[len(list.prefix):]
+			if _, err := fmt.Sscanf(rest, "%d]", &idx); err == nil && idx >= list.total-list.added {
+				end := strings.IndexByte(rest, ']')
+				return fmt.Sprintf("extend.%s%d%s", list.prefix, idx-(list.total-list.added), rest[end:])
+			}
+			return "schema"
+		}
+	}
+	if strings.HasPrefix(path, "variant_sets.") {
+		if a.Extend != nil {
+			return "extend." + path
+		}
+		return "schema"
+	}
+	return "schema"
+}
+
+func lenOr(x *Extension, f func(*Extension) int) int {
+	if x == nil {
+		return 0
+	}
+	return f(x)
+}
+
+// Open opens every endpoint of the spec. getenv supplies API keys.
+func (a *Audit) Open(getenv func(string) string) (map[string]registry.Endpoint, error) {
+	out := map[string]registry.Endpoint{}
+	for _, e := range a.Endpoints() {
+		if _, ok := out[e.Name]; ok {
+			continue
+		}
+		ep, err := registry.Open(registry.Config{
+			Name: e.Name, Provider: e.Provider, Model: e.Model, BaseURL: e.BaseURL,
+			APIKeyEnv: e.APIKeyEnv, Sim: e.Sim, Getenv: getenv,
+		})
+		if err != nil {
+			return nil, err
+		}
+		out[e.Name] = ep
+	}
+	return out, nil
+}
+
+func reflectValue(p any) reflect.Value { return reflect.ValueOf(p).Elem() }

@@ -1,0 +1,123 @@
+package spec
+
+import (
+	"time"
+
+	"github.com/blindspot-audit/blindspot/generators/sim"
+	"github.com/blindspot-audit/blindspot/prompts"
+)
+
+// Spec is one audit.
+type Spec struct {
+	// Name identifies the audit; it names the default output directory.
+	Name string `yaml:"name"`
+	// Schema is a built-in schema name ("ecb") or a path to a schema file,
+	// relative to the spec file.
+	SchemaRef string `yaml:"schema"`
+	// Extend adds countries, variant sets and categories to the schema.
+	Extend *Extension `yaml:"extend"`
+	// Templates override the schema's templates, field by field.
+	Templates *prompts.Templates `yaml:"templates"`
+
+	Countries  []string `yaml:"countries"`
+	Categories []string `yaml:"categories"`
+	Variants   []string `yaml:"variants"`
+	PromptSets []string `yaml:"prompt_sets"`
+
+	// Seeds lists the seeds of every prompt; Samples asks for seeds
+	// 1..Samples instead. The default is one sample, seed 1.
+	Seeds   []int64 `yaml:"seeds"`
+	Samples int     `yaml:"samples"`
+
+	Models     Models      `yaml:"models"`
+	EditChains []EditChain `yaml:"edit_chains"`
+	Judge      Judge       `yaml:"judge"`
+
+	// Prices maps endpoint names to their prices.
+	Prices    map[string]Price `yaml:"prices"`
+	BudgetUSD float64          `yaml:"budget_usd"`
+
+	// Output is the run directory, relative to the working directory.
+	Output string `yaml:"output"`
+	// CacheDir holds the response cache and image blobs shared by runs.
+	CacheDir string `yaml:"cache_dir"`
+}
+
+// Extension adds to a schema.
+type Extension struct {
+	Countries   []prompts.Country   `yaml:"countries"`
+	VariantSets map[string][]string `yaml:"variant_sets"`
+	Categories  []prompts.Category  `yaml:"categories"`
+}
+
+// Models lists the endpoints per role.
+type Models struct {
+	T2I      []Endpoint `yaml:"t2i"`
+	I2I      []Endpoint `yaml:"i2i"`
+	VLM      []Endpoint `yaml:"vlm"`
+	LLM      []Endpoint `yaml:"llm"`
+	Embedder []Endpoint `yaml:"embedder"`
+}
+
+// Endpoint is one model endpoint and its call limits.
+type Endpoint struct {
+	Name      string `yaml:"name"`
+	Provider  string `yaml:"provider"`
+	Model     string `yaml:"model"`
+	BaseURL   string `yaml:"base_url"`
+	APIKeyEnv string `yaml:"api_key_env"`
+	// Concurrency is the most calls in flight (default 4).
+	Concurrency int `yaml:"concurrency"`
+	// RequestsPerMinute paces calls; 0 means unpaced.
+	RequestsPerMinute float64 `yaml:"requests_per_minute"`
+	// Timeout bounds one attempt (default 60s).
+	Timeout time.Duration `yaml:"timeout"`
+	// Retries is how often a transient failure is retried (default 3).
+	Retries *int `yaml:"retries"`
+	// Size is the image edge length asked of a text-to-image endpoint.
+	Size int          `yaml:"size"`
+	Sim  *sim.Options `yaml:"sim"`
+}
+
+// EditChain is a series of edits applied to generated images, each to the
+// previous step's output.
+type EditChain struct {
+	Name string `yaml:"name"`
+	// Kind is "repeat" (the same instruction Steps times, ECB's multi-loop
+	// editing), "sequence" (Instructions in order, e.g. the
+	// attribute-addition chain) or "restyle" (toward each of Targets).
+	Kind         string   `yaml:"kind"`
+	Steps        int      `yaml:"steps"`
+	Instruction  string   `yaml:"instruction"`
+	Instructions []string `yaml:"instructions"`
+	Targets      []string `yaml:"targets"`
+	// Countries and Categories restrict the base images; SeedsPerPrompt
+	// caps how many seeds of a prompt start a chain (default 1).
+	Countries      []string `yaml:"countries"`
+	Categories     []string `yaml:"categories"`
+	SeedsPerPrompt int      `yaml:"seeds_per_prompt"`
+}
+
+// Judge configures the VQA judge.
+type Judge struct {
+	// Questions per image, half expecting yes, half no (default 4).
+	Questions int `yaml:"questions"`
+	// Attribution asks every image which country it depicts (default true
+	// for agnostic images, optional for the rest).
+	Attribution *bool `yaml:"attribution"`
+}
+
+// Price is what an endpoint charges, in US dollars.
+type Price struct {
+	PerCall           float64 `yaml:"per_call"`
+	PerImage          float64 `yaml:"per_image"`
+	PerThousandInput  float64 `yaml:"per_1k_input_tokens"`
+	PerThousandOutput float64 `yaml:"per_1k_output_tokens"`
+}
+
+// Chain kinds.
+const (
+	ChainRepeat   = "repeat"
+	ChainSequence = "sequence"
+	ChainRestyle  = "restyle"
+)

@@ -1,0 +1,120 @@
+package spec
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+)
+
+func TestExamplesLoad(t *testing.T) {
+	for _, f := range []string{"../../examples/quickstart.yaml"} {
+		a, err := Load(f)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if a.Schema == nil || len(a.SeedList) == 0 {
+			t.Fatalf("%s: not resolved", f)
+		}
+	}
+}
+
+const base = `name: t
+models:
+  t2i:
+    - {name: g, provider: sim}
+`
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		want []string // each must appear in the error text
+	}{
+		{"unknown key", base + "colour: red\n", []string{"t.yaml:5:1: colour: unknown field \"colour\""}},
+		{"nested unknown key", "name: t\nmodels:\n  t2i:\n    - {name: g, provider: sim, concurency: 3}\n", []string{"t.yaml:4:32: models.t2i[0].concurency: unknown field"}},
+		{"wrong type", base + "samples: many\n", []string{"t.yaml:5:10: samples: expected a whole number"}},
+		{"list expected", base + "countries: Kenya\n", []string{"countries: expected a list"}},
+		{"unknown country", base + "countries: [Kenya, Atlantis]\n", []string{"t.yaml:5:20: countries[1]: unknown country \"Atlantis\""}},
+		{"unknown category", base + "categories: [food, music]\n", []string{"categories[1]: unknown category or subcategory \"music\""}},
+		{"bad placeholder", base + "templates:\n  t2i: \"{Variant} {dish} in {Country}\"\n", []string{"t.yaml:6:3: templates.t2i: unknown placeholder {dish}"}},
+		{"agnostic names country", base + "templates:\n  t2i_agnostic: \"{subcategory} in {Country}\"\n", []string{"templates.t2i_agnostic: placeholder {Country} names a country"}},
+		{"negative limit", "name: t\nmodels:\n  t2i:\n    - name: g\n      provider: sim\n      concurrency: -2\n      requests_per_minute: -1\n", []string{"t.yaml:6:7: models.t2i[0].concurrency: must be between 1 and 1024, got -2", "t.yaml:7:7: models.t2i[0].requests_per_minute: must not be negative"}},
+		{"unknown provider", "name: t\nmodels:\n  t2i:\n    - {name: g, provider: dalle}\n", []string{"models.t2i[0].provider: unknown provider \"dalle\""}},
+		{"no t2i", "name: t\n", []string{"models.t2i: at least one text-to-image endpoint"}},
+		{"sim bias out of range", "name: t\nmodels:\n  t2i:\n    - name: g\n      provider: sim\n      sim: {bias: {fidelity: {Kenya: 1.5}}}\n", []string{"models.t2i[0].sim.bias.fidelity.Kenya: must be a probability"}},
+		{"chain without editor", base + "edit_chains:\n  - {name: c, kind: repeat, steps: 3}\n", []string{"edit_chains: edit chains need at least one endpoint under models.i2i"}},
+		{"chain kind", base + "  i2i: [{name: e, provider: sim}]\nedit_chains:\n  - {name: c, kind: loop, steps: 3}\n", []string{"edit_chains[0].kind: unknown kind \"loop\""}},
+		{"price for nobody", base + "prices:\n  dalle: {per_image: 0.04}\n", []string{"t.yaml:6:3: prices.dalle: no endpoint is named \"dalle\""}},
+		{"duplicate key", base + "samples: 2\nsamples: 3\n", []string{"samples"}},
+		{"bad yaml", "name: [\n", []string{"t.yaml", "invalid YAML"}},
+		{"empty", "", []string{"the spec is empty"}},
+		{"extension problem", base + "extend:\n  categories:\n    - {name: music, variants: eras, subcategories: [instrument]}\n", []string{"extend.categories[0].variants: unknown variant set \"eras\""}},
+		{"many at once", base + "samples: -1\nbudget_usd: -5\njudge: {questions: 3}\n", []string{"samples:", "budget_usd:", "judge.questions:"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("t.yaml", []byte(tc.yaml), os.ReadFile)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			var se *Error
+			if !errors.As(err, &se) {
+				t.Fatalf("error is %T, want *spec.Error", err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error\n%s\ndoes not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestExtendAndDefaults(t *testing.T) {
+	y := base + `extend:
+  countries:
+    - {name: Japan, demonym: Japanese, capital: Tokyo, language: Japanese}
+  categories:
+    - {name: music, variants: era, subcategories: [instrument]}
+countries: [Japan, Kenya]
+categories: [instrument]
+`
+	a, err := Parse("t.yaml", []byte(y), os.ReadFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Output != "runs/t" || a.Models.T2I[0].Concurrency != 4 || *a.Models.T2I[0].Retries != 3 || a.SeedList[0] != 1 {
+		t.Fatalf("defaults not filled: %+v", a.Spec)
+	}
+	if _, ok := a.Schema.Country("Japan"); !ok {
+		t.Fatal("extension lost")
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	seed, _ := os.ReadFile("../../examples/quickstart.yaml")
+	f.Add(seed)
+	f.Add([]byte(base))
+	f.Add([]byte("name: &a [*a]\n"))
+	f.Add([]byte("models: {t2i: [{name: g, provider: sim, sim: {size: 99999}}]}\nedit_chains: [{kind: sequence}]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		a, err := Parse("f.yaml", data, func(string) ([]byte, error) { return nil, os.ErrNotExist })
+		if err == nil {
+			if a.Schema == nil || a.Output == "" || len(a.SeedList) == 0 {
+				t.Fatalf("accepted a spec without resolving it: %q", data)
+			}
+			return
+		}
+		if strings.TrimSpace(err.Error()) == "" {
+			t.Fatalf("empty error for %q", data)
+		}
+	})
+}
+
+func TestAliasBomb(t *testing.T) {
+	y := "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\nextend:\n  variant_sets: {e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]}\n"
+	if _, err := Parse("t.yaml", []byte(y), os.ReadFile); err == nil {
+		t.Fatal("accepted")
+	}
+}

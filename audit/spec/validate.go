@@ -1,0 +1,235 @@
+package spec
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/blindspot-audit/blindspot/generators/registry"
+	"github.com/blindspot-audit/blindspot/prompts"
+)
+
+// validate checks everything the types cannot, reporting each problem at
+// the field it concerns.
+func (a *Audit) validate(d *decoder) {
+	s := a.Schema
+	for i, c := range a.Countries {
+		if _, ok := s.Country(c); !ok {
+			d.at(fmt.Sprintf("countries[%d]", i), "unknown country %q (the schema has: %s; add it under extend.countries)", c, strings.Join(countryNames(s), ", "))
+		}
+	}
+	a.checkCategories(d, "categories", a.Categories)
+	variants := map[string]bool{}
+	for _, vs := range s.VariantSets {
+		for _, v := range vs {
+			variants[v] = true
+		}
+	}
+	for i, v := range a.Variants {
+		if !variants[v] {
+			d.at(fmt.Sprintf("variants[%d]", i), "unknown variant %q (known: %s)", v, strings.Join(sortedSet(variants), ", "))
+		}
+	}
+	for i, ps := range a.PromptSets {
+		if !prompts.IsSet(ps) {
+			d.at(fmt.Sprintf("prompt_sets[%d]", i), "unknown prompt set %q (known: %s)", ps, strings.Join(prompts.KnownSets(), ", "))
+		}
+	}
+	if len(a.Seeds) > 0 && a.Samples > 0 {
+		d.at("samples", "give seeds or samples, not both")
+	}
+	if a.Samples < 0 || a.Samples > 10000 {
+		d.at("samples", "must be between 1 and 10000, got %d", a.Samples)
+	}
+	seen := map[int64]bool{}
+	for i, sd := range a.Seeds {
+		if seen[sd] {
+			d.at(fmt.Sprintf("seeds[%d]", i), "seed %d is listed twice", sd)
+		}
+		seen[sd] = true
+	}
+	a.checkEndpoints(d)
+	a.checkChains(d)
+	if a.Judge.Questions < 2 || a.Judge.Questions > 8 || a.Judge.Questions%2 != 0 {
+		d.at("judge.questions", "must be an even number from 2 to 8 (half expect yes, half no), got %d", a.Judge.Questions)
+	}
+	if a.BudgetUSD < 0 {
+		d.at("budget_usd", "must not be negative, got %g", a.BudgetUSD)
+	}
+	names := map[string]bool{}
+	for _, e := range a.Endpoints() {
+		names[e.Name] = true
+	}
+	for name, p := range a.Prices {
+		path := "prices." + name
+		if !names[name] {
+			d.at(path, "no endpoint is named %q", name)
+		}
+		for _, f := range []struct {
+			k string
+			v float64
+		}{{"per_call", p.PerCall}, {"per_image", p.PerImage}, {"per_1k_input_tokens", p.PerThousandInput}, {"per_1k_output_tokens", p.PerThousandOutput}} {
+			if f.v < 0 {
+				d.at(path+"."+f.k, "must not be negative, got %g", f.v)
+			}
+		}
+	}
+	if strings.TrimSpace(a.Output) == "" {
+		d.at("output", "must not be empty")
+	}
+}
+
+func (a *Audit) checkCategories(d *decoder, path string, list []string) {
+	for i, c := range list {
+		if _, ok := a.Schema.Category(c); ok {
+			continue
+		}
+		if _, ok := a.Schema.CategoryOf(c); ok {
+			continue
+		}
+		var names []string
+		for _, cat := range a.Schema.Categories {
+			names = append(names, cat.Name)
+		}
+		d.at(fmt.Sprintf("%s[%d]", path, i), "unknown category or subcategory %q (categories: %s)", c, strings.Join(names, ", "))
+	}
+}
+
+func (a *Audit) checkEndpoints(d *decoder) {
+	seen := map[string]string{}
+	for _, l := range a.endpointLists() {
+		for i, e := range *l.list {
+			p := fmt.Sprintf("models.%s[%d]", l.role, i)
+			if e.Name == "" {
+				d.at(p, "an endpoint needs a name")
+			} else if prev, dup := seen[e.Name]; dup {
+				d.at(p+".name", "endpoint name %q is already used under models.%s; names are unique across roles", e.Name, prev)
+			}
+			seen[e.Name] = string(l.role)
+			prov, ok := registry.Lookup(e.Provider)
+			switch {
+			case e.Provider == "":
+				d.at(p, "endpoint %q needs a provider (known: %s)", e.Name, strings.Join(registry.Names(), ", "))
+			case !ok:
+				d.at(p+".provider", "unknown provider %q (known: %s)", e.Provider, strings.Join(registry.Names(), ", "))
+			case !prov.Serves(l.role):
+				d.at(p+".provider", "provider %q cannot serve role %s", e.Provider, l.role)
+			}
+			if e.Sim != nil && e.Provider != "sim" {
+				d.at(p+".sim", "sim options are for provider sim, not %q", e.Provider)
+			}
+			if e.Sim != nil {
+				for _, msg := range e.Sim.Check() {
+					field, text, _ := strings.Cut(msg, ": ")
+					d.at(p+".sim."+field, "%s", text)
+				}
+			}
+			if e.Concurrency < 1 || e.Concurrency > 1024 {
+				d.at(p+".concurrency", "must be between 1 and 1024, got %d", e.Concurrency)
+			}
+			if e.RequestsPerMinute < 0 {
+				d.at(p+".requests_per_minute", "must not be negative, got %g", e.RequestsPerMinute)
+			}
+			if e.Timeout < 0 {
+				d.at(p+".timeout", "must not be negative, got %s", e.Timeout)
+			}
+			if *e.Retries < 0 || *e.Retries > 20 {
+				d.at(p+".retries", "must be between 0 and 20, got %d", *e.Retries)
+			}
+			if e.Size < 0 || e.Size > 4096 {
+				d.at(p+".size", "must be between 16 and 4096 pixels, got %d", e.Size)
+			}
+			if e.APIKeyEnv != "" && strings.ContainsAny(e.APIKeyEnv, " =$") {
+				d.at(p+".api_key_env", "must be the name of an environment variable, not its value")
+			}
+		}
+	}
+	if len(a.Models.T2I) == 0 {
+		d.at("models.t2i", "at least one text-to-image endpoint is needed")
+	}
+	if len(a.EditChains) > 0 && len(a.Models.I2I) == 0 {
+		d.at("edit_chains", "edit chains need at least one endpoint under models.i2i")
+	}
+	if len(a.Models.VLM) > 1 {
+		d.at("models.vlm[1]", "one judge (vlm endpoint) per audit; run a second spec to compare judges")
+	}
+}
+
+func (a *Audit) checkChains(d *decoder) {
+	names := map[string]bool{}
+	for i, c := range a.EditChains {
+		p := fmt.Sprintf("edit_chains[%d]", i)
+		if c.Name == "" {
+			d.at(p, "an edit chain needs a name")
+		} else if names[c.Name] {
+			d.at(p+".name", "edit chain %q is defined twice", c.Name)
+		}
+		names[c.Name] = true
+		switch c.Kind {
+		case ChainRepeat, ChainRestyle:
+			if c.Steps < 1 || c.Steps > 50 {
+				d.at(p+".steps", "must be between 1 and 50, got %d", c.Steps)
+			}
+			if len(c.Instructions) > 0 {
+				d.at(p+".instructions", "a %s chain takes one instruction (or the schema's i2i template), not a list", c.Kind)
+			}
+			if c.Instruction != "" {
+				if err := prompts.CheckTemplate(c.Instruction, false); err != nil {
+					d.at(p+".instruction", "%v", err)
+				}
+			}
+		case ChainSequence:
+			if len(c.Instructions) == 0 {
+				d.at(p+".instructions", "a sequence chain needs its list of instructions")
+			}
+			if c.Steps != 0 && c.Steps != len(c.Instructions) {
+				d.at(p+".steps", "a sequence chain has one step per instruction (%d), got steps %d", len(c.Instructions), c.Steps)
+			}
+			for j, ins := range c.Instructions {
+				if err := prompts.CheckTemplate(ins, false); err != nil {
+					d.at(fmt.Sprintf("%s.instructions[%d]", p, j), "%v", err)
+				}
+			}
+		case "":
+			d.at(p, "an edit chain needs a kind (repeat, sequence or restyle)")
+		default:
+			d.at(p+".kind", "unknown kind %q (known: repeat, sequence, restyle)", c.Kind)
+		}
+		if c.Kind == ChainRestyle && len(c.Targets) == 0 {
+			d.at(p+".targets", "a restyle chain needs target countries")
+		}
+		if c.Kind != ChainRestyle && len(c.Targets) > 0 {
+			d.at(p+".targets", "only restyle chains take targets")
+		}
+		for j, t := range c.Targets {
+			if _, ok := a.Schema.Country(t); !ok {
+				d.at(fmt.Sprintf("%s.targets[%d]", p, j), "unknown country %q", t)
+			}
+		}
+		for j, t := range c.Countries {
+			if _, ok := a.Schema.Country(t); !ok {
+				d.at(fmt.Sprintf("%s.countries[%d]", p, j), "unknown country %q", t)
+			}
+		}
+		a.checkCategories(d, p+".categories", c.Categories)
+		if c.SeedsPerPrompt < 1 {
+			d.at(p+".seeds_per_prompt", "must be at least 1, got %d", c.SeedsPerPrompt)
+		}
+	}
+}
+
+func countryNames(s *prompts.Schema) []string {
+	out := make([]string, len(s.Countries))
+	for i, c := range s.Countries {
+		out[i] = c.Name
+	}
+	return out
+}
+
+func sortedSet(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sortStrings(out)
+	return out
+}

@@ -1,0 +1,97 @@
+// Package registry is the one place that lists Blindspot's providers and
+// opens an endpoint of any of them from its spec configuration.
+package registry
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/blindspot-audit/blindspot/generators"
+	"github.com/blindspot-audit/blindspot/generators/sim"
+)
+
+// Config is what a provider needs to open one endpoint.
+type Config struct {
+	Name      string
+	Provider  string
+	Model     string
+	BaseURL   string
+	APIKeyEnv string
+	Sim       *sim.Options
+	Getenv    func(string) string
+}
+
+// Endpoint is an opened endpoint; the role fields its provider does not
+// serve are nil.
+type Endpoint struct {
+	Generator generators.ImageGenerator
+	Editor    generators.ImageEditor
+	Chat      generators.ChatModel
+	Embedder  generators.Embedder
+}
+
+// Provider describes one adapter.
+type Provider struct {
+	Name  string
+	Roles []generators.Role
+	Doc   string
+	Open  func(Config) (Endpoint, error)
+}
+
+var providers = map[string]Provider{
+	"sim": {
+		Name:  "sim",
+		Roles: generators.Roles(),
+		Doc:   "built-in deterministic simulator with a configurable cultural bias profile; offline",
+		Open: func(c Config) (Endpoint, error) {
+			var o sim.Options
+			if c.Sim != nil {
+				o = *c.Sim
+			}
+			p, err := sim.New(o)
+			if err != nil {
+				return Endpoint{}, err
+			}
+			return Endpoint{Generator: p, Editor: p, Chat: p, Embedder: p}, nil
+		},
+	},
+}
+
+// Names lists the registered providers in order.
+func Names() []string {
+	out := make([]string, 0, len(providers))
+	for k := range providers {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Lookup returns a provider by name.
+func Lookup(name string) (Provider, bool) {
+	p, ok := providers[name]
+	return p, ok
+}
+
+// Serves reports whether a provider can play a role.
+func (p Provider) Serves(r generators.Role) bool {
+	for _, x := range p.Roles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// Open opens an endpoint.
+func Open(c Config) (Endpoint, error) {
+	p, ok := providers[c.Provider]
+	if !ok {
+		return Endpoint{}, fmt.Errorf("endpoint %s: unknown provider %q", c.Name, c.Provider)
+	}
+	e, err := p.Open(c)
+	if err != nil {
+		return Endpoint{}, fmt.Errorf("endpoint %s: %w", c.Name, err)
+	}
+	return e, nil
+}

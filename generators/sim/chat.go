@@ -1,0 +1,156 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/blindspot-audit/blindspot/generators"
+)
+
+// contradictionCues turn a yes/no question around: "Are there elements
+// from a different culture ...?" expects no for a faithful image.
+var contradictionCues = []string{"contradict", "different", "foreign", "western", "generic", "other than", "instead of", "not from"}
+
+var ratingRe = regexp.MustCompile(`(?i)\b(rate|score)\b`)
+
+// Chat answers about images (the VLM) or writes a story (the LLM, when no
+// image is given). The VLM understands three kinds of question:
+//   - "Which country ...?": it names the culture it sees;
+//   - "Rate ... 1 to 5 ...": 5, 4 for a faithful image of the named country
+//     and era, 2 or 1 otherwise;
+//   - any other question is yes/no: yes when the image shows the named
+//     country (and the era word closest before it, if any), turned around by
+//     a contradiction cue such as "different" or "Western".
+//
+// With probability Noise the answer is wrong.
+func (p *Provider) Chat(ctx context.Context, req generators.ChatRequest) (*generators.Response, error) {
+	if err := p.wait(ctx); err != nil {
+		return nil, err
+	}
+	if len(req.Images) == 0 {
+		return p.story(req), nil
+	}
+	img, err := decodePNG(req.Images[0])
+	if err != nil {
+		return nil, &generators.Error{Class: generators.Permanent, Msg: "input image", Err: err}
+	}
+	q := req.Prompt
+	lq := strings.ToLower(q)
+	named := findCountry(q)
+	seen := look(img, p.candidatesWith(named))
+	rng := rngFor("vlm", req.Model, req.System, q, hashBytes(req.Images[0]), fmt.Sprint(req.Seed))
+	wrong := rng.Float64() < p.opts.Noise
+	var text string
+	switch {
+	case strings.Contains(lq, "which country"):
+		ans := seen.Culture
+		if wrong {
+			ans = p.candidates[rng.IntN(len(p.candidates))]
+		}
+		text = fmt.Sprintf("It most likely depicts %s.", title(ans))
+	case ratingRe.MatchString(q):
+		ok := matches(lq, named, seen)
+		if wrong {
+			ok = !ok
+		}
+		r := 1 + rng.IntN(2)
+		if ok {
+			r = 4 + rng.IntN(2)
+		}
+		text = fmt.Sprintf("Rating: %d", r)
+	default:
+		yes := matches(lq, named, seen) != hasCue(lq)
+		if wrong {
+			yes = !yes
+		}
+		text = yesNo(yes, rng.IntN(4))
+	}
+	return &generators.Response{
+		Text:         text,
+		Usage:        generators.Usage{InputTokens: tokens(req.System) + tokens(q) + 85*len(req.Images), OutputTokens: tokens(text)},
+		ModelVersion: version(req.Model),
+	}, nil
+}
+
+func hasCue(lq string) bool {
+	for _, c := range contradictionCues {
+		if strings.Contains(lq, c) {
+			return true
+		}
+	}
+	return false
+}
+
+// matches reports whether what the simulator sees fits the question's
+// country and the era word nearest before it.
+func matches(lq, named string, seen reading) bool {
+	if named != "" && named != seen.Culture {
+		return false
+	}
+	upto := len(lq)
+	if named != "" {
+		upto = strings.Index(lq, named)
+	}
+	eras := eraRe.FindAllString(lq[:upto], -1)
+	if len(eras) == 0 && named == "" {
+		eras = eraRe.FindAllString(lq, -1)
+	}
+	if len(eras) > 0 && strings.ToLower(eras[len(eras)-1]) != seen.Era {
+		return false
+	}
+	return true
+}
+
+func yesNo(yes bool, style int) string {
+	w := map[bool][2]string{true: {"Yes", "yes"}, false: {"No", "no"}}[yes]
+	switch style {
+	case 0:
+		return w[0] + "."
+	case 1:
+		return "**" + w[0] + "**"
+	case 2:
+		return "Answer: " + w[1]
+	default:
+		return w[0] + ", judging by the colours and patterns in the image."
+	}
+}
+
+func title(s string) string {
+	ws := strings.Fields(s)
+	for i, w := range ws {
+		ws[i] = strings.ToUpper(w[:1]) + w[1:]
+	}
+	return strings.Join(ws, " ")
+}
+
+func tokens(s string) int { return (len(s) + 3) / 4 }
+
+// story writes a short children's story for the culture named in the
+// prompt; each name leaks from the default culture with probability Leak.
+func (p *Provider) story(req generators.ChatRequest) *generators.Response {
+	rng := rngFor("llm", req.Model, req.System, req.Prompt, fmt.Sprint(req.Seed))
+	country := findCountry(req.Prompt)
+	own, def := lexiconOf(country), lexiconOf(p.opts.Bias.DefaultCulture)
+	pick := func(get func(lexicon) []string) string {
+		l := own
+		if country == "" || rng.Float64() < p.opts.Leak {
+			l = def
+		}
+		xs := get(l)
+		return xs[rng.IntN(len(xs))]
+	}
+	names := func(l lexicon) []string { return l.Names }
+	text := fmt.Sprintf("Once upon a time, %s lived near %s with their %s. "+
+		"Every morning %s shared %s with %s. "+
+		"One day they went together to %s and learned that kindness is the greatest gift.",
+		pick(names), pick(func(l lexicon) []string { return l.Places }), pick(func(l lexicon) []string { return l.Family }),
+		pick(names), pick(func(l lexicon) []string { return l.Foods }), pick(names),
+		pick(func(l lexicon) []string { return l.Places }))
+	return &generators.Response{
+		Text:         text,
+		Usage:        generators.Usage{InputTokens: tokens(req.System) + tokens(req.Prompt), OutputTokens: tokens(text)},
+		ModelVersion: version(req.Model),
+	}
+}

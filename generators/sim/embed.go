@@ -1,0 +1,93 @@
+package sim
+
+import (
+	"context"
+	"hash/fnv"
+	"math"
+	"strings"
+
+	"github.com/blindspot-audit/blindspot/generators"
+)
+
+// hueBins and gridCells size the image features.
+const (
+	hueBins   = 24
+	gridCells = 4
+)
+
+// Embed returns an L2-normalised feature vector: for images a hue
+// histogram of the coloured pixels, the grey fraction and a 4x4 grid of
+// mean brightness; for text a hashed bag of words.
+func (p *Provider) Embed(ctx context.Context, req generators.EmbedRequest) (*generators.Response, error) {
+	if err := p.wait(ctx); err != nil {
+		return nil, err
+	}
+	var v []float64
+	if req.Image != nil {
+		img, err := decodePNG(req.Image)
+		if err != nil {
+			return nil, &generators.Error{Class: generators.Permanent, Msg: "input image", Err: err}
+		}
+		v = make([]float64, hueBins+1+gridCells*gridCells)
+		w, h := img.Rect.Dx(), img.Rect.Dy()
+		n := 0.0
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				c := img.RGBAAt(img.Rect.Min.X+x, img.Rect.Min.Y+y)
+				n++
+				r, g, b := float64(c.R)/255, float64(c.G)/255, float64(c.B)/255
+				mx, mn := math.Max(r, math.Max(g, b)), math.Min(r, math.Min(g, b))
+				if mx-mn < 0.1 {
+					v[hueBins]++
+				} else {
+					v[int(hue(r, g, b, mx, mn)/360*hueBins)%hueBins] += mx - mn
+				}
+				v[hueBins+1+(y*gridCells/h)*gridCells+x*gridCells/w] += (r + g + b) / 3
+			}
+		}
+		for i := range v {
+			v[i] /= n
+		}
+	} else {
+		v = make([]float64, 64)
+		for _, w := range strings.Fields(strings.ToLower(req.Text)) {
+			h := fnv.New32a()
+			h.Write([]byte(strings.Trim(w, ".,;:!?\"'")))
+			v[h.Sum32()%64]++
+		}
+	}
+	normalise(v)
+	return &generators.Response{Vector: v, Usage: generators.Usage{InputTokens: tokens(req.Text)}, ModelVersion: version(req.Model)}, nil
+}
+
+func hue(r, g, b, mx, mn float64) float64 {
+	d := mx - mn
+	var h float64
+	switch mx {
+	case r:
+		h = math.Mod((g-b)/d, 6)
+	case g:
+		h = (b-r)/d + 2
+	default:
+		h = (r-g)/d + 4
+	}
+	h *= 60
+	if h < 0 {
+		h += 360
+	}
+	return h
+}
+
+func normalise(v []float64) {
+	var s float64
+	for _, x := range v {
+		s += x * x
+	}
+	if s == 0 {
+		return
+	}
+	s = math.Sqrt(s)
+	for i := range v {
+		v[i] /= s
+	}
+}

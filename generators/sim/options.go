@@ -1,0 +1,100 @@
+package sim
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Options configure a simulated endpoint (the `sim:` block of an endpoint).
+type Options struct {
+	Bias Bias `yaml:"bias"`
+	// Noise is the probability that the VLM gives a wrong answer.
+	Noise float64 `yaml:"noise"`
+	// Leak is the probability that a story name comes from the default
+	// culture instead of the requested one.
+	Leak float64 `yaml:"leak"`
+	// Size is the edge length of generated images in pixels (default 96).
+	Size int `yaml:"size"`
+	// Latency is added to every call, to rehearse real endpoint timing.
+	Latency time.Duration `yaml:"latency"`
+}
+
+// Bias is the injected cultural bias of a simulated model.
+type Bias struct {
+	// DefaultCulture is what the model draws when it fails a country or gets
+	// an agnostic prompt (default "United States").
+	DefaultCulture string `yaml:"default_culture"`
+	// DefaultEra is the era drawn for prompts without an era word (default
+	// "modern").
+	DefaultEra string `yaml:"default_era"`
+	// Fidelity is the per-country probability that the requested culture is
+	// rendered.
+	Fidelity map[string]float64 `yaml:"fidelity"`
+	// DefaultFidelity applies to countries not in Fidelity (default 0.8).
+	DefaultFidelity *float64 `yaml:"default_fidelity"`
+	// EraFidelity is the probability that a requested era is rendered
+	// (default 0.8).
+	EraFidelity *float64 `yaml:"era_fidelity"`
+}
+
+// Defaults fills unset fields.
+func (o *Options) Defaults() {
+	if o.Bias.DefaultCulture == "" {
+		o.Bias.DefaultCulture = "United States"
+	}
+	if o.Bias.DefaultEra == "" {
+		o.Bias.DefaultEra = "modern"
+	}
+	if o.Bias.DefaultFidelity == nil {
+		f := 0.8
+		o.Bias.DefaultFidelity = &f
+	}
+	if o.Bias.EraFidelity == nil {
+		f := 0.8
+		o.Bias.EraFidelity = &f
+	}
+	if o.Size == 0 {
+		o.Size = 96
+	}
+}
+
+// Check returns every invalid field as "field: problem".
+func (o *Options) Check() []string {
+	var out []string
+	prob := func(name string, v float64) {
+		if v < 0 || v > 1 {
+			out = append(out, fmt.Sprintf("%s: must be a probability between 0 and 1, got %g", name, v))
+		}
+	}
+	prob("noise", o.Noise)
+	prob("leak", o.Leak)
+	for k, v := range o.Bias.Fidelity {
+		prob("bias.fidelity."+k, v)
+	}
+	if o.Bias.DefaultFidelity != nil {
+		prob("bias.default_fidelity", *o.Bias.DefaultFidelity)
+	}
+	if o.Bias.EraFidelity != nil {
+		prob("bias.era_fidelity", *o.Bias.EraFidelity)
+	}
+	if o.Bias.DefaultEra != "" && o.Bias.DefaultEra != "modern" && o.Bias.DefaultEra != "traditional" {
+		out = append(out, fmt.Sprintf("bias.default_era: must be modern or traditional, got %q", o.Bias.DefaultEra))
+	}
+	if o.Size != 0 && (o.Size < 16 || o.Size > 1024) {
+		out = append(out, fmt.Sprintf("size: must be between 16 and 1024 pixels, got %d", o.Size))
+	}
+	if o.Latency < 0 {
+		out = append(out, "latency: must not be negative")
+	}
+	return out
+}
+
+func (o *Options) fidelity(country string) float64 {
+	for k, v := range o.Bias.Fidelity {
+		if strings.EqualFold(k, country) {
+			return v
+		}
+	}
+	return *o.Bias.DefaultFidelity
+}

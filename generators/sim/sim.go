@@ -1,0 +1,172 @@
+package sim
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/blindspot-audit/blindspot/generators"
+)
+
+// Provider is a simulated endpoint serving every role.
+type Provider struct {
+	opts Options
+	// candidates are the cultures the judge compares an image against.
+	candidates []string
+}
+
+// New returns a simulator with the given options (defaults filled in).
+func New(o Options) (*Provider, error) {
+	o.Defaults()
+	if errs := o.Check(); len(errs) > 0 {
+		return nil, fmt.Errorf("sim options: %s", strings.Join(errs, "; "))
+	}
+	cands := map[string]bool{strings.ToLower(o.Bias.DefaultCulture): true}
+	for k := range knownHues {
+		cands[k] = true
+	}
+	for k := range o.Bias.Fidelity {
+		cands[strings.ToLower(k)] = true
+	}
+	p := &Provider{opts: o}
+	for k := range cands {
+		p.candidates = append(p.candidates, k)
+	}
+	sort.Strings(p.candidates)
+	return p, nil
+}
+
+func rngFor(parts ...string) *rand.Rand {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	s := h.Sum(nil)
+	return rand.New(rand.NewPCG(binary.BigEndian.Uint64(s[:8]), binary.BigEndian.Uint64(s[8:16])))
+}
+
+func hashBytes(b []byte) string {
+	s := sha256.Sum256(b)
+	return fmt.Sprintf("%x", s[:12])
+}
+
+var (
+	eraRe  = regexp.MustCompile(`(?i)\b(traditional|modern)\b`)
+	wordRe = regexp.MustCompile(`[a-z]+`)
+)
+
+func (p *Provider) wait(ctx context.Context) error {
+	if p.opts.Latency <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(p.opts.Latency)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func version(model string) string { return "sim/" + model + "@1" }
+
+func (p *Provider) candidatesWith(extra string) []string {
+	if extra == "" {
+		return p.candidates
+	}
+	for _, c := range p.candidates {
+		if c == extra {
+			return p.candidates
+		}
+	}
+	return append(append([]string(nil), p.candidates...), extra)
+}
+
+// Generate renders the prompt's culture with the country's fidelity, the
+// default culture otherwise.
+func (p *Provider) Generate(ctx context.Context, req generators.ImageRequest) (*generators.Response, error) {
+	if err := p.wait(ctx); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(req.Prompt) == "" {
+		return nil, generators.Errorf(generators.Permanent, "empty prompt")
+	}
+	rng := rngFor("t2i", req.Model, req.Prompt, fmt.Sprint(req.Seed))
+	country := findCountry(req.Prompt)
+	cult := strings.ToLower(p.opts.Bias.DefaultCulture)
+	if country != "" && rng.Float64() < p.opts.fidelity(country) {
+		cult = country
+	}
+	era := p.opts.Bias.DefaultEra
+	if m := eraRe.FindString(req.Prompt); m != "" && rng.Float64() < *p.opts.Bias.EraFidelity {
+		era = strings.ToLower(m)
+	}
+	size := p.opts.Size
+	if req.Size > 0 {
+		size = req.Size
+	}
+	subject := strings.ToLower(req.Prompt)
+	subject = eraRe.ReplaceAllString(subject, "")
+	if country != "" {
+		subject = strings.ReplaceAll(subject, country, "")
+	}
+	lay := newLayout(size, rngFor("layout", strings.Join(wordRe.FindAllString(subject, -1), " "), fmt.Sprint(req.Seed)))
+	png, err := encodePNG(render(lay, cultureOf(cult), era, rng))
+	if err != nil {
+		return nil, &generators.Error{Class: generators.Permanent, Msg: "encoding image", Err: err}
+	}
+	return &generators.Response{Image: png, Usage: generators.Usage{Images: 1}, ModelVersion: version(req.Model)}, nil
+}
+
+// editDrift is how far a failed edit pulls the image toward the model's
+// default culture.
+const editDrift = 0.25
+
+// Edit moves the image toward the instruction's culture with that
+// culture's fidelity; a failed edit keeps the structure, pulls the colours
+// toward the default culture and only recolours the ground toward the
+// target, a superficial cue.
+func (p *Provider) Edit(ctx context.Context, req generators.EditRequest) (*generators.Response, error) {
+	if err := p.wait(ctx); err != nil {
+		return nil, err
+	}
+	img, err := decodePNG(req.Image)
+	if err != nil {
+		return nil, &generators.Error{Class: generators.Permanent, Msg: "input image", Err: err}
+	}
+	rng := rngFor("i2i", req.Model, req.Instruction, hashBytes(req.Image), fmt.Sprint(req.Seed))
+	target := findCountry(req.Instruction)
+	src := look(img, p.candidatesWith(target))
+	srcC := cultureOf(src.Culture)
+	era := src.Era
+	if m := eraRe.FindString(req.Instruction); m != "" && rng.Float64() < *p.opts.Bias.EraFidelity {
+		era = strings.ToLower(m)
+	}
+	var out = img
+	switch {
+	case target == "":
+		out = render(structure(img, srcC), srcC, era, rng)
+	case rng.Float64() < p.opts.fidelity(target):
+		if target != src.Culture || era != src.Era {
+			out = render(structure(img, srcC), cultureOf(target), era, rng)
+		}
+	default:
+		out = shift(img, srcC, cultureOf(p.opts.Bias.DefaultCulture), editDrift)
+		if target != src.Culture {
+			out = recolourGround(out, structure(img, srcC), cultureOf(target), rng)
+		}
+	}
+	png, err := encodePNG(out)
+	if err != nil {
+		return nil, &generators.Error{Class: generators.Permanent, Msg: "encoding image", Err: err}
+	}
+	return &generators.Response{Image: png, Usage: generators.Usage{Images: 1}, ModelVersion: version(req.Model)}, nil
+}

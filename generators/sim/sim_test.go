@@ -1,0 +1,83 @@
+package sim
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/blindspot-audit/blindspot/generators"
+)
+
+func mustNew(t testing.TB, o Options) *Provider {
+	t.Helper()
+	p, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func fptr(f float64) *float64 { return &f }
+
+// TestJudgeSeesTheRenderedCulture checks, for every built-in culture and
+// era, that the VLM reads from the pixels what the generator drew.
+func TestJudgeSeesTheRenderedCulture(t *testing.T) {
+	ctx := context.Background()
+	p := mustNew(t, Options{Bias: Bias{DefaultFidelity: fptr(1), EraFidelity: fptr(1)}})
+	for _, country := range []string{"China", "India", "Kenya", "Korea", "Nigeria", "United States", "Japan"} {
+		for _, era := range []string{"Traditional", "Modern"} {
+			for seed := int64(0); seed < 3; seed++ {
+				img, err := p.Generate(ctx, generators.ImageRequest{Model: "m", Prompt: era + " house in " + country + ", photorealistic.", Seed: seed})
+				if err != nil {
+					t.Fatal(err)
+				}
+				ans, err := p.Chat(ctx, generators.ChatRequest{Model: "v", Prompt: "Which country does this image most likely depict?", Images: [][]byte{img.Image}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(ans.Text, country) {
+					t.Errorf("%s %s seed %d: judge says %q", era, country, seed, ans.Text)
+				}
+				yn, _ := p.Chat(ctx, generators.ChatRequest{Model: "v", Prompt: "Does this image depict " + strings.ToLower(era) + " house from " + country + "?", Images: [][]byte{img.Image}})
+				if !strings.Contains(yn.Text, "es") {
+					t.Errorf("%s %s seed %d: yes/no judge says %q", era, country, seed, yn.Text)
+				}
+				neg, _ := p.Chat(ctx, generators.ChatRequest{Model: "v", Prompt: "Are there elements from a different culture that contradict " + strings.ToLower(era) + " " + country + " style?", Images: [][]byte{img.Image}})
+				if !strings.Contains(strings.ToLower(neg.Text), "no") {
+					t.Errorf("%s %s seed %d: contradiction judge says %q", era, country, seed, neg.Text)
+				}
+			}
+		}
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	ctx := context.Background()
+	p := mustNew(t, Options{})
+	req := generators.ImageRequest{Model: "m", Prompt: "Festival in India, photorealistic.", Seed: 7}
+	a, _ := p.Generate(ctx, req)
+	b, _ := p.Generate(ctx, req)
+	if !bytes.Equal(a.Image, b.Image) {
+		t.Fatal("same request, different image")
+	}
+	req.Seed = 8
+	c, _ := p.Generate(ctx, req)
+	if bytes.Equal(a.Image, c.Image) {
+		t.Fatal("different seed, same image")
+	}
+}
+
+func TestBadInputImage(t *testing.T) {
+	p := mustNew(t, Options{})
+	_, err := p.Edit(context.Background(), generators.EditRequest{Model: "m", Instruction: "x", Image: []byte("not a png")})
+	if generators.ClassOf(err) != generators.Permanent {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestOptionsCheck(t *testing.T) {
+	if _, err := New(Options{Noise: 2}); err == nil || !strings.Contains(err.Error(), "noise") {
+		t.Fatalf("noise 2 accepted: %v", err)
+	}
+}
