@@ -1,0 +1,251 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/jpeg" // endpoints may answer with JPEG
+	_ "image/png"
+	"math"
+	"sync"
+	"sync/atomic"
+
+	"github.com/sourcegraph/conc/pool"
+
+	"github.com/blindspot-audit/blindspot/audit/policy"
+	"github.com/blindspot-audit/blindspot/audit/spec"
+	"github.com/blindspot-audit/blindspot/audit/store"
+	"github.com/blindspot-audit/blindspot/generators"
+	"github.com/blindspot-audit/blindspot/generators/registry"
+	"github.com/blindspot-audit/blindspot/prompts"
+)
+
+// Stage names, as counted by Progress.
+const (
+	StageGenerate = "generate"
+	StageEdit     = "edit"
+	StageJudge    = "judge"
+	StageEmbed    = "embed"
+)
+
+// Progress receives task completions per stage.
+type Progress interface {
+	Add(stage string, n int)
+}
+
+// Engine executes a plan.
+type Engine struct {
+	Plan      *Plan
+	Run       *store.Run
+	Blobs     *store.Blobs
+	Endpoints map[string]registry.Endpoint
+	Invoke    policy.Invoker
+	Progress  Progress
+	// Stopping reports a graceful stop request: tasks not yet started are
+	// left for the next run, tasks in flight finish and are recorded.
+	Stopping func() bool
+	// Fresh redoes tasks the run store already holds.
+	Fresh bool
+
+	Stats Stats
+
+	fatalOnce sync.Once
+	fatal     error
+	stopped   atomic.Bool
+}
+
+// Stats counts what this run did.
+type Stats struct {
+	CallsMade  atomic.Int64
+	CacheHits  atomic.Int64
+	Resumed    atomic.Int64 // tasks skipped because the store had them
+	Failed     atomic.Int64
+	Refused    atomic.Int64
+	BudgetSkip atomic.Int64
+	costMicros atomic.Int64
+	byClass    sync.Map // class -> *atomic.Int64
+}
+
+// CostUSD is what this run's calls cost.
+func (s *Stats) CostUSD() float64 { return float64(s.costMicros.Load()) / 1e6 }
+
+// FailedByClass returns failures per class.
+func (s *Stats) FailedByClass() map[string]int64 {
+	out := map[string]int64{}
+	s.byClass.Range(func(k, v any) bool {
+		out[k.(string)] = v.(*atomic.Int64).Load()
+		return true
+	})
+	return out
+}
+
+func (s *Stats) countClass(c generators.Class) {
+	v, _ := s.byClass.LoadOrStore(string(c), new(atomic.Int64))
+	v.(*atomic.Int64).Add(1)
+}
+
+// ErrBudgetReached reports that the run stopped at the budget cap.
+var ErrBudgetReached = errors.New("budget cap reached")
+
+// ErrInterrupted reports a run stopped by the user.
+var ErrInterrupted = errors.New("interrupted")
+
+// Execute runs every unit of the plan. It returns nil when every task was
+// attempted (failed calls are data, not errors), ErrBudgetReached or
+// ErrInterrupted when it stopped early, or the first store error.
+func (e *Engine) Execute(ctx context.Context) error {
+	a := e.Plan.Audit
+	workers := 0
+	for _, ep := range a.Endpoints() {
+		workers += ep.Concurrency
+	}
+	workers = max(4, workers)
+	p := pool.New().WithMaxGoroutines(workers)
+	// Units are produced lazily, so memory does not grow with the grid.
+feed:
+	for _, pr := range e.Plan.Prompts {
+		for _, t := range a.Models.T2I {
+			for si, seed := range a.SeedList {
+				if e.halted() || ctx.Err() != nil {
+					break feed
+				}
+				pr, t, si, seed := pr, t, si, seed
+				p.Go(func() { e.unit(ctx, pr, t, si, seed) })
+			}
+		}
+	}
+	p.Wait()
+	switch {
+	case e.fatal != nil:
+		return e.fatal
+	case ctx.Err() != nil || (e.Stopping != nil && e.Stopping()):
+		return ErrInterrupted
+	case e.Stats.BudgetSkip.Load() > 0:
+		return ErrBudgetReached
+	}
+	return nil
+}
+
+func (e *Engine) halted() bool {
+	return e.stopped.Load() || (e.Stopping != nil && e.Stopping())
+}
+
+func (e *Engine) setFatal(err error) {
+	e.fatalOnce.Do(func() { e.fatal = err })
+	e.stopped.Store(true)
+}
+
+func (e *Engine) progress(stage string) {
+	if e.Progress != nil {
+		e.Progress.Add(stage, 1)
+	}
+}
+
+// settled reports whether a recorded task needs no more work: done, refused
+// or failed permanently. Transient failures are retried by the next run.
+func settled(status, class string) bool {
+	switch status {
+	case store.StatusOK, store.StatusRefused:
+		return true
+	case store.StatusFailed:
+		return class != string(generators.Transient)
+	}
+	return false
+}
+
+// call sends one call through the policy and records it.
+func (e *Engine) call(ctx context.Context, taskID, stage string, c *policy.Call) policy.Outcome {
+	o := e.Invoke(ctx, c)
+	switch {
+	case o.Class == generators.Canceled:
+		return o
+	case o.Class == generators.Budget:
+		e.Stats.BudgetSkip.Add(1)
+		e.stopped.Store(true)
+	case o.CacheHit:
+		e.Stats.CacheHits.Add(1)
+	default:
+		e.Stats.CallsMade.Add(1)
+		e.Stats.costMicros.Add(int64(math.Round(o.CostUSD * 1e6)))
+	}
+	switch o.Class {
+	case "", generators.Budget:
+	case generators.Refusal:
+		e.Stats.Refused.Add(1)
+	default:
+		e.Stats.Failed.Add(1)
+		e.Stats.countClass(o.Class)
+	}
+	rec := store.Call{TaskID: taskID, Stage: stage, Endpoint: c.Endpoint, RequestKey: c.Key, Status: callStatus(o),
+		ErrorClass: string(o.Class), Attempts: o.Attempts, Latency: o.Latency, CostUSD: o.CostUSD, CacheHit: o.CacheHit}
+	if o.Err != nil {
+		rec.Error = truncate(o.Err.Error(), 2000)
+	}
+	if o.Resp != nil {
+		rec.ModelVersion = o.Resp.ModelVersion
+		rec.InputTokens, rec.OutputTokens, rec.Images = o.Resp.Usage.InputTokens, o.Resp.Usage.OutputTokens, o.Resp.Usage.Images
+	}
+	if err := e.Run.PutCall(rec); err != nil {
+		e.setFatal(fmt.Errorf("recording a call: %w", err))
+	}
+	return o
+}
+
+func callStatus(o policy.Outcome) string {
+	switch o.Class {
+	case "":
+		return store.StatusOK
+	case generators.Refusal:
+		return store.StatusRefused
+	case generators.Budget:
+		return "skipped"
+	}
+	return store.StatusFailed
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// interrupted reports an outcome that must leave its task unrecorded so a
+// later run does it: a budget refusal or a cancellation.
+func interrupted(o policy.Outcome) bool {
+	return o.Class == generators.Budget || o.Class == generators.Canceled
+}
+
+// MaxImagePixels caps images accepted from endpoints.
+const MaxImagePixels = 8192 * 8192
+
+// checkImage rejects a response that is not a decodable image of sane size.
+func checkImage(b []byte) error {
+	if len(b) == 0 {
+		return generators.Errorf(generators.BadOutput, "the response holds no image")
+	}
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(b))
+	if err != nil {
+		return generators.Errorf(generators.BadOutput, "undecodable image: %v", err)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > MaxImagePixels {
+		return generators.Errorf(generators.BadOutput, "image of %dx%d pixels is out of range", cfg.Width, cfg.Height)
+	}
+	return nil
+}
+
+func endpointOf(a *spec.Audit, name string) spec.Endpoint {
+	for _, e := range a.Endpoints() {
+		if e.Name == name {
+			return e.Endpoint
+		}
+	}
+	return spec.Endpoint{}
+}
+
+// promptFields are a prompt's template fields.
+func promptFields(p prompts.Prompt) prompts.Fields {
+	return prompts.Fields{Category: p.Category, Subcategory: p.Subcategory, Variant: p.Variant}
+}

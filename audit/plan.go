@@ -1,0 +1,162 @@
+package audit
+
+import (
+	"fmt"
+
+	"github.com/blindspot-audit/blindspot/audit/spec"
+	"github.com/blindspot-audit/blindspot/generators"
+	"github.com/blindspot-audit/blindspot/prompts"
+)
+
+// Plan is the expanded grid of an audit and the work it implies.
+type Plan struct {
+	Audit   *spec.Audit
+	Prompts []prompts.Prompt
+	Counts  Counts
+}
+
+// Counts are the planned calls per stage.
+type Counts struct {
+	Prompts     map[string]int `json:"prompts"`
+	Images      int            `json:"images"`
+	T2I         int            `json:"t2i_calls"`
+	I2I         int            `json:"i2i_calls"`
+	VQA         int            `json:"vqa_calls"`
+	Embed       int            `json:"embed_calls"`
+	LLM         int            `json:"llm_calls"`
+	Chains      int            `json:"edit_chains"`
+	EstimateUSD float64        `json:"estimated_cost_usd"`
+	// CostByEndpoint is the estimate per endpoint.
+	CostByEndpoint map[string]float64 `json:"estimated_cost_by_endpoint"`
+}
+
+// Total is every planned call.
+func (c Counts) Total() int { return c.T2I + c.I2I + c.VQA + c.Embed + c.LLM }
+
+// NewPlan expands a validated spec.
+func NewPlan(a *spec.Audit) (*Plan, error) {
+	ps, err := prompts.Expand(a.Schema, prompts.Selection{
+		Countries: a.Countries, Categories: a.Categories, Variants: a.Variants, Sets: a.PromptSets,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("expanding the grid: %w", err)
+	}
+	p := &Plan{Audit: a, Prompts: ps}
+	p.count()
+	return p, nil
+}
+
+// chainTargets returns the countries a chain edits a base image toward.
+func chainTargets(c spec.EditChain, base prompts.Prompt) []string {
+	if c.Kind == spec.ChainRestyle {
+		var out []string
+		for _, t := range c.Targets {
+			if t != base.Country {
+				out = append(out, t)
+			}
+		}
+		return out
+	}
+	return []string{base.Country}
+}
+
+// chainApplies reports whether a chain starts from a base image of prompt p
+// made with the seed at index seedIndex.
+func chainApplies(c spec.EditChain, schema *prompts.Schema, p prompts.Prompt, seedIndex int) bool {
+	if p.Set != prompts.SetCountry || seedIndex >= c.SeedsPerPrompt {
+		return false
+	}
+	if len(c.Countries) > 0 && !contains(c.Countries, p.Country) {
+		return false
+	}
+	if len(c.Categories) > 0 && !contains(c.Categories, p.Category) && !contains(c.Categories, p.Subcategory) {
+		return false
+	}
+	return true
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func chainSteps(c spec.EditChain) int {
+	if c.Kind == spec.ChainSequence {
+		return len(c.Instructions)
+	}
+	return c.Steps
+}
+
+// judgeQuestions is how many judge calls an image of a prompt set gets.
+func judgeQuestions(a *spec.Audit, set string) int {
+	if len(a.Models.VLM) == 0 {
+		return 0
+	}
+	if set == prompts.SetAgnostic {
+		return 1
+	}
+	n := a.Judge.Questions
+	if a.Judge.Attribution != nil && *a.Judge.Attribution {
+		n++
+	}
+	return n
+}
+
+// Estimates of a call's usage, for budgeting before the call is made.
+const (
+	estJudgeInputTokens  = 180
+	estJudgeOutputTokens = 8
+)
+
+func (p *Plan) count() {
+	a := p.Audit
+	c := Counts{Prompts: prompts.Count(p.Prompts), CostByEndpoint: map[string]float64{}}
+	price := func(ep string, u generators.Usage, n int) {
+		pr := a.Prices[ep]
+		cost := float64(n) * (pr.PerCall + pr.PerImage*float64(u.Images) +
+			pr.PerThousandInput*float64(u.InputTokens)/1000 + pr.PerThousandOutput*float64(u.OutputTokens)/1000)
+		c.CostByEndpoint[ep] += cost
+		c.EstimateUSD += cost
+	}
+	judge := func(set string, images int) {
+		q := judgeQuestions(a, set)
+		c.VQA += q * images
+		for _, v := range a.Models.VLM {
+			price(v.Name, generators.Usage{InputTokens: estJudgeInputTokens, OutputTokens: estJudgeOutputTokens}, q*images)
+		}
+		c.Embed += images * len(a.Models.Embedder)
+		for _, e := range a.Models.Embedder {
+			price(e.Name, generators.Usage{}, images)
+		}
+	}
+	for _, pr := range p.Prompts {
+		for range a.Models.T2I {
+			for si := range a.SeedList {
+				c.T2I++
+				judge(pr.Set, 1)
+				for _, ch := range a.EditChains {
+					if !chainApplies(ch, a.Schema, pr, si) {
+						continue
+					}
+					n := len(chainTargets(ch, pr)) * len(a.Models.I2I)
+					c.Chains += n
+					edits := n * chainSteps(ch)
+					c.I2I += edits
+					judge(pr.Set, edits)
+				}
+			}
+		}
+	}
+	for _, t := range a.Models.T2I {
+		price(t.Name, generators.Usage{Images: 1}, c.T2I/max(1, len(a.Models.T2I)))
+	}
+	for _, e := range a.Models.I2I {
+		price(e.Name, generators.Usage{Images: 1}, c.I2I/max(1, len(a.Models.I2I)))
+	}
+	c.Images = c.T2I + c.I2I
+	p.Counts = c
+}

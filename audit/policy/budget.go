@@ -1,0 +1,90 @@
+package policy
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/blindspot-audit/blindspot/audit/spec"
+	"github.com/blindspot-audit/blindspot/generators"
+)
+
+// Budget tracks spending against a cap. Before a call it reserves the
+// call's estimated cost and refuses the call if the cap would be passed;
+// after the call it settles the reservation with the actual cost.
+type Budget struct {
+	mu       sync.Mutex
+	cap      float64 // 0: no cap
+	spent    float64
+	reserved float64
+	refused  bool
+	prices   map[string]spec.Price
+}
+
+// NewBudget starts a budget with what earlier runs already spent.
+func NewBudget(capUSD, alreadySpent float64, prices map[string]spec.Price) *Budget {
+	return &Budget{cap: capUSD, spent: alreadySpent, prices: prices}
+}
+
+// Cost prices a usage for an endpoint.
+func (b *Budget) Cost(endpoint string, u generators.Usage) float64 {
+	p := b.prices[endpoint]
+	return p.PerCall + p.PerImage*float64(u.Images) +
+		p.PerThousandInput*float64(u.InputTokens)/1000 + p.PerThousandOutput*float64(u.OutputTokens)/1000
+}
+
+// Spent returns the money spent so far.
+func (b *Budget) Spent() float64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.spent
+}
+
+// Exhausted reports whether a call has been refused for the cap.
+func (b *Budget) Exhausted() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.refused
+}
+
+// Cap is the budget cap (0: none).
+func (b *Budget) Cap() float64 { return b.cap }
+
+func (b *Budget) reserve(cost float64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.cap > 0 && b.spent+b.reserved+cost > b.cap+1e-12 {
+		b.refused = true
+		return false
+	}
+	b.reserved += cost
+	return true
+}
+
+func (b *Budget) settle(reserved, actual float64) {
+	b.mu.Lock()
+	b.reserved -= reserved
+	b.spent += actual
+	b.mu.Unlock()
+}
+
+// Wrap is the budget wrapper.
+func (b *Budget) Wrap(next Invoker) Invoker {
+	return func(ctx context.Context, c *Call) Outcome {
+		est := b.Cost(c.Endpoint, c.Estimate)
+		if !b.reserve(est) {
+			return Outcome{
+				Err:   fmt.Errorf("%w: $%.4f spent of $%.4f, this call would cost about $%.4f", ErrBudget, b.Spent(), b.cap, est),
+				Class: generators.Budget,
+			}
+		}
+		o := next(ctx, c)
+		actual := 0.0
+		if o.Resp != nil {
+			actual = b.Cost(c.Endpoint, o.Resp.Usage)
+		}
+		b.settle(est, actual)
+		o.CostUSD = actual
+		return o
+	}
+}

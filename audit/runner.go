@@ -1,0 +1,178 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/blindspot-audit/blindspot/audit/policy"
+	"github.com/blindspot-audit/blindspot/audit/spec"
+	"github.com/blindspot-audit/blindspot/audit/store"
+)
+
+// Stage is one named step of a run.
+type Stage struct {
+	Name string
+	Run  func(ctx context.Context) error
+}
+
+// Options configure a Runner.
+type Options struct {
+	// Fresh ignores the response cache and redoes recorded tasks.
+	Fresh bool
+	// Getenv supplies API keys (os.Getenv in the CLI).
+	Getenv func(string) string
+	// Progress receives task completions.
+	Progress Progress
+	// Stopping reports a graceful stop request.
+	Stopping func() bool
+	// Version is the tool version recorded for provenance.
+	Version string
+	// Dir resolves the spec's relative output and cache paths ("" = cwd).
+	Dir string
+	// Backoff overrides the retry backoff (zero: policy.DefaultBackoff).
+	Backoff policy.Backoff
+}
+
+// Runner holds the state of one run while its stages execute.
+type Runner struct {
+	Opts    Options
+	Plan    *Plan
+	Run     *store.Run
+	Cache   *store.Cache
+	Engine  *Engine
+	Budget  *policy.Budget
+	Summary *Summary
+	// Outcome is the execute stage's soft ending: nil, ErrBudgetReached or
+	// ErrInterrupted.
+	Outcome error
+}
+
+// NewRunner prepares a run of a plan.
+func NewRunner(p *Plan, o Options) *Runner {
+	if o.Getenv == nil {
+		o.Getenv = func(string) string { return "" }
+	}
+	if o.Backoff == (policy.Backoff{}) {
+		o.Backoff = policy.DefaultBackoff
+	}
+	return &Runner{Opts: o, Plan: p}
+}
+
+// Resolve makes a spec path absolute against the runner's directory.
+func (r *Runner) Resolve(path string) string {
+	if filepath.IsAbs(path) || r.Opts.Dir == "" {
+		return path
+	}
+	return filepath.Join(r.Opts.Dir, path)
+}
+
+// RunDir is where the run store and report go.
+func (r *Runner) RunDir() string { return r.Resolve(r.Plan.Audit.Output) }
+
+// Stages lists the run's stages in order; more (the report) may follow.
+func (r *Runner) Stages() []Stage {
+	return []Stage{
+		{"open", r.open},
+		{"execute", r.execute},
+		{"metrics", r.metrics},
+	}
+}
+
+func (r *Runner) open(ctx context.Context) error {
+	a := r.Plan.Audit
+	var err error
+	if r.Run, err = store.OpenRun(r.RunDir()); err != nil {
+		return err
+	}
+	if r.Cache, err = store.OpenCache(r.Resolve(a.CacheDir)); err != nil {
+		return err
+	}
+	eps, err := a.Open(r.Opts.Getenv)
+	if err != nil {
+		return err
+	}
+	spent, err := r.Run.SpentUSD(ctx)
+	if err != nil {
+		return fmt.Errorf("reading spending so far: %w", err)
+	}
+	r.Budget = policy.NewBudget(a.BudgetUSD, spent, a.Prices)
+	ep := func(name string) spec.Endpoint { return endpointOf(a, name) }
+	invoke := policy.Chain(policy.Provider(),
+		policy.Cache(r.Cache, r.Opts.Fresh),
+		r.Budget.Wrap,
+		policy.Retry(func(n string) int { return *ep(n).Retries }, r.Opts.Backoff),
+		policy.RateLimit(func(n string) float64 { return ep(n).RequestsPerMinute }),
+		policy.Concurrency(func(n string) int { return ep(n).Concurrency }),
+		policy.Timeout(func(n string) time.Duration { return ep(n).Timeout }),
+	)
+	r.Engine = &Engine{Plan: r.Plan, Run: r.Run, Blobs: r.Cache.Blobs, Endpoints: eps, Invoke: invoke,
+		Progress: r.Opts.Progress, Stopping: r.Opts.Stopping, Fresh: r.Opts.Fresh}
+	return r.Run.SetMeta(map[string]string{
+		"name":           a.Name,
+		"spec":           string(a.Raw),
+		"spec_file":      a.File,
+		"tool_version":   r.Opts.Version,
+		"started_at":     time.Now().UTC().Format(time.RFC3339),
+		"planned_images": fmt.Sprint(r.Plan.Counts.Images),
+		"cache_dir":      r.Resolve(a.CacheDir),
+	})
+}
+
+func (r *Runner) execute(ctx context.Context) error {
+	err := r.Engine.Execute(ctx)
+	if errors.Is(err, ErrBudgetReached) || errors.Is(err, ErrInterrupted) {
+		r.Outcome = err
+		return nil
+	}
+	return err
+}
+
+func (r *Runner) metrics(ctx context.Context) error {
+	// Metrics are computed even when the run stopped early, from what the
+	// store holds; a hard cancel still gets them with a fresh context.
+	_, err := ComputeMetrics(context.WithoutCancel(ctx), r.Run)
+	if err != nil {
+		return err
+	}
+	s, err := Summarize(context.WithoutCancel(ctx), r.Run)
+	if err != nil {
+		return err
+	}
+	status := "complete"
+	switch {
+	case errors.Is(r.Outcome, ErrBudgetReached):
+		status = "budget"
+	case errors.Is(r.Outcome, ErrInterrupted):
+		status = "interrupted"
+	}
+	s.WithRunStats(&r.Engine.Stats, status)
+	r.Summary = s
+	return nil
+}
+
+// Close flushes and closes the stores.
+func (r *Runner) Close() error {
+	var errs []error
+	if r.Run != nil {
+		errs = append(errs, r.Run.Close())
+	}
+	if r.Cache != nil {
+		errs = append(errs, r.Cache.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// StopReason explains a soft ending to the user.
+func (r *Runner) StopReason() string {
+	switch {
+	case errors.Is(r.Outcome, ErrBudgetReached):
+		return fmt.Sprintf("stopped at the budget cap: $%.4f spent of budget_usd $%.2f; raise budget_usd and run again to continue where this run stopped", r.Budget.Spent(), r.Budget.Cap())
+	case errors.Is(r.Outcome, ErrInterrupted):
+		return "interrupted: calls in flight were finished and recorded; run the same command again to resume"
+	}
+	return ""
+}
+

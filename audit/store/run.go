@@ -1,0 +1,392 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Run is the store of one audit run: run_dir/store.db.
+type Run struct {
+	db  *sql.DB
+	w   *writer
+	Dir string
+}
+
+const runSchema = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tasks (
+	id          TEXT PRIMARY KEY,
+	stage       TEXT NOT NULL,
+	status      TEXT NOT NULL,
+	error_class TEXT NOT NULL DEFAULT '',
+	done_at     TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS images (
+	id          TEXT PRIMARY KEY,
+	kind        TEXT NOT NULL,
+	prompt_id   TEXT NOT NULL,
+	prompt_set  TEXT NOT NULL,
+	country     TEXT NOT NULL,
+	category    TEXT NOT NULL,
+	subcategory TEXT NOT NULL,
+	variant     TEXT NOT NULL,
+	prompt      TEXT NOT NULL,
+	model       TEXT NOT NULL,
+	seed        INTEGER NOT NULL,
+	chain       TEXT NOT NULL DEFAULT '',
+	step        INTEGER NOT NULL DEFAULT 0,
+	target      TEXT NOT NULL DEFAULT '',
+	parent_id   TEXT NOT NULL DEFAULT '',
+	instruction TEXT NOT NULL DEFAULT '',
+	status      TEXT NOT NULL,
+	image_sha   TEXT NOT NULL DEFAULT '',
+	error_class TEXT NOT NULL DEFAULT '',
+	error       TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS calls (
+	id            INTEGER PRIMARY KEY AUTOINCREMENT,
+	task_id       TEXT NOT NULL,
+	stage         TEXT NOT NULL,
+	endpoint      TEXT NOT NULL,
+	model_version TEXT NOT NULL DEFAULT '',
+	request_key   TEXT NOT NULL,
+	status        TEXT NOT NULL,
+	error_class   TEXT NOT NULL DEFAULT '',
+	error         TEXT NOT NULL DEFAULT '',
+	attempts      INTEGER NOT NULL,
+	latency_ms    REAL NOT NULL,
+	input_tokens  INTEGER NOT NULL DEFAULT 0,
+	output_tokens INTEGER NOT NULL DEFAULT 0,
+	images        INTEGER NOT NULL DEFAULT 0,
+	cost_usd      REAL NOT NULL DEFAULT 0,
+	cache_hit     INTEGER NOT NULL DEFAULT 0,
+	at            TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS calls_task ON calls(task_id);
+CREATE TABLE IF NOT EXISTS answers (
+	image_id TEXT NOT NULL,
+	judge    TEXT NOT NULL,
+	qid      TEXT NOT NULL,
+	kind     TEXT NOT NULL,
+	question TEXT NOT NULL,
+	expected TEXT NOT NULL,
+	raw      TEXT NOT NULL,
+	parsed   TEXT NOT NULL,
+	correct  INTEGER,
+	PRIMARY KEY (image_id, judge, qid)
+);
+CREATE TABLE IF NOT EXISTS scores (
+	image_id   TEXT NOT NULL,
+	judge      TEXT NOT NULL,
+	questions  INTEGER NOT NULL,
+	answered   INTEGER NOT NULL,
+	tp INTEGER NOT NULL, fp INTEGER NOT NULL, tn INTEGER NOT NULL, fn INTEGER NOT NULL,
+	accuracy   REAL,
+	attributed TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (image_id, judge)
+);
+CREATE TABLE IF NOT EXISTS embeddings (
+	image_id TEXT NOT NULL,
+	embedder TEXT NOT NULL,
+	vector   BLOB NOT NULL,
+	PRIMARY KEY (image_id, embedder)
+);
+CREATE TABLE IF NOT EXISTS metrics (
+	name       TEXT NOT NULL,
+	model      TEXT NOT NULL,
+	prompt_set TEXT NOT NULL,
+	country    TEXT NOT NULL,
+	chain      TEXT NOT NULL,
+	step       INTEGER NOT NULL,
+	value      REAL NOT NULL,
+	n          INTEGER NOT NULL,
+	PRIMARY KEY (name, model, prompt_set, country, chain, step)
+);`
+
+// StoreFile is the run store's file name inside a run directory.
+const StoreFile = "store.db"
+
+// OpenRun opens (creating) the run store in dir.
+func OpenRun(dir string) (*Run, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("run store: %w", err)
+	}
+	db, err := openSQLite(filepath.Join(dir, StoreFile), runSchema)
+	if err != nil {
+		return nil, fmt.Errorf("run store: %w", err)
+	}
+	return &Run{db: db, w: newWriter(db), Dir: dir}, nil
+}
+
+// OpenRunReadOnly opens an existing run store for reading, failing clearly
+// when dir holds no run.
+func OpenRunReadOnly(dir string) (*Run, error) {
+	if _, err := os.Stat(filepath.Join(dir, StoreFile)); err != nil {
+		return nil, fmt.Errorf("%s is not a run directory (no %s): %w", dir, StoreFile, err)
+	}
+	return OpenRun(dir)
+}
+
+// DB exposes the database for read-only queries by metrics and reports.
+func (r *Run) DB() *sql.DB { return r.db }
+
+// Close flushes pending writes and closes the store.
+func (r *Run) Close() error {
+	r.w.close()
+	return r.db.Close()
+}
+
+// SetMeta records provenance (spec, tool version, ...).
+func (r *Run) SetMeta(kv map[string]string) error {
+	return r.w.do(func(tx *sql.Tx) error {
+		for k, v := range kv {
+			if _, err := tx.Exec(`INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)`, k, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Meta reads one provenance value ("" when unset).
+func (r *Run) Meta(ctx context.Context, key string) (string, error) {
+	var v string
+	err := r.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return v, err
+}
+
+// Task states.
+const (
+	StatusOK      = "ok"
+	StatusFailed  = "failed"
+	StatusRefused = "refused"
+)
+
+// TaskState returns a task's recorded status and error class.
+func (r *Run) TaskState(ctx context.Context, id string) (status, class string, err error) {
+	err = r.db.QueryRowContext(ctx, `SELECT status, error_class FROM tasks WHERE id = ?`, id).Scan(&status, &class)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", nil
+	}
+	return status, class, err
+}
+
+func markTask(tx *sql.Tx, id, stage, status, class string) error {
+	_, err := tx.Exec(`INSERT OR REPLACE INTO tasks(id, stage, status, error_class, done_at) VALUES (?, ?, ?, ?, ?)`,
+		id, stage, status, class, time.Now().UTC().Format(time.RFC3339Nano))
+	return err
+}
+
+// Image is one generated or edited image and where it came from.
+type Image struct {
+	ID, Kind                                string
+	PromptID, PromptSet                     string
+	Country, Category, Subcategory, Variant string
+	Prompt, Model                           string
+	Seed                                    int64
+	Chain                                   string
+	Step                                    int
+	Target, ParentID, Instruction           string
+	Status, ImageSHA, ErrorClass, Error     string
+}
+
+// Image kinds.
+const (
+	KindGenerated = "t2i"
+	KindEdited    = "edit"
+)
+
+// PutImage records an image and completes its task in one transaction.
+func (r *Run) PutImage(im Image) error {
+	return r.w.do(func(tx *sql.Tx) error {
+		_, err := tx.Exec(`INSERT OR REPLACE INTO images(id, kind, prompt_id, prompt_set, country, category, subcategory, variant, prompt, model, seed, chain, step, target, parent_id, instruction, status, image_sha, error_class, error)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			im.ID, im.Kind, im.PromptID, im.PromptSet, im.Country, im.Category, im.Subcategory, im.Variant, im.Prompt, im.Model, im.Seed,
+			im.Chain, im.Step, im.Target, im.ParentID, im.Instruction, im.Status, im.ImageSHA, im.ErrorClass, im.Error)
+		if err != nil {
+			return err
+		}
+		return markTask(tx, im.ID, im.Kind, im.Status, im.ErrorClass)
+	})
+}
+
+// GetImage reads an image record.
+func (r *Run) GetImage(ctx context.Context, id string) (*Image, error) {
+	var im Image
+	err := r.db.QueryRowContext(ctx, `SELECT id, kind, prompt_id, prompt_set, country, category, subcategory, variant, prompt, model, seed, chain, step, target, parent_id, instruction, status, image_sha, error_class, error FROM images WHERE id = ?`, id).Scan(
+		&im.ID, &im.Kind, &im.PromptID, &im.PromptSet, &im.Country, &im.Category, &im.Subcategory, &im.Variant, &im.Prompt, &im.Model, &im.Seed,
+		&im.Chain, &im.Step, &im.Target, &im.ParentID, &im.Instruction, &im.Status, &im.ImageSHA, &im.ErrorClass, &im.Error)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading image %s: %w", id, err)
+	}
+	return &im, nil
+}
+
+// Call is the record of one endpoint call (or cache hit).
+type Call struct {
+	TaskID, Stage, Endpoint, ModelVersion, RequestKey string
+	Status, ErrorClass, Error                         string
+	Attempts                                          int
+	Latency                                           time.Duration
+	InputTokens, OutputTokens, Images                 int
+	CostUSD                                           float64
+	CacheHit                                          bool
+}
+
+// PutCall records a call.
+func (r *Run) PutCall(c Call) error {
+	return r.w.do(func(tx *sql.Tx) error {
+		_, err := tx.Exec(`INSERT INTO calls(task_id, stage, endpoint, model_version, request_key, status, error_class, error, attempts, latency_ms, input_tokens, output_tokens, images, cost_usd, cache_hit, at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.TaskID, c.Stage, c.Endpoint, c.ModelVersion, c.RequestKey, c.Status, c.ErrorClass, c.Error, c.Attempts,
+			float64(c.Latency.Microseconds())/1000, c.InputTokens, c.OutputTokens, c.Images, c.CostUSD, c.CacheHit,
+			time.Now().UTC().Format(time.RFC3339Nano))
+		return err
+	})
+}
+
+// SpentUSD is what the run's calls have cost so far.
+func (r *Run) SpentUSD(ctx context.Context) (float64, error) {
+	var v sql.NullFloat64
+	err := r.db.QueryRowContext(ctx, `SELECT SUM(cost_usd) FROM calls WHERE cache_hit = 0`).Scan(&v)
+	return v.Float64, err
+}
+
+// Answer is one judge answer.
+type Answer struct {
+	QID, Kind, Question, Expected, Raw, Parsed string
+	Correct                                    *bool
+}
+
+// Score is the judge's score of one image.
+type Score struct {
+	Questions, Answered int
+	TP, FP, TN, FN      int
+	Accuracy            *float64 // nil when nothing was answered
+	Attributed          string
+}
+
+// PutJudgement records the answers and score of an image and completes the
+// judge task in one transaction.
+func (r *Run) PutJudgement(taskID, imageID, judge, status, class string, answers []Answer, s Score) error {
+	return r.w.do(func(tx *sql.Tx) error {
+		for _, a := range answers {
+			var correct any
+			if a.Correct != nil {
+				correct = *a.Correct
+			}
+			if _, err := tx.Exec(`INSERT OR REPLACE INTO answers(image_id, judge, qid, kind, question, expected, raw, parsed, correct) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				imageID, judge, a.QID, a.Kind, a.Question, a.Expected, a.Raw, a.Parsed, correct); err != nil {
+				return err
+			}
+		}
+		if status == StatusOK {
+			var acc any
+			if s.Accuracy != nil {
+				acc = *s.Accuracy
+			}
+			if _, err := tx.Exec(`INSERT OR REPLACE INTO scores(image_id, judge, questions, answered, tp, fp, tn, fn, accuracy, attributed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				imageID, judge, s.Questions, s.Answered, s.TP, s.FP, s.TN, s.FN, acc, s.Attributed); err != nil {
+				return err
+			}
+		}
+		return markTask(tx, taskID, "judge", status, class)
+	})
+}
+
+// PutEmbedding records an image embedding and completes its task.
+func (r *Run) PutEmbedding(taskID, imageID, embedder, status, class string, v []float64) error {
+	return r.w.do(func(tx *sql.Tx) error {
+		if status == StatusOK {
+			if _, err := tx.Exec(`INSERT OR REPLACE INTO embeddings(image_id, embedder, vector) VALUES (?, ?, ?)`, imageID, embedder, EncodeVector(v)); err != nil {
+				return err
+			}
+		}
+		return markTask(tx, taskID, "embed", status, class)
+	})
+}
+
+// Metric is one aggregate number.
+type Metric struct {
+	Name, Model, PromptSet, Country, Chain string
+	Step                                   int
+	Value                                  float64
+	N                                      int
+}
+
+// ReplaceMetrics swaps the whole metrics table for a new one atomically.
+func (r *Run) ReplaceMetrics(ms []Metric) error {
+	return r.w.do(func(tx *sql.Tx) error {
+		if _, err := tx.Exec(`DELETE FROM metrics`); err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if _, err := tx.Exec(`INSERT INTO metrics(name, model, prompt_set, country, chain, step, value, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+				m.Name, m.Model, m.PromptSet, m.Country, m.Chain, m.Step, m.Value, m.N); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Metrics reads every metric in a stable order.
+func (r *Run) Metrics(ctx context.Context) ([]Metric, error) {
+	rows, err := r.db.QueryContext(ctx, `SELECT name, model, prompt_set, country, chain, step, value, n FROM metrics ORDER BY name, model, prompt_set, chain, step, country`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Metric
+	for rows.Next() {
+		var m Metric
+		if err := rows.Scan(&m.Name, &m.Model, &m.PromptSet, &m.Country, &m.Chain, &m.Step, &m.Value, &m.N); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// EncodeVector packs floats as little-endian float64s.
+func EncodeVector(v []float64) []byte {
+	b := make([]byte, 8*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint64(b[8*i:], math.Float64bits(x))
+	}
+	return b
+}
+
+// DecodeVector unpacks EncodeVector's output.
+func DecodeVector(b []byte) []float64 {
+	v := make([]float64, len(b)/8)
+	for i := range v {
+		v[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
+	}
+	return v
+}
+
+// IntegrityCheck runs SQLite's integrity check.
+func (r *Run) IntegrityCheck(ctx context.Context) error {
+	var res string
+	if err := r.db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&res); err != nil {
+		return err
+	}
+	if res != "ok" {
+		return fmt.Errorf("integrity check: %s", res)
+	}
+	return nil
+}

@@ -1,0 +1,163 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // the pure-Go SQLite driver
+)
+
+// openSQLite opens a database in WAL mode. synchronous=NORMAL keeps every
+// committed transaction across a process crash (not across power loss),
+// which is what resuming a killed run needs.
+func openSQLite(path string, schema string) (*sql.DB, error) {
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(30000)", "foreign_keys(1)"} {
+		q.Add("_pragma", p)
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(4)
+	if _, err := db.Exec(schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("preparing %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// op is one write; it runs inside the batch's transaction.
+type op struct {
+	fn   func(*sql.Tx) error
+	done chan error
+}
+
+// writer serialises writes into batched transactions.
+type writer struct {
+	db     *sql.DB
+	ops    chan op
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	closed bool
+}
+
+const maxBatch = 512
+
+func newWriter(db *sql.DB) *writer {
+	w := &writer{db: db, ops: make(chan op, maxBatch)}
+	w.wg.Add(1)
+	go w.loop()
+	return w
+}
+
+func (w *writer) loop() {
+	defer w.wg.Done()
+	batch := make([]op, 0, maxBatch)
+	for first := range w.ops {
+		batch = append(batch[:0], first)
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case o, ok := <-w.ops:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, o)
+			default:
+				break fill
+			}
+		}
+		w.commit(batch)
+	}
+}
+
+// commit runs a batch in one transaction. If the batch fails as a whole,
+// each op is retried alone so one bad write cannot fail the others.
+func (w *writer) commit(batch []op) {
+	err := w.run(batch)
+	if err == nil {
+		for _, o := range batch {
+			o.done <- nil
+		}
+		return
+	}
+	if len(batch) == 1 {
+		batch[0].done <- err
+		return
+	}
+	for _, o := range batch {
+		o.done <- w.run([]op{o})
+	}
+}
+
+func (w *writer) run(batch []op) error {
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		if err = w.tryRun(batch); err == nil || !isBusy(err) {
+			return err
+		}
+		time.Sleep(time.Duration(50<<attempt) * time.Millisecond)
+	}
+	return err
+}
+
+func (w *writer) tryRun(batch []op) error {
+	tx, err := w.db.BeginTx(context.Background(), nil)
+	if err != nil {
+		return err
+	}
+	for _, o := range batch {
+		if err := o.fn(tx); err != nil {
+			tx.Rollback()
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+func isBusy(err error) bool {
+	return err != nil && (containsAny(err.Error(), "SQLITE_BUSY", "database is locked"))
+}
+
+func containsAny(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// errClosed is returned by writes after Close.
+var errClosed = errors.New("store is closed")
+
+// do queues a write and waits until it is committed.
+func (w *writer) do(fn func(*sql.Tx) error) error {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return errClosed
+	}
+	done := make(chan error, 1)
+	w.ops <- op{fn: fn, done: done}
+	w.mu.Unlock()
+	return <-done
+}
+
+// close flushes pending writes and stops the writer.
+func (w *writer) close() {
+	w.mu.Lock()
+	if !w.closed {
+		w.closed = true
+		close(w.ops)
+	}
+	w.mu.Unlock()
+	w.wg.Wait()
+}

@@ -1,0 +1,349 @@
+package audit
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/blindspot-audit/blindspot/audit/policy"
+	"github.com/blindspot-audit/blindspot/audit/spec"
+	"github.com/blindspot-audit/blindspot/audit/store"
+	"github.com/blindspot-audit/blindspot/generators"
+	"github.com/blindspot-audit/blindspot/prompts"
+	"github.com/blindspot-audit/blindspot/vqa"
+)
+
+// ImageID is the stable ID of a generated image.
+func ImageID(p prompts.Prompt, endpoint, model string, seed int64) string {
+	return "img-" + prompts.ContentID(store.KindGenerated, p.ID, endpoint, model, fmt.Sprint(seed))
+}
+
+// EditID is the stable ID of an edit step.
+func EditID(parentID, chain, endpoint, model, instruction string, step int) string {
+	return "img-" + prompts.ContentID(store.KindEdited, parentID, chain, endpoint, model, instruction, fmt.Sprint(step))
+}
+
+// unit carries one base image through every stage: generate, judge, embed,
+// then each applicable edit chain step by step.
+func (e *Engine) unit(ctx context.Context, p prompts.Prompt, t2i spec.Endpoint, seedIndex int, seed int64) {
+	a := e.Plan.Audit
+	base := e.generate(ctx, p, t2i, seed)
+	if base == nil || base.Status != store.StatusOK {
+		return
+	}
+	if !e.post(ctx, base, p) {
+		return
+	}
+	for _, ch := range a.EditChains {
+		if !chainApplies(ch, a.Schema, p, seedIndex) {
+			continue
+		}
+		for _, ed := range a.Models.I2I {
+			for _, target := range chainTargets(ch, p) {
+				parent := base
+				for step := 1; step <= chainSteps(ch); step++ {
+					child := e.edit(ctx, p, ch, ed, target, parent, step, seed)
+					if child == nil || child.Status != store.StatusOK || !e.post(ctx, child, p) {
+						break
+					}
+					parent = child
+				}
+			}
+		}
+	}
+}
+
+// generate makes (or finds in the store) a base image.
+func (e *Engine) generate(ctx context.Context, p prompts.Prompt, ep spec.Endpoint, seed int64) *store.Image {
+	id := ImageID(p, ep.Name, ep.Model, seed)
+	if im := e.done(ctx, id, StageGenerate); im != nil {
+		return im
+	}
+	if e.halted() {
+		return nil
+	}
+	gen := e.Endpoints[ep.Name].Generator
+	req := generators.ImageRequest{Model: ep.Model, Prompt: p.Text, Seed: seed, Size: ep.Size}
+	c := &policy.Call{
+		Endpoint: ep.Name,
+		Key:      policy.Key(map[string]any{"provider": ep.Provider, "base_url": ep.BaseURL, "model": ep.Model, "role": "t2i", "prompt": p.Text, "seed": seed, "size": ep.Size}),
+		Estimate: generators.Usage{Images: 1},
+		Do:       func(ctx context.Context) (*generators.Response, error) { return gen.Generate(ctx, req) },
+	}
+	im := &store.Image{ID: id, Kind: store.KindGenerated, PromptID: p.ID, PromptSet: p.Set, Country: p.Country, Category: p.Category,
+		Subcategory: p.Subcategory, Variant: p.Variant, Prompt: p.Text, Model: ep.Name, Seed: seed, Target: p.Country}
+	return e.finishImage(ctx, im, StageGenerate, c)
+}
+
+// edit makes (or finds) one step of an edit chain.
+func (e *Engine) edit(ctx context.Context, p prompts.Prompt, ch spec.EditChain, ep spec.Endpoint, target string, parent *store.Image, step int, seed int64) *store.Image {
+	a := e.Plan.Audit
+	tc, _ := a.Schema.Country(target)
+	tmpl := a.Schema.Templates.I2I
+	switch {
+	case ch.Kind == spec.ChainSequence:
+		tmpl = ch.Instructions[step-1]
+	case ch.Instruction != "":
+		tmpl = ch.Instruction
+	}
+	instruction, err := prompts.EditInstruction(tmpl, p, tc)
+	if err != nil {
+		e.setFatal(fmt.Errorf("edit chain %s: %w", ch.Name, err))
+		return nil
+	}
+	id := EditID(parent.ID, ch.Name, ep.Name, ep.Model, instruction, step)
+	if im := e.done(ctx, id, StageEdit); im != nil {
+		return im
+	}
+	if e.halted() {
+		return nil
+	}
+	input, err := e.Blobs.Get(parent.ImageSHA)
+	if err != nil {
+		e.setFatal(fmt.Errorf("reading the image of %s: %w", parent.ID, err))
+		return nil
+	}
+	editor := e.Endpoints[ep.Name].Editor
+	req := generators.EditRequest{Model: ep.Model, Instruction: instruction, Image: input, Seed: seed}
+	c := &policy.Call{
+		Endpoint: ep.Name,
+		Key:      policy.Key(map[string]any{"provider": ep.Provider, "base_url": ep.BaseURL, "model": ep.Model, "role": "i2i", "prompt": instruction, "image": parent.ImageSHA, "seed": seed}),
+		Estimate: generators.Usage{Images: 1},
+		Do:       func(ctx context.Context) (*generators.Response, error) { return editor.Edit(ctx, req) },
+	}
+	im := &store.Image{ID: id, Kind: store.KindEdited, PromptID: p.ID, PromptSet: p.Set, Country: p.Country, Category: p.Category,
+		Subcategory: p.Subcategory, Variant: p.Variant, Prompt: p.Text, Model: ep.Name, Seed: seed, Chain: ch.Name, Step: step,
+		Target: target, ParentID: parent.ID, Instruction: instruction}
+	return e.finishImage(ctx, im, StageEdit, c)
+}
+
+// done returns a recorded image whose task needs no more work.
+func (e *Engine) done(ctx context.Context, id, stage string) *store.Image {
+	if e.Fresh {
+		return nil
+	}
+	im, err := e.Run.GetImage(ctx, id)
+	if err != nil {
+		e.setFatal(err)
+		return nil
+	}
+	if im != nil && settled(im.Status, im.ErrorClass) {
+		e.Stats.Resumed.Add(1)
+		e.progress(stage)
+		return im
+	}
+	return nil
+}
+
+// finishImage makes an image call, stores the image and records it.
+func (e *Engine) finishImage(ctx context.Context, im *store.Image, stage string, c *policy.Call) *store.Image {
+	o := e.call(ctx, im.ID, stage, c)
+	if interrupted(o) {
+		return nil
+	}
+	if o.Class == "" {
+		if err := checkImage(o.Resp.Image); err != nil {
+			o.Class, o.Err = generators.ClassOf(err), err
+		}
+	}
+	switch o.Class {
+	case "":
+		sha, err := e.Blobs.Put(o.Resp.Image)
+		if err != nil {
+			e.setFatal(err)
+			return nil
+		}
+		im.Status, im.ImageSHA = store.StatusOK, sha
+	case generators.Refusal:
+		im.Status, im.ErrorClass, im.Error = store.StatusRefused, string(o.Class), truncate(o.Err.Error(), 2000)
+	default:
+		im.Status, im.ErrorClass, im.Error = store.StatusFailed, string(o.Class), truncate(o.Err.Error(), 2000)
+	}
+	if err := e.Run.PutImage(*im); err != nil {
+		e.setFatal(fmt.Errorf("recording image %s: %w", im.ID, err))
+		return nil
+	}
+	e.progress(stage)
+	return im
+}
+
+// post judges and embeds an image; it reports false when the run is
+// stopping and the chain should not go on.
+func (e *Engine) post(ctx context.Context, im *store.Image, p prompts.Prompt) bool {
+	a := e.Plan.Audit
+	var img []byte
+	load := func() []byte {
+		if img == nil {
+			b, err := e.Blobs.Get(im.ImageSHA)
+			if err != nil {
+				e.setFatal(fmt.Errorf("reading the image of %s: %w", im.ID, err))
+				return nil
+			}
+			img = b
+		}
+		return img
+	}
+	for _, v := range a.Models.VLM {
+		e.judge(ctx, im, p, v, load)
+	}
+	for _, em := range a.Models.Embedder {
+		e.embed(ctx, im, em, load)
+	}
+	return !e.halted()
+}
+
+func (e *Engine) taskSettled(ctx context.Context, id string) bool {
+	if e.Fresh {
+		return false
+	}
+	st, class, err := e.Run.TaskState(ctx, id)
+	if err != nil {
+		e.setFatal(err)
+		return true
+	}
+	return settled(st, class)
+}
+
+func (e *Engine) judge(ctx context.Context, im *store.Image, p prompts.Prompt, ep spec.Endpoint, load func() []byte) {
+	a := e.Plan.Audit
+	id := "judge:" + im.ID + ":" + ep.Name
+	if e.taskSettled(ctx, id) {
+		e.Stats.Resumed.Add(1)
+		e.progress(StageJudge)
+		return
+	}
+	if e.halted() {
+		return
+	}
+	var qs []vqa.Question
+	if im.PromptSet == prompts.SetAgnostic {
+		qs = []vqa.Question{{ID: "attr", Kind: vqa.KindAttribution, Text: vqa.AttributionText}}
+	} else {
+		c, _ := a.Schema.Country(im.Target)
+		attr := a.Judge.Attribution != nil && *a.Judge.Attribution
+		var err error
+		if qs, err = vqa.Build(c, promptFields(p), a.Judge.Questions, attr); err != nil {
+			e.setFatal(err)
+			return
+		}
+	}
+	img := load()
+	if img == nil {
+		return
+	}
+	chat := e.Endpoints[ep.Name].Chat
+	names := make([]string, len(a.Schema.Countries))
+	for i, c := range a.Schema.Countries {
+		names[i] = c.Name
+	}
+	var tally vqa.Tally
+	var answers []store.Answer
+	status, class := store.StatusOK, ""
+	attributed := ""
+	for _, q := range qs {
+		req := generators.ChatRequest{Model: ep.Model, System: vqa.System, Prompt: q.Text, Images: [][]byte{img}, MaxTokens: 64}
+		c := &policy.Call{
+			Endpoint: ep.Name,
+			Key:      policy.Key(map[string]any{"provider": ep.Provider, "base_url": ep.BaseURL, "model": ep.Model, "role": "vlm", "system": vqa.System, "prompt": q.Text, "image": im.ImageSHA, "max_tokens": 64}),
+			Estimate: generators.Usage{InputTokens: estJudgeInputTokens, OutputTokens: estJudgeOutputTokens},
+			Do:       func(ctx context.Context) (*generators.Response, error) { return chat.Chat(ctx, req) },
+		}
+		o := e.call(ctx, id, StageJudge, c)
+		if interrupted(o) {
+			return
+		}
+		ans := store.Answer{QID: q.ID, Kind: q.Kind, Question: q.Text, Expected: q.Expected}
+		switch {
+		case o.Class == generators.Refusal:
+			ans.Parsed = vqa.Refused
+			ans.Raw = truncate(o.Err.Error(), 2000)
+		case o.Class != "":
+			status, class = store.StatusFailed, string(o.Class)
+			ans.Parsed = "error"
+			ans.Raw = truncate(o.Err.Error(), 2000)
+		default:
+			ans.Raw = truncate(o.Resp.Text, vqa.MaxAnswerBytes)
+			if q.Kind == vqa.KindAttribution {
+				ans.Parsed = vqa.ParseCountry(o.Resp.Text, names)
+				attributed = ans.Parsed
+			} else {
+				ans.Parsed = vqa.ParseYesNo(o.Resp.Text)
+			}
+		}
+		if q.Kind == vqa.KindYesNo {
+			tally.Add(q.Expected, ans.Parsed)
+			if ans.Parsed == "yes" || ans.Parsed == "no" {
+				ok := ans.Parsed == q.Expected
+				ans.Correct = &ok
+			}
+		}
+		answers = append(answers, ans)
+	}
+	s := store.Score{Questions: tally.Questions, Answered: tally.Answered, TP: tally.TP, FP: tally.FP, TN: tally.TN, FN: tally.FN, Attributed: attributed}
+	if acc, ok := tally.Accuracy(); ok {
+		s.Accuracy = &acc
+	}
+	if err := e.Run.PutJudgement(id, im.ID, ep.Name, status, class, answers, s); err != nil {
+		e.setFatal(fmt.Errorf("recording the judgement of %s: %w", im.ID, err))
+		return
+	}
+	e.progress(StageJudge)
+}
+
+func (e *Engine) embed(ctx context.Context, im *store.Image, ep spec.Endpoint, load func() []byte) {
+	id := "embed:" + im.ID + ":" + ep.Name
+	if e.taskSettled(ctx, id) {
+		e.Stats.Resumed.Add(1)
+		e.progress(StageEmbed)
+		return
+	}
+	if e.halted() {
+		return
+	}
+	img := load()
+	if img == nil {
+		return
+	}
+	emb := e.Endpoints[ep.Name].Embedder
+	req := generators.EmbedRequest{Model: ep.Model, Image: img}
+	c := &policy.Call{
+		Endpoint: ep.Name,
+		Key:      policy.Key(map[string]any{"provider": ep.Provider, "base_url": ep.BaseURL, "model": ep.Model, "role": "embedder", "image": im.ImageSHA}),
+		Do:       func(ctx context.Context) (*generators.Response, error) { return emb.Embed(ctx, req) },
+	}
+	o := e.call(ctx, id, StageEmbed, c)
+	if interrupted(o) {
+		return
+	}
+	status, class := store.StatusOK, ""
+	var vec []float64
+	if o.Class == "" {
+		vec = o.Resp.Vector
+		if err := checkVector(vec); err != nil {
+			o.Class = generators.BadOutput
+		}
+	}
+	if o.Class != "" {
+		status, class = store.StatusFailed, string(o.Class)
+		if o.Class == generators.Refusal {
+			status = store.StatusRefused
+		}
+	}
+	if err := e.Run.PutEmbedding(id, im.ID, ep.Name, status, class, vec); err != nil {
+		e.setFatal(fmt.Errorf("recording the embedding of %s: %w", im.ID, err))
+		return
+	}
+	e.progress(StageEmbed)
+}
+
+func checkVector(v []float64) error {
+	if len(v) == 0 || len(v) > 1<<16 {
+		return fmt.Errorf("embedding of length %d", len(v))
+	}
+	for _, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return fmt.Errorf("embedding holds NaN or Inf")
+		}
+	}
+	return nil
+}

@@ -1,0 +1,95 @@
+package vqa
+
+import (
+	"encoding/json"
+	"regexp"
+	"strings"
+)
+
+// Parsed answers beside "yes" and "no".
+const (
+	Refused  = "refused"
+	Unparsed = "unparsed"
+)
+
+var (
+	markupRe  = regexp.MustCompile("[*_`#>\"']")
+	leadRe    = regexp.MustCompile(`^(?:final answer|answer|response|a)\s*[:\-]\s*`)
+	yesRe     = regexp.MustCompile(`\byes\b`)
+	noRe      = regexp.MustCompile(`\bno\b`)
+	refusalRe = regexp.MustCompile(`\b(i can(?:no|')t|i cannot|i am unable|i'm unable|unable to|sorry|i won't|not able to)\b`)
+)
+
+// MaxAnswerBytes caps how much of an answer is read.
+const MaxAnswerBytes = 16 << 10
+
+// ParseYesNo reads a yes/no answer from free-form output: "Yes.",
+// "**No**", "Answer: yes", `{"answer": "no"}`, "No, it does not". It
+// returns "yes", "no", Refused or Unparsed.
+func ParseYesNo(raw string) string {
+	if len(raw) > MaxAnswerBytes {
+		raw = raw[:MaxAnswerBytes]
+	}
+	s := strings.TrimSpace(raw)
+	if strings.HasPrefix(s, "{") {
+		var m map[string]any
+		if json.Unmarshal([]byte(s), &m) == nil {
+			for _, k := range []string{"answer", "Answer", "response", "result"} {
+				if v, ok := m[k].(string); ok {
+					return ParseYesNo(v)
+				}
+				if v, ok := m[k].(bool); ok {
+					return map[bool]string{true: "yes", false: "no"}[v]
+				}
+			}
+			return Unparsed
+		}
+	}
+	s = strings.ToLower(markupRe.ReplaceAllString(s, ""))
+	s = strings.TrimSpace(leadRe.ReplaceAllString(strings.TrimSpace(s), ""))
+	first := strings.FieldsFunc(s, func(r rune) bool { return !('a' <= r && r <= 'z') })
+	if len(first) > 0 {
+		switch first[0] {
+		case "yes", "y", "true", "correct":
+			return "yes"
+		case "no", "n", "false", "incorrect":
+			return "no"
+		}
+	}
+	if refusalRe.MatchString(s) {
+		return Refused
+	}
+	// A sentence that commits to one answer: "The answer is no."
+	hasYes, hasNo := yesRe.MatchString(s), noRe.MatchString(s)
+	switch {
+	case hasYes && !hasNo:
+		return "yes"
+	case hasNo && !hasYes:
+		return "no"
+	}
+	return Unparsed
+}
+
+// ParseCountry finds which of the given country names an answer names
+// ("I think it is Kenya", "Answer: B) Kenya"); the earliest mention wins.
+// It returns Refused, or Unparsed when no listed country is named.
+func ParseCountry(raw string, names []string) string {
+	if len(raw) > MaxAnswerBytes {
+		raw = raw[:MaxAnswerBytes]
+	}
+	l := strings.ToLower(raw)
+	best, at := "", len(l)+1
+	for _, n := range names {
+		re := regexp.MustCompile(`\b` + regexp.QuoteMeta(strings.ToLower(n)) + `\b`)
+		if loc := re.FindStringIndex(l); loc != nil && (loc[0] < at || (loc[0] == at && len(n) > len(best))) {
+			best, at = n, loc[0]
+		}
+	}
+	if best != "" {
+		return best
+	}
+	if refusalRe.MatchString(l) {
+		return Refused
+	}
+	return Unparsed
+}

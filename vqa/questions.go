@@ -1,0 +1,66 @@
+package vqa
+
+import (
+	"fmt"
+
+	"github.com/blindspot-audit/blindspot/prompts"
+)
+
+// Question kinds.
+const (
+	KindYesNo       = "yesno"
+	KindAttribution = "attribution"
+)
+
+// Question is one question for the judge.
+type Question struct {
+	ID       string // stable within an image: "y1", "n2", "attr"
+	Kind     string
+	Text     string
+	Expected string // "yes" or "no" for yes/no questions
+}
+
+// System is the judge's system prompt.
+const System = "You are a careful expert in the visual culture of many countries. Look at the image and answer the question. For yes/no questions answer yes or no first."
+
+var yesTemplates = []string{
+	"Does this image depict {variant} {subcategory} from {Country}?",
+	"Is this image culturally representative of {Country}?",
+	"Does this image show {variant} {Country} style?",
+	"Would a person from {Country} recognise this as their own {subcategory}?",
+}
+
+var noTemplates = []string{
+	"Are there elements from a different culture that contradict {variant} {Country} style?",
+	"Does the image look like it comes from a different country than {Country}?",
+	"Are there foreign elements that do not belong in {variant} {subcategory} from {Country}?",
+	"Is this a generic depiction instead of {Country}?",
+}
+
+// AttributionText asks which country an image depicts.
+const AttributionText = "Which country does this image most likely depict? Answer with the country name only."
+
+// Build returns n yes/no questions (n/2 expecting yes, n/2 no) about an
+// image that should show cell f in country c, optionally followed by the
+// attribution question.
+func Build(c prompts.Country, f prompts.Fields, n int, attribution bool) ([]Question, error) {
+	f.Country = c
+	var qs []Question
+	for i := 0; i < n/2 && i < len(yesTemplates); i++ {
+		for _, k := range []struct {
+			list     []string
+			prefix   string
+			expected string
+		}{{yesTemplates, "y", "yes"}, {noTemplates, "n", "no"}} {
+			text, err := prompts.Render(k.list[i], f)
+			if err != nil {
+				return nil, fmt.Errorf("question template: %w", err)
+			}
+			qs = append(qs, Question{ID: fmt.Sprintf("%s%d", k.prefix, i+1), Kind: KindYesNo, Text: text, Expected: k.expected})
+		}
+	}
+	if attribution {
+		qs = append(qs, Question{ID: "attr", Kind: KindAttribution, Text: AttributionText})
+	}
+	return qs, nil
+}

@@ -1,0 +1,96 @@
+package vqa
+
+import (
+	"testing"
+
+	"github.com/blindspot-audit/blindspot/prompts"
+)
+
+func TestParseYesNo(t *testing.T) {
+	tests := map[string]string{
+		"Yes.":                               "yes",
+		"yes":                                "yes",
+		"**No**":                             "no",
+		"Answer: no":                         "no",
+		"No, judging by the colours.":        "no",
+		`{"answer": "yes"}`:                  "yes",
+		`{"answer": false}`:                  "no",
+		"The answer is no.":                  "no",
+		"I'm sorry, I can't help with that.": Refused,
+		"Maybe.":                             Unparsed,
+		"":                                   Unparsed,
+		"Yes and no.":                        "yes",
+		"Nothing suggests so, yes":           "yes",
+		"> Final answer: YES":                "yes",
+	}
+	for in, want := range tests {
+		if got := ParseYesNo(in); got != want {
+			t.Errorf("ParseYesNo(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestParseCountry(t *testing.T) {
+	names := []string{"China", "India", "Kenya", "Korea", "Nigeria", "United States"}
+	tests := map[string]string{
+		"It most likely depicts Kenya.":         "Kenya",
+		"I think it is united states":           "United States",
+		"Answer: B) Nigeria":                    "Nigeria",
+		"Korea, or possibly China":              "Korea",
+		"Indiana":                               Unparsed,
+		"I cannot determine the country, sorry": Refused,
+	}
+	for in, want := range tests {
+		if got := ParseCountry(in, names); got != want {
+			t.Errorf("ParseCountry(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestBuildBalanced(t *testing.T) {
+	for _, n := range []int{2, 4, 6, 8} {
+		qs, err := Build(prompts.Country{Name: "Kenya"}, prompts.Fields{Subcategory: "house", Variant: "traditional"}, n, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		yes, no := 0, 0
+		for _, q := range qs {
+			switch q.Expected {
+			case "yes":
+				yes++
+			case "no":
+				no++
+			}
+		}
+		if yes != n/2 || no != n/2 || qs[len(qs)-1].Kind != KindAttribution {
+			t.Errorf("n=%d: %d yes, %d no, %d questions", n, yes, no, len(qs))
+		}
+	}
+}
+
+func TestTally(t *testing.T) {
+	var tl Tally
+	for _, a := range [][2]string{{"yes", "yes"}, {"yes", "no"}, {"no", "no"}, {"no", "yes"}, {"no", Unparsed}, {"yes", "yes"}} {
+		tl.Add(a[0], a[1])
+	}
+	acc, _ := tl.Accuracy()
+	p, _ := tl.Precision()
+	r, _ := tl.Recall()
+	if tl.Questions != 6 || tl.Answered != 5 || acc != 3.0/5 || p != 2.0/3 || r != 2.0/3 {
+		t.Fatalf("tally %+v acc %v p %v r %v", tl, acc, p, r)
+	}
+}
+
+func FuzzParseYesNo(f *testing.F) {
+	for _, s := range []string{"Yes.", "**No**", `{"answer":"yes"}`, "Answer: no", "I can't"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		switch ParseYesNo(s) {
+		case "yes", "no", Refused, Unparsed:
+		default:
+			t.Fatalf("unexpected parse of %q", s)
+		}
+		ParseCountry(s, []string{"Kenya", "United States"})
+	})
+}
