@@ -2,6 +2,7 @@ package audit
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/blindspot-audit/blindspot/audit/spec"
 	"github.com/blindspot-audit/blindspot/generators"
@@ -158,5 +159,11 @@ func (p *Plan) count() {
 		price(e.Name, generators.Usage{Images: 1}, c.I2I/max(1, len(a.Models.I2I)))
 	}
 	c.Images = c.T2I + c.I2I
+	c.EstimateUSD = roundMicro(c.EstimateUSD)
+	for k, v := range c.CostByEndpoint {
+		c.CostByEndpoint[k] = roundMicro(v)
+	}
 	p.Counts = c
 }
+
+func roundMicro(v float64) float64 { return math.Round(v*1e6) / 1e6 }

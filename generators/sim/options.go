@@ -14,6 +14,9 @@ type Options struct {
 	// Leak is the probability that a story name comes from the default
 	// culture instead of the requested one.
 	Leak float64 `yaml:"leak"`
+	// EditStrength scales how often an edit redraws an image of another
+	// culture in the target culture (default 0.5).
+	EditStrength *float64 `yaml:"edit_strength"`
 	// Size is the edge length of generated images in pixels (default 96).
 	Size int `yaml:"size"`
 	// Latency is added to every call, to rehearse real endpoint timing.
@@ -57,6 +60,10 @@ func (o *Options) Defaults() {
 	if o.Size == 0 {
 		o.Size = 96
 	}
+	if o.EditStrength == nil {
+		s := 0.5
+		o.EditStrength = &s
+	}
 }
 
 // Check returns every invalid field as "field: problem".
@@ -69,6 +76,9 @@ func (o *Options) Check() []string {
 	}
 	prob("noise", o.Noise)
 	prob("leak", o.Leak)
+	if o.EditStrength != nil {
+		prob("edit_strength", *o.EditStrength)
+	}
 	for k, v := range o.Bias.Fidelity {
 		prob("bias.fidelity."+k, v)
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"image"
 	"math/rand/v2"
 	"regexp"
 	"sort"
@@ -127,13 +128,19 @@ func (p *Provider) Generate(ctx context.Context, req generators.ImageRequest) (*
 }
 
 // editDrift is how far a failed edit pulls the image toward the model's
-// default culture.
-const editDrift = 0.25
+// default culture: past half way, so one failure is enough to lose the
+// culture, as ECB observed.
+const editDrift = 0.6
 
-// Edit moves the image toward the instruction's culture with that
-// culture's fidelity; a failed edit keeps the structure, pulls the colours
-// toward the default culture and only recolours the ground toward the
-// target, a superficial cue.
+// Edit applies an instruction naming a target culture.
+//   - The image already shows the target: with the target's fidelity the
+//     culture is kept (only the era may change); otherwise the edit drifts
+//     toward the default culture, keeping the structure. Repeated edits
+//     therefore erode fidelity while structure-based metrics stay flat.
+//   - The image shows another culture: with probability fidelity x
+//     EditStrength it is redrawn in the target culture on the same layout;
+//     otherwise only the ground is recoloured toward the target, a
+//     superficial cue that leaves the source identity in place.
 func (p *Provider) Edit(ctx context.Context, req generators.EditRequest) (*generators.Response, error) {
 	if err := p.wait(ctx); err != nil {
 		return nil, err
@@ -150,19 +157,23 @@ func (p *Provider) Edit(ctx context.Context, req generators.EditRequest) (*gener
 	if m := eraRe.FindString(req.Instruction); m != "" && rng.Float64() < *p.opts.Bias.EraFidelity {
 		era = strings.ToLower(m)
 	}
-	var out = img
+	lay := structure(img, srcC)
+	f := 1.0
+	if target != "" {
+		f = p.opts.fidelity(target)
+	}
+	var out *image.RGBA
 	switch {
-	case target == "":
-		out = render(structure(img, srcC), srcC, era, rng)
-	case rng.Float64() < p.opts.fidelity(target):
-		if target != src.Culture || era != src.Era {
-			out = render(structure(img, srcC), cultureOf(target), era, rng)
+	case target == "" || target == src.Culture:
+		if rng.Float64() < f {
+			out = render(lay, srcC, era, rng)
+		} else {
+			out = shift(img, srcC, cultureOf(p.opts.Bias.DefaultCulture), editDrift)
 		}
+	case rng.Float64() < f*(*p.opts.EditStrength):
+		out = render(lay, cultureOf(target), era, rng)
 	default:
-		out = shift(img, srcC, cultureOf(p.opts.Bias.DefaultCulture), editDrift)
-		if target != src.Culture {
-			out = recolourGround(out, structure(img, srcC), cultureOf(target), rng)
-		}
+		out = recolourGround(shift(img, srcC, srcC, 0), lay, cultureOf(target), rng)
 	}
 	png, err := encodePNG(out)
 	if err != nil {

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/blindspot-audit/blindspot/audit"
+	"github.com/blindspot-audit/blindspot/reports"
+)
+
+func (a *App) runCmd() *cobra.Command {
+	var asJSON, quiet, fresh bool
+	var every time.Duration
+	c := &cobra.Command{
+		Use:   "run SPEC",
+		Short: "Run or resume an audit; a finished audit re-runs without calling any model",
+		Args:  exactArgs(1, "one spec file"),
+		RunE: func(c *cobra.Command, args []string) error {
+			p, err := a.loadPlan(args[0])
+			if err != nil {
+				return err
+			}
+			return a.runAudit(p, asJSON, quiet, fresh, every)
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON")
+	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress output")
+	c.Flags().BoolVar(&fresh, "fresh", false, "ignore cached responses and recorded results: call every endpoint again")
+	c.Flags().DurationVar(&every, "progress-every", 5*time.Second, "interval of progress lines when not on a terminal")
+	return c
+}
+
+func (a *App) runAudit(p *audit.Plan, asJSON, quiet, fresh bool, every time.Duration) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stopping atomic.Bool
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for n := 0; ; n++ {
+			select {
+			case <-a.Signals:
+				if n == 0 {
+					stopping.Store(true)
+					fmt.Fprintln(a.Stderr, "blindspot: stopping: finishing the calls in flight (interrupt again to abort them)")
+				} else {
+					fmt.Fprintln(a.Stderr, "blindspot: aborting the calls in flight")
+					cancel()
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+
+	stages := stageTotals(p)
+	var prog progressUI = quietProgress{}
+	switch {
+	case quiet:
+	case a.isTerminal():
+		prog = newBarProgress(a.Stderr, stages)
+	default:
+		prog = newLineProgress(a.Stderr, stages, every)
+	}
+	r := audit.NewRunner(p, audit.Options{
+		Fresh: fresh, Getenv: a.Getenv, Progress: prog, Stopping: stopping.Load, Version: Version(), Dir: a.Dir,
+	})
+	defer r.Close()
+	start := time.Now()
+	var reportPath string
+	all := append(r.Stages(), audit.Stage{Name: "report", Run: func(ctx context.Context) error {
+		var err error
+		reportPath, err = reports.WriteHTML(context.WithoutCancel(ctx), r.Run, r.Cache.Blobs, r.Summary, Version())
+		return err
+	}})
+	for _, st := range all {
+		if err := st.Run(ctx); err != nil {
+			prog.Stop()
+			return fmt.Errorf("%s: %w", st.Name, err)
+		}
+		if st.Name == "execute" {
+			prog.Stop()
+		}
+	}
+	if err := r.Close(); err != nil {
+		return fmt.Errorf("closing the stores: %w", err)
+	}
+	if err := a.printSummary(r.Summary, asJSON); err != nil {
+		return err
+	}
+	if !quiet {
+		fmt.Fprintf(a.Stderr, "Finished in %s. Report: %s\n", time.Since(start).Round(time.Millisecond), reportPath)
+	}
+	if reason := r.StopReason(); reason != "" {
+		code := ExitInterrupted
+		if r.Summary.Status == "budget" {
+			code = ExitBudget
+		}
+		return withCode(code, fmt.Errorf("%s", reason))
+	}
+	return nil
+}

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/spf13/cobra"
+
+	"github.com/blindspot-audit/blindspot/audit"
+	"github.com/blindspot-audit/blindspot/audit/spec"
+	"github.com/blindspot-audit/blindspot/audit/store"
+	"github.com/blindspot-audit/blindspot/reports"
+)
+
+func asSpecErr(err error, target **spec.Error) bool { return errors.As(err, target) }
+
+func (a *App) summaryCmd() *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "summary RUN_DIR",
+		Short: "Print the summary of a run from its store (no model is called)",
+		Args:  exactArgs(1, "one run directory"),
+		RunE: func(c *cobra.Command, args []string) error {
+			run, err := store.OpenRunReadOnly(a.path(args[0]))
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			defer run.Close()
+			s, err := audit.Summarize(context.Background(), run)
+			if err != nil {
+				return err
+			}
+			s.RunDir = args[0]
+			return a.printSummary(s, asJSON)
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON")
+	return c
+}
+
+func (a *App) printSummary(s *audit.Summary, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(a.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(s)
+	}
+	return reports.WriteSummary(a.Stdout, s)
+}

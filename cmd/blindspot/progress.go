@@ -1,0 +1,129 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
+
+	"github.com/blindspot-audit/blindspot/audit"
+)
+
+// progressUI shows task completions per stage: bars on a terminal, a plain
+// line every interval otherwise, nothing when quiet.
+type progressUI interface {
+	audit.Progress
+	Stop()
+}
+
+type stageTotal struct {
+	name  string
+	total int
+}
+
+func stageTotals(p *audit.Plan) []stageTotal {
+	a := p.Audit
+	var out []stageTotal
+	c := p.Counts
+	out = append(out, stageTotal{audit.StageGenerate, c.T2I})
+	if c.I2I > 0 {
+		out = append(out, stageTotal{audit.StageEdit, c.I2I})
+	}
+	if len(a.Models.VLM) > 0 {
+		out = append(out, stageTotal{audit.StageJudge, c.Images * len(a.Models.VLM)})
+	}
+	if len(a.Models.Embedder) > 0 {
+		out = append(out, stageTotal{audit.StageEmbed, c.Images * len(a.Models.Embedder)})
+	}
+	return out
+}
+
+type quietProgress struct{}
+
+func (quietProgress) Add(string, int) {}
+func (quietProgress) Stop()           {}
+
+// barProgress draws one mpb bar per stage.
+type barProgress struct {
+	p    *mpb.Progress
+	bars map[string]*mpb.Bar
+}
+
+func newBarProgress(w io.Writer, stages []stageTotal) *barProgress {
+	b := &barProgress{p: mpb.New(mpb.WithOutput(w), mpb.WithWidth(40)), bars: map[string]*mpb.Bar{}}
+	for _, s := range stages {
+		b.bars[s.name] = b.p.AddBar(int64(s.total),
+			mpb.PrependDecorators(decor.Name(fmt.Sprintf("%-9s", s.name)), decor.CountersNoUnit("%d/%d", decor.WCSyncWidth)),
+			mpb.AppendDecorators(decor.Percentage(decor.WCSyncSpace)))
+	}
+	return b
+}
+
+func (b *barProgress) Add(stage string, n int) {
+	if bar := b.bars[stage]; bar != nil {
+		bar.IncrBy(n)
+	}
+}
+
+func (b *barProgress) Stop() {
+	for _, bar := range b.bars {
+		bar.Abort(false)
+	}
+	b.p.Wait()
+}
+
+// lineProgress prints "progress: generate 10/20, judge 4/20" periodically.
+type lineProgress struct {
+	w      io.Writer
+	stages []stageTotal
+	done   map[string]*atomic.Int64
+	stop   chan struct{}
+	wg     sync.WaitGroup
+}
+
+func newLineProgress(w io.Writer, stages []stageTotal, every time.Duration) *lineProgress {
+	l := &lineProgress{w: w, stages: stages, done: map[string]*atomic.Int64{}, stop: make(chan struct{})}
+	for _, s := range stages {
+		l.done[s.name] = new(atomic.Int64)
+	}
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				l.print()
+			case <-l.stop:
+				return
+			}
+		}
+	}()
+	return l
+}
+
+func (l *lineProgress) Add(stage string, n int) {
+	if d := l.done[stage]; d != nil {
+		d.Add(int64(n))
+	}
+}
+
+func (l *lineProgress) print() {
+	parts := make([]string, len(l.stages))
+	for i, s := range l.stages {
+		parts[i] = fmt.Sprintf("%s %d/%d", s.name, l.done[s.name].Load(), s.total)
+	}
+	fmt.Fprintf(l.w, "progress: %s\n", strings.Join(parts, ", "))
+}
+
+func (l *lineProgress) Stop() {
+	close(l.stop)
+	l.wg.Wait()
+	l.print()
+}

@@ -1,0 +1,217 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+
+	"github.com/blindspot-audit/blindspot/audit"
+	"github.com/blindspot-audit/blindspot/audit/store"
+	"github.com/blindspot-audit/blindspot/prompts"
+)
+
+// Pivot is a model x country table of one metric.
+type Pivot struct {
+	Countries []string
+	Rows      []PivotRow
+}
+
+// PivotRow is one model's values; a missing cell has N 0.
+type PivotRow struct {
+	Model string
+	Cells []store.Metric
+}
+
+// HeadlinePivot arranges the judge accuracy of generated images by model
+// and country, for one prompt set.
+func HeadlinePivot(ms []store.Metric, set string) Pivot {
+	return pivot(ms, func(m store.Metric) bool {
+		return m.Name == audit.MetricVQAAccuracy && m.Chain == "" && m.PromptSet == set
+	})
+}
+
+// AttributionPivot arranges the attribution shares by model and country.
+func AttributionPivot(ms []store.Metric, set string) Pivot {
+	return pivot(ms, func(m store.Metric) bool { return m.Name == audit.MetricAttribution && m.PromptSet == set })
+}
+
+func pivot(ms []store.Metric, keep func(store.Metric) bool) Pivot {
+	var p Pivot
+	cols, rows := map[string]bool{}, map[string]map[string]store.Metric{}
+	var order []string
+	for _, m := range ms {
+		if !keep(m) {
+			continue
+		}
+		cols[m.Country] = true
+		if rows[m.Model] == nil {
+			rows[m.Model] = map[string]store.Metric{}
+			order = append(order, m.Model)
+		}
+		rows[m.Model][m.Country] = m
+	}
+	for c := range cols {
+		p.Countries = append(p.Countries, c)
+	}
+	sort.Strings(p.Countries)
+	sort.Strings(order)
+	for _, model := range order {
+		r := PivotRow{Model: model}
+		for _, c := range p.Countries {
+			r.Cells = append(r.Cells, rows[model][c])
+		}
+		p.Rows = append(p.Rows, r)
+	}
+	return p
+}
+
+// DriftRow is the judge accuracy of one chain and editor at each step.
+type DriftRow struct {
+	Model, Chain, Target string
+	Steps                []store.Metric
+}
+
+// Drift arranges edit-chain accuracy by step.
+func Drift(ms []store.Metric) []DriftRow {
+	idx := map[string]int{}
+	var out []DriftRow
+	for _, m := range ms {
+		if m.Name != audit.MetricVQAAccuracy || m.Chain == "" {
+			continue
+		}
+		k := m.Model + "\x00" + m.Chain + "\x00" + m.Country
+		i, ok := idx[k]
+		if !ok {
+			i = len(out)
+			idx[k] = i
+			out = append(out, DriftRow{Model: m.Model, Chain: m.Chain, Target: m.Country})
+		}
+		out[i].Steps = append(out[i].Steps, m)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Model != b.Model {
+			return a.Model < b.Model
+		}
+		if a.Chain != b.Chain {
+			return a.Chain < b.Chain
+		}
+		return a.Target < b.Target
+	})
+	for _, r := range out {
+		sort.Slice(r.Steps, func(i, j int) bool { return r.Steps[i].Step < r.Steps[j].Step })
+	}
+	return out
+}
+
+func cell(m store.Metric) string {
+	if m.N == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f (n=%d)", m.Value, m.N)
+}
+
+// WriteSummary prints a run summary as terminal tables.
+func WriteSummary(w io.Writer, s *audit.Summary) error {
+	fmt.Fprintf(w, "Audit %q: %s, %d of %d images, run directory %s\n\n", s.Name, s.Status, s.Items, s.ItemsPlanned, s.RunDir)
+	t := tablewriter.NewWriter(w)
+	t.Header("Calls", "Made", "Cache hits", "Resumed tasks", "Failed", "Refused", "Budget skipped", "Cost USD")
+	if err := t.Append([]string{"this " + scope(s), fmt.Sprint(s.CallsMade), fmt.Sprint(s.CacheHits), fmt.Sprint(s.Resumed),
+		fmt.Sprint(s.Failed), fmt.Sprint(s.Refused), fmt.Sprint(s.BudgetSkipped), fmt.Sprintf("%.4f", s.CostUSD)}); err != nil {
+		return err
+	}
+	if err := t.Render(); err != nil {
+		return err
+	}
+	if len(s.FailedByClass) > 0 {
+		var parts []string
+		for _, k := range sortedKeys(s.FailedByClass) {
+			parts = append(parts, fmt.Sprintf("%s %d", k, s.FailedByClass[k]))
+		}
+		fmt.Fprintf(w, "Failures by class: %s\n", strings.Join(parts, ", "))
+	}
+	for _, set := range []string{prompts.SetCountry, prompts.SetAgnostic} {
+		p := HeadlinePivot(s.Metrics, set)
+		if len(p.Rows) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\nJudge accuracy of generated images (%s prompts), by model and country:\n", strings.ReplaceAll(set, "_", "-"))
+		if err := writePivot(w, p); err != nil {
+			return err
+		}
+	}
+	if p := AttributionPivot(s.Metrics, prompts.SetAgnostic); len(p.Rows) > 0 {
+		fmt.Fprintln(w, "\nWhich country the judge sees in images of country-agnostic prompts (share):")
+		if err := writePivot(w, p); err != nil {
+			return err
+		}
+	}
+	if rows := Drift(s.Metrics); len(rows) > 0 {
+		fmt.Fprintln(w, "\nJudge accuracy over edit steps (step 0 is the generated image):")
+		t := tablewriter.NewWriter(w)
+		steps := 0
+		for _, r := range rows {
+			steps = max(steps, len(r.Steps))
+		}
+		head := []any{"Editor", "Chain", "Target"}
+		for i := 0; i < steps; i++ {
+			head = append(head, fmt.Sprintf("step %d", i))
+		}
+		t.Header(head...)
+		for _, r := range rows {
+			row := []string{r.Model, r.Chain, r.Target}
+			for i := 0; i < steps; i++ {
+				if i < len(r.Steps) {
+					row = append(row, fmt.Sprintf("%.2f", r.Steps[i].Value))
+				} else {
+					row = append(row, "-")
+				}
+			}
+			if err := t.Append(row); err != nil {
+				return err
+			}
+		}
+		if err := t.Render(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func scope(s *audit.Summary) string {
+	if s.Status == "recorded" {
+		return "store (all runs)"
+	}
+	return "run"
+}
+
+func writePivot(w io.Writer, p Pivot) error {
+	t := tablewriter.NewWriter(w)
+	head := []any{"Model"}
+	for _, c := range p.Countries {
+		head = append(head, c)
+	}
+	t.Header(head...)
+	for _, r := range p.Rows {
+		row := []string{r.Model}
+		for _, c := range r.Cells {
+			row = append(row, cell(c))
+		}
+		if err := t.Append(row); err != nil {
+			return err
+		}
+	}
+	return t.Render()
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
