@@ -175,4 +175,3 @@ func (r *Runner) StopReason() string {
 	}
 	return ""
 }
-
