@@ -101,7 +101,9 @@ func (e *Engine) Execute(ctx context.Context) error {
 	for _, ep := range a.Endpoints() {
 		workers += ep.Concurrency
 	}
-	workers = max(4, workers)
+	// Four times the endpoints' concurrency: while some units wait for their
+	// results to commit, others keep every endpoint busy.
+	workers = max(4, 4*workers)
 	p := pool.New().WithMaxGoroutines(workers)
 	// Units are produced lazily, so memory does not grow with the grid.
 feed:
@@ -157,10 +159,26 @@ func settled(status, class string) bool {
 
 // call sends one call through the policy and records it.
 func (e *Engine) call(ctx context.Context, taskID, stage string, c *policy.Call) policy.Outcome {
+	o, rec := e.invoke(ctx, taskID, stage, c)
+	if o.Class == generators.Canceled {
+		return o
+	}
+	if err := e.Run.PutCall(rec); err != nil {
+		e.setFatal(fmt.Errorf("recording a call: %w", err))
+	}
+	return o
+}
+
+// invoke sends one call through the policy, counts it and returns the
+// record to store.
+func (e *Engine) invoke(ctx context.Context, taskID, stage string, c *policy.Call) (policy.Outcome, store.Call) {
 	o := e.Invoke(ctx, c)
+	if o.StoreErr != nil {
+		e.setFatal(fmt.Errorf("storing a response: %w", o.StoreErr))
+	}
 	switch {
 	case o.Class == generators.Canceled:
-		return o
+		return o, store.Call{}
 	case o.Class == generators.Budget:
 		e.Stats.BudgetSkip.Add(1)
 		e.stopped.Store(true)
@@ -187,10 +205,7 @@ func (e *Engine) call(ctx context.Context, taskID, stage string, c *policy.Call)
 		rec.ModelVersion = o.Resp.ModelVersion
 		rec.InputTokens, rec.OutputTokens, rec.Images = o.Resp.Usage.InputTokens, o.Resp.Usage.OutputTokens, o.Resp.Usage.Images
 	}
-	if err := e.Run.PutCall(rec); err != nil {
-		e.setFatal(fmt.Errorf("recording a call: %w", err))
-	}
-	return o
+	return o, rec
 }
 
 func callStatus(o policy.Outcome) string {

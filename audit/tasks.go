@@ -137,8 +137,14 @@ func (e *Engine) done(ctx context.Context, id, stage string) *store.Image {
 
 // finishImage makes an image call, stores the image and records it.
 func (e *Engine) finishImage(ctx context.Context, im *store.Image, stage string, c *policy.Call) *store.Image {
-	o := e.call(ctx, im.ID, stage, c)
-	if interrupted(o) {
+	o, rec := e.invoke(ctx, im.ID, stage, c)
+	if o.Class == generators.Canceled {
+		return nil
+	}
+	if o.Class == generators.Budget {
+		if err := e.Run.PutCall(rec); err != nil {
+			e.setFatal(fmt.Errorf("recording a call: %w", err))
+		}
 		return nil
 	}
 	if o.Class == "" {
@@ -148,10 +154,13 @@ func (e *Engine) finishImage(ctx context.Context, im *store.Image, stage string,
 	}
 	switch o.Class {
 	case "":
-		sha, err := e.Blobs.Put(o.Resp.Image)
-		if err != nil {
-			e.setFatal(err)
-			return nil
+		sha := o.ImageSHA
+		if sha == "" {
+			var err error
+			if sha, err = e.Blobs.Put(o.Resp.Image); err != nil {
+				e.setFatal(err)
+				return nil
+			}
 		}
 		im.Status, im.ImageSHA = store.StatusOK, sha
 	case generators.Refusal:
@@ -159,7 +168,8 @@ func (e *Engine) finishImage(ctx context.Context, im *store.Image, stage string,
 	default:
 		im.Status, im.ErrorClass, im.Error = store.StatusFailed, string(o.Class), truncate(o.Err.Error(), 2000)
 	}
-	if err := e.Run.PutImage(*im); err != nil {
+	// The call and its image commit together: one transaction per image.
+	if err := e.Run.PutImage(*im, &rec); err != nil {
 		e.setFatal(fmt.Errorf("recording image %s: %w", im.ID, err))
 		return nil
 	}

@@ -13,17 +13,19 @@ func Cache(c *store.Cache, fresh bool) Wrapper {
 	return func(next Invoker) Invoker {
 		return func(ctx context.Context, call *Call) Outcome {
 			if !fresh {
-				if r, ok, err := c.Get(ctx, call.Key); err == nil && ok {
-					return Outcome{Resp: r, CacheHit: true}
+				if r, sha, ok, err := c.Get(ctx, call.Key); err == nil && ok {
+					return Outcome{Resp: r, ImageSHA: sha, CacheHit: true}
 				}
 			}
 			o := next(ctx, call)
 			if o.Class == "" && o.Resp != nil {
-				if err := c.Put(call.Key, call.Endpoint, o.Resp); err != nil {
-					// A response we cannot cache is still a good response;
-					// the run store records it, only re-use is lost.
-					o.Err = nil
+				sha, err := c.Put(call.Key, call.Endpoint, o.Resp)
+				if err != nil {
+					// The response is good but cannot be kept: report it
+					// as the store failure it is rather than lose it later.
+					o.StoreErr = err
 				}
+				o.ImageSHA = sha
 			}
 			return o
 		}

@@ -35,6 +35,10 @@ type Outcome struct {
 	Latency  time.Duration
 	CacheHit bool
 	CostUSD  float64
+	// ImageSHA is the blob address of the response's image once stored.
+	ImageSHA string
+	// StoreErr is a failure to store a good response.
+	StoreErr error
 }
 
 // Invoker makes a call.

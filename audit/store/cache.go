@@ -32,66 +32,71 @@ CREATE TABLE IF NOT EXISTS responses (
 	created_at TEXT NOT NULL
 );`
 
-// OpenCache opens (creating) the cache in dir.
+// OpenCache opens (creating) the cache in dir: dir/cache.db holds the
+// responses and the image blobs.
 func OpenCache(dir string) (*Cache, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
 	}
-	blobs, err := OpenBlobs(filepath.Join(dir, "blobs"))
-	if err != nil {
-		return nil, err
-	}
-	db, err := openSQLite(filepath.Join(dir, "cache.db"), cacheSchema)
+	db, err := openSQLite(filepath.Join(dir, "cache.db"), cacheSchema+blobSchema)
 	if err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
 	}
-	return &Cache{db: db, w: newWriter(db), Blobs: blobs}, nil
+	w := newWriter(db)
+	return &Cache{db: db, w: w, Blobs: &Blobs{db: db, w: w}}, nil
 }
 
-// Get returns the cached response of a request, if any. A cached image whose
-// blob is missing or corrupt counts as a miss.
-func (c *Cache) Get(ctx context.Context, key string) (*generators.Response, bool, error) {
+// Get returns the cached response of a request and the address of its
+// image, if any. A cached image whose blob is missing or corrupt counts as
+// a miss.
+func (c *Cache) Get(ctx context.Context, key string) (*generators.Response, string, bool, error) {
 	var body, sha string
 	err := c.db.QueryRowContext(ctx, `SELECT response, image_sha FROM responses WHERE key = ?`, key).Scan(&body, &sha)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, false, nil
+		return nil, "", false, nil
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("cache lookup: %w", err)
+		return nil, "", false, fmt.Errorf("cache lookup: %w", err)
 	}
 	var r generators.Response
 	if err := json.Unmarshal([]byte(body), &r); err != nil {
-		return nil, false, nil
+		return nil, "", false, nil
 	}
 	if sha != "" {
 		img, err := c.Blobs.Get(sha)
 		if err != nil {
-			return nil, false, nil
+			return nil, "", false, nil
 		}
 		r.Image = img
 	}
-	return &r, true, nil
+	return &r, sha, true, nil
 }
 
-// Put stores a successful response. The image blob is written before the
-// row that points to it.
-func (c *Cache) Put(key, endpoint string, r *generators.Response) error {
+// Put stores a successful response, its image blob in the same
+// transaction, and returns the image's address ("" without an image).
+func (c *Cache) Put(key, endpoint string, r *generators.Response) (string, error) {
 	var sha string
 	if r.Image != nil {
-		var err error
-		if sha, err = c.Blobs.Put(r.Image); err != nil {
-			return err
-		}
+		sha = Hash(r.Image)
 	}
 	body, err := json.Marshal(r)
 	if err != nil {
-		return fmt.Errorf("cache: %w", err)
+		return "", fmt.Errorf("cache: %w", err)
 	}
 	now := time.Now().UTC().Format(time.RFC3339)
-	return c.w.do(func(tx *sql.Tx) error {
-		_, err := tx.Exec(`INSERT OR REPLACE INTO responses(key, endpoint, response, image_sha, created_at) VALUES (?, ?, ?, ?, ?)`, key, endpoint, string(body), sha, now)
+	err = c.w.do(func(tx *sql.Tx) error {
+		if sha != "" {
+			if err := putBlob(c.w, tx, sha, r.Image); err != nil {
+				return err
+			}
+		}
+		err := c.w.exec(tx, `INSERT OR REPLACE INTO responses(key, endpoint, response, image_sha, created_at) VALUES (?, ?, ?, ?, ?)`, key, endpoint, string(body), sha, now)
 		return err
 	})
+	if err != nil {
+		return "", fmt.Errorf("cache: %w", err)
+	}
+	return sha, nil
 }
 
 // Close flushes and closes the cache.

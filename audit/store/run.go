@@ -147,7 +147,7 @@ func (r *Run) Close() error {
 func (r *Run) SetMeta(kv map[string]string) error {
 	return r.w.do(func(tx *sql.Tx) error {
 		for k, v := range kv {
-			if _, err := tx.Exec(`INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)`, k, v); err != nil {
+			if err := r.w.exec(tx, `INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)`, k, v); err != nil {
 				return err
 			}
 		}
@@ -181,8 +181,8 @@ func (r *Run) TaskState(ctx context.Context, id string) (status, class string, e
 	return status, class, err
 }
 
-func markTask(tx *sql.Tx, id, stage, status, class string) error {
-	_, err := tx.Exec(`INSERT OR REPLACE INTO tasks(id, stage, status, error_class, done_at) VALUES (?, ?, ?, ?, ?)`,
+func markTask(w *writer, tx *sql.Tx, id, stage, status, class string) error {
+	err := w.exec(tx, `INSERT OR REPLACE INTO tasks(id, stage, status, error_class, done_at) VALUES (?, ?, ?, ?, ?)`,
 		id, stage, status, class, time.Now().UTC().Format(time.RFC3339Nano))
 	return err
 }
@@ -206,17 +206,23 @@ const (
 	KindEdited    = "edit"
 )
 
-// PutImage records an image and completes its task in one transaction.
-func (r *Run) PutImage(im Image) error {
+// PutImage records an image (and the call that made it, when given) and
+// completes its task in one transaction.
+func (r *Run) PutImage(im Image, call *Call) error {
 	return r.w.do(func(tx *sql.Tx) error {
-		_, err := tx.Exec(`INSERT OR REPLACE INTO images(id, kind, prompt_id, prompt_set, country, category, subcategory, variant, prompt, model, seed, chain, step, target, parent_id, instruction, status, image_sha, error_class, error)
+		if call != nil {
+			if err := r.putCall(tx, *call); err != nil {
+				return err
+			}
+		}
+		err := r.w.exec(tx, `INSERT OR REPLACE INTO images(id, kind, prompt_id, prompt_set, country, category, subcategory, variant, prompt, model, seed, chain, step, target, parent_id, instruction, status, image_sha, error_class, error)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			im.ID, im.Kind, im.PromptID, im.PromptSet, im.Country, im.Category, im.Subcategory, im.Variant, im.Prompt, im.Model, im.Seed,
 			im.Chain, im.Step, im.Target, im.ParentID, im.Instruction, im.Status, im.ImageSHA, im.ErrorClass, im.Error)
 		if err != nil {
 			return err
 		}
-		return markTask(tx, im.ID, im.Kind, im.Status, im.ErrorClass)
+		return markTask(r.w, tx, im.ID, im.Kind, im.Status, im.ErrorClass)
 	})
 }
 
@@ -248,14 +254,18 @@ type Call struct {
 
 // PutCall records a call.
 func (r *Run) PutCall(c Call) error {
-	return r.w.do(func(tx *sql.Tx) error {
-		_, err := tx.Exec(`INSERT INTO calls(task_id, stage, endpoint, model_version, request_key, status, error_class, error, attempts, latency_ms, input_tokens, output_tokens, images, cost_usd, cache_hit, at)
+	return r.w.do(func(tx *sql.Tx) error { return r.putCall(tx, c) })
+}
+
+func (r *Run) putCall(tx *sql.Tx, c Call) error {
+	{
+		err := r.w.exec(tx, `INSERT INTO calls(task_id, stage, endpoint, model_version, request_key, status, error_class, error, attempts, latency_ms, input_tokens, output_tokens, images, cost_usd, cache_hit, at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			c.TaskID, c.Stage, c.Endpoint, c.ModelVersion, c.RequestKey, c.Status, c.ErrorClass, c.Error, c.Attempts,
 			float64(c.Latency.Microseconds())/1000, c.InputTokens, c.OutputTokens, c.Images, c.CostUSD, c.CacheHit,
 			time.Now().UTC().Format(time.RFC3339Nano))
 		return err
-	})
+	}
 }
 
 // SpentUSD is what the run's calls have cost so far.
@@ -288,7 +298,7 @@ func (r *Run) PutJudgement(taskID, imageID, judge, status, class string, answers
 			if a.Correct != nil {
 				correct = *a.Correct
 			}
-			if _, err := tx.Exec(`INSERT OR REPLACE INTO answers(image_id, judge, qid, kind, question, expected, raw, parsed, correct) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			if err := r.w.exec(tx, `INSERT OR REPLACE INTO answers(image_id, judge, qid, kind, question, expected, raw, parsed, correct) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 				imageID, judge, a.QID, a.Kind, a.Question, a.Expected, a.Raw, a.Parsed, correct); err != nil {
 				return err
 			}
@@ -298,12 +308,12 @@ func (r *Run) PutJudgement(taskID, imageID, judge, status, class string, answers
 			if s.Accuracy != nil {
 				acc = *s.Accuracy
 			}
-			if _, err := tx.Exec(`INSERT OR REPLACE INTO scores(image_id, judge, questions, answered, tp, fp, tn, fn, accuracy, attributed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			if err := r.w.exec(tx, `INSERT OR REPLACE INTO scores(image_id, judge, questions, answered, tp, fp, tn, fn, accuracy, attributed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 				imageID, judge, s.Questions, s.Answered, s.TP, s.FP, s.TN, s.FN, acc, s.Attributed); err != nil {
 				return err
 			}
 		}
-		return markTask(tx, taskID, "judge", status, class)
+		return markTask(r.w, tx, taskID, "judge", status, class)
 	})
 }
 
@@ -311,11 +321,11 @@ func (r *Run) PutJudgement(taskID, imageID, judge, status, class string, answers
 func (r *Run) PutEmbedding(taskID, imageID, embedder, status, class string, v []float64) error {
 	return r.w.do(func(tx *sql.Tx) error {
 		if status == StatusOK {
-			if _, err := tx.Exec(`INSERT OR REPLACE INTO embeddings(image_id, embedder, vector) VALUES (?, ?, ?)`, imageID, embedder, EncodeVector(v)); err != nil {
+			if err := r.w.exec(tx, `INSERT OR REPLACE INTO embeddings(image_id, embedder, vector) VALUES (?, ?, ?)`, imageID, embedder, EncodeVector(v)); err != nil {
 				return err
 			}
 		}
-		return markTask(tx, taskID, "embed", status, class)
+		return markTask(r.w, tx, taskID, "embed", status, class)
 	})
 }
 
@@ -330,11 +340,11 @@ type Metric struct {
 // ReplaceMetrics swaps the whole metrics table for a new one atomically.
 func (r *Run) ReplaceMetrics(ms []Metric) error {
 	return r.w.do(func(tx *sql.Tx) error {
-		if _, err := tx.Exec(`DELETE FROM metrics`); err != nil {
+		if err := r.w.exec(tx, `DELETE FROM metrics`); err != nil {
 			return err
 		}
 		for _, m := range ms {
-			if _, err := tx.Exec(`INSERT INTO metrics(name, model, prompt_set, country, chain, step, value, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			if err := r.w.exec(tx, `INSERT INTO metrics(name, model, prompt_set, country, chain, step, value, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 				m.Name, m.Model, m.PromptSet, m.Country, m.Chain, m.Step, m.Value, m.N); err != nil {
 				return err
 			}

@@ -46,6 +46,23 @@ type writer struct {
 	wg     sync.WaitGroup
 	mu     sync.Mutex
 	closed bool
+	stmts  sync.Map // SQL text -> *sql.Stmt, so statements are parsed once
+}
+
+// exec runs a statement in a transaction, preparing it once per database.
+func (w *writer) exec(tx *sql.Tx, query string, args ...any) error {
+	v, ok := w.stmts.Load(query)
+	if !ok {
+		st, err := w.db.Prepare(query)
+		if err != nil {
+			return err
+		}
+		if v, ok = w.stmts.LoadOrStore(query, st); ok {
+			st.Close()
+		}
+	}
+	_, err := tx.Stmt(v.(*sql.Stmt)).Exec(args...)
+	return err
 }
 
 const maxBatch = 512
@@ -160,4 +177,8 @@ func (w *writer) close() {
 	}
 	w.mu.Unlock()
 	w.wg.Wait()
+	w.stmts.Range(func(_, v any) bool {
+		v.(*sql.Stmt).Close()
+		return true
+	})
 }
