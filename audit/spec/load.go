@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 
@@ -33,14 +34,15 @@ type Audit struct {
 
 // Load reads and validates a spec file.
 func Load(path string) (*Audit, error) {
-	data, err := readCapped(path)
+	data, err := ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return Parse(path, data, readCapped)
+	return Parse(path, data, ReadFile)
 }
 
-func readCapped(path string) ([]byte, error) {
+// ReadFile reads a spec or schema file of at most MaxSpecBytes.
+func ReadFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -87,7 +89,7 @@ func Parse(file string, data []byte, readFile func(string) ([]byte, error)) (*Au
 	a := &Audit{File: file, Raw: data}
 	d.decode(&root, reflectValue(&a.Spec), "")
 	if len(d.problems) > 0 {
-		return nil, &Error{Problems: d.problems}
+		return nil, &Error{Problems: sortProblems(d.problems)}
 	}
 	a.defaults(file)
 	a.resolveSchema(d, readFile)
@@ -95,9 +97,25 @@ func Parse(file string, data []byte, readFile func(string) ([]byte, error)) (*Au
 		a.validate(d)
 	}
 	if len(d.problems) > 0 {
-		return nil, &Error{Problems: d.problems}
+		return nil, &Error{Problems: sortProblems(d.problems)}
 	}
 	return a, nil
+}
+
+// sortProblems orders problems by file and position, keeping the order of
+// problems at the same place.
+func sortProblems(ps []Problem) []Problem {
+	sort.SliceStable(ps, func(i, j int) bool {
+		a, b := ps[i], ps[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Pos.Line != b.Pos.Line {
+			return a.Pos.Line < b.Pos.Line
+		}
+		return a.Pos.Col < b.Pos.Col
+	})
+	return ps
 }
 
 var yamlLineRe = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)

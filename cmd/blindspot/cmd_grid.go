@@ -13,7 +13,14 @@ import (
 )
 
 func (a *App) loadPlan(path string) (*audit.Plan, error) {
-	s, err := spec.Load(a.path(path))
+	// Errors name the spec as the user typed it; files resolve against the
+	// app's directory.
+	readFile := func(p string) ([]byte, error) { return spec.ReadFile(a.path(p)) }
+	data, err := readFile(path)
+	if err != nil {
+		return nil, usageErr("reading spec: %v", err)
+	}
+	s, err := spec.Parse(path, data, readFile)
 	if err != nil {
 		var se *spec.Error
 		if asSpecErr(err, &se) {
