@@ -55,7 +55,7 @@ func NewRunner(p *Plan, o Options) *Runner {
 	if o.Getenv == nil {
 		o.Getenv = func(string) string { return "" }
 	}
-	if o.Backoff == (policy.Backoff{}) {
+	if o.Backoff.Base == 0 {
 		o.Backoff = policy.DefaultBackoff
 	}
 	return &Runner{Opts: o, Plan: p}

@@ -131,3 +131,18 @@ func TestExpandUnknownCountry(t *testing.T) {
 		t.Fatal("unknown country accepted")
 	}
 }
+
+func FuzzRender(f *testing.F) {
+	for _, s := range []string{"{Variant} {subcategory} in {Country}, photorealistic.", "{", "}", "{x}", "{{country}}", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, tmpl string) {
+		out, err := Render(tmpl, Fields{Country: Country{Name: "Kenya"}, Subcategory: "house", Variant: "modern"})
+		if err == nil && CheckTemplate(tmpl, false) != nil && strings.TrimSpace(tmpl) != "" {
+			t.Fatalf("Render accepted %q that CheckTemplate rejects", tmpl)
+		}
+		if err == nil && strings.ContainsAny(out, "{}") && !strings.ContainsAny(tmpl, "{}") {
+			t.Fatalf("braces appeared in %q", out)
+		}
+	})
+}

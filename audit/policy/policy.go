@@ -160,6 +160,22 @@ type Backoff struct {
 	Base, Max time.Duration
 	// MaxRetryAfter caps how long a server's Retry-After is honoured.
 	MaxRetryAfter time.Duration
+	// Sleep waits between attempts (nil: a timer); tests record the waits.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+func (b Backoff) sleep(ctx context.Context, d time.Duration) error {
+	if b.Sleep != nil {
+		return b.Sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // DefaultBackoff is used by real runs.
@@ -184,12 +200,8 @@ func Retry(retries func(endpoint string) int, b Backoff) Wrapper {
 				if ra := generators.RetryAfterOf(o.Err); ra > wait {
 					wait = min(ra, b.MaxRetryAfter)
 				}
-				t := time.NewTimer(wait)
-				select {
-				case <-ctx.Done():
-					t.Stop()
+				if b.sleep(ctx, wait) != nil {
 					return o
-				case <-t.C:
 				}
 			}
 		}
