@@ -202,27 +202,29 @@ func (e *Engine) post(ctx context.Context, im *store.Image, p prompts.Prompt) bo
 	return !e.halted()
 }
 
-func (e *Engine) taskSettled(ctx context.Context, id string) bool {
-	if e.Fresh {
-		return false
+// startTask reports whether a judge or embed task should run now: not when
+// the store already holds it (it counts as resumed) nor when the run is
+// stopping.
+func (e *Engine) startTask(ctx context.Context, id, stage string) bool {
+	if !e.Fresh {
+		st, class, err := e.Run.TaskState(ctx, id)
+		if err != nil {
+			e.setFatal(err)
+			return false
+		}
+		if settled(st, class) {
+			e.Stats.Resumed.Add(1)
+			e.progress(stage)
+			return false
+		}
 	}
-	st, class, err := e.Run.TaskState(ctx, id)
-	if err != nil {
-		e.setFatal(err)
-		return true
-	}
-	return settled(st, class)
+	return !e.halted()
 }
 
 func (e *Engine) judge(ctx context.Context, im *store.Image, p prompts.Prompt, ep spec.Endpoint, load func() []byte) {
 	a := e.Plan.Audit
 	id := "judge:" + im.ID + ":" + ep.Name
-	if e.taskSettled(ctx, id) {
-		e.Stats.Resumed.Add(1)
-		e.progress(StageJudge)
-		return
-	}
-	if e.halted() {
+	if !e.startTask(ctx, id, StageJudge) {
 		return
 	}
 	var qs []vqa.Question
@@ -302,12 +304,7 @@ func (e *Engine) judge(ctx context.Context, im *store.Image, p prompts.Prompt, e
 
 func (e *Engine) embed(ctx context.Context, im *store.Image, ep spec.Endpoint, load func() []byte) {
 	id := "embed:" + im.ID + ":" + ep.Name
-	if e.taskSettled(ctx, id) {
-		e.Stats.Resumed.Add(1)
-		e.progress(StageEmbed)
-		return
-	}
-	if e.halted() {
+	if !e.startTask(ctx, id, StageEmbed) {
 		return
 	}
 	img := load()

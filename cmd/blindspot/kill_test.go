@@ -124,14 +124,22 @@ func finish(t *testing.T, bin, dir string) {
 	}
 }
 
-func TestKillAndResume(t *testing.T) {
+// startKillSpec builds the binary and starts killSpec, returning once the
+// store holds min images.
+func startKillSpec(t *testing.T, min int) (bin, dir string, cmd *exec.Cmd) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("starts the real binary")
 	}
-	bin := buildBinary(t)
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "kill.yaml"), []byte(killSpec), 0o644)
-	cmd := startAndWait(t, bin, dir, 60)
+	bin, dir = buildBinary(t), t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "kill.yaml"), []byte(killSpec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return bin, dir, startAndWait(t, bin, dir, min)
+}
+
+func TestKillAndResume(t *testing.T) {
+	bin, dir, cmd := startKillSpec(t, 60)
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -144,13 +152,7 @@ func TestKillAndResume(t *testing.T) {
 }
 
 func TestInterruptDrainsAndResumes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts the real binary")
-	}
-	bin := buildBinary(t)
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "kill.yaml"), []byte(killSpec), 0o644)
-	cmd := startAndWait(t, bin, dir, 40)
+	bin, dir, cmd := startKillSpec(t, 40)
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
