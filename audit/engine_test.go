@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/blindspot-audit/blindspot/audit/spec"
@@ -107,5 +108,19 @@ func TestRerunMakesNoCalls(t *testing.T) {
 	third.Run.DB().QueryRow(`SELECT COUNT(*) FROM images WHERE kind = ?`, store.KindEdited).Scan(&n)
 	if n == 0 {
 		t.Fatal("no edits recorded")
+	}
+}
+
+// Two simulated models that differ only in their bias must not share
+// cached answers.
+func TestCacheKeyIncludesSimOptions(t *testing.T) {
+	dir := t.TempDir()
+	a := loadSpec(t, biasSpec)
+	b := loadSpec(t, strings.Replace(biasSpec, "Korea: 0.9, Kenya: 0.3", "Korea: 0.2, Kenya: 0.3", 1))
+	b.Output = "other"
+	runAll(t, a, dir, Options{})
+	second := runAll(t, b, dir, Options{})
+	if second.Summary.CallsMade == 0 {
+		t.Fatal("a model with another bias profile was answered from the cache")
 	}
 }

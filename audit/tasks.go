@@ -66,7 +66,7 @@ func (e *Engine) generate(ctx context.Context, p prompts.Prompt, ep spec.Endpoin
 	req := generators.ImageRequest{Model: ep.Model, Prompt: p.Text, Seed: seed, Size: ep.Size}
 	c := &policy.Call{
 		Endpoint: ep.Name,
-		Key:      policy.Key(map[string]any{"provider": ep.Provider, "base_url": ep.BaseURL, "model": ep.Model, "role": "t2i", "prompt": p.Text, "seed": seed, "size": ep.Size}),
+		Key:      policy.Key(map[string]any{"endpoint": ep.Identity(), "role": "t2i", "prompt": p.Text, "seed": seed, "size": ep.Size}),
 		Estimate: generators.Usage{Images: 1},
 		Do:       func(ctx context.Context) (*generators.Response, error) { return gen.Generate(ctx, req) },
 	}
@@ -107,7 +107,7 @@ func (e *Engine) edit(ctx context.Context, p prompts.Prompt, ch spec.EditChain, 
 	req := generators.EditRequest{Model: ep.Model, Instruction: instruction, Image: input, Seed: seed}
 	c := &policy.Call{
 		Endpoint: ep.Name,
-		Key:      policy.Key(map[string]any{"provider": ep.Provider, "base_url": ep.BaseURL, "model": ep.Model, "role": "i2i", "prompt": instruction, "image": parent.ImageSHA, "seed": seed}),
+		Key:      policy.Key(map[string]any{"endpoint": ep.Identity(), "role": "i2i", "prompt": instruction, "image": parent.ImageSHA, "seed": seed}),
 		Estimate: generators.Usage{Images: 1},
 		Do:       func(ctx context.Context) (*generators.Response, error) { return editor.Edit(ctx, req) },
 	}
@@ -256,7 +256,7 @@ func (e *Engine) judge(ctx context.Context, im *store.Image, p prompts.Prompt, e
 		req := generators.ChatRequest{Model: ep.Model, System: vqa.System, Prompt: q.Text, Images: [][]byte{img}, MaxTokens: 64}
 		c := &policy.Call{
 			Endpoint: ep.Name,
-			Key:      policy.Key(map[string]any{"provider": ep.Provider, "base_url": ep.BaseURL, "model": ep.Model, "role": "vlm", "system": vqa.System, "prompt": q.Text, "image": im.ImageSHA, "max_tokens": 64}),
+			Key:      policy.Key(map[string]any{"endpoint": ep.Identity(), "role": "vlm", "system": vqa.System, "prompt": q.Text, "image": im.ImageSHA, "max_tokens": 64}),
 			Estimate: generators.Usage{InputTokens: estJudgeInputTokens, OutputTokens: estJudgeOutputTokens},
 			Do:       func(ctx context.Context) (*generators.Response, error) { return chat.Chat(ctx, req) },
 		}
@@ -315,7 +315,7 @@ func (e *Engine) embed(ctx context.Context, im *store.Image, ep spec.Endpoint, l
 	req := generators.EmbedRequest{Model: ep.Model, Image: img}
 	c := &policy.Call{
 		Endpoint: ep.Name,
-		Key:      policy.Key(map[string]any{"provider": ep.Provider, "base_url": ep.BaseURL, "model": ep.Model, "role": "embedder", "image": im.ImageSHA}),
+		Key:      policy.Key(map[string]any{"endpoint": ep.Identity(), "role": "embedder", "image": im.ImageSHA}),
 		Do:       func(ctx context.Context) (*generators.Response, error) { return emb.Embed(ctx, req) },
 	}
 	o := e.call(ctx, id, StageEmbed, c)

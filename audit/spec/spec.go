@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/blindspot-audit/blindspot/generators/sim"
@@ -121,3 +122,23 @@ const (
 	ChainSequence = "sequence"
 	ChainRestyle  = "restyle"
 )
+
+// Identity is what makes two endpoints the same model for the response
+// cache: provider, address, model and, for the simulator, the options that
+// shape its answers. Limits, names and secrets are not part of it.
+func (e Endpoint) Identity() string {
+	id := struct {
+		Provider, BaseURL, Model string
+		Sim                      *sim.Options `json:",omitempty"`
+	}{Provider: e.Provider, BaseURL: e.BaseURL, Model: e.Model}
+	if e.Sim != nil {
+		o := *e.Sim
+		o.Latency = 0 // timing does not change an answer
+		id.Sim = &o
+	}
+	b, err := json.Marshal(id)
+	if err != nil {
+		return e.Provider + "|" + e.BaseURL + "|" + e.Model
+	}
+	return string(b)
+}
