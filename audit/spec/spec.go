@@ -130,7 +130,11 @@ func (e Endpoint) Identity() string {
 	id := struct {
 		Provider, BaseURL, Model string
 		Sim                      *sim.Options `json:",omitempty"`
+		SimVersion               string       `json:",omitempty"`
 	}{Provider: e.Provider, BaseURL: e.BaseURL, Model: e.Model}
+	if e.Provider == "sim" {
+		id.SimVersion = sim.Version
+	}
 	if e.Sim != nil {
 		o := *e.Sim
 		o.Latency = 0 // timing does not change an answer

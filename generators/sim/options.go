@@ -15,7 +15,8 @@ type Options struct {
 	// culture instead of the requested one.
 	Leak float64 `yaml:"leak"`
 	// EditStrength scales how often an edit redraws an image of another
-	// culture in the target culture (default 0.5).
+	// culture in the target culture (default 0.2: editors mostly keep the
+	// source identity, as ECB observed).
 	EditStrength *float64 `yaml:"edit_strength"`
 	// Size is the edge length of generated images in pixels (default 96).
 	Size int `yaml:"size"`
@@ -61,7 +62,7 @@ func (o *Options) Defaults() {
 		o.Size = 96
 	}
 	if o.EditStrength == nil {
-		s := 0.5
+		s := 0.2
 		o.EditStrength = &s
 	}
 }

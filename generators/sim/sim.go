@@ -77,7 +77,11 @@ func (p *Provider) wait(ctx context.Context) error {
 	}
 }
 
-func version(model string) string { return "sim/" + model + "@1" }
+// Version changes whenever the simulator's outputs change, so that cached
+// answers of an older simulator are not reused.
+const Version = "2"
+
+func version(model string) string { return "sim/" + model + "@" + Version }
 
 func (p *Provider) candidatesWith(extra string) []string {
 	if extra == "" {
@@ -127,15 +131,10 @@ func (p *Provider) Generate(ctx context.Context, req generators.ImageRequest) (*
 	return &generators.Response{Image: png, Usage: generators.Usage{Images: 1}, ModelVersion: version(req.Model)}, nil
 }
 
-// editDrift is how far a failed edit pulls the image toward the model's
-// default culture: past half way, so one failure is enough to lose the
-// culture, as ECB observed.
-const editDrift = 0.6
-
 // Edit applies an instruction naming a target culture.
 //   - The image already shows the target: with the target's fidelity the
-//     culture is kept (only the era may change); otherwise the edit drifts
-//     toward the default culture, keeping the structure. Repeated edits
+//     culture is kept (only the era may change); otherwise the edit redraws
+//     the same layout in the default culture and era. Repeated edits
 //     therefore erode fidelity while structure-based metrics stay flat.
 //   - The image shows another culture: with probability fidelity x
 //     EditStrength it is redrawn in the target culture on the same layout;
@@ -168,7 +167,7 @@ func (p *Provider) Edit(ctx context.Context, req generators.EditRequest) (*gener
 		if rng.Float64() < f {
 			out = render(lay, srcC, era, rng)
 		} else {
-			out = shift(img, srcC, cultureOf(p.opts.Bias.DefaultCulture), editDrift)
+			out = render(lay, cultureOf(p.opts.Bias.DefaultCulture), p.opts.Bias.DefaultEra, rng)
 		}
 	case rng.Float64() < f*(*p.opts.EditStrength):
 		out = render(lay, cultureOf(target), era, rng)
