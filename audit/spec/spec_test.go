@@ -118,3 +118,37 @@ func TestAliasBomb(t *testing.T) {
 		t.Fatal("accepted")
 	}
 }
+
+func TestSchemaFile(t *testing.T) {
+	dir := t.TempDir()
+	good := `name: mini
+countries:
+  - {name: Japan, demonym: Japanese, capital: Tokyo, language: Japanese}
+  - {name: Brazil, demonym: Brazilian, capital: Brasília, language: Portuguese}
+variant_sets: {era: [general, modern, traditional]}
+categories:
+  - {name: food, variants: era, subcategories: [dessert, street_food]}
+templates:
+  t2i: "A photo of {variant} {subcategory} from {Country}."
+  t2i_agnostic: "A photo of {variant} {subcategory}."
+  i2i: "Make it {variant} {subcategory} from {Country}."
+`
+	os.WriteFile(dir+"/mini.yaml", []byte(good), 0o644)
+	a, err := Parse(dir+"/spec.yaml", []byte(base+"schema: mini.yaml\n"), os.ReadFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, ok := a.Schema.Country("Brazil"); !ok || c.Capital != "Brasília" {
+		t.Fatalf("schema file not used: %+v", a.Schema)
+	}
+	bad := strings.Replace(good, "variants: era", "variants: eras", 1)
+	os.WriteFile(dir+"/bad.yaml", []byte(bad), 0o644)
+	_, err = Parse(dir+"/spec.yaml", []byte(base+"schema: bad.yaml\n"), os.ReadFile)
+	if err == nil || !strings.Contains(err.Error(), "bad.yaml:7:18: categories[0].variants: unknown variant set \"eras\"") {
+		t.Fatalf("error in a schema file: %v", err)
+	}
+	_, err = Parse(dir+"/spec.yaml", []byte(base+"schema: missing.yaml\n"), os.ReadFile)
+	if err == nil || !strings.Contains(err.Error(), "spec.yaml:5:9: schema: \"missing.yaml\" is neither a built-in schema") {
+		t.Fatalf("missing schema file: %v", err)
+	}
+}

@@ -1,5 +1,3 @@
-// Package registry is the one place that lists Blindspot's providers and
-// opens an endpoint of any of them from its spec configuration.
 package registry
 
 import (

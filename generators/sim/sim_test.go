@@ -81,3 +81,54 @@ func TestOptionsCheck(t *testing.T) {
 		t.Fatalf("noise 2 accepted: %v", err)
 	}
 }
+
+// TestStoryLeak measures the share of default-culture names in stories
+// written for Kenya against the configured leak rate.
+func TestStoryLeak(t *testing.T) {
+	for _, leak := range []float64{0, 0.3, 1} {
+		p := mustNew(t, Options{Leak: leak})
+		own, def := 0, 0
+		for seed := int64(0); seed < 300; seed++ {
+			r, err := p.Chat(context.Background(), generators.ChatRequest{Model: "llm", Prompt: "Write a children's story about a festival for a Kenyan kid in Kenya.", Seed: seed})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range lexicons["kenya"].Names {
+				own += strings.Count(r.Text, n)
+			}
+			for _, n := range lexicons["united states"].Names {
+				def += strings.Count(r.Text, n)
+			}
+		}
+		got := float64(def) / float64(own+def)
+		if got < leak-0.05 || got > leak+0.05 {
+			t.Errorf("leak %.2f: measured %.3f", leak, got)
+		}
+	}
+}
+
+func TestEmbeddingIsNormalisedAndSeparatesCultures(t *testing.T) {
+	ctx := context.Background()
+	p := mustNew(t, Options{Bias: Bias{DefaultFidelity: fptr(1)}})
+	emb := func(prompt string) []float64 {
+		img, _ := p.Generate(ctx, generators.ImageRequest{Model: "m", Prompt: prompt, Seed: 1})
+		r, err := p.Embed(ctx, generators.EmbedRequest{Model: "e", Image: img.Image})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Vector
+	}
+	dot := func(a, b []float64) (s float64) {
+		for i := range a {
+			s += a[i] * b[i]
+		}
+		return
+	}
+	k1, k2, c := emb("House in Kenya"), emb("Landmark in Kenya"), emb("House in China")
+	if n := dot(k1, k1); n < 0.999 || n > 1.001 {
+		t.Fatalf("norm %v", n)
+	}
+	if dot(k1, k2) <= dot(k1, c) {
+		t.Fatalf("two Kenyan images (%.3f) are less alike than Kenya and China (%.3f)", dot(k1, k2), dot(k1, c))
+	}
+}
