@@ -148,7 +148,7 @@ templates:
 		t.Fatalf("error in a schema file: %v", err)
 	}
 	_, err = Parse(dir+"/spec.yaml", []byte(base+"schema: missing.yaml\n"), os.ReadFile)
-	if err == nil || !strings.Contains(err.Error(), "spec.yaml:5:9: schema: \"missing.yaml\" is neither a built-in schema") {
+	if err == nil || !strings.Contains(err.Error(), "spec.yaml:5:1: schema: \"missing.yaml\" is neither a built-in schema") {
 		t.Fatalf("missing schema file: %v", err)
 	}
 }
