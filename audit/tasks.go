@@ -117,12 +117,13 @@ func (e *Engine) edit(ctx context.Context, p prompts.Prompt, ch spec.EditChain, 
 	return e.finishImage(ctx, im, StageEdit, c)
 }
 
-// done returns a recorded image whose task needs no more work.
+// done returns a recorded image whose task needs no more work. Store reads
+// ignore cancellation: an abort stops calls, not bookkeeping.
 func (e *Engine) done(ctx context.Context, id, stage string) *store.Image {
 	if e.Fresh {
 		return nil
 	}
-	im, err := e.Run.GetImage(ctx, id)
+	im, err := e.Run.GetImage(context.WithoutCancel(ctx), id)
 	if err != nil {
 		e.setFatal(err)
 		return nil
@@ -207,7 +208,7 @@ func (e *Engine) post(ctx context.Context, im *store.Image, p prompts.Prompt) bo
 // stopping.
 func (e *Engine) startTask(ctx context.Context, id, stage string) bool {
 	if !e.Fresh {
-		st, class, err := e.Run.TaskState(ctx, id)
+		st, class, err := e.Run.TaskState(context.WithoutCancel(ctx), id)
 		if err != nil {
 			e.setFatal(err)
 			return false

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // runCLI runs the CLI in-process in dir and returns its exit code and output.
@@ -151,5 +152,36 @@ func TestBudgetStopsAndResumes(t *testing.T) {
 	json.Unmarshal([]byte(out), &s)
 	if code != ExitOK || s.Items != 15 || s.Cost != 10 {
 		t.Fatalf("resume with a higher cap: exit %d %+v\n%s", code, s, errs)
+	}
+}
+
+// TestSecondInterruptAborts sends two interrupts to an in-process run of a
+// slow simulated audit: the run must stop at once with exit 130, and a
+// later run must finish the audit.
+func TestSecondInterruptAborts(t *testing.T) {
+	dir := t.TempDir()
+	spec := strings.Replace(killSpec, "latency: 2ms", "latency: 200ms", -1)
+	os.WriteFile(filepath.Join(dir, "kill.yaml"), []byte(spec), 0o644)
+	sig := make(chan os.Signal, 2)
+	var out, errb bytes.Buffer
+	no := false
+	app := &App{Stdout: &out, Stderr: &errb, Dir: dir, Terminal: &no, Signals: sig}
+	done := make(chan int)
+	go func() { done <- app.Main([]string{"run", "kill.yaml", "-q"}) }()
+	time.Sleep(300 * time.Millisecond)
+	sig <- os.Interrupt
+	sig <- os.Interrupt
+	select {
+	case code := <-done:
+		if code != ExitInterrupted || !strings.Contains(errb.String(), "aborting") {
+			t.Fatalf("exit %d, stderr %q", code, errb.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("two interrupts did not stop the run")
+	}
+	spec = strings.Replace(killSpec, "latency: 2ms", "latency: 0ms", -1)
+	os.WriteFile(filepath.Join(dir, "kill.yaml"), []byte(spec), 0o644)
+	if code, out, errs := runCLI(t, dir, "run", "kill.yaml", "-q", "--json"); code != ExitOK || !strings.Contains(out, `"status": "complete"`) {
+		t.Fatalf("resume: exit %d\n%s\n%s", code, out, errs)
 	}
 }
