@@ -42,6 +42,9 @@ func (g *fixedLatencyGenerator) Generate(ctx context.Context, req generators.Ima
 var basePNG = func() []byte {
 	var buf bytes.Buffer
 	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i * 37)
+	}
 	img.Set(0, 0, color.RGBA{1, 2, 3, 255})
 	if err := png.Encode(&buf, img); err != nil {
 		panic(err)
@@ -146,5 +149,16 @@ func TestUniquePNGDecodes(t *testing.T) {
 	}
 	if err := checkImage(a); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestBlankImageIsARefusal(t *testing.T) {
+	var buf bytes.Buffer
+	png.Encode(&buf, image.NewRGBA(image.Rect(0, 0, 64, 64)))
+	if err := checkImage(buf.Bytes()); generators.ClassOf(err) != generators.Refusal {
+		t.Fatalf("blank image: %v", err)
+	}
+	if err := checkImage(buf.Bytes()[:buf.Len()/2]); generators.ClassOf(err) != generators.BadOutput {
+		t.Fatalf("truncated image: %v", err)
 	}
 }

@@ -236,7 +236,9 @@ func interrupted(o policy.Outcome) bool {
 // MaxImagePixels caps images accepted from endpoints.
 const MaxImagePixels = 8192 * 8192
 
-// checkImage rejects a response that is not a decodable image of sane size.
+// checkImage rejects a response that is not a decodable image of sane size,
+// and classes a blank (single-colour) image as a refusal: it is what
+// safety filters return in place of the image.
 func checkImage(b []byte) error {
 	if len(b) == 0 {
 		return generators.Errorf(generators.BadOutput, "the response holds no image")
@@ -248,7 +250,42 @@ func checkImage(b []byte) error {
 	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > MaxImagePixels {
 		return generators.Errorf(generators.BadOutput, "image of %dx%d pixels is out of range", cfg.Width, cfg.Height)
 	}
+	img, _, err := image.Decode(bytes.NewReader(b))
+	if err != nil {
+		return generators.Errorf(generators.BadOutput, "truncated or corrupt image: %v", err)
+	}
+	if blank(img) {
+		return generators.Errorf(generators.Refusal, "blank image (a safety filter's placeholder)")
+	}
 	return nil
+}
+
+// blank reports whether a 32x32 grid of samples shows one colour.
+func blank(img image.Image) bool {
+	r := img.Bounds()
+	var r0, g0, b0 uint32
+	for i := 0; i < 32; i++ {
+		for j := 0; j < 32; j++ {
+			x := r.Min.X + (2*i+1)*r.Dx()/64
+			y := r.Min.Y + (2*j+1)*r.Dy()/64
+			cr, cg, cb, _ := img.At(x, y).RGBA()
+			if i == 0 && j == 0 {
+				r0, g0, b0 = cr, cg, cb
+				continue
+			}
+			if absDiff(cr, r0) > 0x300 || absDiff(cg, g0) > 0x300 || absDiff(cb, b0) > 0x300 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func absDiff(a, b uint32) uint32 {
+	if a > b {
+		return a - b
+	}
+	return b - a
 }
 
 func endpointOf(a *spec.Audit, name string) spec.Endpoint {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/blindspot-audit/blindspot/generators/openai"
 	"github.com/blindspot-audit/blindspot/generators/sim"
 	"github.com/blindspot-audit/blindspot/prompts"
 )
@@ -76,8 +77,9 @@ type Endpoint struct {
 	// Retries is how often a transient failure is retried (default 3).
 	Retries *int `yaml:"retries"`
 	// Size is the image edge length asked of a text-to-image endpoint.
-	Size int          `yaml:"size"`
-	Sim  *sim.Options `yaml:"sim"`
+	Size   int             `yaml:"size"`
+	Sim    *sim.Options    `yaml:"sim"`
+	OpenAI *openai.Options `yaml:"openai"`
 }
 
 // EditChain is a series of edits applied to generated images, each to the
@@ -129,9 +131,10 @@ const (
 func (e Endpoint) Identity() string {
 	id := struct {
 		Provider, BaseURL, Model string
-		Sim                      *sim.Options `json:",omitempty"`
-		SimVersion               string       `json:",omitempty"`
-	}{Provider: e.Provider, BaseURL: e.BaseURL, Model: e.Model}
+		Sim                      *sim.Options    `json:",omitempty"`
+		SimVersion               string          `json:",omitempty"`
+		OpenAI                   *openai.Options `json:",omitempty"`
+	}{Provider: e.Provider, BaseURL: e.BaseURL, Model: e.Model, OpenAI: e.OpenAI}
 	if e.Provider == "sim" {
 		id.SimVersion = sim.Version
 	}

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/blindspot-audit/blindspot/generators/registry"
@@ -116,6 +117,24 @@ func (a *Audit) checkEndpoints(d *decoder) {
 			}
 			if e.Sim != nil && e.Provider != "sim" {
 				d.at(p+".sim", "sim options are for provider sim, not %q", e.Provider)
+			}
+			if e.OpenAI != nil && e.Provider != "openai" {
+				d.at(p+".openai", "openai options are for provider openai, not %q", e.Provider)
+			}
+			if e.OpenAI != nil {
+				switch e.OpenAI.ResponseFormat {
+				case "", "b64_json", "url":
+				default:
+					d.at(p+".openai.response_format", "must be b64_json or url, got %q", e.OpenAI.ResponseFormat)
+				}
+				if e.OpenAI.MaxResponseMB < 0 || e.OpenAI.MaxResponseMB > 1024 {
+					d.at(p+".openai.max_response_mb", "must be between 1 and 1024, got %d", e.OpenAI.MaxResponseMB)
+				}
+			}
+			if e.BaseURL != "" {
+				if u, err := url.Parse(e.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+					d.at(p+".base_url", "must be an http(s) URL such as http://127.0.0.1:8000/v1, got %q", e.BaseURL)
+				}
 			}
 			if e.Sim != nil {
 				for _, msg := range e.Sim.Check() {

@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/blindspot-audit/blindspot/generators"
+	"github.com/blindspot-audit/blindspot/generators/openai"
 	"github.com/blindspot-audit/blindspot/generators/sim"
 )
 
@@ -15,8 +16,26 @@ type Config struct {
 	Model     string
 	BaseURL   string
 	APIKeyEnv string
+	Size      int
 	Sim       *sim.Options
+	OpenAI    *openai.Options
 	Getenv    func(string) string
+}
+
+// APIKey reads the endpoint's key from its environment variable. A named
+// variable that is empty is an error; the value never appears in one.
+func (c Config) APIKey() (string, error) {
+	if c.APIKeyEnv == "" {
+		return "", nil
+	}
+	if c.Getenv == nil {
+		return "", fmt.Errorf("api_key_env %s: no environment to read it from", c.APIKeyEnv)
+	}
+	v := c.Getenv(c.APIKeyEnv)
+	if v == "" {
+		return "", fmt.Errorf("api_key_env: the environment variable %s is not set", c.APIKeyEnv)
+	}
+	return v, nil
 }
 
 // Endpoint is an opened endpoint; the role fields its provider does not
@@ -40,7 +59,7 @@ var providers = map[string]Provider{
 	"sim": {
 		Name:  "sim",
 		Roles: generators.Roles(),
-		Doc:   "built-in deterministic simulator with a configurable cultural bias profile; offline",
+		Doc:   "built-in deterministic simulator with a cultural bias profile set in the spec; offline",
 		Open: func(c Config) (Endpoint, error) {
 			var o sim.Options
 			if c.Sim != nil {
@@ -51,6 +70,26 @@ var providers = map[string]Provider{
 				return Endpoint{}, err
 			}
 			return Endpoint{Generator: p, Editor: p, Chat: p, Embedder: p}, nil
+		},
+	},
+	"openai": {
+		Name:  "openai",
+		Roles: generators.Roles(),
+		Doc:   "OpenAI API and compatible servers: vLLM, SGLang, llama.cpp, LM Studio, LocalAI, OpenRouter, Ollama /v1, serve-sim",
+		Open: func(c Config) (Endpoint, error) {
+			key, err := c.APIKey()
+			if err != nil {
+				return Endpoint{}, err
+			}
+			var o openai.Options
+			if c.OpenAI != nil {
+				o = *c.OpenAI
+			}
+			cl, err := openai.New(openai.Config{BaseURL: c.BaseURL, APIKey: key, Model: c.Model, Size: c.Size, Options: o})
+			if err != nil {
+				return Endpoint{}, err
+			}
+			return Endpoint{Generator: cl, Editor: cl, Chat: cl, Embedder: cl}, nil
 		},
 	},
 }

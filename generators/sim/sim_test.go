@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/blindspot-audit/blindspot/generators"
+	"github.com/blindspot-audit/blindspot/generators/conformance"
 )
 
 func mustNew(t testing.TB, o Options) *Provider {
@@ -131,4 +132,13 @@ func TestEmbeddingIsNormalisedAndSeparatesCultures(t *testing.T) {
 	if dot(k1, k2) <= dot(k1, c) {
 		t.Fatalf("two Kenyan images (%.3f) are less alike than Kenya and China (%.3f)", dot(k1, k2), dot(k1, c))
 	}
+}
+
+func TestConformance(t *testing.T) {
+	p := mustNew(t, Options{})
+	skip := map[conformance.Fault]string{}
+	for f := range conformance.Want {
+		skip[f] = "the in-process simulator has no server to fail"
+	}
+	conformance.Run(t, conformance.Harness{Generator: p, Editor: p, Chat: p, Embedder: p, Model: "m", SetFault: func(conformance.Fault) {}, Skip: skip})
 }
