@@ -64,7 +64,7 @@ func (a *App) serveSimCmd() *cobra.Command {
 		},
 	}
 	c.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
-	c.Flags().DurationVar(&latency, "latency", 0, "delay added to every request, e.g. 50ms")
+	c.Flags().DurationVar(&latency, "latency", 0, "time from a request to its answer (the simulator's work included), e.g. 50ms")
 	c.Flags().StringVar(&specPath, "spec", "", "serve the sim endpoints of this spec under their model names")
 	c.Flags().StringVar(&keyEnv, "api-key-env", "", "require the key in this environment variable as a Bearer token")
 	return c

@@ -32,7 +32,12 @@ func Client(max int64) *http.Client {
 	if max <= 0 {
 		max = DefaultMaxResponseBytes
 	}
-	return &http.Client{Transport: &capTransport{next: http.DefaultTransport, max: max}}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	// An endpoint runs up to its concurrency of calls at once; keep that
+	// many connections alive instead of Go's default of two per host.
+	t.MaxIdleConnsPerHost = 1024
+	t.MaxIdleConns = 1024
+	return &http.Client{Transport: &capTransport{next: t, max: max}}
 }
 
 type capTransport struct {

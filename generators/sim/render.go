@@ -7,6 +7,7 @@ import (
 	"image/png"
 	"math"
 	"math/rand/v2"
+	"sync"
 )
 
 // Labels of the layout map.
@@ -126,9 +127,24 @@ func jitter(c color.RGBA, rng *rand.Rand) color.RGBA {
 	return color.RGBA{d(c.R), d(c.G), d(c.B), 255}
 }
 
+// pngPool reuses the encoder's compressor state, which is large enough to
+// dominate the cost of encoding a small image.
+type pngPool struct{ p sync.Pool }
+
+func (p *pngPool) Get() *png.EncoderBuffer {
+	if b, ok := p.p.Get().(*png.EncoderBuffer); ok {
+		return b
+	}
+	return nil
+}
+
+func (p *pngPool) Put(b *png.EncoderBuffer) { p.p.Put(b) }
+
+var encoders = &pngPool{}
+
 func encodePNG(img image.Image) ([]byte, error) {
 	var buf bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.BestSpeed}
+	enc := png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: encoders}
 	if err := enc.Encode(&buf, img); err != nil {
 		return nil, err
 	}

@@ -81,8 +81,12 @@ func (s *Server) wrap(h func(r *http.Request) (any, *apiError)) http.HandlerFunc
 			limit = 64 << 20
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
-		if s.Latency > 0 {
-			t := time.NewTimer(s.Latency)
+		// The latency is the time to an answer: the simulator's own work
+		// happens inside it, as a real model's compute would.
+		deadline := time.Now().Add(s.Latency)
+		out, e := h(r)
+		if wait := time.Until(deadline); wait > 0 {
+			t := time.NewTimer(wait)
 			select {
 			case <-r.Context().Done():
 				t.Stop()
@@ -90,7 +94,6 @@ func (s *Server) wrap(h func(r *http.Request) (any, *apiError)) http.HandlerFunc
 			case <-t.C:
 			}
 		}
-		out, e := h(r)
 		if e != nil {
 			if e.status == 0 {
 				e.status = http.StatusBadRequest
