@@ -13,6 +13,7 @@ const (
 	ExitError       = 1   // the tool itself failed: file system, store, unexpected error
 	ExitUsage       = 2   // bad command line, spec or input file; nothing was written
 	ExitBudget      = 3   // the run stopped at the budget cap; raise it and run again
+	ExitCheckFailed = 4   // blindspot check: an endpoint did not answer properly
 	ExitInterrupted = 130 // stopped by Ctrl-C or SIGTERM; run again to resume
 )
 

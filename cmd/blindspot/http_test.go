@@ -236,3 +236,24 @@ func TestFaultyServer(t *testing.T) {
 	}
 	t.Logf("first run: %d images, failures %v; after the re-run: %d images", first.Items, first.Classes, second.Items)
 }
+
+func TestCheck(t *testing.T) {
+	dir := t.TempDir()
+	srv := simServer(t, "", "right", nil)
+	writeHTTPSpec(t, dir, srv.URL, "0")
+	code, out, errs := runCLI2(t, dir, map[string]string{"BLINDSPOT_TEST_KEY": "right"}, "check", "h.yaml")
+	if code != ExitOK || strings.Count(out, "│ ok ") != 3 {
+		t.Fatalf("healthy check: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs = runCLI2(t, dir, map[string]string{"BLINDSPOT_TEST_KEY": "wrong"}, "check", "h.yaml")
+	if code != ExitCheckFailed || !strings.Contains(out, "permanent") || !strings.Contains(out, "authentication failed") || !strings.Contains(errs, "3 of 3 endpoints failed") {
+		t.Fatalf("wrong key: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+func runCLI2(t *testing.T, dir string, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	app := &App{Stdout: &out, Stderr: &errb, Dir: dir, Getenv: func(k string) string { return env[k] }}
+	return app.Main(args), out.String(), errb.String()
+}
