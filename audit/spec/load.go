@@ -341,7 +341,7 @@ func (a *Audit) Open(getenv func(string) string) (map[string]registry.Endpoint, 
 		}
 		ep, err := registry.Open(registry.Config{
 			Name: e.Name, Provider: e.Provider, Model: e.Model, BaseURL: e.BaseURL,
-			APIKeyEnv: e.APIKeyEnv, Size: e.Size, Sim: e.Sim, OpenAI: e.OpenAI, Getenv: getenv,
+			APIKeyEnv: e.APIKeyEnv, Size: e.Size, Sim: e.Sim, OpenAI: e.OpenAI, A1111: e.A1111, Getenv: getenv,
 		})
 		if err != nil {
 			return nil, err

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/blindspot-audit/blindspot/generators/a1111"
 	"github.com/blindspot-audit/blindspot/generators/openai"
 	"github.com/blindspot-audit/blindspot/generators/sim"
 	"github.com/blindspot-audit/blindspot/prompts"
@@ -80,6 +81,19 @@ type Endpoint struct {
 	Size   int             `yaml:"size"`
 	Sim    *sim.Options    `yaml:"sim"`
 	OpenAI *openai.Options `yaml:"openai"`
+	A1111  *a1111.Options  `yaml:"a1111"`
+}
+
+// optionBlocks lists the provider-specific blocks an endpoint may have,
+// with the provider each belongs to.
+func (e Endpoint) optionBlocks() []struct {
+	name, provider string
+	set            bool
+} {
+	return []struct {
+		name, provider string
+		set            bool
+	}{{"sim", "sim", e.Sim != nil}, {"openai", "openai", e.OpenAI != nil}, {"a1111", "a1111", e.A1111 != nil}}
 }
 
 // EditChain is a series of edits applied to generated images, each to the
@@ -134,7 +148,9 @@ func (e Endpoint) Identity() string {
 		Sim                      *sim.Options    `json:",omitempty"`
 		SimVersion               string          `json:",omitempty"`
 		OpenAI                   *openai.Options `json:",omitempty"`
-	}{Provider: e.Provider, BaseURL: e.BaseURL, Model: e.Model, OpenAI: e.OpenAI}
+		A1111                    *a1111.Options  `json:",omitempty"`
+		Size                     int             `json:",omitempty"`
+	}{Provider: e.Provider, BaseURL: e.BaseURL, Model: e.Model, OpenAI: e.OpenAI, A1111: e.A1111, Size: e.Size}
 	if e.Provider == "sim" {
 		id.SimVersion = sim.Version
 	}

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/blindspot-audit/blindspot/generators"
 	"github.com/blindspot-audit/blindspot/generators/registry"
 	"github.com/blindspot-audit/blindspot/prompts"
 )
@@ -114,12 +115,19 @@ func (a *Audit) checkEndpoints(d *decoder) {
 				d.at(p+".provider", "unknown provider %q (known: %s)", e.Provider, strings.Join(registry.Names(), ", "))
 			case !prov.Serves(l.role):
 				d.at(p+".provider", "provider %q cannot serve role %s", e.Provider, l.role)
+			case l.role == generators.RoleEmbedder && !prov.ImageEmbeddings:
+				d.at(p+".provider", "provider %q embeds text only, and the embedder role embeds images; use an image-embedding server", e.Provider)
 			}
-			if e.Sim != nil && e.Provider != "sim" {
-				d.at(p+".sim", "sim options are for provider sim, not %q", e.Provider)
+			for _, b := range e.optionBlocks() {
+				if b.set && e.Provider != b.provider {
+					d.at(p+"."+b.name, "%s options are for provider %s, not %q", b.name, b.provider, e.Provider)
+				}
 			}
-			if e.OpenAI != nil && e.Provider != "openai" {
-				d.at(p+".openai", "openai options are for provider openai, not %q", e.Provider)
+			if e.A1111 != nil {
+				for _, msg := range e.A1111.Check() {
+					field, text, _ := strings.Cut(msg, ": ")
+					d.at(p+".a1111."+field, "%s", text)
+				}
 			}
 			if e.OpenAI != nil {
 				switch e.OpenAI.ResponseFormat {

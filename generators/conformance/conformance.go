@@ -64,6 +64,8 @@ type Harness struct {
 	Secret string
 	// Skip lists faults the protocol cannot express, with why.
 	Skip map[Fault]string
+	// TextEmbeddings marks an embedder that embeds text, not images.
+	TextEmbeddings bool
 }
 
 // Run runs the suite.
@@ -88,6 +90,9 @@ func Run(t *testing.T, h Harness) {
 	}
 	if h.Embedder != nil {
 		calls["embed"] = func() (*generators.Response, error) {
+			if h.TextEmbeddings {
+				return h.Embedder.Embed(ctx, generators.EmbedRequest{Model: h.Model, Text: "a traditional house in Kenya"})
+			}
 			return h.Embedder.Embed(ctx, generators.EmbedRequest{Model: h.Model, Image: seed})
 		}
 	}

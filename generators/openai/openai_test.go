@@ -1,10 +1,10 @@
 package openai
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/blindspot-audit/blindspot/generators"
@@ -15,78 +15,37 @@ import (
 // secret is a planted API key that must never show up in an error.
 const secret = "sk-planted-SECRET-0123456789"
 
-// faultServer is an OpenAI-compatible fake: the simulator behind the
-// checks a real server makes (path, method, bearer key, required fields,
-// multipart parts), with every conformance fault injectable.
-type faultServer struct {
-	mu    sync.Mutex
-	fault conformance.Fault
-	next  http.Handler
-}
-
-func (f *faultServer) set(x conformance.Fault) {
-	f.mu.Lock()
-	f.fault = x
-	f.mu.Unlock()
-}
-
-func (f *faultServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	fault := f.fault
-	f.mu.Unlock()
-	errJSON := func(status int, typ, code, msg string) {
+// openAIShapes write faults the way the OpenAI API does.
+var openAIShapes = conformance.Shapes{
+	Error: func(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
-		w.Write([]byte(`{"error": {"message": "` + msg + `", "type": "` + typ + `", "param": null, "code": "` + code + `"}}`))
-	}
-	chat := strings.HasSuffix(r.URL.Path, "/chat/completions")
-	switch fault {
-	case conformance.RateLimited:
-		w.Header().Set("Retry-After", "2")
-		errJSON(http.StatusTooManyRequests, "requests", "rate_limit_exceeded", "Rate limit reached")
-	case conformance.ServerError:
-		errJSON(http.StatusInternalServerError, "server_error", "", "The server had an error")
-	case conformance.Garbage:
-		w.Header().Set("Content-Type", "text/html")
-		w.Write([]byte("<html><body>502 Bad Gateway</body></html>"))
-	case conformance.Truncated:
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(`{"created": 1, "data": [{"b64_json": "iVBO`))
-	case conformance.Oversized:
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(`{"data": [{"b64_json": "` + strings.Repeat("A", 2<<20) + `"}]}`))
-	case conformance.Empty:
-		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"message": msg, "type": "invalid_request_error", "param": nil, "code": code}})
+	},
+	Empty: func(r *http.Request) string {
 		switch {
-		case chat:
-			w.Write([]byte(`{"id": "x", "object": "chat.completion", "created": 1, "model": "m", "choices": []}`))
+		case strings.HasSuffix(r.URL.Path, "/chat/completions"):
+			return `{"id": "x", "object": "chat.completion", "created": 1, "model": "m", "choices": []}`
 		case strings.HasSuffix(r.URL.Path, "/embeddings"):
-			w.Write([]byte(`{"object": "list", "data": [], "model": "m", "usage": {"prompt_tokens": 1, "total_tokens": 1}}`))
-		default:
-			w.Write([]byte(`{"created": 1, "data": []}`))
+			return `{"object": "list", "data": [], "model": "m", "usage": {"prompt_tokens": 1, "total_tokens": 1}}`
 		}
-	case conformance.Refused:
-		if chat {
-			w.Header().Set("Content-Type", "application/json")
+		return `{"created": 1, "data": []}`
+	},
+	Refuse: func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if strings.HasSuffix(r.URL.Path, "/chat/completions") {
 			w.Write([]byte(`{"id": "x", "object": "chat.completion", "created": 1, "model": "m", "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": null, "refusal": "I can't help with that."}}]}`))
 			return
 		}
-		errJSON(http.StatusBadRequest, "invalid_request_error", "content_policy_violation", "Your request was rejected as a result of our safety system.")
-	case conformance.Unauthorized:
-		errJSON(http.StatusUnauthorized, "invalid_request_error", "invalid_api_key", "Incorrect API key provided: "+strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
-	case conformance.Hangup:
-		conn, _, err := w.(http.Hijacker).Hijack()
-		if err == nil {
-			conn.Close()
-		}
-	default:
-		f.next.ServeHTTP(w, r)
-	}
+		w.WriteHeader(http.StatusBadRequest)
+		w.Write([]byte(`{"error": {"message": "Your request was rejected as a result of our safety system.", "type": "invalid_request_error", "param": null, "code": "content_policy_violation"}}`))
+	},
+	OversizedBytes: 2 << 20,
 }
 
 func TestConformance(t *testing.T) {
 	p, _ := sim.New(sim.Options{})
-	fs := &faultServer{next: (&sim.Server{Models: map[string]*sim.Provider{"m": p}, APIKey: secret}).Handler()}
+	fs := &conformance.FaultServer{Next: (&sim.Server{Models: map[string]*sim.Provider{"m": p}, APIKey: secret}).Handler(), Shapes: openAIShapes}
 	srv := httptest.NewServer(fs)
 	defer srv.Close()
 	c, err := New(Config{BaseURL: srv.URL + "/v1", APIKey: secret, Options: Options{MaxResponseMB: 1}})
@@ -95,7 +54,7 @@ func TestConformance(t *testing.T) {
 	}
 	conformance.Run(t, conformance.Harness{
 		Generator: c, Editor: c, Chat: c, Embedder: c, Model: "m",
-		SetFault: fs.set, Secret: secret,
+		SetFault: fs.Set, Secret: secret,
 	})
 }
 

@@ -5,6 +5,8 @@ import (
 	"sort"
 
 	"github.com/blindspot-audit/blindspot/generators"
+	"github.com/blindspot-audit/blindspot/generators/a1111"
+	"github.com/blindspot-audit/blindspot/generators/ollama"
 	"github.com/blindspot-audit/blindspot/generators/openai"
 	"github.com/blindspot-audit/blindspot/generators/sim"
 )
@@ -19,6 +21,7 @@ type Config struct {
 	Size      int
 	Sim       *sim.Options
 	OpenAI    *openai.Options
+	A1111     *a1111.Options
 	Getenv    func(string) string
 }
 
@@ -51,15 +54,19 @@ type Endpoint struct {
 type Provider struct {
 	Name  string
 	Roles []generators.Role
-	Doc   string
-	Open  func(Config) (Endpoint, error)
+	// ImageEmbeddings is false for a provider whose embedder takes text
+	// only; the image audit's embedder role needs images.
+	ImageEmbeddings bool
+	Doc             string
+	Open            func(Config) (Endpoint, error)
 }
 
 var providers = map[string]Provider{
 	"sim": {
-		Name:  "sim",
-		Roles: generators.Roles(),
-		Doc:   "built-in deterministic simulator with a cultural bias profile set in the spec; offline",
+		Name:            "sim",
+		Roles:           generators.Roles(),
+		ImageEmbeddings: true,
+		Doc:             "built-in deterministic simulator with a cultural bias profile set in the spec; offline",
 		Open: func(c Config) (Endpoint, error) {
 			var o sim.Options
 			if c.Sim != nil {
@@ -73,9 +80,10 @@ var providers = map[string]Provider{
 		},
 	},
 	"openai": {
-		Name:  "openai",
-		Roles: generators.Roles(),
-		Doc:   "OpenAI API and compatible servers: vLLM, SGLang, llama.cpp, LM Studio, LocalAI, OpenRouter, Ollama /v1, serve-sim",
+		Name:            "openai",
+		Roles:           generators.Roles(),
+		ImageEmbeddings: true,
+		Doc:             "OpenAI API and compatible servers: vLLM, SGLang, llama.cpp, LM Studio, LocalAI, OpenRouter, Ollama /v1, serve-sim",
 		Open: func(c Config) (Endpoint, error) {
 			key, err := c.APIKey()
 			if err != nil {
@@ -90,6 +98,36 @@ var providers = map[string]Provider{
 				return Endpoint{}, err
 			}
 			return Endpoint{Generator: cl, Editor: cl, Chat: cl, Embedder: cl}, nil
+		},
+	},
+	"a1111": {
+		Name:  "a1111",
+		Roles: []generators.Role{generators.RoleT2I, generators.RoleI2I},
+		Doc:   "Stable Diffusion web UI API (Automatic1111, Forge, SD.Next): txt2img, img2img",
+		Open: func(c Config) (Endpoint, error) {
+			auth, err := c.APIKey()
+			if err != nil {
+				return Endpoint{}, err
+			}
+			var o a1111.Options
+			if c.A1111 != nil {
+				o = *c.A1111
+			}
+			cl := a1111.New(c.BaseURL, auth, c.Size, o)
+			return Endpoint{Generator: cl, Editor: cl}, nil
+		},
+	},
+	"ollama": {
+		Name:  "ollama",
+		Roles: []generators.Role{generators.RoleVLM, generators.RoleLLM, generators.RoleEmbedder},
+		Doc:   "Ollama's native API: /api/chat with images, /api/embed (text)",
+		Open: func(c Config) (Endpoint, error) {
+			key, err := c.APIKey()
+			if err != nil {
+				return Endpoint{}, err
+			}
+			cl := ollama.New(c.BaseURL, key)
+			return Endpoint{Chat: cl, Embedder: cl}, nil
 		},
 	},
 }
