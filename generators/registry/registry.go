@@ -6,6 +6,7 @@ import (
 
 	"github.com/blindspot-audit/blindspot/generators"
 	"github.com/blindspot-audit/blindspot/generators/a1111"
+	"github.com/blindspot-audit/blindspot/generators/infinity"
 	"github.com/blindspot-audit/blindspot/generators/ollama"
 	"github.com/blindspot-audit/blindspot/generators/openai"
 	"github.com/blindspot-audit/blindspot/generators/sim"
@@ -115,6 +116,19 @@ var providers = map[string]Provider{
 			}
 			cl := a1111.New(c.BaseURL, auth, c.Size, o)
 			return Endpoint{Generator: cl, Editor: cl}, nil
+		},
+	},
+	"infinity": {
+		Name:            "infinity",
+		Roles:           []generators.Role{generators.RoleEmbedder},
+		ImageEmbeddings: true,
+		Doc:             "image-embedding servers with Infinity's /embeddings API (CLIP, SigLIP, ...)",
+		Open: func(c Config) (Endpoint, error) {
+			key, err := c.APIKey()
+			if err != nil {
+				return Endpoint{}, err
+			}
+			return Endpoint{Embedder: infinity.New(c.BaseURL, key)}, nil
 		},
 	},
 	"ollama": {
