@@ -15,6 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/blindspot-audit/blindspot/generators"
+	"github.com/blindspot-audit/blindspot/generators/comfyui"
 	"github.com/blindspot-audit/blindspot/generators/registry"
 	"github.com/blindspot-audit/blindspot/prompts"
 )
@@ -94,7 +95,7 @@ func Parse(file string, data []byte, readFile func(string) ([]byte, error)) (*Au
 	a.defaults(file)
 	a.resolveSchema(d, readFile)
 	if a.Schema != nil {
-		a.validate(d)
+		a.validate(d, readFile)
 	}
 	if len(d.problems) > 0 {
 		return nil, &Error{Problems: sortProblems(d.problems)}
@@ -342,6 +343,7 @@ func (a *Audit) Open(getenv func(string) string) (map[string]registry.Endpoint, 
 		ep, err := registry.Open(registry.Config{
 			Name: e.Name, Provider: e.Provider, Model: e.Model, BaseURL: e.BaseURL,
 			APIKeyEnv: e.APIKeyEnv, Size: e.Size, Sim: e.Sim, OpenAI: e.OpenAI, A1111: e.A1111, Getenv: getenv,
+			Workflow: e.Workflows.Generate, EditWorkflow: e.Workflows.Edit, PollInterval: pollOf(e.ComfyUI),
 		})
 		if err != nil {
 			return nil, err
@@ -352,3 +354,10 @@ func (a *Audit) Open(getenv func(string) string) (map[string]registry.Endpoint, 
 }
 
 func reflectValue(p any) reflect.Value { return reflect.ValueOf(p).Elem() }
+
+func pollOf(o *comfyui.Options) time.Duration {
+	if o == nil {
+		return 0
+	}
+	return o.PollInterval
+}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/blindspot-audit/blindspot/generators/a1111"
+	"github.com/blindspot-audit/blindspot/generators/comfyui"
 	"github.com/blindspot-audit/blindspot/generators/openai"
 	"github.com/blindspot-audit/blindspot/generators/sim"
 	"github.com/blindspot-audit/blindspot/prompts"
@@ -82,6 +83,18 @@ type Endpoint struct {
 	Sim    *sim.Options    `yaml:"sim"`
 	OpenAI *openai.Options `yaml:"openai"`
 	A1111  *a1111.Options  `yaml:"a1111"`
+	// ComfyUI names the workflow files of a comfyui endpoint.
+	ComfyUI *comfyui.Options `yaml:"comfyui"`
+
+	// Workflows holds the comfyui workflows, read and checked with the spec.
+	Workflows Workflows `yaml:"-"`
+}
+
+// Workflows are an endpoint's parsed comfyui workflows and a hash of their
+// text, which makes a changed workflow a different model to the cache.
+type Workflows struct {
+	Generate, Edit comfyui.Workflow
+	Hash           string
 }
 
 // optionBlocks lists the provider-specific blocks an endpoint may have,
@@ -93,7 +106,7 @@ func (e Endpoint) optionBlocks() []struct {
 	return []struct {
 		name, provider string
 		set            bool
-	}{{"sim", "sim", e.Sim != nil}, {"openai", "openai", e.OpenAI != nil}, {"a1111", "a1111", e.A1111 != nil}}
+	}{{"sim", "sim", e.Sim != nil}, {"openai", "openai", e.OpenAI != nil}, {"a1111", "a1111", e.A1111 != nil}, {"comfyui", "comfyui", e.ComfyUI != nil}}
 }
 
 // EditChain is a series of edits applied to generated images, each to the
@@ -150,7 +163,8 @@ func (e Endpoint) Identity() string {
 		OpenAI                   *openai.Options `json:",omitempty"`
 		A1111                    *a1111.Options  `json:",omitempty"`
 		Size                     int             `json:",omitempty"`
-	}{Provider: e.Provider, BaseURL: e.BaseURL, Model: e.Model, OpenAI: e.OpenAI, A1111: e.A1111, Size: e.Size}
+		Workflows                string          `json:",omitempty"`
+	}{Provider: e.Provider, BaseURL: e.BaseURL, Model: e.Model, OpenAI: e.OpenAI, A1111: e.A1111, Size: e.Size, Workflows: e.Workflows.Hash}
 	if e.Provider == "sim" {
 		id.SimVersion = sim.Version
 	}

@@ -155,3 +155,29 @@ templates:
 		t.Fatalf("missing schema file: %v", err)
 	}
 }
+
+func TestComfyUIWorkflows(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(dir+"/gen.json", []byte(`{"1": {"class_type": "CLIPTextEncode", "inputs": {"text": "{{prompt}}"}}}`), 0o644)
+	os.WriteFile(dir+"/bad.json", []byte(`{"nodes": []}`), 0o644)
+	ok := "name: t\nmodels:\n  t2i:\n    - {name: g, provider: comfyui, comfyui: {workflow: gen.json}}\n"
+	a, err := Parse(dir+"/s.yaml", []byte(ok), os.ReadFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Models.T2I[0].Workflows.Generate == nil || a.Models.T2I[0].Identity() == "" {
+		t.Fatal("workflow not loaded")
+	}
+	for name, tc := range map[string]struct{ yaml, want string }{
+		"missing block":    {"name: t\nmodels:\n  t2i:\n    - {name: g, provider: comfyui}\n", "models.t2i[0]: a comfyui endpoint needs a comfyui block"},
+		"missing file":     {"name: t\nmodels:\n  t2i:\n    - {name: g, provider: comfyui, comfyui: {workflow: nope.json}}\n", "models.t2i[0].comfyui.workflow: cannot read the workflow"},
+		"ui format":        {"name: t\nmodels:\n  t2i:\n    - {name: g, provider: comfyui, comfyui: {workflow: bad.json}}\n", "bad.json: node nodes is not an API-format node"},
+		"edit needs image": {"name: t\nmodels:\n  t2i:\n    - {name: g, provider: comfyui, comfyui: {workflow: gen.json}}\n  i2i:\n    - {name: e, provider: comfyui, comfyui: {edit_workflow: gen.json}}\n", "models.i2i[0].comfyui.edit_workflow: gen.json: an edit workflow needs"},
+		"wrong provider":   {"name: t\nmodels:\n  t2i:\n    - {name: g, provider: sim, comfyui: {workflow: gen.json}}\n", "comfyui options are for provider comfyui"},
+	} {
+		_, err := Parse(dir+"/s.yaml", []byte(tc.yaml), os.ReadFile)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", name, err, tc.want)
+		}
+	}
+}

@@ -1,18 +1,22 @@
 package spec
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"strings"
 
 	"github.com/blindspot-audit/blindspot/generators"
+	"github.com/blindspot-audit/blindspot/generators/comfyui"
 	"github.com/blindspot-audit/blindspot/generators/registry"
 	"github.com/blindspot-audit/blindspot/prompts"
 )
 
 // validate checks everything the types cannot, reporting each problem at
 // the field it concerns.
-func (a *Audit) validate(d *decoder) {
+func (a *Audit) validate(d *decoder, readFile func(string) ([]byte, error)) {
 	s := a.Schema
 	for i, c := range a.Countries {
 		if _, ok := s.Country(c); !ok {
@@ -50,6 +54,7 @@ func (a *Audit) validate(d *decoder) {
 		seen[sd] = true
 	}
 	a.checkEndpoints(d)
+	a.loadWorkflows(d, readFile)
 	a.checkChains(d)
 	if a.Judge.Questions < 2 || a.Judge.Questions > 8 || a.Judge.Questions%2 != 0 {
 		d.at("judge.questions", "must be an even number from 2 to 8 (half expect yes, half no), got %d", a.Judge.Questions)
@@ -259,4 +264,60 @@ func sortedSet(m map[string]bool) []string {
 	}
 	sortStrings(out)
 	return out
+}
+
+// loadWorkflows reads and checks the comfyui workflows of every endpoint,
+// relative to the spec file.
+func (a *Audit) loadWorkflows(d *decoder, readFile func(string) ([]byte, error)) {
+	for _, l := range a.endpointLists() {
+		for i := range *l.list {
+			e := &(*l.list)[i]
+			if e.Provider != "comfyui" {
+				continue
+			}
+			p := fmt.Sprintf("models.%s[%d]", l.role, i)
+			if e.ComfyUI == nil {
+				d.at(p, "a comfyui endpoint needs a comfyui block with its workflow files")
+				continue
+			}
+			h := sha256.New()
+			for _, w := range []struct {
+				field, path string
+				edit        bool
+				into        *comfyui.Workflow
+				needed      bool
+			}{
+				{"workflow", e.ComfyUI.Workflow, false, &e.Workflows.Generate, l.role == generators.RoleT2I},
+				{"edit_workflow", e.ComfyUI.EditWorkflow, true, &e.Workflows.Edit, l.role == generators.RoleI2I},
+			} {
+				fp := p + ".comfyui." + w.field
+				if w.path == "" {
+					if w.needed {
+						d.at(p+".comfyui", "a comfyui %s endpoint needs comfyui.%s", l.role, w.field)
+					}
+					continue
+				}
+				path := w.path
+				if !filepath.IsAbs(path) {
+					path = filepath.Join(filepath.Dir(a.File), path)
+				}
+				data, err := readFile(path)
+				if err != nil {
+					d.at(fp, "cannot read the workflow: %v", err)
+					continue
+				}
+				wf, err := comfyui.ParseWorkflow(data, w.edit)
+				if err != nil {
+					d.at(fp, "%s: %v", w.path, err)
+					continue
+				}
+				*w.into = wf
+				h.Write(data)
+			}
+			if e.ComfyUI.PollInterval < 0 {
+				d.at(p+".comfyui.poll_interval", "must not be negative")
+			}
+			e.Workflows.Hash = hex.EncodeToString(h.Sum(nil))[:16]
+		}
+	}
 }

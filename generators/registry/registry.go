@@ -3,9 +3,11 @@ package registry
 import (
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/blindspot-audit/blindspot/generators"
 	"github.com/blindspot-audit/blindspot/generators/a1111"
+	"github.com/blindspot-audit/blindspot/generators/comfyui"
 	"github.com/blindspot-audit/blindspot/generators/infinity"
 	"github.com/blindspot-audit/blindspot/generators/ollama"
 	"github.com/blindspot-audit/blindspot/generators/openai"
@@ -23,7 +25,10 @@ type Config struct {
 	Sim       *sim.Options
 	OpenAI    *openai.Options
 	A1111     *a1111.Options
-	Getenv    func(string) string
+	// Workflow and EditWorkflow are a comfyui endpoint's parsed workflows.
+	Workflow, EditWorkflow comfyui.Workflow
+	PollInterval           time.Duration
+	Getenv                 func(string) string
 }
 
 // APIKey reads the endpoint's key from its environment variable. A named
@@ -115,6 +120,19 @@ var providers = map[string]Provider{
 				o = *c.A1111
 			}
 			cl := a1111.New(c.BaseURL, auth, c.Size, o)
+			return Endpoint{Generator: cl, Editor: cl}, nil
+		},
+	},
+	"comfyui": {
+		Name:  "comfyui",
+		Roles: []generators.Role{generators.RoleT2I, generators.RoleI2I},
+		Doc:   "ComfyUI: an API-format workflow with {{prompt}}, {{seed}}, {{image}} placeholders",
+		Open: func(c Config) (Endpoint, error) {
+			key, err := c.APIKey()
+			if err != nil {
+				return Endpoint{}, err
+			}
+			cl := comfyui.New(c.BaseURL, key, c.Workflow, c.EditWorkflow, c.PollInterval)
 			return Endpoint{Generator: cl, Editor: cl}, nil
 		},
 	},
