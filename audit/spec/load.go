@@ -343,7 +343,7 @@ func (a *Audit) Open(getenv func(string) string) (map[string]registry.Endpoint, 
 		ep, err := registry.Open(registry.Config{
 			Name: e.Name, Provider: e.Provider, Model: e.Model, BaseURL: e.BaseURL,
 			APIKeyEnv: e.APIKeyEnv, Size: e.Size, Sim: e.Sim, OpenAI: e.OpenAI, A1111: e.A1111, Getenv: getenv,
-			Workflow: e.Workflows.Generate, EditWorkflow: e.Workflows.Edit, PollInterval: pollOf(e.ComfyUI),
+			Workflow: e.Workflows.Generate, EditWorkflow: e.Workflows.Edit, PollInterval: pollOf(e.ComfyUI), HTTP: e.HTTP,
 		})
 		if err != nil {
 			return nil, err

@@ -6,6 +6,7 @@ import (
 
 	"github.com/blindspot-audit/blindspot/generators/a1111"
 	"github.com/blindspot-audit/blindspot/generators/comfyui"
+	"github.com/blindspot-audit/blindspot/generators/httpapi"
 	"github.com/blindspot-audit/blindspot/generators/openai"
 	"github.com/blindspot-audit/blindspot/generators/sim"
 	"github.com/blindspot-audit/blindspot/prompts"
@@ -85,6 +86,8 @@ type Endpoint struct {
 	A1111  *a1111.Options  `yaml:"a1111"`
 	// ComfyUI names the workflow files of a comfyui endpoint.
 	ComfyUI *comfyui.Options `yaml:"comfyui"`
+	// HTTP declares the requests of an http endpoint.
+	HTTP *httpapi.Options `yaml:"http"`
 
 	// Workflows holds the comfyui workflows, read and checked with the spec.
 	Workflows Workflows `yaml:"-"`
@@ -106,7 +109,7 @@ func (e Endpoint) optionBlocks() []struct {
 	return []struct {
 		name, provider string
 		set            bool
-	}{{"sim", "sim", e.Sim != nil}, {"openai", "openai", e.OpenAI != nil}, {"a1111", "a1111", e.A1111 != nil}, {"comfyui", "comfyui", e.ComfyUI != nil}}
+	}{{"sim", "sim", e.Sim != nil}, {"openai", "openai", e.OpenAI != nil}, {"a1111", "a1111", e.A1111 != nil}, {"comfyui", "comfyui", e.ComfyUI != nil}, {"http", "http", e.HTTP != nil}}
 }
 
 // EditChain is a series of edits applied to generated images, each to the
@@ -158,13 +161,14 @@ const (
 func (e Endpoint) Identity() string {
 	id := struct {
 		Provider, BaseURL, Model string
-		Sim                      *sim.Options    `json:",omitempty"`
-		SimVersion               string          `json:",omitempty"`
-		OpenAI                   *openai.Options `json:",omitempty"`
-		A1111                    *a1111.Options  `json:",omitempty"`
-		Size                     int             `json:",omitempty"`
-		Workflows                string          `json:",omitempty"`
-	}{Provider: e.Provider, BaseURL: e.BaseURL, Model: e.Model, OpenAI: e.OpenAI, A1111: e.A1111, Size: e.Size, Workflows: e.Workflows.Hash}
+		Sim                      *sim.Options     `json:",omitempty"`
+		SimVersion               string           `json:",omitempty"`
+		OpenAI                   *openai.Options  `json:",omitempty"`
+		A1111                    *a1111.Options   `json:",omitempty"`
+		Size                     int              `json:",omitempty"`
+		Workflows                string           `json:",omitempty"`
+		HTTP                     *httpapi.Options `json:",omitempty"`
+	}{Provider: e.Provider, BaseURL: e.BaseURL, Model: e.Model, OpenAI: e.OpenAI, A1111: e.A1111, Size: e.Size, Workflows: e.Workflows.Hash, HTTP: e.HTTP}
 	if e.Provider == "sim" {
 		id.SimVersion = sim.Version
 	}

@@ -181,3 +181,33 @@ func TestComfyUIWorkflows(t *testing.T) {
 		}
 	}
 }
+
+func TestHTTPProviderBlock(t *testing.T) {
+	good := `name: t
+models:
+  t2i:
+    - name: flux
+      provider: http
+      api_key_env: BFL_API_KEY
+      http:
+        generate:
+          url: https://api.bfl.ai/v1/flux-kontext-pro
+          headers: {x-key: "{{key}}"}
+          body: '{"prompt": {{prompt}}, "seed": {{seed}}}'
+          poll: {url: "{{response.polling_url}}", interval: 1s, done: {path: status, in: [Ready]}}
+          result: {url_path: result.sample}
+          refused: {path: status, in: [Content Moderated]}
+`
+	if _, err := Parse("t.yaml", []byte(good), os.ReadFile); err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.Replace(good, "{{seed}}}", "{{sed}}}", 1)
+	_, err := Parse("t.yaml", []byte(bad), os.ReadFile)
+	if err == nil || !strings.Contains(err.Error(), "models.t2i[0].http.generate.placeholders: unknown placeholder {{sed}}") {
+		t.Fatalf("bad placeholder: %v", err)
+	}
+	_, err = Parse("t.yaml", []byte("name: t\nmodels:\n  t2i:\n    - {name: g, provider: http}\n"), os.ReadFile)
+	if err == nil || !strings.Contains(err.Error(), "needs an http block") {
+		t.Fatalf("missing block: %v", err)
+	}
+}

@@ -128,6 +128,21 @@ func (a *Audit) checkEndpoints(d *decoder) {
 					d.at(p+"."+b.name, "%s options are for provider %s, not %q", b.name, b.provider, e.Provider)
 				}
 			}
+			if e.Provider == "http" && e.HTTP == nil {
+				d.at(p, "an http endpoint needs an http block declaring its requests")
+			}
+			if e.HTTP != nil {
+				for _, msg := range e.HTTP.Check() {
+					field, text, _ := strings.Cut(msg, ": ")
+					d.at(p+".http."+field, "%s", text)
+				}
+				if l.role == generators.RoleT2I && e.HTTP.Generate == nil {
+					d.at(p+".http", "a t2i endpoint needs http.generate")
+				}
+				if l.role == generators.RoleI2I && e.HTTP.Edit == nil {
+					d.at(p+".http", "an i2i endpoint needs http.edit")
+				}
+			}
 			if e.A1111 != nil {
 				for _, msg := range e.A1111.Check() {
 					field, text, _ := strings.Cut(msg, ": ")

@@ -8,6 +8,7 @@ import (
 	"github.com/blindspot-audit/blindspot/generators"
 	"github.com/blindspot-audit/blindspot/generators/a1111"
 	"github.com/blindspot-audit/blindspot/generators/comfyui"
+	"github.com/blindspot-audit/blindspot/generators/httpapi"
 	"github.com/blindspot-audit/blindspot/generators/infinity"
 	"github.com/blindspot-audit/blindspot/generators/ollama"
 	"github.com/blindspot-audit/blindspot/generators/openai"
@@ -28,6 +29,7 @@ type Config struct {
 	// Workflow and EditWorkflow are a comfyui endpoint's parsed workflows.
 	Workflow, EditWorkflow comfyui.Workflow
 	PollInterval           time.Duration
+	HTTP                   *httpapi.Options
 	Getenv                 func(string) string
 }
 
@@ -133,6 +135,22 @@ var providers = map[string]Provider{
 				return Endpoint{}, err
 			}
 			cl := comfyui.New(c.BaseURL, key, c.Workflow, c.EditWorkflow, c.PollInterval)
+			return Endpoint{Generator: cl, Editor: cl}, nil
+		},
+	},
+	"http": {
+		Name:  "http",
+		Roles: []generators.Role{generators.RoleT2I, generators.RoleI2I},
+		Doc:   "declared in the spec: request template, result path, optional job polling (fal, Replicate, FLUX Kontext, Stability)",
+		Open: func(c Config) (Endpoint, error) {
+			key, err := c.APIKey()
+			if err != nil {
+				return Endpoint{}, err
+			}
+			if c.HTTP == nil {
+				return Endpoint{}, fmt.Errorf("an http endpoint needs an http block")
+			}
+			cl := httpapi.New(*c.HTTP, key)
 			return Endpoint{Generator: cl, Editor: cl}, nil
 		},
 	},
