@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"crypto/sha256"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -107,5 +108,50 @@ func TestFailedCallsAreRecordedAndTransientOnesResume(t *testing.T) {
 	second.Run.DB().QueryRow(`SELECT COUNT(*) FROM scores`).Scan(&judged)
 	if judged != again["ok/"] {
 		t.Fatalf("%d judged, %d good images", judged, again["ok/"])
+	}
+}
+
+// refusingGenerator refuses every prompt that names Kenya, as a content
+// filter biased against a country would.
+type refusingGenerator struct{ inner generators.ImageGenerator }
+
+func (g refusingGenerator) Generate(ctx context.Context, req generators.ImageRequest) (*generators.Response, error) {
+	if strings.Contains(req.Prompt, "Kenya") && strings.Contains(strings.ToLower(req.Prompt), "festival") {
+		return nil, &generators.Error{Class: generators.Refusal, Status: 400, Msg: "content_policy_violation"}
+	}
+	return g.inner.Generate(ctx, req)
+}
+
+func TestRefusalsReportedPerCountryAndCategory(t *testing.T) {
+	a := loadSpec(t, `name: refusals
+countries: [India, Kenya]
+categories: [event, food]
+models:
+  t2i: [{name: g, provider: sim}]
+`)
+	p, _ := NewPlan(a)
+	r := NewRunner(p, Options{Dir: t.TempDir()})
+	defer r.Close()
+	st := r.Stages()
+	st[0].Run(context.Background())
+	inner, _ := registry.Open(registry.Config{Name: "g", Provider: "sim"})
+	r.Engine.Endpoints["g"] = registry.Endpoint{Generator: refusingGenerator{inner.Generator}}
+	for _, s := range st[1:] {
+		if err := s.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rates := map[string]float64{}
+	for _, m := range r.Summary.Metrics {
+		if m.Name == MetricRefusalRate {
+			rates[m.Country+"/"+m.Category] = m.Value
+		}
+	}
+	// 3 of Kenya's 18 event prompts are festivals; none of India's.
+	if rates["Kenya/event"] != 3.0/18 || rates["Kenya/food"] != 0 || rates["India/event"] != 0 || rates["Kenya/"] != 3.0/33 {
+		t.Fatalf("refusal rates %v", rates)
+	}
+	if r.Summary.Refused != 3 {
+		t.Fatalf("summary counts %d refusals", r.Summary.Refused)
 	}
 }

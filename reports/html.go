@@ -52,6 +52,7 @@ type page struct {
 	Headlines   []headline
 	Attribution Pivot
 	Drift       []DriftRow
+	Refusals    []store.Metric
 	Gallery     []Frame
 	Strips      []Strip
 }
@@ -77,7 +78,7 @@ func WriteHTML(ctx context.Context, run *store.Run, blobs *store.Blobs, s *audit
 		return "", fmt.Errorf("report: %w", err)
 	}
 	p := page{S: s, Version: version, Generated: time.Now().UTC().Format("2006-01-02 15:04 MST"),
-		Attribution: AttributionPivot(s.Metrics, prompts.SetAgnostic), Drift: Drift(s.Metrics)}
+		Attribution: AttributionPivot(s.Metrics, prompts.SetAgnostic), Drift: Drift(s.Metrics), Refusals: Refusals(s.Metrics)}
 	for _, set := range []string{prompts.SetCountry, prompts.SetAgnostic} {
 		if hp := HeadlinePivot(s.Metrics, set); len(hp.Rows) > 0 {
 			p.Headlines = append(p.Headlines, headline{Set: set, P: hp})

@@ -29,7 +29,7 @@ type PivotRow struct {
 // and country, for one prompt set.
 func HeadlinePivot(ms []store.Metric, set string) Pivot {
 	return pivot(ms, func(m store.Metric) bool {
-		return m.Name == audit.MetricVQAAccuracy && m.Chain == "" && m.PromptSet == set
+		return m.Name == audit.MetricVQAAccuracy && m.Chain == "" && m.Category == "" && m.PromptSet == set
 	})
 }
 
@@ -79,7 +79,7 @@ func Drift(ms []store.Metric) []DriftRow {
 	idx := map[string]int{}
 	var out []DriftRow
 	for _, m := range ms {
-		if m.Name != audit.MetricVQAAccuracy || m.Chain == "" {
+		if m.Name != audit.MetricVQAAccuracy || m.Chain == "" || m.Category != "" {
 			continue
 		}
 		k := m.Model + "\x00" + m.Chain + "\x00" + m.Country
@@ -149,6 +149,19 @@ func WriteSummary(w io.Writer, s *audit.Summary) error {
 			return err
 		}
 	}
+	if rows := Refusals(s.Metrics); len(rows) > 0 {
+		fmt.Fprintln(w, "\nRefusals (content-policy rejections and blank images), by model, country and category:")
+		t := tablewriter.NewWriter(w)
+		t.Header("Model", "Country", "Category", "Refusal rate")
+		for _, m := range rows {
+			if err := t.Append([]string{m.Model, m.Country, m.Category, cell(m)}); err != nil {
+				return err
+			}
+		}
+		if err := t.Render(); err != nil {
+			return err
+		}
+	}
 	if rows := Drift(s.Metrics); len(rows) > 0 {
 		fmt.Fprintln(w, "\nJudge accuracy over edit steps (step 0 is the generated image):")
 		t := tablewriter.NewWriter(w)
@@ -213,5 +226,18 @@ func sortedKeys[V any](m map[string]V) []string {
 		out = append(out, k)
 	}
 	sort.Strings(out)
+	return out
+}
+
+// Refusals lists the per-category refusal rates of generated images that
+// are above zero, highest first.
+func Refusals(ms []store.Metric) []store.Metric {
+	var out []store.Metric
+	for _, m := range ms {
+		if m.Name == audit.MetricRefusalRate && m.Category != "" && m.Chain == "" && m.Value > 0 {
+			out = append(out, m)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Value > out[j].Value })
 	return out
 }

@@ -103,11 +103,12 @@ CREATE TABLE IF NOT EXISTS metrics (
 	model      TEXT NOT NULL,
 	prompt_set TEXT NOT NULL,
 	country    TEXT NOT NULL,
+	category   TEXT NOT NULL,
 	chain      TEXT NOT NULL,
 	step       INTEGER NOT NULL,
 	value      REAL NOT NULL,
 	n          INTEGER NOT NULL,
-	PRIMARY KEY (name, model, prompt_set, country, chain, step)
+	PRIMARY KEY (name, model, prompt_set, country, category, chain, step)
 );`
 
 // StoreFile is the run store's file name inside a run directory.
@@ -329,12 +330,17 @@ func (r *Run) PutEmbedding(taskID, imageID, embedder, status, class string, v []
 	})
 }
 
-// Metric is one aggregate number.
+// Metric is one aggregate number; an empty Category or Chain means "all".
 type Metric struct {
-	Name, Model, PromptSet, Country, Chain string
-	Step                                   int
-	Value                                  float64
-	N                                      int
+	Name      string  `json:"name"`
+	Model     string  `json:"model"`
+	PromptSet string  `json:"prompt_set"`
+	Country   string  `json:"country"`
+	Category  string  `json:"category,omitempty"`
+	Chain     string  `json:"chain,omitempty"`
+	Step      int     `json:"step"`
+	Value     float64 `json:"value"`
+	N         int     `json:"n"`
 }
 
 // ReplaceMetrics swaps the whole metrics table for a new one atomically.
@@ -344,8 +350,8 @@ func (r *Run) ReplaceMetrics(ms []Metric) error {
 			return err
 		}
 		for _, m := range ms {
-			if err := r.w.exec(tx, `INSERT INTO metrics(name, model, prompt_set, country, chain, step, value, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-				m.Name, m.Model, m.PromptSet, m.Country, m.Chain, m.Step, m.Value, m.N); err != nil {
+			if err := r.w.exec(tx, `INSERT INTO metrics(name, model, prompt_set, country, category, chain, step, value, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				m.Name, m.Model, m.PromptSet, m.Country, m.Category, m.Chain, m.Step, m.Value, m.N); err != nil {
 				return err
 			}
 		}
@@ -355,7 +361,7 @@ func (r *Run) ReplaceMetrics(ms []Metric) error {
 
 // Metrics reads every metric in a stable order.
 func (r *Run) Metrics(ctx context.Context) ([]Metric, error) {
-	rows, err := r.db.QueryContext(ctx, `SELECT name, model, prompt_set, country, chain, step, value, n FROM metrics ORDER BY name, model, prompt_set, chain, step, country`)
+	rows, err := r.db.QueryContext(ctx, `SELECT name, model, prompt_set, country, category, chain, step, value, n FROM metrics ORDER BY name, model, prompt_set, chain, step, country, category`)
 	if err != nil {
 		return nil, err
 	}
@@ -363,7 +369,7 @@ func (r *Run) Metrics(ctx context.Context) ([]Metric, error) {
 	var out []Metric
 	for rows.Next() {
 		var m Metric
-		if err := rows.Scan(&m.Name, &m.Model, &m.PromptSet, &m.Country, &m.Chain, &m.Step, &m.Value, &m.N); err != nil {
+		if err := rows.Scan(&m.Name, &m.Model, &m.PromptSet, &m.Country, &m.Category, &m.Chain, &m.Step, &m.Value, &m.N); err != nil {
 			return nil, err
 		}
 		out = append(out, m)
