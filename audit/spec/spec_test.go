@@ -1,7 +1,9 @@
 package spec
 
 import (
+	"bytes"
 	"errors"
+	"regexp"
 	"os"
 	"strings"
 	"testing"
@@ -209,5 +211,36 @@ models:
 	_, err = Parse("t.yaml", []byte("name: t\nmodels:\n  t2i:\n    - {name: g, provider: http}\n"), os.ReadFile)
 	if err == nil || !strings.Contains(err.Error(), "needs an http block") {
 		t.Fatalf("missing block: %v", err)
+	}
+}
+
+// TestECBExampleCommentedEndpoints uncomments the real-endpoint examples in
+// examples/ecb.yaml and checks that they are valid spec.
+func TestECBExampleCommentedEndpoints(t *testing.T) {
+	data, err := os.ReadFile("../../examples/ecb.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`(?m)^(\s+)# (- name:|  )`)
+	uncommented := re.ReplaceAll(data, []byte("$1$2"))
+	if bytes.Equal(uncommented, data) {
+		t.Fatal("no commented endpoints found")
+	}
+	// The commented judge replaces the simulated one; with both uncommented
+	// the spec has two, which is the one problem allowed here.
+	uncommented = regexp.MustCompile(`(?m)^    - name: sim-judge\n(?:      .*\n)+`).ReplaceAll(uncommented, nil)
+	uncommented = regexp.MustCompile(`(?m)^  sim-judge: .*\n`).ReplaceAll(uncommented, nil)
+	a, err := Parse("../../examples/ecb.yaml", uncommented, ReadFile)
+	if err != nil {
+		t.Fatalf("the commented endpoints of examples/ecb.yaml are not valid:\n%v", err)
+	}
+	providers := map[string]bool{}
+	for _, e := range a.Endpoints() {
+		providers[e.Provider] = true
+	}
+	for _, p := range []string{"openai", "a1111", "comfyui", "http", "infinity", "sim"} {
+		if !providers[p] {
+			t.Errorf("examples/ecb.yaml shows no %s endpoint", p)
+		}
 	}
 }
