@@ -3,8 +3,8 @@ package spec
 import (
 	"bytes"
 	"errors"
-	"regexp"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 )
