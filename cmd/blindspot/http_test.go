@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/blindspot-audit/blindspot/generators/sim"
 )
@@ -256,4 +257,68 @@ func runCLI2(t *testing.T, dir string, env map[string]string, args ...string) (i
 	var out, errb bytes.Buffer
 	app := &App{Stdout: &out, Stderr: &errb, Dir: dir, Getenv: func(k string) string { return env[k] }}
 	return app.Main(args), out.String(), errb.String()
+}
+
+// syncBuffer is a buffer safe for a goroutine to write while a test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestServeSimCommand(t *testing.T) {
+	var out syncBuffer
+	sig := make(chan os.Signal, 1)
+	app := &App{Stdout: &out, Stderr: &out, Signals: sig, Dir: "../..", Getenv: func(k string) string { return map[string]string{"SIM_KEY": "sk-sim"}[k] }}
+	done := make(chan int)
+	go func() {
+		done <- app.Main([]string{"serve-sim", "--addr", "127.0.0.1:0", "--spec", "examples/quickstart.yaml", "--api-key-env", "SIM_KEY", "--latency", "1ms"})
+	}()
+	var base string
+	for i := 0; i < 200 && base == ""; i++ {
+		time.Sleep(10 * time.Millisecond)
+		if _, after, ok := strings.Cut(out.String(), " at "); ok {
+			base = strings.TrimSpace(after)
+		}
+	}
+	if base == "" {
+		t.Fatalf("serve-sim did not start: %q", out.String())
+	}
+	req, _ := http.NewRequest(http.MethodGet, base+"/models", nil)
+	req.Header.Set("Authorization", "Bearer sk-sim")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var models struct {
+		Data []struct{ ID string } `json:"data"`
+	}
+	json.NewDecoder(resp.Body).Decode(&models)
+	resp.Body.Close()
+	if len(models.Data) != 5 || models.Data[1].ID != "sim-diffusion" {
+		t.Fatalf("models %+v", models)
+	}
+	if r, _ := http.Get(base + "/models"); r.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("no key: status %d", r.StatusCode)
+	}
+	sig <- os.Interrupt
+	select {
+	case code := <-done:
+		if code != ExitOK {
+			t.Fatalf("exit %d: %s", code, out.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve-sim did not stop on an interrupt")
+	}
 }
