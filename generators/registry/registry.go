@@ -66,7 +66,8 @@ type Provider struct {
 	// only; the image audit's embedder role needs images.
 	ImageEmbeddings bool
 	Doc             string
-	Open            func(Config) (Endpoint, error)
+	// Open opens an endpoint; key is the value of its api_key_env.
+	Open func(c Config, key string) (Endpoint, error)
 }
 
 var providers = map[string]Provider{
@@ -75,7 +76,7 @@ var providers = map[string]Provider{
 		Roles:           generators.Roles(),
 		ImageEmbeddings: true,
 		Doc:             "built-in deterministic simulator with a cultural bias profile set in the spec; offline",
-		Open: func(c Config) (Endpoint, error) {
+		Open: func(c Config, key string) (Endpoint, error) {
 			var o sim.Options
 			if c.Sim != nil {
 				o = *c.Sim
@@ -92,11 +93,7 @@ var providers = map[string]Provider{
 		Roles:           generators.Roles(),
 		ImageEmbeddings: true,
 		Doc:             "OpenAI API and compatible servers: vLLM, SGLang, llama.cpp, LM Studio, LocalAI, OpenRouter, Ollama /v1, serve-sim",
-		Open: func(c Config) (Endpoint, error) {
-			key, err := c.APIKey()
-			if err != nil {
-				return Endpoint{}, err
-			}
+		Open: func(c Config, key string) (Endpoint, error) {
 			var o openai.Options
 			if c.OpenAI != nil {
 				o = *c.OpenAI
@@ -112,16 +109,12 @@ var providers = map[string]Provider{
 		Name:  "a1111",
 		Roles: []generators.Role{generators.RoleT2I, generators.RoleI2I},
 		Doc:   "Stable Diffusion web UI API (Automatic1111, Forge, SD.Next): txt2img, img2img",
-		Open: func(c Config) (Endpoint, error) {
-			auth, err := c.APIKey()
-			if err != nil {
-				return Endpoint{}, err
-			}
+		Open: func(c Config, key string) (Endpoint, error) {
 			var o a1111.Options
 			if c.A1111 != nil {
 				o = *c.A1111
 			}
-			cl := a1111.New(c.BaseURL, auth, c.Size, o)
+			cl := a1111.New(c.BaseURL, key, c.Size, o)
 			return Endpoint{Generator: cl, Editor: cl}, nil
 		},
 	},
@@ -129,11 +122,7 @@ var providers = map[string]Provider{
 		Name:  "comfyui",
 		Roles: []generators.Role{generators.RoleT2I, generators.RoleI2I},
 		Doc:   "ComfyUI: an API-format workflow with {{prompt}}, {{seed}}, {{image}} placeholders",
-		Open: func(c Config) (Endpoint, error) {
-			key, err := c.APIKey()
-			if err != nil {
-				return Endpoint{}, err
-			}
+		Open: func(c Config, key string) (Endpoint, error) {
 			cl := comfyui.New(c.BaseURL, key, c.Workflow, c.EditWorkflow, c.PollInterval)
 			return Endpoint{Generator: cl, Editor: cl}, nil
 		},
@@ -142,11 +131,7 @@ var providers = map[string]Provider{
 		Name:  "http",
 		Roles: []generators.Role{generators.RoleT2I, generators.RoleI2I},
 		Doc:   "declared in the spec: request template, result path, optional job polling (fal, Replicate, FLUX Kontext, Stability)",
-		Open: func(c Config) (Endpoint, error) {
-			key, err := c.APIKey()
-			if err != nil {
-				return Endpoint{}, err
-			}
+		Open: func(c Config, key string) (Endpoint, error) {
 			if c.HTTP == nil {
 				return Endpoint{}, fmt.Errorf("an http endpoint needs an http block")
 			}
@@ -159,11 +144,7 @@ var providers = map[string]Provider{
 		Roles:           []generators.Role{generators.RoleEmbedder},
 		ImageEmbeddings: true,
 		Doc:             "image-embedding servers with Infinity's /embeddings API (CLIP, SigLIP, ...)",
-		Open: func(c Config) (Endpoint, error) {
-			key, err := c.APIKey()
-			if err != nil {
-				return Endpoint{}, err
-			}
+		Open: func(c Config, key string) (Endpoint, error) {
 			return Endpoint{Embedder: infinity.New(c.BaseURL, key)}, nil
 		},
 	},
@@ -171,11 +152,7 @@ var providers = map[string]Provider{
 		Name:  "ollama",
 		Roles: []generators.Role{generators.RoleVLM, generators.RoleLLM, generators.RoleEmbedder},
 		Doc:   "Ollama's native API: /api/chat with images, /api/embed (text)",
-		Open: func(c Config) (Endpoint, error) {
-			key, err := c.APIKey()
-			if err != nil {
-				return Endpoint{}, err
-			}
+		Open: func(c Config, key string) (Endpoint, error) {
 			cl := ollama.New(c.BaseURL, key)
 			return Endpoint{Chat: cl, Embedder: cl}, nil
 		},
@@ -214,7 +191,11 @@ func Open(c Config) (Endpoint, error) {
 	if !ok {
 		return Endpoint{}, fmt.Errorf("endpoint %s: unknown provider %q", c.Name, c.Provider)
 	}
-	e, err := p.Open(c)
+	key, err := c.APIKey()
+	if err != nil {
+		return Endpoint{}, fmt.Errorf("endpoint %s: %w", c.Name, err)
+	}
+	e, err := p.Open(c, key)
 	if err != nil {
 		return Endpoint{}, fmt.Errorf("endpoint %s: %w", c.Name, err)
 	}
