@@ -1,0 +1,264 @@
+package diversity
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/mat"
+)
+
+// zeroEigen is below which an eigenvalue of K/n counts as zero.
+const zeroEigen = 1e-12
+
+// Order computes VS_q from the eigenvalues of K/n.
+func Order(eigs []float64, q float64) float64 {
+	var pos []float64
+	for _, l := range eigs {
+		if l > zeroEigen {
+			pos = append(pos, l)
+		}
+	}
+	if len(pos) == 0 {
+		return 0
+	}
+	switch {
+	case q == 0:
+		return float64(len(pos))
+	case q == 1:
+		var h float64
+		for _, l := range pos {
+			h -= l * math.Log(l)
+		}
+		return math.Exp(h)
+	case math.IsInf(q, 1):
+		return 1 / maxOf(pos)
+	}
+	// log Σ λ^q computed stably around the largest eigenvalue.
+	m := maxOf(pos)
+	var s float64
+	for _, l := range pos {
+		s += math.Pow(l/m, q)
+	}
+	return math.Exp((math.Log(s) + q*math.Log(m)) / (1 - q))
+}
+
+func maxOf(xs []float64) float64 {
+	m := xs[0]
+	for _, x := range xs[1:] {
+		m = math.Max(m, x)
+	}
+	return m
+}
+
+// CheckQ rejects an order Vendi is not defined for.
+func CheckQ(q float64) error {
+	if math.IsNaN(q) || q < 0 {
+		return fmt.Errorf("the order q must be 0, positive or +Inf, got %v", q)
+	}
+	return nil
+}
+
+// FromKernel returns VS_q of a similarity matrix, which must be square,
+// symmetric, finite, with ones on the diagonal.
+func FromKernel(k [][]float64, q float64) (float64, error) {
+	if err := CheckQ(q); err != nil {
+		return 0, err
+	}
+	n := len(k)
+	if n == 0 {
+		return 0, errors.New("the kernel is empty")
+	}
+	sym := mat.NewSymDense(n, nil)
+	for i, row := range k {
+		if len(row) != n {
+			return 0, fmt.Errorf("row %d has %d values; the kernel must be %dx%d", i+1, len(row), n, n)
+		}
+		for j, v := range row {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return 0, fmt.Errorf("value at row %d, column %d is not finite", i+1, j+1)
+			}
+			if j < i && math.Abs(v-k[j][i]) > 1e-9 {
+				return 0, fmt.Errorf("the kernel is not symmetric: row %d column %d is %v, row %d column %d is %v", i+1, j+1, v, j+1, i+1, k[j][i])
+			}
+		}
+		if math.Abs(row[i]-1) > 1e-9 {
+			return 0, fmt.Errorf("diagonal value at row %d is %v; a similarity kernel has k(x,x) = 1", i+1, row[i])
+		}
+		for j := i; j < n; j++ {
+			sym.SetSym(i, j, row[j]/float64(n))
+		}
+	}
+	eigs, err := eigenvalues(sym)
+	if err != nil {
+		return 0, err
+	}
+	return Order(eigs, q), nil
+}
+
+func eigenvalues(s *mat.SymDense) ([]float64, error) {
+	var e mat.EigenSym
+	if !e.Factorize(s, false) {
+		return nil, errors.New("the eigen-decomposition did not converge")
+	}
+	return e.Values(nil), nil
+}
+
+// Normalize scales every row to unit length; a zero row is an error.
+func Normalize(x [][]float64) ([][]float64, error) {
+	out := make([][]float64, len(x))
+	d := -1
+	for i, row := range x {
+		if d >= 0 && len(row) != d {
+			return nil, fmt.Errorf("row %d has %d values, the first row has %d", i+1, len(row), d)
+		}
+		d = len(row)
+		var s float64
+		for j, v := range row {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("value at row %d, column %d is not finite", i+1, j+1)
+			}
+			s += v * v
+		}
+		if s == 0 {
+			return nil, fmt.Errorf("row %d is all zeros and has no direction", i+1)
+		}
+		s = math.Sqrt(s)
+		out[i] = make([]float64, len(row))
+		for j, v := range row {
+			out[i][j] = v / s
+		}
+	}
+	return out, nil
+}
+
+// FromEmbeddings returns VS_q under the cosine kernel of the rows of x
+// (normalised here), through the d x d dual when d < n.
+func FromEmbeddings(x [][]float64, q float64) (float64, error) {
+	eigs, err := EmbeddingEigenvalues(x)
+	if err != nil {
+		return 0, err
+	}
+	if err := CheckQ(q); err != nil {
+		return 0, err
+	}
+	return Order(eigs, q), nil
+}
+
+// EmbeddingEigenvalues returns the eigenvalues of K/n for the cosine
+// kernel of x's rows, from whichever of X Xᵀ/n and Xᵀ X/n is smaller.
+func EmbeddingEigenvalues(x [][]float64) ([]float64, error) {
+	n := len(x)
+	if n == 0 {
+		return nil, errors.New("no embeddings")
+	}
+	d := len(x[0])
+	if d == 0 {
+		return nil, errors.New("the embeddings have no columns")
+	}
+	// Normalise straight into one row-major buffer.
+	data := make([]float64, n*d)
+	for i, row := range x {
+		if len(row) != d {
+			return nil, fmt.Errorf("row %d has %d values, the first row has %d", i+1, len(row), d)
+		}
+		var s float64
+		for j, v := range row {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("value at row %d, column %d is not finite", i+1, j+1)
+			}
+			s += v * v
+		}
+		if s == 0 {
+			return nil, fmt.Errorf("row %d is all zeros and has no direction", i+1)
+		}
+		s = 1 / math.Sqrt(s)
+		for j, v := range row {
+			data[i*d+j] = v * s
+		}
+	}
+	a := blas64.General{Rows: n, Cols: d, Stride: d, Data: data}
+	dim, ta, tb := n, blas.NoTrans, blas.Trans // X Xᵀ
+	if d < n {
+		dim, ta, tb = d, blas.Trans, blas.NoTrans // Xᵀ X
+	}
+	// Gemm rather than Syrk: gonum runs Gemm on every core, which beats
+	// computing only half the product on one.
+	c := blas64.General{Rows: dim, Cols: dim, Stride: dim, Data: make([]float64, dim*dim)}
+	blas64.Gemm(ta, tb, 1/float64(n), a, a, 0, c)
+	return eigenvalues(mat.NewSymDense(dim, c.Data))
+}
+
+// Quality returns mean(quality) x VS: the quality-weighted Vendi score.
+func Quality(vs float64, quality []float64) (float64, error) {
+	if len(quality) == 0 {
+		return 0, errors.New("no quality scores")
+	}
+	var s float64
+	for i, v := range quality {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return 0, fmt.Errorf("quality score %d is not finite", i+1)
+		}
+		s += v
+	}
+	return s / float64(len(quality)) * vs, nil
+}
+
+// Selection is the outcome of greedy selection.
+type Selection struct {
+	Indices []int   // in the order chosen
+	Score   float64 // qVS_q of the selected set
+}
+
+// Greedy selects k items that greedily maximise qVS_q of the selected set
+// under kernel k and quality scores, and reports that set's score.
+func Greedy(k [][]float64, quality []float64, q float64, size int) (Selection, error) {
+	n := len(k)
+	if len(quality) != n {
+		return Selection{}, fmt.Errorf("%d quality scores for %d items", len(quality), n)
+	}
+	if size < 1 || size > n {
+		return Selection{}, fmt.Errorf("cannot select %d of %d items", size, n)
+	}
+	var sel []int
+	chosen := make([]bool, n)
+	var best Selection
+	for len(sel) < size {
+		bestScore, bestI := math.Inf(-1), -1
+		for i := 0; i < n; i++ {
+			if chosen[i] {
+				continue
+			}
+			s, err := subsetScore(k, quality, append(sel, i), q)
+			if err != nil {
+				return Selection{}, err
+			}
+			if s > bestScore {
+				bestScore, bestI = s, i
+			}
+		}
+		sel = append(sel, bestI)
+		chosen[bestI] = true
+		best = Selection{Indices: append([]int(nil), sel...), Score: bestScore}
+	}
+	return best, nil
+}
+
+func subsetScore(k [][]float64, quality []float64, idx []int, q float64) (float64, error) {
+	sub := make([][]float64, len(idx))
+	qs := make([]float64, len(idx))
+	for a, i := range idx {
+		sub[a] = make([]float64, len(idx))
+		for b, j := range idx {
+			sub[a][b] = k[i][j]
+		}
+		qs[a] = quality[i]
+	}
+	vs, err := FromKernel(sub, q)
+	if err != nil {
+		return 0, err
+	}
+	return Quality(vs, qs)
+}

@@ -1,0 +1,197 @@
+package diversity
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func expKernel(xs []float64) [][]float64 {
+	k := make([][]float64, len(xs))
+	for i := range xs {
+		k[i] = make([]float64, len(xs))
+		for j := range xs {
+			k[i][j] = math.Exp(-math.Abs(xs[i] - xs[j]))
+		}
+	}
+	return k
+}
+
+// TestPublicVectors checks the published examples of the Vendi papers.
+func TestPublicVectors(t *testing.T) {
+	// The clusters overlap by e^-10, so the score is just under 3: the
+	// published 2.9999 is the value truncated to 4 decimal places.
+	vs, err := FromKernel(expKernel([]float64{0, 0, 10, 10, 20, 20}), 1)
+	if err != nil || math.Floor(vs*1e4)/1e4 != 2.9999 {
+		t.Errorf("samples [0,0,10,10,20,20]: %.12f, want 2.9999 to 4 decimal places (%v)", vs, err)
+	}
+	vs, err = FromKernel([][]float64{{1, .9, 0}, {.9, 1, 0}, {0, 0, 1}}, 1)
+	if err != nil || math.Abs(vs-2.1573) > 0.00005 {
+		t.Errorf("K = [[1,.9,0],[.9,1,0],[0,0,1]]: %.6f, want 2.1573 (%v)", vs, err)
+	}
+	xs := []float64{0, 0, 2}
+	vs, _ = FromKernel(expKernel(xs), 1)
+	quality := make([]float64, len(xs))
+	for i, x := range xs {
+		quality[i] = math.Exp(-math.Abs(x - 2))
+	}
+	qvs, err := Quality(vs, quality)
+	if err != nil || math.Abs(qvs-0.793705659274703) > 1e-12 {
+		t.Errorf("qVS of [0,0,2]: %.15f, want 0.793705659274703 (%v)", qvs, err)
+	}
+}
+
+func TestOrders(t *testing.T) {
+	// Three identical items and one distinct: eigenvalues of K/n are 3/4, 1/4.
+	k := [][]float64{{1, 1, 1, 0}, {1, 1, 1, 0}, {1, 1, 1, 0}, {0, 0, 0, 1}}
+	tests := []struct {
+		q    float64
+		want float64
+	}{
+		{0, 2},
+		{1, math.Exp(-(0.75*math.Log(0.75) + 0.25*math.Log(0.25)))},
+		{2, 1 / (0.75*0.75 + 0.25*0.25)},
+		{0.5, math.Pow(math.Sqrt(0.75)+math.Sqrt(0.25), 2)},
+		{math.Inf(1), 1 / 0.75},
+	}
+	for _, tc := range tests {
+		got, err := FromKernel(k, tc.q)
+		if err != nil || math.Abs(got-tc.want) > 1e-9 {
+			t.Errorf("q=%v: %v, want %v (%v)", tc.q, got, tc.want, err)
+		}
+	}
+	// q = 1 is the limit of q -> 1.
+	one, _ := FromKernel(k, 1)
+	for _, q := range []float64{1 - 1e-7, 1 + 1e-7} {
+		near, _ := FromKernel(k, q)
+		if math.Abs(near-one) > 1e-6 {
+			t.Errorf("q=%v gives %v, far from the q=1 value %v", q, near, one)
+		}
+	}
+}
+
+func randomEmbeddings(rng *rand.Rand, n, d int) [][]float64 {
+	x := make([][]float64, n)
+	for i := range x {
+		x[i] = make([]float64, d)
+		for j := range x[i] {
+			x[i][j] = rng.NormFloat64()
+		}
+	}
+	return x
+}
+
+func cosineKernel(x [][]float64) [][]float64 {
+	x, _ = Normalize(x)
+	k := make([][]float64, len(x))
+	for i := range x {
+		k[i] = make([]float64, len(x))
+		for j := range x {
+			var s float64
+			for a := range x[i] {
+				s += x[i][a] * x[j][a]
+			}
+			k[i][j] = s
+		}
+		k[i][i] = 1
+	}
+	return k
+}
+
+// TestEmbeddingAndKernelPathsAgree compares the dual (d < n) and primal
+// embedding paths with brute-force eigen-decomposition of K, for several q.
+func TestEmbeddingAndKernelPathsAgree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	for _, shape := range [][2]int{{40, 8}, {12, 30}, {25, 25}} {
+		x := randomEmbeddings(rng, shape[0], shape[1])
+		for _, q := range []float64{0.5, 1, 2, math.Inf(1)} {
+			a, err := FromEmbeddings(x, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := FromKernel(cosineKernel(x), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if math.Abs(a-b) > 1e-9 {
+				t.Errorf("n=%d d=%d q=%v: embeddings %.12f, kernel %.12f", shape[0], shape[1], q, a, b)
+			}
+		}
+	}
+}
+
+func TestGreedyReportsTheSelectedSet(t *testing.T) {
+	xs := []float64{0, 0.1, 5, 5.1, 10, 0.2}
+	k := expKernel(xs)
+	quality := []float64{1, 1, 0.5, 1, 0.8, 1}
+	sel, err := Greedy(k, quality, 1, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := make([][]float64, 3)
+	qs := make([]float64, 3)
+	for a, i := range sel.Indices {
+		sub[a] = make([]float64, 3)
+		for b, j := range sel.Indices {
+			sub[a][b] = k[i][j]
+		}
+		qs[a] = quality[i]
+	}
+	vs, _ := FromKernel(sub, 1)
+	want, _ := Quality(vs, qs)
+	if math.Abs(sel.Score-want) > 1e-12 || len(sel.Indices) != 3 {
+		t.Fatalf("greedy says %v for %v, the set scores %v", sel.Score, sel.Indices, want)
+	}
+	// It spreads out: one pick from each cluster.
+	clusters := map[int]bool{}
+	for _, i := range sel.Indices {
+		clusters[int(xs[i]/5+0.5)] = true
+	}
+	if len(clusters) != 3 {
+		t.Errorf("picked %v", sel.Indices)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	tests := map[string]struct {
+		k    [][]float64
+		q    float64
+		want string
+	}{
+		"empty":         {nil, 1, "empty"},
+		"ragged":        {[][]float64{{1, 0}, {0}}, 1, "row 2 has 1 values"},
+		"not symmetric": {[][]float64{{1, 0.5}, {0.2, 1}}, 1, "not symmetric"},
+		"diagonal":      {[][]float64{{2}}, 1, "k(x,x) = 1"},
+		"nan":           {[][]float64{{1, math.NaN()}, {math.NaN(), 1}}, 1, "not finite"},
+		"negative q":    {[][]float64{{1}}, -1, "order q"},
+	}
+	for name, tc := range tests {
+		if _, err := FromKernel(tc.k, tc.q); err == nil || !contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", name, err, tc.want)
+		}
+	}
+	if _, err := FromEmbeddings([][]float64{{0, 0}}, 1); err == nil {
+		t.Error("a zero embedding was accepted")
+	}
+}
+
+func contains(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return true
+		}
+	}
+	return false
+}
+
+// BenchmarkVendiEmbeddings is the bar: n = 10,000 embeddings of
+// d = 512 in under a second on this 2-core machine.
+func BenchmarkVendiEmbeddings(b *testing.B) {
+	x := randomEmbeddings(rand.New(rand.NewPCG(1, 2)), 10000, 512)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := FromEmbeddings(x, 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
