@@ -10,6 +10,20 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
+// CellError is a problem with one row (and value) of the input, numbered
+// from 1, so a caller can map it to a line of its file.
+type CellError struct {
+	Row, Col int // Col is 0 when the whole row is at fault
+	Msg      string
+}
+
+func (e *CellError) Error() string {
+	if e.Col > 0 {
+		return fmt.Sprintf("row %d, value %d: %s", e.Row, e.Col, e.Msg)
+	}
+	return fmt.Sprintf("row %d: %s", e.Row, e.Msg)
+}
+
 // zeroEigen is below which an eigenvalue of K/n counts as zero.
 const zeroEigen = 1e-12
 
@@ -74,18 +88,18 @@ func FromKernel(k [][]float64, q float64) (float64, error) {
 	sym := mat.NewSymDense(n, nil)
 	for i, row := range k {
 		if len(row) != n {
-			return 0, fmt.Errorf("row %d has %d values; the kernel must be %dx%d", i+1, len(row), n, n)
+			return 0, &CellError{Row: i + 1, Msg: fmt.Sprintf("%d values; the kernel must be %dx%d", len(row), n, n)}
 		}
 		for j, v := range row {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return 0, fmt.Errorf("value at row %d, column %d is not finite", i+1, j+1)
+				return 0, &CellError{Row: i + 1, Col: j + 1, Msg: "not finite"}
 			}
 			if j < i && math.Abs(v-k[j][i]) > 1e-9 {
-				return 0, fmt.Errorf("the kernel is not symmetric: row %d column %d is %v, row %d column %d is %v", i+1, j+1, v, j+1, i+1, k[j][i])
+				return 0, &CellError{Row: i + 1, Col: j + 1, Msg: fmt.Sprintf("the kernel is not symmetric: %v here, %v at row %d, value %d", v, k[j][i], j+1, i+1)}
 			}
 		}
 		if math.Abs(row[i]-1) > 1e-9 {
-			return 0, fmt.Errorf("diagonal value at row %d is %v; a similarity kernel has k(x,x) = 1", i+1, row[i])
+			return 0, &CellError{Row: i + 1, Col: i + 1, Msg: fmt.Sprintf("diagonal value %v; a similarity kernel has k(x,x) = 1", row[i])}
 		}
 		for j := i; j < n; j++ {
 			sym.SetSym(i, j, row[j]/float64(n))
@@ -112,18 +126,18 @@ func Normalize(x [][]float64) ([][]float64, error) {
 	d := -1
 	for i, row := range x {
 		if d >= 0 && len(row) != d {
-			return nil, fmt.Errorf("row %d has %d values, the first row has %d", i+1, len(row), d)
+			return nil, &CellError{Row: i + 1, Msg: fmt.Sprintf("%d values, the first row has %d", len(row), d)}
 		}
 		d = len(row)
 		var s float64
 		for j, v := range row {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, fmt.Errorf("value at row %d, column %d is not finite", i+1, j+1)
+				return nil, &CellError{Row: i + 1, Col: j + 1, Msg: "not finite"}
 			}
 			s += v * v
 		}
 		if s == 0 {
-			return nil, fmt.Errorf("row %d is all zeros and has no direction", i+1)
+			return nil, &CellError{Row: i + 1, Msg: "all zeros: no direction for the cosine kernel"}
 		}
 		s = math.Sqrt(s)
 		out[i] = make([]float64, len(row))
@@ -162,17 +176,17 @@ func EmbeddingEigenvalues(x [][]float64) ([]float64, error) {
 	data := make([]float64, n*d)
 	for i, row := range x {
 		if len(row) != d {
-			return nil, fmt.Errorf("row %d has %d values, the first row has %d", i+1, len(row), d)
+			return nil, &CellError{Row: i + 1, Msg: fmt.Sprintf("%d values, the first row has %d", len(row), d)}
 		}
 		var s float64
 		for j, v := range row {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, fmt.Errorf("value at row %d, column %d is not finite", i+1, j+1)
+				return nil, &CellError{Row: i + 1, Col: j + 1, Msg: "not finite"}
 			}
 			s += v * v
 		}
 		if s == 0 {
-			return nil, fmt.Errorf("row %d is all zeros and has no direction", i+1)
+			return nil, &CellError{Row: i + 1, Msg: "all zeros: no direction for the cosine kernel"}
 		}
 		s = 1 / math.Sqrt(s)
 		for j, v := range row {

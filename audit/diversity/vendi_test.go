@@ -159,7 +159,7 @@ func TestErrors(t *testing.T) {
 		want string
 	}{
 		"empty":         {nil, 1, "empty"},
-		"ragged":        {[][]float64{{1, 0}, {0}}, 1, "row 2 has 1 values"},
+		"ragged":        {[][]float64{{1, 0}, {0}}, 1, "row 2: 1 values"},
 		"not symmetric": {[][]float64{{1, 0.5}, {0.2, 1}}, 1, "not symmetric"},
 		"diagonal":      {[][]float64{{2}}, 1, "k(x,x) = 1"},
 		"nan":           {[][]float64{{1, math.NaN()}, {math.NaN(), 1}}, 1, "not finite"},
@@ -193,5 +193,36 @@ func BenchmarkVendiEmbeddings(b *testing.B) {
 		if _, err := FromEmbeddings(x, 1); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestGeotagKernel(t *testing.T) {
+	tags := []Geotag{{"Africa", "Kenya", "ugali"}, {"africa", "Kenya", "chapati"}, {"Asia", "India", "chapati"}}
+	k, err := GeotagKernel(tags, DefaultGeotagWeights)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k[0][0] != 1 || math.Abs(k[0][1]-2.0/3) > 1e-12 || math.Abs(k[1][2]-1.0/3) > 1e-12 || k[0][2] != 0 {
+		t.Fatalf("kernel %v", k)
+	}
+	if _, err := GeotagKernel(tags, GeotagWeights{0.5, 0.5, 0.5}); err == nil {
+		t.Fatal("weights summing to 1.5 accepted")
+	}
+	vs, _ := FromKernel(k, 1)
+	if vs <= 1 || vs >= 3 {
+		t.Fatalf("VS %v", vs)
+	}
+}
+
+func TestNgramKernel(t *testing.T) {
+	texts := []string{"Wanjiru shared ugali with shosho.", "Wanjiru shared ugali with shosho!", "Emily ate pancakes at the mall."}
+	k := CosineKernel(NgramVectors(texts, 2))
+	if math.Abs(k[0][1]-1) > 1e-12 || k[0][2] != 0 {
+		t.Fatalf("kernel %v", k)
+	}
+	// Two identical stories and one apart: eigenvalues 2/3 and 1/3.
+	vs, _ := FromKernel(k, 1)
+	if want := math.Exp(-(2.0/3*math.Log(2.0/3) + 1.0/3*math.Log(1.0/3))); math.Abs(vs-want) > 1e-9 {
+		t.Fatalf("VS %v, want %v", vs, want)
 	}
 }

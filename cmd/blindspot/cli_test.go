@@ -185,3 +185,33 @@ func TestSecondInterruptAborts(t *testing.T) {
 		t.Fatalf("resume: exit %d\n%s\n%s", code, out, errs)
 	}
 }
+
+func TestVendiCommand(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) { os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644) }
+	write("k.csv", "1,0.9,0\n0.9,1,0\n0,0,1\n")
+	write("e.csv", "a,b,quality\n1,0,2\n1,0,2\n0,1,1\n")
+	write("ragged.csv", "1,2\n3\n")
+	write("sym.csv", "1,0.5\n0.4,1\n")
+	write("zero.csv", "x,y\n1,0\n0,0\n")
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"vendi", "--kernel", "k.csv"}, ExitOK, "Vendi score: 2.157300"},
+		{[]string{"vendi", "--kernel", "k.csv", "--q", "inf", "--json"}, ExitOK, `"vendi": 1.`},
+		{[]string{"vendi", "e.csv", "--quality", "quality", "--json"}, ExitOK, `"quality_weighted_vendi"`},
+		{[]string{"vendi", "ragged.csv"}, ExitUsage, "ragged.csv:2: 1 values, but line 1 has 2"},
+		{[]string{"vendi", "--kernel", "sym.csv"}, ExitUsage, "sym.csv:2: value 1: the kernel is not symmetric"},
+		{[]string{"vendi", "zero.csv"}, ExitUsage, "zero.csv:3: all zeros"},
+		{[]string{"vendi", "e.csv", "--quality", "score"}, ExitUsage, `no column "score"`},
+		{[]string{"vendi", "k.csv", "--q", "-2"}, ExitUsage, "--q"},
+	}
+	for _, tc := range tests {
+		code, out, errs := runCLI(t, dir, tc.args...)
+		if code != tc.code || !strings.Contains(out+errs, tc.want) {
+			t.Errorf("%v: exit %d, output %q%q, want %d and %q", tc.args, code, out, errs, tc.code, tc.want)
+		}
+	}
+}
