@@ -62,7 +62,7 @@ func TestBiasRecovered(t *testing.T) {
 	acc := map[string]float64{}
 	attr := map[string]float64{}
 	for _, m := range r.Summary.Metrics {
-		if m.Name == MetricVQAAccuracy && m.Chain == "" && m.PromptSet == prompts.SetCountry {
+		if m.Name == MetricVQAAccuracy && m.Chain == "" && m.Category == "" && m.Variant == "" && m.PromptSet == prompts.SetCountry {
 			acc[m.Country] = m.Value
 		}
 		if m.Name == MetricAttribution && m.PromptSet == prompts.SetAgnostic {

@@ -2,9 +2,15 @@ package audit
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"math"
+	"sort"
 
+	"github.com/blindspot-audit/blindspot/audit/diversity"
+	"github.com/blindspot-audit/blindspot/audit/stats"
 	"github.com/blindspot-audit/blindspot/audit/store"
+	"github.com/blindspot-audit/blindspot/prompts"
 )
 
 // Metric names.
@@ -18,66 +24,333 @@ const (
 	// MetricRefusalRate and MetricFailureRate are shares of image calls.
 	MetricRefusalRate = "refusal_rate"
 	MetricFailureRate = "failure_rate"
+	// MetricVendi is the Vendi score (q = 1) of a group's image embeddings
+	// under the cosine kernel; MetricQualityVendi weighs it by the group's
+	// mean judge accuracy.
+	MetricVendi        = "vendi"
+	MetricQualityVendi = "quality_vendi"
 )
+
+// Resampling sizes.
+const (
+	bootstrapReps   = 1000
+	permutationReps = 2000
+	ciLevel         = 0.95
+)
+
+// record is one image as the metrics see it.
+type record struct {
+	id, kind, model, set, country, target, category, variant, chain string
+	step                                                            int
+	status                                                          string
+	accuracy                                                        *float64
+	attributed                                                      string
+	parent                                                          string
+	vector                                                          []float64
+}
 
 // ComputeMetrics derives every metric from the run store alone and writes
 // them back, replacing the previous set. It calls no model, so it can be
 // re-run at will.
 func ComputeMetrics(ctx context.Context, run *store.Run) ([]store.Metric, error) {
-	queries := []struct {
-		name string
-		sql  string
-	}{
-		// Accuracy of generated images per model x prompt set x country.
-		{MetricVQAAccuracy, `SELECT i.model, i.prompt_set, i.country, '', '', 0, AVG(s.accuracy), COUNT(s.accuracy)
-			FROM images i JOIN scores s ON s.image_id = i.id
-			WHERE i.kind = 't2i' AND s.accuracy IS NOT NULL GROUP BY i.model, i.prompt_set, i.country`},
-		// Accuracy per edit step, by editor x chain x target country.
-		{MetricVQAAccuracy, `SELECT i.model, i.prompt_set, i.target, '', i.chain, i.step, AVG(s.accuracy), COUNT(s.accuracy)
-			FROM images i JOIN scores s ON s.image_id = i.id
-			WHERE i.kind = 'edit' AND s.accuracy IS NOT NULL GROUP BY i.model, i.prompt_set, i.target, i.chain, i.step`},
-		// Step 0 of each chain: the base images its first steps started from.
-		{MetricVQAAccuracy, `SELECT c.model, c.prompt_set, c.target, '', c.chain, 0, AVG(s.accuracy), COUNT(s.accuracy)
-			FROM images c JOIN images p ON p.id = c.parent_id JOIN scores s ON s.image_id = p.id
-			WHERE c.kind = 'edit' AND c.step = 1 AND s.accuracy IS NOT NULL GROUP BY c.model, c.prompt_set, c.target, c.chain`},
-		// Attribution of generated images, per model x prompt set x attributed country.
-		{MetricAttribution, `SELECT i.model, i.prompt_set, s.attributed, '', '', 0,
-				CAST(COUNT(*) AS REAL) / (SELECT COUNT(*) FROM images j JOIN scores t ON t.image_id = j.id
-					WHERE j.kind = 't2i' AND j.model = i.model AND j.prompt_set = i.prompt_set AND t.attributed != ''),
-				COUNT(*)
-			FROM images i JOIN scores s ON s.image_id = i.id
-			WHERE i.kind = 't2i' AND s.attributed != '' GROUP BY i.model, i.prompt_set, s.attributed`},
-		// Refusal and failure rates per model x country, and per category.
-		{MetricRefusalRate, `SELECT model, prompt_set, CASE WHEN kind = 'edit' THEN target ELSE country END, '', chain, 0,
-				AVG(status = 'refused'), COUNT(*) FROM images GROUP BY model, prompt_set, 3, chain`},
-		{MetricRefusalRate, `SELECT model, prompt_set, CASE WHEN kind = 'edit' THEN target ELSE country END, category, chain, 0,
-				AVG(status = 'refused'), COUNT(*) FROM images GROUP BY model, prompt_set, 3, category, chain`},
-		{MetricFailureRate, `SELECT model, prompt_set, CASE WHEN kind = 'edit' THEN target ELSE country END, '', chain, 0,
-				AVG(status = 'failed'), COUNT(*) FROM images GROUP BY model, prompt_set, 3, chain`},
-		{MetricFailureRate, `SELECT model, prompt_set, CASE WHEN kind = 'edit' THEN target ELSE country END, category, chain, 0,
-				AVG(status = 'failed'), COUNT(*) FROM images GROUP BY model, prompt_set, 3, category, chain`},
+	recs, err := loadRecords(ctx, run.DB())
+	if err != nil {
+		return nil, err
 	}
-	var out []store.Metric
-	for _, q := range queries {
-		rows, err := run.DB().QueryContext(ctx, q.sql)
-		if err != nil {
-			return nil, fmt.Errorf("metric %s: %w", q.name, err)
-		}
-		for rows.Next() {
-			m := store.Metric{Name: q.name}
-			if err := rows.Scan(&m.Model, &m.PromptSet, &m.Country, &m.Category, &m.Chain, &m.Step, &m.Value, &m.N); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("metric %s: %w", q.name, err)
-			}
-			out = append(out, m)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("metric %s: %w", q.name, err)
-		}
+	var ms []store.Metric
+	ms = append(ms, accuracyMetrics(recs)...)
+	ms = append(ms, attributionMetrics(recs)...)
+	ms = append(ms, rateMetrics(recs)...)
+	vm, err := diversityMetrics(recs)
+	if err != nil {
+		return nil, err
 	}
-	if err := run.ReplaceMetrics(out); err != nil {
+	ms = append(ms, vm...)
+	tests := countryTests(recs)
+	if err := run.ReplaceMetrics(ms, tests); err != nil {
 		return nil, fmt.Errorf("storing metrics: %w", err)
 	}
 	return run.Metrics(ctx)
+}
+
+func loadRecords(ctx context.Context, db *sql.DB) ([]*record, error) {
+	rows, err := db.QueryContext(ctx, `SELECT i.id, i.kind, i.model, i.prompt_set, i.country, i.target, i.category, i.variant, i.chain, i.step, i.status,
+			s.accuracy, COALESCE(s.attributed, ''), i.parent_id,
+			(SELECT e.vector FROM embeddings e WHERE e.image_id = i.id ORDER BY e.embedder LIMIT 1)
+		FROM images i LEFT JOIN scores s ON s.image_id = i.id
+		ORDER BY i.id`)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	defer rows.Close()
+	var out []*record
+	for rows.Next() {
+		r := &record{}
+		var acc sql.NullFloat64
+		var vec []byte
+		if err := rows.Scan(&r.id, &r.kind, &r.model, &r.set, &r.country, &r.target, &r.category, &r.variant, &r.chain, &r.step, &r.status,
+			&acc, &r.attributed, &r.parent, &vec); err != nil {
+			return nil, fmt.Errorf("metrics: %w", err)
+		}
+		if acc.Valid {
+			v := acc.Float64
+			r.accuracy = &v
+		}
+		if len(vec) > 0 {
+			r.vector = store.DecodeVector(vec)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// group collects values under a metric's key.
+type group struct {
+	key  store.Metric
+	vals []float64
+}
+
+type groups struct {
+	order []string
+	m     map[string]*group
+}
+
+func (g *groups) add(key store.Metric, v float64) {
+	if g.m == nil {
+		g.m = map[string]*group{}
+	}
+	k := fmt.Sprint(key.Name, "\x00", key.Model, "\x00", key.PromptSet, "\x00", key.Country, "\x00", key.Category, "\x00", key.Variant, "\x00", key.Chain, "\x00", key.Step)
+	gr, ok := g.m[k]
+	if !ok {
+		gr = &group{key: key}
+		g.m[k] = gr
+		g.order = append(g.order, k)
+	}
+	gr.vals = append(gr.vals, v)
+}
+
+// means turns every group into its mean with a bootstrap interval.
+func (g *groups) means() []store.Metric {
+	out := make([]store.Metric, 0, len(g.order))
+	for _, k := range g.order {
+		gr := g.m[k]
+		m := gr.key
+		m.Value, m.N = stats.Mean(gr.vals), len(gr.vals)
+		lo, hi := stats.Bootstrap(gr.vals, stats.Mean, bootstrapReps, stats.Seed(k), ciLevel)
+		m.CILow, m.CIHigh = &lo, &hi
+		out = append(out, m)
+	}
+	return out
+}
+
+func accuracyMetrics(recs []*record) []store.Metric {
+	byID := map[string]*record{}
+	for _, r := range recs {
+		byID[r.id] = r
+	}
+	var g groups
+	for _, r := range recs {
+		if r.accuracy == nil {
+			continue
+		}
+		a := *r.accuracy
+		if r.kind == store.KindGenerated {
+			base := store.Metric{Name: MetricVQAAccuracy, Model: r.model, PromptSet: r.set, Country: r.country}
+			g.add(base, a)
+			withCat := base
+			withCat.Category = r.category
+			g.add(withCat, a)
+			withVar := withCat
+			withVar.Variant = r.variant
+			g.add(withVar, a)
+			continue
+		}
+		g.add(store.Metric{Name: MetricVQAAccuracy, Model: r.model, PromptSet: r.set, Country: r.target, Chain: r.chain, Step: r.step}, a)
+		// Step 0 of a chain is the generated image its first step edited.
+		if p := byID[r.parent]; r.step == 1 && p != nil && p.accuracy != nil {
+			g.add(store.Metric{Name: MetricVQAAccuracy, Model: r.model, PromptSet: r.set, Country: r.target, Chain: r.chain}, *p.accuracy)
+		}
+	}
+	return g.means()
+}
+
+func attributionMetrics(recs []*record) []store.Metric {
+	type key struct{ model, set string }
+	totals := map[key]int{}
+	var keys []key
+	for _, r := range recs {
+		if r.kind == store.KindGenerated && r.attributed != "" {
+			k := key{r.model, r.set}
+			if totals[k] == 0 {
+				keys = append(keys, k)
+			}
+			totals[k]++
+		}
+	}
+	var out []store.Metric
+	for _, k := range keys {
+		var labels []string
+		for _, r := range recs {
+			if r.kind == store.KindGenerated && r.attributed != "" && r.model == k.model && r.set == k.set {
+				labels = append(labels, r.attributed)
+			}
+		}
+		seen := map[string]bool{}
+		for _, l := range labels {
+			if seen[l] {
+				continue
+			}
+			seen[l] = true
+			ind := make([]float64, len(labels))
+			for i, x := range labels {
+				if x == l {
+					ind[i] = 1
+				}
+			}
+			lo, hi := stats.Bootstrap(ind, stats.Mean, bootstrapReps, stats.Seed(MetricAttribution, k.model, k.set, l), ciLevel)
+			out = append(out, store.Metric{Name: MetricAttribution, Model: k.model, PromptSet: k.set, Country: l, Value: stats.Mean(ind), N: len(labels), CILow: &lo, CIHigh: &hi})
+		}
+	}
+	return out
+}
+
+func rateMetrics(recs []*record) []store.Metric {
+	var g groups
+	for _, r := range recs {
+		country := r.country
+		if r.kind == store.KindEdited {
+			country = r.target
+		}
+		for _, x := range []struct {
+			name, status string
+		}{{MetricRefusalRate, store.StatusRefused}, {MetricFailureRate, store.StatusFailed}} {
+			v := 0.0
+			if r.status == x.status {
+				v = 1
+			}
+			base := store.Metric{Name: x.name, Model: r.model, PromptSet: r.set, Country: country, Chain: r.chain}
+			g.add(base, v)
+			base.Category = r.category
+			g.add(base, v)
+		}
+	}
+	return g.means()
+}
+
+// diversityMetrics computes the Vendi and quality-weighted Vendi scores of
+// each model x prompt set x country (and x category) group of generated
+// images that have embeddings.
+func diversityMetrics(recs []*record) ([]store.Metric, error) {
+	type members struct {
+		key     store.Metric
+		vecs    [][]float64
+		quality []float64
+	}
+	idx := map[string]*members{}
+	var order []string
+	add := func(key store.Metric, r *record) {
+		k := fmt.Sprint(key.Model, "\x00", key.PromptSet, "\x00", key.Country, "\x00", key.Category)
+		m, ok := idx[k]
+		if !ok {
+			m = &members{key: key}
+			idx[k] = m
+			order = append(order, k)
+		}
+		m.vecs = append(m.vecs, r.vector)
+		if r.accuracy != nil {
+			m.quality = append(m.quality, *r.accuracy)
+		} else {
+			m.quality = append(m.quality, math.NaN())
+		}
+	}
+	for _, r := range recs {
+		if r.kind != store.KindGenerated || r.status != store.StatusOK || r.vector == nil {
+			continue
+		}
+		key := store.Metric{Model: r.model, PromptSet: r.set, Country: r.country}
+		add(key, r)
+		key.Category = r.category
+		add(key, r)
+	}
+	var out []store.Metric
+	for _, k := range order {
+		m := idx[k]
+		if len(m.vecs) < 2 {
+			continue
+		}
+		vs, err := diversity.FromEmbeddings(m.vecs, 1)
+		if err != nil {
+			return nil, fmt.Errorf("diversity of %s %s %s: %w", m.key.Model, m.key.Country, m.key.Category, err)
+		}
+		v := m.key
+		v.Name, v.Value, v.N = MetricVendi, vs, len(m.vecs)
+		out = append(out, v)
+		if q := finite(m.quality); len(q) == len(m.quality) {
+			qvs, err := diversity.Quality(vs, q)
+			if err != nil {
+				return nil, err
+			}
+			qv := m.key
+			qv.Name, qv.Value, qv.N = MetricQualityVendi, qvs, len(m.vecs)
+			out = append(out, qv)
+		}
+	}
+	return out, nil
+}
+
+func finite(xs []float64) []float64 {
+	out := make([]float64, 0, len(xs))
+	for _, x := range xs {
+		if !math.IsNaN(x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// countryTests compares every pair of countries' judge accuracy on
+// generated country-specific images, per model, with permutation tests and
+// Holm's correction across the pairs of a model.
+func countryTests(recs []*record) []store.Test {
+	vals := map[string]map[string][]float64{} // model -> country -> accuracies
+	for _, r := range recs {
+		if r.kind != store.KindGenerated || r.set != prompts.SetCountry || r.accuracy == nil {
+			continue
+		}
+		if vals[r.model] == nil {
+			vals[r.model] = map[string][]float64{}
+		}
+		vals[r.model][r.country] = append(vals[r.model][r.country], *r.accuracy)
+	}
+	var out []store.Test
+	models := sortedKeys(vals)
+	for _, model := range models {
+		countries := sortedKeys(vals[model])
+		var tests []store.Test
+		for i, a := range countries {
+			for _, b := range countries[i+1:] {
+				diff, p := stats.Permutation(vals[model][a], vals[model][b], permutationReps, stats.Seed("perm", model, a, b))
+				tests = append(tests, store.Test{Metric: MetricVQAAccuracy, Model: model, PromptSet: prompts.SetCountry, A: a, B: b,
+					Diff: diff, P: p, NA: len(vals[model][a]), NB: len(vals[model][b])})
+			}
+		}
+		ps := make([]float64, len(tests))
+		for i, t := range tests {
+			ps[i] = t.P
+		}
+		for i, adj := range stats.Holm(ps) {
+			tests[i].PHolm = adj
+		}
+		out = append(out, tests...)
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -33,6 +33,7 @@ type Summary struct {
 	TotalCostUSD float64        `json:"total_cost_usd"`
 	Stages       []StageSummary `json:"stages"`
 	Metrics      []store.Metric `json:"metrics"`
+	Tests        []store.Test   `json:"tests"`
 }
 
 // StageSummary counts the store's calls of one stage.
@@ -95,6 +96,9 @@ func Summarize(ctx context.Context, run *store.Run) (*Summary, error) {
 	}
 	rows.Close()
 	if s.Metrics, err = run.Metrics(ctx); err != nil {
+		return nil, fmt.Errorf("summary: %w", err)
+	}
+	if s.Tests, err = run.Tests(ctx); err != nil {
 		return nil, fmt.Errorf("summary: %w", err)
 	}
 	return s, nil

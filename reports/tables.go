@@ -29,7 +29,7 @@ type PivotRow struct {
 // and country, for one prompt set.
 func HeadlinePivot(ms []store.Metric, set string) Pivot {
 	return pivot(ms, func(m store.Metric) bool {
-		return m.Name == audit.MetricVQAAccuracy && m.Chain == "" && m.Category == "" && m.PromptSet == set
+		return m.Name == audit.MetricVQAAccuracy && m.Chain == "" && m.Category == "" && m.Variant == "" && m.PromptSet == set
 	})
 }
 
@@ -79,7 +79,7 @@ func Drift(ms []store.Metric) []DriftRow {
 	idx := map[string]int{}
 	var out []DriftRow
 	for _, m := range ms {
-		if m.Name != audit.MetricVQAAccuracy || m.Chain == "" || m.Category != "" {
+		if m.Name != audit.MetricVQAAccuracy || m.Chain == "" || m.Category != "" || m.Variant != "" {
 			continue
 		}
 		k := m.Model + "\x00" + m.Chain + "\x00" + m.Country
@@ -107,9 +107,18 @@ func Drift(ms []store.Metric) []DriftRow {
 	return out
 }
 
+// DiversityPivot arranges a diversity metric (Vendi or quality-weighted
+// Vendi) by model and country, over all categories.
+func DiversityPivot(ms []store.Metric, name, set string) Pivot {
+	return pivot(ms, func(m store.Metric) bool { return m.Name == name && m.Category == "" && m.PromptSet == set })
+}
+
 func cell(m store.Metric) string {
 	if m.N == 0 {
 		return "-"
+	}
+	if m.CILow != nil && m.CIHigh != nil && m.N > 1 {
+		return fmt.Sprintf("%.2f [%.2f, %.2f] n=%d", m.Value, *m.CILow, *m.CIHigh, m.N)
 	}
 	return fmt.Sprintf("%.2f (n=%d)", m.Value, m.N)
 }
@@ -143,9 +152,28 @@ func WriteSummary(w io.Writer, s *audit.Summary) error {
 			return err
 		}
 	}
+	if p := DiversityPivot(s.Metrics, audit.MetricQualityVendi, prompts.SetCountry); len(p.Rows) > 0 {
+		fmt.Fprintln(w, "\nQuality-weighted Vendi diversity of generated images (mean judge accuracy x Vendi score), by model and country:")
+		if err := writePivot(w, p); err != nil {
+			return err
+		}
+	}
 	if p := AttributionPivot(s.Metrics, prompts.SetAgnostic); len(p.Rows) > 0 {
 		fmt.Fprintln(w, "\nWhich country the judge sees in images of country-agnostic prompts (share):")
 		if err := writePivot(w, p); err != nil {
+			return err
+		}
+	}
+	if sig := Significant(s.Tests); len(sig) > 0 {
+		fmt.Fprintln(w, "\nCountries whose judge accuracy differs (permutation test, Holm-adjusted p < 0.05):")
+		t := tablewriter.NewWriter(w)
+		t.Header("Model", "Country A", "Country B", "A - B", "p (Holm)", "n A", "n B")
+		for _, x := range sig {
+			if err := t.Append([]string{x.Model, x.A, x.B, fmt.Sprintf("%+.2f", x.Diff), fmt.Sprintf("%.4f", x.PHolm), fmt.Sprint(x.NA), fmt.Sprint(x.NB)}); err != nil {
+				return err
+			}
+		}
+		if err := t.Render(); err != nil {
 			return err
 		}
 	}
@@ -239,5 +267,16 @@ func Refusals(ms []store.Metric) []store.Metric {
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Value > out[j].Value })
+	return out
+}
+
+// Significant lists the tests whose Holm-adjusted p is below 0.05.
+func Significant(ts []store.Test) []store.Test {
+	var out []store.Test
+	for _, t := range ts {
+		if t.PHolm < 0.05 {
+			out = append(out, t)
+		}
+	}
 	return out
 }

@@ -104,11 +104,27 @@ CREATE TABLE IF NOT EXISTS metrics (
 	prompt_set TEXT NOT NULL,
 	country    TEXT NOT NULL,
 	category   TEXT NOT NULL,
+	variant    TEXT NOT NULL,
 	chain      TEXT NOT NULL,
 	step       INTEGER NOT NULL,
 	value      REAL NOT NULL,
+	ci_low     REAL,
+	ci_high    REAL,
 	n          INTEGER NOT NULL,
-	PRIMARY KEY (name, model, prompt_set, country, category, chain, step)
+	PRIMARY KEY (name, model, prompt_set, country, category, variant, chain, step)
+);
+CREATE TABLE IF NOT EXISTS tests (
+	metric     TEXT NOT NULL,
+	model      TEXT NOT NULL,
+	prompt_set TEXT NOT NULL,
+	a          TEXT NOT NULL,
+	b          TEXT NOT NULL,
+	diff       REAL NOT NULL,
+	p          REAL NOT NULL,
+	p_holm     REAL NOT NULL,
+	n_a        INTEGER NOT NULL,
+	n_b        INTEGER NOT NULL,
+	PRIMARY KEY (metric, model, prompt_set, a, b)
 );`
 
 // StoreFile is the run store's file name inside a run directory.
@@ -330,28 +346,50 @@ func (r *Run) PutEmbedding(taskID, imageID, embedder, status, class string, v []
 	})
 }
 
-// Metric is one aggregate number; an empty Category or Chain means "all".
+// Metric is one aggregate number with its 95% confidence interval (when
+// one is computed) and sample size; an empty Category, Variant or Chain
+// means "all".
 type Metric struct {
-	Name      string  `json:"name"`
-	Model     string  `json:"model"`
-	PromptSet string  `json:"prompt_set"`
-	Country   string  `json:"country"`
-	Category  string  `json:"category,omitempty"`
-	Chain     string  `json:"chain,omitempty"`
-	Step      int     `json:"step"`
-	Value     float64 `json:"value"`
-	N         int     `json:"n"`
+	Name      string   `json:"name"`
+	Model     string   `json:"model"`
+	PromptSet string   `json:"prompt_set"`
+	Country   string   `json:"country"`
+	Category  string   `json:"category,omitempty"`
+	Variant   string   `json:"variant,omitempty"`
+	Chain     string   `json:"chain,omitempty"`
+	Step      int      `json:"step"`
+	Value     float64  `json:"value"`
+	CILow     *float64 `json:"ci_low,omitempty"`
+	CIHigh    *float64 `json:"ci_high,omitempty"`
+	N         int      `json:"n"`
 }
 
-// ReplaceMetrics swaps the whole metrics table for a new one atomically.
-func (r *Run) ReplaceMetrics(ms []Metric) error {
+// Test is a permutation test of a difference between two groups.
+type Test struct {
+	Metric, Model, PromptSet, A, B string
+	Diff, P, PHolm                 float64
+	NA, NB                         int
+}
+
+// ReplaceMetrics swaps the metrics and tests tables for new ones
+// atomically.
+func (r *Run) ReplaceMetrics(ms []Metric, tests []Test) error {
 	return r.w.do(func(tx *sql.Tx) error {
 		if err := r.w.exec(tx, `DELETE FROM metrics`); err != nil {
 			return err
 		}
+		if err := r.w.exec(tx, `DELETE FROM tests`); err != nil {
+			return err
+		}
 		for _, m := range ms {
-			if err := r.w.exec(tx, `INSERT INTO metrics(name, model, prompt_set, country, category, chain, step, value, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				m.Name, m.Model, m.PromptSet, m.Country, m.Category, m.Chain, m.Step, m.Value, m.N); err != nil {
+			if err := r.w.exec(tx, `INSERT INTO metrics(name, model, prompt_set, country, category, variant, chain, step, value, ci_low, ci_high, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				m.Name, m.Model, m.PromptSet, m.Country, m.Category, m.Variant, m.Chain, m.Step, m.Value, m.CILow, m.CIHigh, m.N); err != nil {
+				return err
+			}
+		}
+		for _, t := range tests {
+			if err := r.w.exec(tx, `INSERT INTO tests(metric, model, prompt_set, a, b, diff, p, p_holm, n_a, n_b) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				t.Metric, t.Model, t.PromptSet, t.A, t.B, t.Diff, t.P, t.PHolm, t.NA, t.NB); err != nil {
 				return err
 			}
 		}
@@ -359,9 +397,27 @@ func (r *Run) ReplaceMetrics(ms []Metric) error {
 	})
 }
 
+// Tests reads the permutation tests in a stable order.
+func (r *Run) Tests(ctx context.Context) ([]Test, error) {
+	rows, err := r.db.QueryContext(ctx, `SELECT metric, model, prompt_set, a, b, diff, p, p_holm, n_a, n_b FROM tests ORDER BY metric, model, prompt_set, a, b`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Test
+	for rows.Next() {
+		var t Test
+		if err := rows.Scan(&t.Metric, &t.Model, &t.PromptSet, &t.A, &t.B, &t.Diff, &t.P, &t.PHolm, &t.NA, &t.NB); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
 // Metrics reads every metric in a stable order.
 func (r *Run) Metrics(ctx context.Context) ([]Metric, error) {
-	rows, err := r.db.QueryContext(ctx, `SELECT name, model, prompt_set, country, category, chain, step, value, n FROM metrics ORDER BY name, model, prompt_set, chain, step, country, category`)
+	rows, err := r.db.QueryContext(ctx, `SELECT name, model, prompt_set, country, category, variant, chain, step, value, ci_low, ci_high, n FROM metrics ORDER BY name, model, prompt_set, chain, step, country, category, variant`)
 	if err != nil {
 		return nil, err
 	}
@@ -369,7 +425,7 @@ func (r *Run) Metrics(ctx context.Context) ([]Metric, error) {
 	var out []Metric
 	for rows.Next() {
 		var m Metric
-		if err := rows.Scan(&m.Name, &m.Model, &m.PromptSet, &m.Country, &m.Category, &m.Chain, &m.Step, &m.Value, &m.N); err != nil {
+		if err := rows.Scan(&m.Name, &m.Model, &m.PromptSet, &m.Country, &m.Category, &m.Variant, &m.Chain, &m.Step, &m.Value, &m.CILow, &m.CIHigh, &m.N); err != nil {
 			return nil, err
 		}
 		out = append(out, m)
