@@ -45,19 +45,25 @@ type record struct {
 	status                                                          string
 	accuracy                                                        *float64
 	attributed                                                      string
-	parent                                                          string
+	parent, sha                                                     string
 	vector                                                          []float64
 }
 
-// ComputeMetrics derives every metric from the run store alone and writes
-// them back, replacing the previous set. It calls no model, so it can be
-// re-run at will.
-func ComputeMetrics(ctx context.Context, run *store.Run) ([]store.Metric, error) {
+// ComputeMetrics derives every metric from the run store (and the images
+// in blobs) alone and writes them back, replacing the previous set. It
+// calls no model, so it can be re-run at will; drift measures already
+// stored are not computed again.
+func ComputeMetrics(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]store.Metric, error) {
 	recs, err := loadRecords(ctx, run.DB())
 	if err != nil {
 		return nil, err
 	}
+	drifts, err := measureDrift(ctx, run, blobs, recs)
+	if err != nil {
+		return nil, err
+	}
 	var ms []store.Metric
+	ms = append(ms, driftMetrics(recs, drifts)...)
 	ms = append(ms, accuracyMetrics(recs)...)
 	ms = append(ms, attributionMetrics(recs)...)
 	ms = append(ms, rateMetrics(recs)...)
@@ -66,8 +72,16 @@ func ComputeMetrics(ctx context.Context, run *store.Run) ([]store.Metric, error)
 		return nil, err
 	}
 	ms = append(ms, vm...)
+	// A number without data (a slope over a single step) is left out, not
+	// stored as NaN.
+	kept := ms[:0]
+	for _, m := range ms {
+		if !math.IsNaN(m.Value) && !math.IsInf(m.Value, 0) {
+			kept = append(kept, m)
+		}
+	}
 	tests := countryTests(recs)
-	if err := run.ReplaceMetrics(ms, tests); err != nil {
+	if err := run.ReplaceMetrics(kept, tests); err != nil {
 		return nil, fmt.Errorf("storing metrics: %w", err)
 	}
 	return run.Metrics(ctx)
@@ -75,7 +89,7 @@ func ComputeMetrics(ctx context.Context, run *store.Run) ([]store.Metric, error)
 
 func loadRecords(ctx context.Context, db *sql.DB) ([]*record, error) {
 	rows, err := db.QueryContext(ctx, `SELECT i.id, i.kind, i.model, i.prompt_set, i.country, i.target, i.category, i.variant, i.chain, i.step, i.status,
-			s.accuracy, COALESCE(s.attributed, ''), i.parent_id,
+			s.accuracy, COALESCE(s.attributed, ''), i.parent_id, i.image_sha,
 			(SELECT e.vector FROM embeddings e WHERE e.image_id = i.id ORDER BY e.embedder LIMIT 1)
 		FROM images i LEFT JOIN scores s ON s.image_id = i.id
 		ORDER BY i.id`)
@@ -89,7 +103,7 @@ func loadRecords(ctx context.Context, db *sql.DB) ([]*record, error) {
 		var acc sql.NullFloat64
 		var vec []byte
 		if err := rows.Scan(&r.id, &r.kind, &r.model, &r.set, &r.country, &r.target, &r.category, &r.variant, &r.chain, &r.step, &r.status,
-			&acc, &r.attributed, &r.parent, &vec); err != nil {
+			&acc, &r.attributed, &r.parent, &r.sha, &vec); err != nil {
 			return nil, fmt.Errorf("metrics: %w", err)
 		}
 		if acc.Valid {

@@ -133,7 +133,7 @@ func (r *Runner) execute(ctx context.Context) error {
 func (r *Runner) metrics(ctx context.Context) error {
 	// Metrics are computed even when the run stopped early, from what the
 	// store holds; a hard cancel still gets them with a fresh context.
-	_, err := ComputeMetrics(context.WithoutCancel(ctx), r.Run)
+	_, err := ComputeMetrics(context.WithoutCancel(ctx), r.Run, r.Cache.Blobs)
 	if err != nil {
 		return err
 	}

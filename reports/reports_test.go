@@ -36,7 +36,7 @@ func TestHTMLEscapesUntrustedText(t *testing.T) {
 		Category: "food", Subcategory: "snack", Variant: "general", Prompt: evil, Model: `m"><b>`, Status: store.StatusOK, ImageSHA: sha}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := audit.ComputeMetrics(context.Background(), run); err != nil {
+	if _, err := audit.ComputeMetrics(context.Background(), run, cache.Blobs); err != nil {
 		t.Fatal(err)
 	}
 	s, err := audit.Summarize(context.Background(), run)

@@ -113,6 +113,15 @@ CREATE TABLE IF NOT EXISTS metrics (
 	n          INTEGER NOT NULL,
 	PRIMARY KEY (name, model, prompt_set, country, category, variant, chain, step)
 );
+CREATE TABLE IF NOT EXISTS drift (
+	image_id    TEXT NOT NULL,
+	against     TEXT NOT NULL,
+	ssim        REAL NOT NULL,
+	phash       REAL NOT NULL,
+	color       REAL NOT NULL,
+	edge        REAL NOT NULL,
+	PRIMARY KEY (image_id, against)
+);
 CREATE TABLE IF NOT EXISTS tests (
 	metric     TEXT NOT NULL,
 	model      TEXT NOT NULL,
@@ -461,4 +470,42 @@ func (r *Run) IntegrityCheck(ctx context.Context) error {
 		return fmt.Errorf("integrity check: %s", res)
 	}
 	return nil
+}
+
+// Drift is the change of an edited image against step 0 ("step0") or the
+// previous step ("prev").
+type Drift struct {
+	ImageID, Against         string
+	SSIM, PHash, Color, Edge float64
+}
+
+// PutDrift records drift measures.
+func (r *Run) PutDrift(ds []Drift) error {
+	return r.w.do(func(tx *sql.Tx) error {
+		for _, d := range ds {
+			if err := r.w.exec(tx, `INSERT OR REPLACE INTO drift(image_id, against, ssim, phash, color, edge) VALUES (?, ?, ?, ?, ?, ?)`,
+				d.ImageID, d.Against, d.SSIM, d.PHash, d.Color, d.Edge); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// DriftOf reads every recorded drift measure by image and reference.
+func (r *Run) DriftOf(ctx context.Context) (map[[2]string]Drift, error) {
+	rows, err := r.db.QueryContext(ctx, `SELECT image_id, against, ssim, phash, color, edge FROM drift`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[[2]string]Drift{}
+	for rows.Next() {
+		var d Drift
+		if err := rows.Scan(&d.ImageID, &d.Against, &d.SSIM, &d.PHash, &d.Color, &d.Edge); err != nil {
+			return nil, err
+		}
+		out[[2]string{d.ImageID, d.Against}] = d
+	}
+	return out, rows.Err()
 }

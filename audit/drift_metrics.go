@@ -1,0 +1,306 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"math"
+	"runtime"
+	"sort"
+	"sync"
+
+	"github.com/sourcegraph/conc/pool"
+
+	"github.com/blindspot-audit/blindspot/audit/drift"
+	"github.com/blindspot-audit/blindspot/audit/stats"
+	"github.com/blindspot-audit/blindspot/audit/store"
+)
+
+// Drift metric names: each is measured against step 0 ("_step0") and
+// against the previous step ("_prev").
+const (
+	MetricSSIM          = "ssim"
+	MetricPHash         = "phash_distance"
+	MetricColor         = "color_distance"
+	MetricEdge          = "edge_distance"
+	MetricEmbedDistance = "embedding_distance"
+	// MetricFidelitySlope is the change of judge accuracy per edit step
+	// (least squares over every image of the chains, step 0 included), with
+	// a bootstrap interval over chains.
+	MetricFidelitySlope = "fidelity_slope"
+	// MetricSSIMSlope is the change per step of SSIM to the previous step.
+	MetricSSIMSlope = "ssim_prev_slope"
+	// MetricFlatButFalling is 1 where ECB's pattern holds: fidelity falls
+	// (slope interval below zero) while the conventional metric stays flat
+	// (|SSIM-to-previous slope| under 0.01 per step).
+	MetricFlatButFalling = "flat_metric_falling_fidelity"
+)
+
+// flatSlope is how small a per-step change of a conventional metric counts
+// as flat.
+const flatSlope = 0.01
+
+// chainOf is one edit chain: its base image and its steps in order.
+type chainOf struct {
+	model, chain, target, set string
+	steps                     []*record // steps[0] is the generated base image
+}
+
+// chains groups edit records into chains.
+func chains(recs []*record) []*chainOf {
+	byID := map[string]*record{}
+	children := map[string][]*record{}
+	for _, r := range recs {
+		byID[r.id] = r
+		if r.kind == store.KindEdited {
+			children[r.parent] = append(children[r.parent], r)
+		}
+	}
+	var out []*chainOf
+	for _, r := range recs {
+		if r.kind != store.KindEdited || r.step != 1 {
+			continue
+		}
+		base := byID[r.parent]
+		if base == nil {
+			continue
+		}
+		c := &chainOf{model: r.model, chain: r.chain, target: r.target, set: r.set, steps: []*record{base, r}}
+		for cur := r; ; {
+			var next *record
+			for _, ch := range children[cur.id] {
+				if ch.chain == r.chain && ch.model == r.model && ch.target == r.target {
+					next = ch
+				}
+			}
+			if next == nil {
+				break
+			}
+			c.steps = append(c.steps, next)
+			cur = next
+		}
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].steps[1].id < out[j].steps[1].id })
+	return out
+}
+
+// measureDrift computes the drift rows the store lacks, a chain at a time
+// in parallel, and returns all of them.
+func measureDrift(ctx context.Context, run *store.Run, blobs *store.Blobs, recs []*record) (map[[2]string]store.Drift, error) {
+	have, err := run.DriftOf(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("drift: %w", err)
+	}
+	var todo []*chainOf
+	for _, c := range chains(recs) {
+		for _, s := range c.steps[1:] {
+			if _, ok := have[[2]string{s.id, "step0"}]; !ok && s.status == store.StatusOK {
+				todo = append(todo, c)
+				break
+			}
+		}
+	}
+	var mu sync.Mutex
+	var fresh []store.Drift
+	p := pool.New().WithErrors().WithMaxGoroutines(runtime.GOMAXPROCS(0))
+	for _, c := range todo {
+		p.Go(func() error {
+			rows, err := measureChain(blobs, c)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			fresh = append(fresh, rows...)
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := p.Wait(); err != nil {
+		return nil, err
+	}
+	if len(fresh) > 0 {
+		if err := run.PutDrift(fresh); err != nil {
+			return nil, fmt.Errorf("drift: %w", err)
+		}
+	}
+	for _, d := range fresh {
+		have[[2]string{d.ImageID, d.Against}] = d
+	}
+	return have, nil
+}
+
+func measureChain(blobs *store.Blobs, c *chainOf) ([]store.Drift, error) {
+	prep := func(r *record) (*drift.Prepared, error) {
+		data, err := blobs.Get(r.sha)
+		if err != nil {
+			return nil, fmt.Errorf("drift of %s: %w", r.id, err)
+		}
+		img, _, err := image.Decode(bytes.NewReader(data))
+		if err != nil {
+			return nil, fmt.Errorf("drift of %s: %w", r.id, err)
+		}
+		return drift.Prepare(img)
+	}
+	root, err := prep(c.steps[0])
+	if err != nil {
+		return nil, err
+	}
+	var out []store.Drift
+	prev := root
+	for _, s := range c.steps[1:] {
+		if s.status != store.StatusOK {
+			break
+		}
+		cur, err := prep(s)
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range []struct {
+			against string
+			ref     *drift.Prepared
+		}{{"step0", root}, {"prev", prev}} {
+			m := drift.Compare(x.ref, cur)
+			out = append(out, store.Drift{ImageID: s.id, Against: x.against, SSIM: m.SSIM, PHash: m.PHashDistance, Color: m.ColorDistance, Edge: m.EdgeDistance})
+		}
+		prev = cur
+	}
+	return out, nil
+}
+
+func cosineDistance(a, b []float64) float64 {
+	if len(a) != len(b) || len(a) == 0 {
+		return math.NaN()
+	}
+	var ab, aa, bb float64
+	for i := range a {
+		ab += a[i] * b[i]
+		aa += a[i] * a[i]
+		bb += b[i] * b[i]
+	}
+	if aa == 0 || bb == 0 {
+		return math.NaN()
+	}
+	return 1 - ab/math.Sqrt(aa*bb)
+}
+
+// driftMetrics aggregates drift per editor x chain x target x step, and the
+// fidelity and SSIM slopes per editor x chain x target.
+func driftMetrics(recs []*record, drifts map[[2]string]store.Drift) []store.Metric {
+	var g groups
+	type slopeKey struct{ model, chain, target, set string }
+	byKey := map[slopeKey][]*chainOf{}
+	var keys []slopeKey
+	for _, c := range chains(recs) {
+		k := slopeKey{c.model, c.chain, c.target, c.set}
+		if byKey[k] == nil {
+			keys = append(keys, k)
+		}
+		byKey[k] = append(byKey[k], c)
+		root := c.steps[0]
+		for i, s := range c.steps[1:] {
+			prev := c.steps[i]
+			key := func(name string) store.Metric {
+				return store.Metric{Name: name, Model: c.model, PromptSet: c.set, Country: c.target, Chain: c.chain, Step: s.step}
+			}
+			for _, ref := range []string{"step0", "prev"} {
+				d, ok := drifts[[2]string{s.id, ref}]
+				if !ok {
+					continue
+				}
+				g.add(key(MetricSSIM+"_"+ref), d.SSIM)
+				g.add(key(MetricPHash+"_"+ref), d.PHash)
+				g.add(key(MetricColor+"_"+ref), d.Color)
+				g.add(key(MetricEdge+"_"+ref), d.Edge)
+			}
+			if v := cosineDistance(root.vector, s.vector); !math.IsNaN(v) {
+				g.add(key(MetricEmbedDistance+"_step0"), v)
+			}
+			if v := cosineDistance(prev.vector, s.vector); !math.IsNaN(v) {
+				g.add(key(MetricEmbedDistance+"_prev"), v)
+			}
+		}
+	}
+	out := g.means()
+	for _, k := range keys {
+		cs := byKey[k]
+		fid := func(sample []*chainOf) float64 {
+			var xs, ys []float64
+			for _, c := range sample {
+				for _, s := range c.steps {
+					if s.accuracy != nil {
+						xs, ys = append(xs, float64(s.step)), append(ys, *s.accuracy)
+					}
+				}
+			}
+			return slope(xs, ys)
+		}
+		ssimPrev := func(sample []*chainOf) float64 {
+			var xs, ys []float64
+			for _, c := range sample {
+				for _, s := range c.steps[1:] {
+					if d, ok := drifts[[2]string{s.id, "prev"}]; ok {
+						xs, ys = append(xs, float64(s.step)), append(ys, d.SSIM)
+					}
+				}
+			}
+			return slope(xs, ys)
+		}
+		base := store.Metric{Model: k.model, PromptSet: k.set, Country: k.target, Chain: k.chain, N: len(cs)}
+		fm := withSlopeCI(base, MetricFidelitySlope, cs, fid)
+		sm := withSlopeCI(base, MetricSSIMSlope, cs, ssimPrev)
+		out = append(out, fm, sm)
+		flag := base
+		flag.Name = MetricFlatButFalling
+		if fm.CIHigh != nil && *fm.CIHigh < 0 && !math.IsNaN(sm.Value) && math.Abs(sm.Value) < flatSlope {
+			flag.Value = 1
+		}
+		out = append(out, flag)
+	}
+	return out
+}
+
+// withSlopeCI computes a slope over chains with a bootstrap interval that
+// resamples whole chains.
+func withSlopeCI(base store.Metric, name string, cs []*chainOf, f func([]*chainOf) float64) store.Metric {
+	m := base
+	m.Name = name
+	m.Value = f(cs)
+	if len(cs) < 2 || math.IsNaN(m.Value) {
+		return m
+	}
+	seed := stats.Seed(name, base.Model, base.Chain, base.Country)
+	idx := make([]float64, len(cs))
+	for i := range idx {
+		idx[i] = float64(i)
+	}
+	lo, hi := stats.Bootstrap(idx, func(sample []float64) float64 {
+		sub := make([]*chainOf, len(sample))
+		for i, x := range sample {
+			sub[i] = cs[int(x)]
+		}
+		return f(sub)
+	}, bootstrapReps, seed, ciLevel)
+	if !math.IsNaN(lo) && !math.IsNaN(hi) {
+		m.CILow, m.CIHigh = &lo, &hi
+	}
+	return m
+}
+
+// slope is the least-squares slope of y on x (NaN without spread in x).
+func slope(xs, ys []float64) float64 {
+	if len(xs) < 2 {
+		return math.NaN()
+	}
+	mx, my := stats.Mean(xs), stats.Mean(ys)
+	var sxy, sxx float64
+	for i := range xs {
+		sxy += (xs[i] - mx) * (ys[i] - my)
+		sxx += (xs[i] - mx) * (xs[i] - mx)
+	}
+	if sxx == 0 {
+		return math.NaN()
+	}
+	return sxy / sxx
+}
