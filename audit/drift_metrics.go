@@ -32,8 +32,9 @@ const (
 	// MetricSSIMSlope is the change per step of SSIM to the previous step.
 	MetricSSIMSlope = "ssim_prev_slope"
 	// MetricFlatButFalling is 1 where ECB's pattern holds: fidelity falls
-	// (slope interval below zero) while the conventional metric stays flat
-	// (|SSIM-to-previous slope| under 0.01 per step).
+	// (its slope's interval lies below zero) while the conventional metric
+	// stays flat (the SSIM-to-previous slope's interval contains zero, or
+	// the slope is under 0.01 per step).
 	MetricFlatButFalling = "flat_metric_falling_fidelity"
 )
 
@@ -253,7 +254,8 @@ func driftMetrics(recs []*record, drifts map[[2]string]store.Drift) []store.Metr
 		out = append(out, fm, sm)
 		flag := base
 		flag.Name = MetricFlatButFalling
-		if fm.CIHigh != nil && *fm.CIHigh < 0 && !math.IsNaN(sm.Value) && math.Abs(sm.Value) < flatSlope {
+		flat := !math.IsNaN(sm.Value) && (math.Abs(sm.Value) < flatSlope || (sm.CILow != nil && *sm.CILow <= 0 && *sm.CIHigh >= 0))
+		if fm.CIHigh != nil && *fm.CIHigh < 0 && flat {
 			flag.Value = 1
 		}
 		out = append(out, flag)

@@ -68,10 +68,14 @@ func pivot(ms []store.Metric, keep func(store.Metric) bool) Pivot {
 	return p
 }
 
-// DriftRow is the judge accuracy of one chain and editor at each step.
+// DriftRow is the judge accuracy of one chain and editor at each step,
+// beside the SSIM to step 0, the fidelity slope and ECB's flag.
 type DriftRow struct {
 	Model, Chain, Target string
 	Steps                []store.Metric
+	SSIM                 map[int]float64 // step -> mean SSIM to step 0
+	Slope                *store.Metric
+	FlatButFalling       bool
 }
 
 // Drift arranges edit-chain accuracy by step.
@@ -90,6 +94,24 @@ func Drift(ms []store.Metric) []DriftRow {
 			out = append(out, DriftRow{Model: m.Model, Chain: m.Chain, Target: m.Country})
 		}
 		out[i].Steps = append(out[i].Steps, m)
+	}
+	for _, m := range ms {
+		i, ok := idx[m.Model+"\x00"+m.Chain+"\x00"+m.Country]
+		if !ok || m.Category != "" {
+			continue
+		}
+		switch m.Name {
+		case audit.MetricSSIM + "_step0":
+			if out[i].SSIM == nil {
+				out[i].SSIM = map[int]float64{0: 1}
+			}
+			out[i].SSIM[m.Step] = m.Value
+		case audit.MetricFidelitySlope:
+			m := m
+			out[i].Slope = &m
+		case audit.MetricFlatButFalling:
+			out[i].FlatButFalling = m.Value == 1
+		}
 	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]
@@ -191,7 +213,7 @@ func WriteSummary(w io.Writer, s *audit.Summary) error {
 		}
 	}
 	if rows := Drift(s.Metrics); len(rows) > 0 {
-		fmt.Fprintln(w, "\nJudge accuracy over edit steps (step 0 is the generated image):")
+		fmt.Fprintln(w, "\nJudge accuracy / SSIM to step 0, over edit steps (step 0 is the generated image); fidelity slope per step with its 95% CI:")
 		t := tablewriter.NewWriter(w)
 		steps := 0
 		for _, r := range rows {
@@ -201,16 +223,29 @@ func WriteSummary(w io.Writer, s *audit.Summary) error {
 		for i := 0; i < steps; i++ {
 			head = append(head, fmt.Sprintf("step %d", i))
 		}
+		head = append(head, "Fidelity slope", "Metric flat, fidelity falls")
 		t.Header(head...)
 		for _, r := range rows {
 			row := []string{r.Model, r.Chain, r.Target}
 			for i := 0; i < steps; i++ {
-				if i < len(r.Steps) {
-					row = append(row, fmt.Sprintf("%.2f", r.Steps[i].Value))
-				} else {
+				if i >= len(r.Steps) {
 					row = append(row, "-")
+					continue
+				}
+				c := fmt.Sprintf("%.2f", r.Steps[i].Value)
+				if v, ok := r.SSIM[r.Steps[i].Step]; ok {
+					c += fmt.Sprintf(" / %.2f", v)
+				}
+				row = append(row, c)
+			}
+			slope := "-"
+			if r.Slope != nil {
+				slope = fmt.Sprintf("%+.3f", r.Slope.Value)
+				if r.Slope.CILow != nil {
+					slope += fmt.Sprintf(" [%+.3f, %+.3f]", *r.Slope.CILow, *r.Slope.CIHigh)
 				}
 			}
+			row = append(row, slope, map[bool]string{true: "yes", false: "no"}[r.FlatButFalling])
 			if err := t.Append(row); err != nil {
 				return err
 			}
