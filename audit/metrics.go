@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
@@ -44,7 +45,7 @@ type record struct {
 	step                                                            int
 	status                                                          string
 	accuracy                                                        *float64
-	attributed                                                      string
+	attributed, era                                                 string
 	parent, sha                                                     string
 	vector                                                          []float64
 }
@@ -66,6 +67,11 @@ func ComputeMetrics(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]
 	ms = append(ms, driftMetrics(recs, drifts)...)
 	ms = append(ms, accuracyMetrics(recs)...)
 	ms = append(ms, attributionMetrics(recs)...)
+	var globalNorth []string
+	if v, err := run.Meta(ctx, "global_north"); err == nil && v != "" {
+		json.Unmarshal([]byte(v), &globalNorth)
+	}
+	ms = append(ms, defaultMetrics(recs, globalNorth)...)
 	ms = append(ms, rateMetrics(recs)...)
 	vm, err := diversityMetrics(recs)
 	if err != nil {
@@ -89,7 +95,7 @@ func ComputeMetrics(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]
 
 func loadRecords(ctx context.Context, db *sql.DB) ([]*record, error) {
 	rows, err := db.QueryContext(ctx, `SELECT i.id, i.kind, i.model, i.prompt_set, i.country, i.target, i.category, i.variant, i.chain, i.step, i.status,
-			s.accuracy, COALESCE(s.attributed, ''), i.parent_id, i.image_sha,
+			s.accuracy, COALESCE(s.attributed, ''), COALESCE(s.era, ''), i.parent_id, i.image_sha,
 			(SELECT e.vector FROM embeddings e WHERE e.image_id = i.id ORDER BY e.embedder LIMIT 1)
 		FROM images i LEFT JOIN scores s ON s.image_id = i.id
 		ORDER BY i.id`)
@@ -103,7 +109,7 @@ func loadRecords(ctx context.Context, db *sql.DB) ([]*record, error) {
 		var acc sql.NullFloat64
 		var vec []byte
 		if err := rows.Scan(&r.id, &r.kind, &r.model, &r.set, &r.country, &r.target, &r.category, &r.variant, &r.chain, &r.step, &r.status,
-			&acc, &r.attributed, &r.parent, &r.sha, &vec); err != nil {
+			&acc, &r.attributed, &r.era, &r.parent, &r.sha, &vec); err != nil {
 			return nil, fmt.Errorf("metrics: %w", err)
 		}
 		if acc.Valid {

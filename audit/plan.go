@@ -7,6 +7,7 @@ import (
 	"github.com/blindspot-audit/blindspot/audit/spec"
 	"github.com/blindspot-audit/blindspot/generators"
 	"github.com/blindspot-audit/blindspot/prompts"
+	"github.com/blindspot-audit/blindspot/vqa"
 )
 
 // Plan is the expanded grid of an audit and the work it implies.
@@ -98,7 +99,7 @@ func judgeQuestions(a *spec.Audit, set string) int {
 		return 0
 	}
 	if set == prompts.SetAgnostic {
-		return 1
+		return len(vqa.AgnosticQuestions())
 	}
 	n := a.Judge.Questions
 	if a.Judge.Attribution != nil && *a.Judge.Attribution {

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -110,7 +111,9 @@ func (r *Runner) open(ctx context.Context) error {
 	)
 	r.Engine = &Engine{Plan: r.Plan, Run: r.Run, Blobs: r.Cache.Blobs, Endpoints: eps, Invoke: invoke,
 		Progress: r.Opts.Progress, Stopping: r.Opts.Stopping, Fresh: r.Opts.Fresh}
+	gn, _ := json.Marshal(a.Analysis.GlobalNorth)
 	return r.Run.SetMeta(map[string]string{
+		"global_north":   string(gn),
 		"name":           a.Name,
 		"spec":           string(a.Raw),
 		"spec_file":      a.File,

@@ -230,7 +230,7 @@ func (e *Engine) judge(ctx context.Context, im *store.Image, p prompts.Prompt, e
 	}
 	var qs []vqa.Question
 	if im.PromptSet == prompts.SetAgnostic {
-		qs = []vqa.Question{{ID: "attr", Kind: vqa.KindAttribution, Text: vqa.AttributionText}}
+		qs = vqa.AgnosticQuestions()
 	} else {
 		c, _ := a.Schema.Country(im.Target)
 		attr := a.Judge.Attribution != nil && *a.Judge.Attribution
@@ -252,7 +252,7 @@ func (e *Engine) judge(ctx context.Context, im *store.Image, p prompts.Prompt, e
 	var tally vqa.Tally
 	var answers []store.Answer
 	status, class := store.StatusOK, ""
-	attributed := ""
+	attributed, era := "", ""
 	for _, q := range qs {
 		req := generators.ChatRequest{Model: ep.Model, System: vqa.System, Prompt: q.Text, Images: [][]byte{img}, MaxTokens: 64}
 		c := &policy.Call{
@@ -276,10 +276,14 @@ func (e *Engine) judge(ctx context.Context, im *store.Image, p prompts.Prompt, e
 			ans.Raw = truncate(o.Err.Error(), 2000)
 		default:
 			ans.Raw = truncate(o.Resp.Text, vqa.MaxAnswerBytes)
-			if q.Kind == vqa.KindAttribution {
+			switch q.Kind {
+			case vqa.KindAttribution:
 				ans.Parsed = vqa.ParseCountry(o.Resp.Text, names)
 				attributed = ans.Parsed
-			} else {
+			case vqa.KindEra:
+				ans.Parsed = vqa.ParseEra(o.Resp.Text)
+				era = ans.Parsed
+			default:
 				ans.Parsed = vqa.ParseYesNo(o.Resp.Text)
 			}
 		}
@@ -292,7 +296,7 @@ func (e *Engine) judge(ctx context.Context, im *store.Image, p prompts.Prompt, e
 		}
 		answers = append(answers, ans)
 	}
-	s := store.Score{Questions: tally.Questions, Answered: tally.Answered, TP: tally.TP, FP: tally.FP, TN: tally.TN, FN: tally.FN, Attributed: attributed}
+	s := store.Score{Questions: tally.Questions, Answered: tally.Answered, TP: tally.TP, FP: tally.FP, TN: tally.TN, FN: tally.FN, Attributed: attributed, Era: era}
 	if acc, ok := tally.Accuracy(); ok {
 		s.Accuracy = &acc
 	}

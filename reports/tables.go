@@ -186,6 +186,19 @@ func WriteSummary(w io.Writer, s *audit.Summary) error {
 			return err
 		}
 	}
+	if rows := Defaults(s.Metrics); len(rows) > 0 {
+		fmt.Fprintln(w, "\nDefaults: where images land when no country is named (share with 95% CI; divergence from uniform in bits):")
+		t := tablewriter.NewWriter(w)
+		t.Header("Model", "Prompts", "Global North (judge)", "Global North (embedding)", "Modern (judge)", "Divergence")
+		for _, r := range rows {
+			if err := t.Append([]string{r.Model, r.Set, cellOr(r.GlobalNorth), cellOr(r.GlobalNorthCentroid), cellOr(r.Modern), cellOr(r.Divergence)}); err != nil {
+				return err
+			}
+		}
+		if err := t.Render(); err != nil {
+			return err
+		}
+	}
 	if sig := Significant(s.Tests); len(sig) > 0 {
 		fmt.Fprintln(w, "\nCountries whose judge accuracy differs (permutation test, Holm-adjusted p < 0.05):")
 		t := tablewriter.NewWriter(w)
@@ -314,4 +327,53 @@ func Significant(ts []store.Test) []store.Test {
 		}
 	}
 	return out
+}
+
+// DefaultsRow gathers one model's default-culture numbers for a prompt set.
+type DefaultsRow struct {
+	Model, Set                                           string
+	GlobalNorth, GlobalNorthCentroid, Modern, Divergence *store.Metric
+}
+
+// Defaults arranges the default-culture metrics by model and prompt set.
+func Defaults(ms []store.Metric) []DefaultsRow {
+	idx := map[string]*DefaultsRow{}
+	var order []string
+	for _, m := range ms {
+		var slot func(r *DefaultsRow) **store.Metric
+		switch m.Name {
+		case audit.MetricGlobalNorth:
+			slot = func(r *DefaultsRow) **store.Metric { return &r.GlobalNorth }
+		case audit.MetricGlobalNorthCentroid:
+			slot = func(r *DefaultsRow) **store.Metric { return &r.GlobalNorthCentroid }
+		case audit.MetricModernShare:
+			slot = func(r *DefaultsRow) **store.Metric { return &r.Modern }
+		case audit.MetricAttributionDivergence:
+			slot = func(r *DefaultsRow) **store.Metric { return &r.Divergence }
+		default:
+			continue
+		}
+		k := m.Model + "\x00" + m.PromptSet
+		r, ok := idx[k]
+		if !ok {
+			r = &DefaultsRow{Model: m.Model, Set: m.PromptSet}
+			idx[k] = r
+			order = append(order, k)
+		}
+		m := m
+		*slot(r) = &m
+	}
+	sort.Strings(order)
+	out := make([]DefaultsRow, len(order))
+	for i, k := range order {
+		out[i] = *idx[k]
+	}
+	return out
+}
+
+func cellOr(m *store.Metric) string {
+	if m == nil {
+		return "-"
+	}
+	return cell(*m)
 }

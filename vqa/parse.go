@@ -93,3 +93,22 @@ func ParseCountry(raw string, names []string) string {
 	}
 	return Unparsed
 }
+
+// ParseEra reads "modern" or "traditional" from an answer; an answer that
+// names both or neither is Unparsed.
+func ParseEra(raw string) string {
+	if len(raw) > MaxAnswerBytes {
+		raw = raw[:MaxAnswerBytes]
+	}
+	l := strings.ToLower(raw)
+	m, t := strings.Contains(l, "modern"), strings.Contains(l, "traditional")
+	switch {
+	case m && !t:
+		return "modern"
+	case t && !m:
+		return "traditional"
+	case refusalRe.MatchString(l):
+		return Refused
+	}
+	return Unparsed
+}

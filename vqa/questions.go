@@ -40,6 +40,18 @@ var noTemplates = []string{
 // AttributionText asks which country an image depicts.
 const AttributionText = "Which country does this image most likely depict? Answer with the country name only."
 
+// KindEra asks whether an image is modern or traditional.
+const KindEra = "era"
+
+// EraText asks which era an image depicts.
+const EraText = "Does this image show a modern or a traditional scene? Answer with one word: modern or traditional."
+
+// AgnosticQuestions are asked of images of country-agnostic prompts: which
+// country and which era the model fell back on.
+func AgnosticQuestions() []Question {
+	return []Question{{ID: "attr", Kind: KindAttribution, Text: AttributionText}, {ID: "era", Kind: KindEra, Text: EraText}}
+}
+
 // Build returns n yes/no questions (n/2 expecting yes, n/2 no) about an
 // image that should show cell f in country c, optionally followed by the
 // attribution question.

@@ -94,3 +94,12 @@ func FuzzParseYesNo(f *testing.F) {
 		ParseCountry(s, []string{"Kenya", "United States"})
 	})
 }
+
+func TestParseEra(t *testing.T) {
+	for in, want := range map[string]string{"Modern.": "modern", "**Traditional**": "traditional", "It is a traditional scene.": "traditional",
+		"Both modern and traditional": Unparsed, "Sorry, I can't tell.": Refused, "": Unparsed} {
+		if got := ParseEra(in); got != want {
+			t.Errorf("ParseEra(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

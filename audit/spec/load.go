@@ -151,6 +151,7 @@ func (a *Audit) defaults(file string) {
 	if a.Judge.Questions == 0 {
 		a.Judge.Questions = 4
 	}
+
 	for _, eps := range a.endpointLists() {
 		for i := range *eps.list {
 			e := &(*eps.list)[i]

@@ -37,6 +37,7 @@ type Spec struct {
 	Models     Models      `yaml:"models"`
 	EditChains []EditChain `yaml:"edit_chains"`
 	Judge      Judge       `yaml:"judge"`
+	Analysis   Analysis    `yaml:"analysis"`
 
 	// Prices maps endpoint names to their prices.
 	Prices    map[string]Price `yaml:"prices"`
@@ -138,6 +139,13 @@ type Judge struct {
 	// Attribution asks every image which country it depicts (default true
 	// for agnostic images, optional for the rest).
 	Attribution *bool `yaml:"attribution"`
+}
+
+// Analysis configures how results are read.
+type Analysis struct {
+	// GlobalNorth is the set of countries whose share of attributions is
+	// reported as the Global-North share (default: United States).
+	GlobalNorth []string `yaml:"global_north"`
 }
 
 // Price is what an endpoint charges, in US dollars.

@@ -59,6 +59,18 @@ func (a *Audit) validate(d *decoder, readFile func(string) ([]byte, error)) {
 	if a.Judge.Questions < 2 || a.Judge.Questions > 8 || a.Judge.Questions%2 != 0 {
 		d.at("judge.questions", "must be an even number from 2 to 8 (half expect yes, half no), got %d", a.Judge.Questions)
 	}
+	if a.Analysis.GlobalNorth == nil {
+		// The default is the United States, where the schema has it.
+		a.Analysis.GlobalNorth = []string{}
+		if _, ok := s.Country("United States"); ok {
+			a.Analysis.GlobalNorth = []string{"United States"}
+		}
+	}
+	for i, c := range a.Analysis.GlobalNorth {
+		if _, ok := s.Country(c); !ok {
+			d.at(fmt.Sprintf("analysis.global_north[%d]", i), "unknown country %q", c)
+		}
+	}
 	if a.BudgetUSD < 0 {
 		d.at("budget_usd", "must not be negative, got %g", a.BudgetUSD)
 	}

@@ -90,6 +90,7 @@ CREATE TABLE IF NOT EXISTS scores (
 	tp INTEGER NOT NULL, fp INTEGER NOT NULL, tn INTEGER NOT NULL, fn INTEGER NOT NULL,
 	accuracy   REAL,
 	attributed TEXT NOT NULL DEFAULT '',
+	era        TEXT NOT NULL DEFAULT '',
 	PRIMARY KEY (image_id, judge)
 );
 CREATE TABLE IF NOT EXISTS embeddings (
@@ -313,6 +314,7 @@ type Score struct {
 	TP, FP, TN, FN      int
 	Accuracy            *float64 // nil when nothing was answered
 	Attributed          string
+	Era                 string
 }
 
 // PutJudgement records the answers and score of an image and completes the
@@ -334,8 +336,8 @@ func (r *Run) PutJudgement(taskID, imageID, judge, status, class string, answers
 			if s.Accuracy != nil {
 				acc = *s.Accuracy
 			}
-			if err := r.w.exec(tx, `INSERT OR REPLACE INTO scores(image_id, judge, questions, answered, tp, fp, tn, fn, accuracy, attributed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				imageID, judge, s.Questions, s.Answered, s.TP, s.FP, s.TN, s.FN, acc, s.Attributed); err != nil {
+			if err := r.w.exec(tx, `INSERT OR REPLACE INTO scores(image_id, judge, questions, answered, tp, fp, tn, fn, accuracy, attributed, era) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				imageID, judge, s.Questions, s.Answered, s.TP, s.FP, s.TN, s.FN, acc, s.Attributed, s.Era); err != nil {
 				return err
 			}
 		}

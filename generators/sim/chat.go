@@ -16,7 +16,8 @@ var contradictionCues = []string{"contradict", "different", "foreign", "western"
 var ratingRe = regexp.MustCompile(`(?i)\b(rate|score)\b`)
 
 // Chat answers about images (the VLM) or writes a story (the LLM, when no
-// image is given). The VLM understands three kinds of question:
+// image is given). The VLM understands four kinds of question:
+//   - "... modern or (a) traditional ...": it names the era it sees;
 //   - "Which country ...?": it names the culture it sees;
 //   - "Rate ... 1 to 5 ...": 5, 4 for a faithful image of the named country
 //     and era, 2 or 1 otherwise;
@@ -44,6 +45,12 @@ func (p *Provider) Chat(ctx context.Context, req generators.ChatRequest) (*gener
 	wrong := rng.Float64() < p.opts.Noise
 	var text string
 	switch {
+	case strings.Contains(lq, "modern or a traditional") || strings.Contains(lq, "modern or traditional"):
+		era := seen.Era
+		if wrong {
+			era = map[string]string{"modern": "traditional", "traditional": "modern"}[era]
+		}
+		text = title(era) + "."
 	case strings.Contains(lq, "which country"):
 		ans := seen.Culture
 		if wrong {

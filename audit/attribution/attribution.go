@@ -1,0 +1,192 @@
+// Package attribution says which culture images land on when no country is
+// asked for, and how distinct the countries' images are from each other.
+//
+//   - Centroids and Nearest attribute an image to the country whose
+//     country-specific images it is closest to (cosine similarity to the
+//     normalised mean embedding), independently of the VLM judge.
+//   - Shares is the distribution of attributions; Divergence is its
+//     Jensen-Shannon divergence from the uniform distribution over the
+//     audited countries, in bits (0: no default culture, 1: all on one).
+//   - Silhouette is the mean silhouette of images grouped by country under
+//     cosine distance: near 1 when countries are distinct, near 0 or below
+//     when they blur together. Misplaced is the share of images closer to
+//     another country's centroid than to their own.
+package attribution
+
+import (
+	"math"
+	"sort"
+)
+
+// Centroids returns the normalised mean embedding of each group.
+func Centroids(groups map[string][][]float64) map[string][]float64 {
+	out := map[string][]float64{}
+	for label, vecs := range groups {
+		if len(vecs) == 0 {
+			continue
+		}
+		c := make([]float64, len(vecs[0]))
+		for _, v := range vecs {
+			n := norm(v)
+			if n == 0 {
+				continue
+			}
+			for i, x := range v {
+				c[i] += x / n
+			}
+		}
+		if n := norm(c); n > 0 {
+			for i := range c {
+				c[i] /= n
+			}
+			out[label] = c
+		}
+	}
+	return out
+}
+
+func norm(v []float64) float64 {
+	var s float64
+	for _, x := range v {
+		s += x * x
+	}
+	return math.Sqrt(s)
+}
+
+// Cosine similarity of two vectors (0 when either is zero).
+func Cosine(a, b []float64) float64 {
+	if len(a) != len(b) {
+		return 0
+	}
+	na, nb := norm(a), norm(b)
+	if na == 0 || nb == 0 {
+		return 0
+	}
+	var s float64
+	for i := range a {
+		s += a[i] * b[i]
+	}
+	return s / (na * nb)
+}
+
+// Nearest returns the label of the most similar centroid ("" for none);
+// ties go to the label first in sorted order.
+func Nearest(v []float64, centroids map[string][]float64) string {
+	best, bestSim := "", math.Inf(-1)
+	for _, label := range sortedLabels(centroids) {
+		if s := Cosine(v, centroids[label]); s > bestSim {
+			best, bestSim = label, s
+		}
+	}
+	return best
+}
+
+func sortedLabels[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Shares is the share of each label.
+func Shares(labels []string) map[string]float64 {
+	out := map[string]float64{}
+	for _, l := range labels {
+		out[l] += 1 / float64(len(labels))
+	}
+	return out
+}
+
+// Divergence is the Jensen-Shannon divergence, in bits, of the shares
+// from the uniform distribution over support. Labels outside the support
+// count as one more outcome.
+func Divergence(shares map[string]float64, support []string) float64 {
+	in := map[string]bool{}
+	for _, s := range support {
+		in[s] = true
+	}
+	p := make([]float64, 0, len(support)+1)
+	other := 0.0
+	for _, s := range support {
+		p = append(p, shares[s])
+	}
+	for l, v := range shares {
+		if !in[l] {
+			other += v
+		}
+	}
+	p = append(p, other)
+	u := make([]float64, len(p))
+	for i := range support {
+		u[i] = 1 / float64(len(support))
+	}
+	m := make([]float64, len(p))
+	for i := range p {
+		m[i] = (p[i] + u[i]) / 2
+	}
+	return (kl(p, m) + kl(u, m)) / 2
+}
+
+func kl(p, q []float64) float64 {
+	var s float64
+	for i := range p {
+		if p[i] > 0 {
+			s += p[i] * math.Log2(p[i]/q[i])
+		}
+	}
+	return s
+}
+
+// Silhouette is the mean silhouette coefficient under cosine distance; it
+// needs at least two labels, and images alone in their label score 0.
+func Silhouette(vecs [][]float64, labels []string) (float64, bool) {
+	n := len(vecs)
+	distinct := map[string]int{}
+	for _, l := range labels {
+		distinct[l]++
+	}
+	if len(distinct) < 2 || n < 3 {
+		return 0, false
+	}
+	var total float64
+	for i := 0; i < n; i++ {
+		sum := map[string]float64{}
+		for j := 0; j < n; j++ {
+			if i != j {
+				sum[labels[j]] += 1 - Cosine(vecs[i], vecs[j])
+			}
+		}
+		own := distinct[labels[i]] - 1
+		if own == 0 {
+			continue
+		}
+		a := sum[labels[i]] / float64(own)
+		b := math.Inf(1)
+		for l, c := range distinct {
+			if l != labels[i] {
+				b = math.Min(b, sum[l]/float64(c))
+			}
+		}
+		if d := math.Max(a, b); d > 0 {
+			total += (b - a) / d
+		}
+	}
+	return total / float64(n), true
+}
+
+// Misplaced is the share of images nearer another label's centroid than
+// their own.
+func Misplaced(vecs [][]float64, labels []string, centroids map[string][]float64) float64 {
+	if len(vecs) == 0 {
+		return 0
+	}
+	miss := 0
+	for i, v := range vecs {
+		if Nearest(v, centroids) != labels[i] {
+			miss++
+		}
+	}
+	return float64(miss) / float64(len(vecs))
+}

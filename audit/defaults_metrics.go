@@ -1,0 +1,162 @@
+package audit
+
+import (
+	"sort"
+
+	"github.com/blindspot-audit/blindspot/audit/attribution"
+	"github.com/blindspot-audit/blindspot/audit/stats"
+	"github.com/blindspot-audit/blindspot/audit/store"
+	"github.com/blindspot-audit/blindspot/prompts"
+)
+
+// Metrics of defaults and distinctiveness.
+const (
+	// MetricCentroidAttribution is the share of images nearest each
+	// country's centroid of country-specific images (embedding space).
+	MetricCentroidAttribution = "centroid_attribution_share"
+	// MetricGlobalNorth is the share of images the judge attributed to the
+	// spec's Global-North countries; MetricGlobalNorthCentroid the same by
+	// nearest centroid.
+	MetricGlobalNorth         = "global_north_share"
+	MetricGlobalNorthCentroid = "global_north_share_centroid"
+	// MetricAttributionDivergence is the Jensen-Shannon divergence (bits)
+	// of the judge's attributions from uniform over the audited countries.
+	MetricAttributionDivergence = "attribution_divergence"
+	// MetricModernShare is the share of images the judge saw as modern.
+	MetricModernShare = "modern_share"
+	// MetricSilhouette is the silhouette of country-specific images by
+	// country (cosine distance), per model and category: how distinct the
+	// countries look.
+	MetricSilhouette = "country_silhouette"
+	// MetricMisplaced is the share of country-specific images nearer
+	// another country's centroid than their own.
+	MetricMisplaced = "misplaced_share"
+)
+
+func shareMetric(name, model, set string, flags []float64) store.Metric {
+	lo, hi := stats.Bootstrap(flags, stats.Mean, bootstrapReps, stats.Seed(name, model, set), ciLevel)
+	return store.Metric{Name: name, Model: model, PromptSet: set, Value: stats.Mean(flags), N: len(flags), CILow: &lo, CIHigh: &hi}
+}
+
+// defaultMetrics reads which culture and era a model falls back on, and how
+// distinct its countries are.
+func defaultMetrics(recs []*record, globalNorth []string) []store.Metric {
+	gn := map[string]bool{}
+	for _, c := range globalNorth {
+		gn[c] = true
+	}
+	type key struct{ model, set string }
+	byKey := map[key][]*record{}
+	var keys []key
+	countries := map[string]bool{}
+	for _, r := range recs {
+		if r.kind != store.KindGenerated || r.status != store.StatusOK {
+			continue
+		}
+		k := key{r.model, r.set}
+		if byKey[k] == nil {
+			keys = append(keys, k)
+		}
+		byKey[k] = append(byKey[k], r)
+		if r.country != "" {
+			countries[r.country] = true
+		}
+	}
+	support := make([]string, 0, len(countries))
+	for c := range countries {
+		support = append(support, c)
+	}
+	sort.Strings(support)
+
+	var out []store.Metric
+	for _, k := range keys {
+		rs := byKey[k]
+		// The judge's attributions: Global-North share and divergence.
+		var gnFlags, modern []float64
+		var labels []string
+		for _, r := range rs {
+			if r.attributed != "" {
+				labels = append(labels, r.attributed)
+				gnFlags = append(gnFlags, b2f(gn[r.attributed]))
+			}
+			if r.era == "modern" || r.era == "traditional" {
+				modern = append(modern, b2f(r.era == "modern"))
+			}
+		}
+		if len(gnFlags) > 0 {
+			out = append(out, shareMetric(MetricGlobalNorth, k.model, k.set, gnFlags))
+			if len(support) > 0 {
+				out = append(out, store.Metric{Name: MetricAttributionDivergence, Model: k.model, PromptSet: k.set,
+					Value: attribution.Divergence(attribution.Shares(labels), support), N: len(labels)})
+			}
+		}
+		if len(modern) > 0 {
+			out = append(out, shareMetric(MetricModernShare, k.model, k.set, modern))
+		}
+	}
+	// Embedding space: centroids of each model's country-specific images.
+	for _, k := range keys {
+		if k.set != prompts.SetCountry {
+			continue
+		}
+		groups := map[string][][]float64{}
+		for _, r := range byKey[k] {
+			if r.vector != nil {
+				groups[r.country] = append(groups[r.country], r.vector)
+			}
+		}
+		if len(groups) < 2 {
+			continue
+		}
+		centroids := attribution.Centroids(groups)
+		agnostic := byKey[key{k.model, prompts.SetAgnostic}]
+		var near []string
+		var gnFlags []float64
+		for _, r := range agnostic {
+			if r.vector != nil {
+				n := attribution.Nearest(r.vector, centroids)
+				near = append(near, n)
+				gnFlags = append(gnFlags, b2f(gn[n]))
+			}
+		}
+		if len(near) > 0 {
+			for _, c := range sortedKeys(centroids) {
+				flags := make([]float64, len(near))
+				for i, n := range near {
+					flags[i] = b2f(n == c)
+				}
+				m := shareMetric(MetricCentroidAttribution, k.model, prompts.SetAgnostic, flags)
+				m.Country = c
+				out = append(out, m)
+			}
+			out = append(out, shareMetric(MetricGlobalNorthCentroid, k.model, prompts.SetAgnostic, gnFlags))
+		}
+		// Distinctiveness per category.
+		byCat := map[string][]*record{}
+		for _, r := range byKey[k] {
+			if r.vector != nil {
+				byCat[r.category] = append(byCat[r.category], r)
+			}
+		}
+		for _, cat := range sortedKeys(byCat) {
+			var vecs [][]float64
+			var labels []string
+			for _, r := range byCat[cat] {
+				vecs, labels = append(vecs, r.vector), append(labels, r.country)
+			}
+			if s, ok := attribution.Silhouette(vecs, labels); ok {
+				out = append(out, store.Metric{Name: MetricSilhouette, Model: k.model, PromptSet: k.set, Category: cat, Value: s, N: len(vecs)})
+				out = append(out, store.Metric{Name: MetricMisplaced, Model: k.model, PromptSet: k.set, Category: cat,
+					Value: attribution.Misplaced(vecs, labels, centroids), N: len(vecs)})
+			}
+		}
+	}
+	return out
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
