@@ -33,14 +33,18 @@ const (
 	MetricSSIMSlope = "ssim_prev_slope"
 	// MetricFlatButFalling is 1 where ECB's pattern holds: fidelity falls
 	// (its slope's interval lies below zero) while the conventional metric
-	// stays flat (the SSIM-to-previous slope's interval contains zero, or
-	// the slope is under 0.01 per step).
+	// stays flat: the SSIM-to-previous slope's interval contains zero, or
+	// the slope is under 0.01 per step, or under a quarter of the fidelity
+	// slope in size.
 	MetricFlatButFalling = "flat_metric_falling_fidelity"
 )
 
 // flatSlope is how small a per-step change of a conventional metric counts
-// as flat.
-const flatSlope = 0.01
+// as flat, absolutely or relative to the fidelity slope.
+const (
+	flatSlope    = 0.01
+	flatRelative = 0.25
+)
 
 // chainOf is one edit chain: its base image and its steps in order.
 type chainOf struct {
@@ -254,7 +258,8 @@ func driftMetrics(recs []*record, drifts map[[2]string]store.Drift) []store.Metr
 		out = append(out, fm, sm)
 		flag := base
 		flag.Name = MetricFlatButFalling
-		flat := !math.IsNaN(sm.Value) && (math.Abs(sm.Value) < flatSlope || (sm.CILow != nil && *sm.CILow <= 0 && *sm.CIHigh >= 0))
+		flat := !math.IsNaN(sm.Value) && (math.Abs(sm.Value) < flatSlope || math.Abs(sm.Value) < flatRelative*math.Abs(fm.Value) ||
+			(sm.CILow != nil && *sm.CILow <= 0 && *sm.CIHigh >= 0))
 		if fm.CIHigh != nil && *fm.CIHigh < 0 && flat {
 			flag.Value = 1
 		}

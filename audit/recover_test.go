@@ -1,0 +1,64 @@
+package audit
+
+import (
+	"testing"
+
+	"github.com/blindspot-audit/blindspot/prompts"
+)
+
+const recoverSpec = `
+name: recover
+countries: [Korea, Kenya, United States]
+categories: [architecture, food]
+prompt_sets: [country_specific, agnostic]
+samples: 3
+models:
+  t2i:
+    - name: t2i
+      provider: sim
+      sim: {bias: {default_culture: United States, fidelity: {Korea: 0.95, Kenya: 0.3, United States: 0.95}}}
+  i2i:
+    - name: editor
+      provider: sim
+      sim: {bias: {fidelity: {Korea: 0.6, Kenya: 0.3, United States: 0.95}}}
+  vlm:
+    - {name: judge, provider: sim, sim: {noise: 0.02}}
+  embedder:
+    - {name: feat, provider: sim}
+edit_chains:
+  - {name: loop, kind: repeat, steps: 5, categories: [architecture], seeds_per_prompt: 3}
+`
+
+// TestMetricsRecoverBias: on the simulator the metrics find the injected
+// profile: agnostic prompts land on the default culture, fidelity falls
+// over edit steps while SSIM to the previous step stays flat, and the
+// low-fidelity country scores lower quality-weighted diversity.
+func TestMetricsRecoverBias(t *testing.T) {
+	r := runAll(t, loadSpec(t, recoverSpec), t.TempDir(), Options{})
+	get := func(name, set, country, chain string) (float64, bool) {
+		for _, m := range r.Summary.Metrics {
+			if m.Name == name && m.PromptSet == set && m.Country == country && m.Chain == chain && m.Category == "" && m.Variant == "" {
+				return m.Value, true
+			}
+		}
+		return 0, false
+	}
+	for _, name := range []string{MetricGlobalNorth, MetricGlobalNorthCentroid} {
+		if v, ok := get(name, prompts.SetAgnostic, "", ""); !ok || v < 0.8 {
+			t.Errorf("%s of agnostic prompts: %v (found %v), want >= 0.8", name, v, ok)
+		}
+	}
+	slope, _ := get(MetricFidelitySlope, prompts.SetCountry, "Korea", "loop")
+	flag, _ := get(MetricFlatButFalling, prompts.SetCountry, "Korea", "loop")
+	ssimSlope, _ := get(MetricSSIMSlope, prompts.SetCountry, "Korea", "loop")
+	t.Logf("Korea: fidelity slope %.3f per step, SSIM-to-previous slope %.3f, flag %v", slope, ssimSlope, flag)
+	if slope >= -0.03 || flag != 1 {
+		t.Errorf("Korea's chains: fidelity slope %.3f, flat-metric-falling-fidelity %v; want a clear fall, flagged", slope, flag)
+	}
+	korea, _ := get(MetricQualityVendi, prompts.SetCountry, "Korea", "")
+	kenya, _ := get(MetricQualityVendi, prompts.SetCountry, "Kenya", "")
+	t.Logf("quality-weighted Vendi: Korea %.3f, Kenya %.3f", korea, kenya)
+	if korea <= kenya {
+		t.Errorf("quality-weighted Vendi: Korea (fidelity 0.95) %.3f <= Kenya (0.3) %.3f", korea, kenya)
+	}
+}
