@@ -124,3 +124,7 @@ func TestCacheKeyIncludesSimOptions(t *testing.T) {
 		t.Fatal("a model with another bias profile was answered from the cache")
 	}
 }
+
+func loadSpecErr(text string) (*spec.Audit, error) {
+	return spec.Parse("test.yaml", []byte(text), os.ReadFile)
+}

@@ -46,6 +46,7 @@ type record struct {
 	status                                                          string
 	accuracy                                                        *float64
 	attributed, era                                                 string
+	rating                                                          int
 	parent, sha                                                     string
 	vector                                                          []float64
 }
@@ -67,13 +68,15 @@ func ComputeMetrics(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]
 	ms = append(ms, driftMetrics(recs, drifts)...)
 	ms = append(ms, accuracyMetrics(recs)...)
 	ms = append(ms, attributionMetrics(recs)...)
+	ms = append(ms, ratingMetrics(recs)...)
 	var globalNorth []string
 	if v, err := run.Meta(ctx, "global_north"); err == nil && v != "" {
 		json.Unmarshal([]byte(v), &globalNorth)
 	}
 	ms = append(ms, defaultMetrics(recs, globalNorth)...)
 	ms = append(ms, rateMetrics(recs)...)
-	vm, err := diversityMetrics(recs)
+	quality, _ := run.Meta(ctx, "quality")
+	vm, err := diversityMetrics(recs, quality)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +98,7 @@ func ComputeMetrics(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]
 
 func loadRecords(ctx context.Context, db *sql.DB) ([]*record, error) {
 	rows, err := db.QueryContext(ctx, `SELECT i.id, i.kind, i.model, i.prompt_set, i.country, i.target, i.category, i.variant, i.chain, i.step, i.status,
-			s.accuracy, COALESCE(s.attributed, ''), COALESCE(s.era, ''), i.parent_id, i.image_sha,
+			s.accuracy, COALESCE(s.attributed, ''), COALESCE(s.era, ''), COALESCE(s.rating, 0), i.parent_id, i.image_sha,
 			(SELECT e.vector FROM embeddings e WHERE e.image_id = i.id ORDER BY e.embedder LIMIT 1)
 		FROM images i LEFT JOIN scores s ON s.image_id = i.id
 		ORDER BY i.id`)
@@ -109,7 +112,7 @@ func loadRecords(ctx context.Context, db *sql.DB) ([]*record, error) {
 		var acc sql.NullFloat64
 		var vec []byte
 		if err := rows.Scan(&r.id, &r.kind, &r.model, &r.set, &r.country, &r.target, &r.category, &r.variant, &r.chain, &r.step, &r.status,
-			&acc, &r.attributed, &r.era, &r.parent, &r.sha, &vec); err != nil {
+			&acc, &r.attributed, &r.era, &r.rating, &r.parent, &r.sha, &vec); err != nil {
 			return nil, fmt.Errorf("metrics: %w", err)
 		}
 		if acc.Valid {
@@ -258,9 +261,9 @@ func rateMetrics(recs []*record) []store.Metric {
 }
 
 // diversityMetrics computes the Vendi and quality-weighted Vendi scores of
-// each model x prompt set x country (and x category) group of generated
-// images that have embeddings.
-func diversityMetrics(recs []*record) ([]store.Metric, error) {
+// each model x prompt set x country group of generated images that have
+// embeddings, and of each category and variant within it.
+func diversityMetrics(recs []*record, quality string) ([]store.Metric, error) {
 	type members struct {
 		key     store.Metric
 		vecs    [][]float64
@@ -269,7 +272,7 @@ func diversityMetrics(recs []*record) ([]store.Metric, error) {
 	idx := map[string]*members{}
 	var order []string
 	add := func(key store.Metric, r *record) {
-		k := fmt.Sprint(key.Model, "\x00", key.PromptSet, "\x00", key.Country, "\x00", key.Category)
+		k := fmt.Sprint(key.Model, "\x00", key.PromptSet, "\x00", key.Country, "\x00", key.Category, "\x00", key.Variant)
 		m, ok := idx[k]
 		if !ok {
 			m = &members{key: key}
@@ -277,9 +280,12 @@ func diversityMetrics(recs []*record) ([]store.Metric, error) {
 			order = append(order, k)
 		}
 		m.vecs = append(m.vecs, r.vector)
-		if r.accuracy != nil {
+		switch {
+		case quality == "cultural_rating" && r.rating > 0:
+			m.quality = append(m.quality, float64(r.rating-1)/4)
+		case quality != "cultural_rating" && r.accuracy != nil:
 			m.quality = append(m.quality, *r.accuracy)
-		} else {
+		default:
 			m.quality = append(m.quality, math.NaN())
 		}
 	}
@@ -290,6 +296,8 @@ func diversityMetrics(recs []*record) ([]store.Metric, error) {
 		key := store.Metric{Model: r.model, PromptSet: r.set, Country: r.country}
 		add(key, r)
 		key.Category = r.category
+		add(key, r)
+		key.Variant = r.variant
 		add(key, r)
 	}
 	var out []store.Metric
@@ -373,4 +381,27 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// MetricCulturalRating is the judge's mean 1-5 cultural rating.
+const MetricCulturalRating = "cultural_rating"
+
+func ratingMetrics(recs []*record) []store.Metric {
+	var g groups
+	for _, r := range recs {
+		if r.rating == 0 {
+			continue
+		}
+		country, chain, step := r.country, "", 0
+		if r.kind == store.KindEdited {
+			country, chain, step = r.target, r.chain, r.step
+		}
+		base := store.Metric{Name: MetricCulturalRating, Model: r.model, PromptSet: r.set, Country: country, Chain: chain, Step: step}
+		g.add(base, float64(r.rating))
+		if chain == "" {
+			base.Category = r.category
+			g.add(base, float64(r.rating))
+		}
+	}
+	return g.means()
 }

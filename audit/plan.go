@@ -105,6 +105,9 @@ func judgeQuestions(a *spec.Audit, set string) int {
 	if a.Judge.Attribution != nil && *a.Judge.Attribution {
 		n++
 	}
+	if a.Judge.Ratings {
+		n++
+	}
 	return n
 }
 

@@ -62,3 +62,27 @@ func TestMetricsRecoverBias(t *testing.T) {
 		t.Errorf("quality-weighted Vendi: Korea (fidelity 0.95) %.3f <= Kenya (0.3) %.3f", korea, kenya)
 	}
 }
+
+func TestCulturalRatingsAsQuality(t *testing.T) {
+	spec := recoverSpec + "judge: {ratings: true}\nanalysis: {quality: cultural_rating}\n"
+	r := runAll(t, loadSpec(t, spec), t.TempDir(), Options{})
+	rating := map[string]float64{}
+	qvs := map[string]bool{}
+	for _, m := range r.Summary.Metrics {
+		if m.PromptSet != prompts.SetCountry || m.Category != "" || m.Chain != "" {
+			continue
+		}
+		switch m.Name {
+		case MetricCulturalRating:
+			rating[m.Country] = m.Value
+		case MetricQualityVendi:
+			qvs[m.Country] = true
+		}
+	}
+	if rating["Korea"] <= rating["Kenya"]+1 || !qvs["Kenya"] {
+		t.Fatalf("ratings %v, quality-weighted Vendi for %v", rating, qvs)
+	}
+	if _, err := loadSpecErr(recoverSpec + "analysis: {quality: cultural_rating}\n"); err == nil {
+		t.Fatal("cultural_rating without judge.ratings accepted")
+	}
+}

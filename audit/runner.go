@@ -114,6 +114,7 @@ func (r *Runner) open(ctx context.Context) error {
 	gn, _ := json.Marshal(a.Analysis.GlobalNorth)
 	return r.Run.SetMeta(map[string]string{
 		"global_north":   string(gn),
+		"quality":        a.Analysis.Quality,
 		"name":           a.Name,
 		"spec":           string(a.Raw),
 		"spec_file":      a.File,

@@ -239,6 +239,9 @@ func (e *Engine) judge(ctx context.Context, im *store.Image, p prompts.Prompt, e
 			e.setFatal(err)
 			return
 		}
+		if a.Judge.Ratings {
+			qs = append(qs, vqa.RatingQuestion(c))
+		}
 	}
 	img := load()
 	if img == nil {
@@ -252,7 +255,7 @@ func (e *Engine) judge(ctx context.Context, im *store.Image, p prompts.Prompt, e
 	var tally vqa.Tally
 	var answers []store.Answer
 	status, class := store.StatusOK, ""
-	attributed, era := "", ""
+	attributed, era, rating := "", "", 0
 	for _, q := range qs {
 		req := generators.ChatRequest{Model: ep.Model, System: vqa.System, Prompt: q.Text, Images: [][]byte{img}, MaxTokens: 64}
 		c := &policy.Call{
@@ -283,6 +286,12 @@ func (e *Engine) judge(ctx context.Context, im *store.Image, p prompts.Prompt, e
 			case vqa.KindEra:
 				ans.Parsed = vqa.ParseEra(o.Resp.Text)
 				era = ans.Parsed
+			case vqa.KindRating:
+				if rating = vqa.ParseRating(o.Resp.Text); rating > 0 {
+					ans.Parsed = fmt.Sprint(rating)
+				} else {
+					ans.Parsed = vqa.Unparsed
+				}
 			default:
 				ans.Parsed = vqa.ParseYesNo(o.Resp.Text)
 			}
@@ -296,7 +305,7 @@ func (e *Engine) judge(ctx context.Context, im *store.Image, p prompts.Prompt, e
 		}
 		answers = append(answers, ans)
 	}
-	s := store.Score{Questions: tally.Questions, Answered: tally.Answered, TP: tally.TP, FP: tally.FP, TN: tally.TN, FN: tally.FN, Attributed: attributed, Era: era}
+	s := store.Score{Questions: tally.Questions, Answered: tally.Answered, TP: tally.TP, FP: tally.FP, TN: tally.TN, FN: tally.FN, Attributed: attributed, Era: era, Rating: rating}
 	if acc, ok := tally.Accuracy(); ok {
 		s.Accuracy = &acc
 	}

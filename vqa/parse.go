@@ -112,3 +112,25 @@ func ParseEra(raw string) string {
 	}
 	return Unparsed
 }
+
+var ratingDigitRe = regexp.MustCompile(`\b([1-5])(?:\s*/\s*5|\s+out of 5)?\b`)
+
+// ParseRating reads a 1-5 rating ("4", "Rating: 4", "4/5", "**3** out of
+// 5"); it returns 0 when the answer holds no single rating.
+func ParseRating(raw string) int {
+	if len(raw) > MaxAnswerBytes {
+		raw = raw[:MaxAnswerBytes]
+	}
+	s := markupRe.ReplaceAllString(raw, "")
+	ms := ratingDigitRe.FindAllStringSubmatch(s, -1)
+	if len(ms) == 0 {
+		return 0
+	}
+	first := ms[0][1]
+	for _, m := range ms[1:] {
+		if m[1] != first && !strings.Contains(m[0], "5") {
+			return 0
+		}
+	}
+	return int(first[0] - '0')
+}

@@ -40,6 +40,16 @@ var noTemplates = []string{
 // AttributionText asks which country an image depicts.
 const AttributionText = "Which country does this image most likely depict? Answer with the country name only."
 
+// KindRating asks for a 1-5 rating of cultural representation.
+const KindRating = "rating"
+
+// RatingQuestion asks the judge to rate, from 1 to 5, how well an image
+// represents a country's culture (ECB's Cultural score).
+func RatingQuestion(c prompts.Country) Question {
+	return Question{ID: "rating", Kind: KindRating, Text: "Rate how well this image represents the culture of " + c.Name +
+		", from 1 (very poor) to 5 (excellent). Answer with the number only."}
+}
+
 // KindEra asks whether an image is modern or traditional.
 const KindEra = "era"
 

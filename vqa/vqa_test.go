@@ -103,3 +103,11 @@ func TestParseEra(t *testing.T) {
 		}
 	}
 }
+
+func TestParseRating(t *testing.T) {
+	for in, want := range map[string]int{"4": 4, "Rating: 2": 2, "**5**": 5, "3/5": 3, "I would say 4 out of 5.": 4, "none": 0, "between 2 and 4": 0, "7": 0} {
+		if got := ParseRating(in); got != want {
+			t.Errorf("ParseRating(%q) = %d, want %d", in, got, want)
+		}
+	}
+}

@@ -139,6 +139,9 @@ type Judge struct {
 	// Attribution asks every image which country it depicts (default true
 	// for agnostic images, optional for the rest).
 	Attribution *bool `yaml:"attribution"`
+	// Ratings asks the judge to rate each country-specific image's cultural
+	// representation from 1 to 5.
+	Ratings bool `yaml:"ratings"`
 }
 
 // Analysis configures how results are read.
@@ -146,6 +149,10 @@ type Analysis struct {
 	// GlobalNorth is the set of countries whose share of attributions is
 	// reported as the Global-North share (default: United States).
 	GlobalNorth []string `yaml:"global_north"`
+	// Quality is the per-image quality that weighs the Vendi score:
+	// "vqa_accuracy" (default) or "cultural_rating" (the judge's 1-5
+	// rating scaled to 0..1; needs judge.ratings).
+	Quality string `yaml:"quality"`
 }
 
 // Price is what an endpoint charges, in US dollars.

@@ -71,6 +71,16 @@ func (a *Audit) validate(d *decoder, readFile func(string) ([]byte, error)) {
 			d.at(fmt.Sprintf("analysis.global_north[%d]", i), "unknown country %q", c)
 		}
 	}
+	switch a.Analysis.Quality {
+	case "", "vqa_accuracy":
+		a.Analysis.Quality = "vqa_accuracy"
+	case "cultural_rating":
+		if !a.Judge.Ratings {
+			d.at("analysis.quality", "cultural_rating needs judge.ratings: true")
+		}
+	default:
+		d.at("analysis.quality", "unknown quality %q (known: vqa_accuracy, cultural_rating)", a.Analysis.Quality)
+	}
 	if a.BudgetUSD < 0 {
 		d.at("budget_usd", "must not be negative, got %g", a.BudgetUSD)
 	}

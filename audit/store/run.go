@@ -91,6 +91,7 @@ CREATE TABLE IF NOT EXISTS scores (
 	accuracy   REAL,
 	attributed TEXT NOT NULL DEFAULT '',
 	era        TEXT NOT NULL DEFAULT '',
+	rating     INTEGER NOT NULL DEFAULT 0,
 	PRIMARY KEY (image_id, judge)
 );
 CREATE TABLE IF NOT EXISTS embeddings (
@@ -315,6 +316,7 @@ type Score struct {
 	Accuracy            *float64 // nil when nothing was answered
 	Attributed          string
 	Era                 string
+	Rating              int // 1-5 cultural rating; 0 when not asked or not given
 }
 
 // PutJudgement records the answers and score of an image and completes the
@@ -336,8 +338,8 @@ func (r *Run) PutJudgement(taskID, imageID, judge, status, class string, answers
 			if s.Accuracy != nil {
 				acc = *s.Accuracy
 			}
-			if err := r.w.exec(tx, `INSERT OR REPLACE INTO scores(image_id, judge, questions, answered, tp, fp, tn, fn, accuracy, attributed, era) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				imageID, judge, s.Questions, s.Answered, s.TP, s.FP, s.TN, s.FN, acc, s.Attributed, s.Era); err != nil {
+			if err := r.w.exec(tx, `INSERT OR REPLACE INTO scores(image_id, judge, questions, answered, tp, fp, tn, fn, accuracy, attributed, era, rating) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				imageID, judge, s.Questions, s.Answered, s.TP, s.FP, s.TN, s.FN, acc, s.Attributed, s.Era, s.Rating); err != nil {
 				return err
 			}
 		}
