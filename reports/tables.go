@@ -132,7 +132,9 @@ func Drift(ms []store.Metric) []DriftRow {
 // DiversityPivot arranges a diversity metric (Vendi or quality-weighted
 // Vendi) by model and country, over all categories.
 func DiversityPivot(ms []store.Metric, name, set string) Pivot {
-	return pivot(ms, func(m store.Metric) bool { return m.Name == name && m.Category == "" && m.Variant == "" && m.PromptSet == set })
+	return pivot(ms, func(m store.Metric) bool {
+		return m.Name == name && m.Category == "" && m.Variant == "" && m.PromptSet == set
+	})
 }
 
 func cell(m store.Metric) string {
