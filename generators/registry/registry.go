@@ -8,6 +8,7 @@ import (
 	"github.com/blindspot-audit/blindspot/generators"
 	"github.com/blindspot-audit/blindspot/generators/a1111"
 	"github.com/blindspot-audit/blindspot/generators/comfyui"
+	"github.com/blindspot-audit/blindspot/generators/features"
 	"github.com/blindspot-audit/blindspot/generators/httpapi"
 	"github.com/blindspot-audit/blindspot/generators/infinity"
 	"github.com/blindspot-audit/blindspot/generators/ollama"
@@ -125,6 +126,15 @@ var providers = map[string]Provider{
 		Open: func(c Config, key string) (Endpoint, error) {
 			cl := comfyui.New(c.BaseURL, key, c.Workflow, c.EditWorkflow, c.PollInterval)
 			return Endpoint{Generator: cl, Editor: cl}, nil
+		},
+	},
+	"features": {
+		Name:            "features",
+		Roles:           []generators.Role{generators.RoleEmbedder},
+		ImageEmbeddings: true,
+		Doc:             "pure-Go image features (CIELAB colour, layout, gradient orientation); offline, no model",
+		Open: func(c Config, key string) (Endpoint, error) {
+			return Endpoint{Embedder: features.Embedder{}}, nil
 		},
 	},
 	"http": {
