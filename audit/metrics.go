@@ -69,6 +69,11 @@ func ComputeMetrics(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]
 	ms = append(ms, accuracyMetrics(recs)...)
 	ms = append(ms, attributionMetrics(recs)...)
 	ms = append(ms, ratingMetrics(recs)...)
+	cm, err := clipMetrics(ctx, run.DB(), recs)
+	if err != nil {
+		return nil, err
+	}
+	ms = append(ms, cm...)
 	var globalNorth []string
 	if v, err := run.Meta(ctx, "global_north"); err == nil && v != "" {
 		json.Unmarshal([]byte(v), &globalNorth)
@@ -404,4 +409,91 @@ func ratingMetrics(recs []*record) []store.Metric {
 		}
 	}
 	return g.means()
+}
+
+// MetricCLIPScore is 100 x the cosine of an image's embedding and its
+// prompt's (or edit instruction's) embedding under a CLIP-class embedder:
+// ECB's conventional prompt-alignment metric.
+const MetricCLIPScore = "clip_score"
+
+func clipMetrics(ctx context.Context, db *sql.DB, recs []*record) ([]store.Metric, error) {
+	texts := map[[2]string][]float64{}
+	rows, err := db.QueryContext(ctx, `SELECT embedder, text, vector FROM text_embeddings`)
+	if err != nil {
+		return nil, fmt.Errorf("clip score: %w", err)
+	}
+	embedders := map[string]bool{}
+	for rows.Next() {
+		var e, t string
+		var v []byte
+		if err := rows.Scan(&e, &t, &v); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("clip score: %w", err)
+		}
+		texts[[2]string{e, t}] = store.DecodeVector(v)
+		embedders[e] = true
+	}
+	rows.Close()
+	if len(texts) == 0 {
+		return nil, nil
+	}
+	images := map[[2]string][]float64{}
+	rows, err = db.QueryContext(ctx, `SELECT image_id, embedder, vector FROM embeddings`)
+	if err != nil {
+		return nil, fmt.Errorf("clip score: %w", err)
+	}
+	for rows.Next() {
+		var id, e string
+		var v []byte
+		if err := rows.Scan(&id, &e, &v); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("clip score: %w", err)
+		}
+		if embedders[e] {
+			images[[2]string{id, e}] = store.DecodeVector(v)
+		}
+	}
+	rows.Close()
+	text, err := imageTexts(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	var g groups
+	for _, r := range recs {
+		for e := range embedders {
+			iv, tv := images[[2]string{r.id, e}], texts[[2]string{e, text[r.id]}]
+			if iv == nil || tv == nil {
+				continue
+			}
+			d := cosineDistance(iv, tv)
+			if math.IsNaN(d) {
+				continue
+			}
+			score := 100 * (1 - d)
+			if r.kind == store.KindEdited {
+				g.add(store.Metric{Name: MetricCLIPScore, Model: r.model, PromptSet: r.set, Country: r.target, Chain: r.chain, Step: r.step}, score)
+				continue
+			}
+			g.add(store.Metric{Name: MetricCLIPScore, Model: r.model, PromptSet: r.set, Country: r.country}, score)
+		}
+	}
+	return g.means(), nil
+}
+
+// imageTexts maps every image to its prompt or edit instruction.
+func imageTexts(ctx context.Context, db *sql.DB) (map[string]string, error) {
+	rows, err := db.QueryContext(ctx, `SELECT id, CASE WHEN kind = 'edit' THEN instruction ELSE prompt END FROM images`)
+	if err != nil {
+		return nil, fmt.Errorf("clip score: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var id, t string
+		if err := rows.Scan(&id, &t); err != nil {
+			return nil, fmt.Errorf("clip score: %w", err)
+		}
+		out[id] = t
+	}
+	return out, rows.Err()
 }

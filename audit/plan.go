@@ -138,7 +138,20 @@ func (p *Plan) count() {
 			price(e.Name, generators.Usage{}, images)
 		}
 	}
+	texts := map[string]bool{} // distinct texts a CLIP-class embedder embeds
 	for _, pr := range p.Prompts {
+		texts[pr.Text] = true
+		for _, ch := range a.EditChains {
+			if chainApplies(ch, a.Schema, pr, 0) {
+				for _, target := range chainTargets(ch, pr) {
+					for step := 1; step <= chainSteps(ch); step++ {
+						if t, err := chainInstruction(a, ch, pr, target, step); err == nil {
+							texts[t] = true
+						}
+					}
+				}
+			}
+		}
 		for range a.Models.T2I {
 			for si := range a.SeedList {
 				c.T2I++
@@ -162,6 +175,12 @@ func (p *Plan) count() {
 	for _, e := range a.Models.I2I {
 		price(e.Name, generators.Usage{Images: 1}, c.I2I/max(1, len(a.Models.I2I)))
 	}
+	for _, e := range a.Models.Embedder {
+		if e.ClipScore {
+			c.Embed += len(texts)
+			price(e.Name, generators.Usage{InputTokens: 16}, len(texts))
+		}
+	}
 	c.Images = c.T2I + c.I2I
 	c.EstimateUSD = roundMicro(c.EstimateUSD)
 	for k, v := range c.CostByEndpoint {
@@ -171,3 +190,16 @@ func (p *Plan) count() {
 }
 
 func roundMicro(v float64) float64 { return math.Round(v*1e6) / 1e6 }
+
+// chainInstruction renders the instruction of a chain's step.
+func chainInstruction(a *spec.Audit, ch spec.EditChain, p prompts.Prompt, target string, step int) (string, error) {
+	tc, _ := a.Schema.Country(target)
+	tmpl := a.Schema.Templates.I2I
+	switch {
+	case ch.Kind == spec.ChainSequence:
+		tmpl = ch.Instructions[step-1]
+	case ch.Instruction != "":
+		tmpl = ch.Instruction
+	}
+	return prompts.EditInstruction(tmpl, p, tc)
+}

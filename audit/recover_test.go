@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/blindspot-audit/blindspot/prompts"
@@ -84,5 +85,30 @@ func TestCulturalRatingsAsQuality(t *testing.T) {
 	}
 	if _, err := loadSpecErr(recoverSpec + "analysis: {quality: cultural_rating}\n"); err == nil {
 		t.Fatal("cultural_rating without judge.ratings accepted")
+	}
+}
+
+func TestCLIPScore(t *testing.T) {
+	spec := strings.Replace(recoverSpec, "    - {name: feat, provider: sim}", "    - {name: clip, provider: sim, clip_score: true, sim: {clip: true}}", 1)
+	a := loadSpec(t, spec)
+	p, _ := NewPlan(a)
+	r := runAll(t, a, t.TempDir(), Options{})
+	clip := map[string]float64{}
+	for _, m := range r.Summary.Metrics {
+		if m.Name == MetricCLIPScore && m.Chain == "" && m.PromptSet == prompts.SetCountry {
+			clip[m.Country] = m.Value
+		}
+	}
+	t.Logf("CLIPScore %v", clip)
+	if clip["Korea"] <= clip["Kenya"] || clip["Korea"] > 100 || clip["Kenya"] <= 0 {
+		t.Fatalf("CLIPScore %v: the faithful country should align better", clip)
+	}
+	var texts int
+	r.Run.DB().QueryRow(`SELECT COUNT(*) FROM text_embeddings`).Scan(&texts)
+	if want := p.Counts.Embed - p.Counts.Images; texts != want {
+		t.Fatalf("%d texts embedded, the plan counted %d", texts, want)
+	}
+	if _, err := loadSpecErr(strings.Replace(recoverSpec, "    - {name: feat, provider: sim}", "    - {name: clip, provider: sim, clip_score: true}", 1)); err == nil || !strings.Contains(err.Error(), "sim.clip") {
+		t.Fatalf("clip_score without sim.clip: %v", err)
 	}
 }

@@ -77,16 +77,7 @@ func (e *Engine) generate(ctx context.Context, p prompts.Prompt, ep spec.Endpoin
 
 // edit makes (or finds) one step of an edit chain.
 func (e *Engine) edit(ctx context.Context, p prompts.Prompt, ch spec.EditChain, ep spec.Endpoint, target string, parent *store.Image, step int, seed int64) *store.Image {
-	a := e.Plan.Audit
-	tc, _ := a.Schema.Country(target)
-	tmpl := a.Schema.Templates.I2I
-	switch {
-	case ch.Kind == spec.ChainSequence:
-		tmpl = ch.Instructions[step-1]
-	case ch.Instruction != "":
-		tmpl = ch.Instruction
-	}
-	instruction, err := prompts.EditInstruction(tmpl, p, tc)
+	instruction, err := chainInstruction(e.Plan.Audit, ch, p, target, step)
 	if err != nil {
 		e.setFatal(fmt.Errorf("edit chain %s: %w", ch.Name, err))
 		return nil
@@ -199,6 +190,9 @@ func (e *Engine) post(ctx context.Context, im *store.Image, p prompts.Prompt) bo
 	}
 	for _, em := range a.Models.Embedder {
 		e.embed(ctx, im, em, load)
+		if em.ClipScore {
+			e.embedText(ctx, imageText(im), em)
+		}
 	}
 	return !e.halted()
 }
@@ -367,4 +361,49 @@ func checkVector(v []float64) error {
 		}
 	}
 	return nil
+}
+
+// imageText is the text an image was made from: its prompt, or the
+// instruction of an edit.
+func imageText(im *store.Image) string {
+	if im.Kind == store.KindEdited {
+		return im.Instruction
+	}
+	return im.Prompt
+}
+
+// stageEmbedText names text-embedding tasks; progress does not count them.
+const stageEmbedText = "embedtext"
+
+// embedText embeds a prompt or instruction for CLIPScore, once per text.
+func (e *Engine) embedText(ctx context.Context, text string, ep spec.Endpoint) {
+	id := "embedtext:" + prompts.ContentID(ep.Name, text)
+	if !e.startTask(ctx, id, stageEmbedText) {
+		return
+	}
+	emb := e.Endpoints[ep.Name].Embedder
+	req := generators.EmbedRequest{Model: ep.Model, Text: text}
+	c := &policy.Call{
+		Endpoint: ep.Name,
+		Key:      policy.Key(map[string]any{"endpoint": ep.Identity(), "role": "embedder", "text": text}),
+		Estimate: generators.Usage{InputTokens: len(text) / 4},
+		Do:       func(ctx context.Context) (*generators.Response, error) { return emb.Embed(ctx, req) },
+	}
+	o := e.call(ctx, id, stageEmbedText, c)
+	if interrupted(o) {
+		return
+	}
+	status, class := store.StatusOK, ""
+	var vec []float64
+	if o.Class == "" {
+		if vec = o.Resp.Vector; checkVector(vec) != nil {
+			o.Class = generators.BadOutput
+		}
+	}
+	if o.Class != "" {
+		status, class = store.StatusFailed, string(o.Class)
+	}
+	if err := e.Run.PutTextEmbedding(id, ep.Name, text, status, class, vec); err != nil {
+		e.setFatal(fmt.Errorf("recording a text embedding: %w", err))
+	}
 }

@@ -80,6 +80,9 @@ type Endpoint struct {
 	Timeout time.Duration `yaml:"timeout"`
 	// Retries is how often a transient failure is retried (default 3).
 	Retries *int `yaml:"retries"`
+	// ClipScore marks an embedder that embeds text and images into one space
+	// (CLIP-class): prompts are embedded too and CLIPScore is computed.
+	ClipScore bool `yaml:"clip_score"`
 	// Size is the image edge length asked of a text-to-image endpoint.
 	Size   int             `yaml:"size"`
 	Sim    *sim.Options    `yaml:"sim"`

@@ -150,6 +150,16 @@ func (a *Audit) checkEndpoints(d *decoder) {
 					d.at(p+"."+b.name, "%s options are for provider %s, not %q", b.name, b.provider, e.Provider)
 				}
 			}
+			if e.ClipScore {
+				switch {
+				case l.role != generators.RoleEmbedder:
+					d.at(p+".clip_score", "only embedders compute CLIPScore")
+				case e.Provider == "sim" && (e.Sim == nil || !e.Sim.CLIP):
+					d.at(p+".clip_score", "a sim embedder puts text in its image space only with sim.clip: true")
+				case e.Provider != "sim" && e.Provider != "openai" && e.Provider != "infinity":
+					d.at(p+".clip_score", "provider %q does not embed text beside images", e.Provider)
+				}
+			}
 			if e.Provider == "http" && e.HTTP == nil {
 				d.at(p, "an http endpoint needs an http block declaring its requests")
 			}

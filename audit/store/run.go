@@ -115,6 +115,12 @@ CREATE TABLE IF NOT EXISTS metrics (
 	n          INTEGER NOT NULL,
 	PRIMARY KEY (name, model, prompt_set, country, category, variant, chain, step)
 );
+CREATE TABLE IF NOT EXISTS text_embeddings (
+	embedder TEXT NOT NULL,
+	text     TEXT NOT NULL,
+	vector   BLOB NOT NULL,
+	PRIMARY KEY (embedder, text)
+);
 CREATE TABLE IF NOT EXISTS drift (
 	image_id    TEXT NOT NULL,
 	against     TEXT NOT NULL,
@@ -512,4 +518,17 @@ func (r *Run) DriftOf(ctx context.Context) (map[[2]string]Drift, error) {
 		out[[2]string{d.ImageID, d.Against}] = d
 	}
 	return out, rows.Err()
+}
+
+// PutTextEmbedding records the embedding of a prompt or instruction and
+// completes its task.
+func (r *Run) PutTextEmbedding(taskID, embedder, text, status, class string, v []float64) error {
+	return r.w.do(func(tx *sql.Tx) error {
+		if status == StatusOK {
+			if err := r.w.exec(tx, `INSERT OR REPLACE INTO text_embeddings(embedder, text, vector) VALUES (?, ?, ?)`, embedder, text, EncodeVector(v)); err != nil {
+				return err
+			}
+		}
+		return markTask(r.w, tx, taskID, "embedtext", status, class)
+	})
 }

@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"hash/fnv"
+	"image"
 	"math"
 	"strings"
 
@@ -17,18 +18,41 @@ const (
 
 // Embed returns an L2-normalised feature vector: for images a hue
 // histogram of the coloured pixels, the grey fraction and a 4x4 grid of
-// mean brightness; for text a hashed bag of words.
+// mean brightness; for text a hashed bag of words, or with the CLIP option
+// the image features of the text's faithful rendering.
 func (p *Provider) Embed(ctx context.Context, req generators.EmbedRequest) (*generators.Response, error) {
 	if err := p.wait(ctx); err != nil {
 		return nil, err
 	}
 	var v []float64
-	if req.Image != nil {
+	switch {
+	case req.Image != nil:
 		img, err := decodePNG(req.Image)
 		if err != nil {
 			return nil, &generators.Error{Class: generators.Permanent, Msg: "input image", Err: err}
 		}
-		v = make([]float64, hueBins+1+gridCells*gridCells)
+		v = imageFeatures(img)
+	case p.opts.CLIP:
+		// Like a CLIP model, embed the text into the image space: the
+		// features of the image the text describes, drawn faithfully.
+		v = imageFeatures(p.canonical(req.Text))
+	default:
+		v = make([]float64, 64)
+		for _, w := range strings.Fields(strings.ToLower(req.Text)) {
+			h := fnv.New32a()
+			h.Write([]byte(strings.Trim(w, ".,;:!?\"'")))
+			v[h.Sum32()%64]++
+		}
+	}
+	normalise(v)
+	return &generators.Response{Vector: v, Usage: generators.Usage{InputTokens: tokens(req.Text)}, ModelVersion: version(req.Model)}, nil
+}
+
+// imageFeatures is the hue histogram of the coloured pixels, the grey
+// fraction and a 4x4 grid of mean brightness.
+func imageFeatures(img *image.RGBA) []float64 {
+	{
+		v := make([]float64, hueBins+1+gridCells*gridCells)
 		w, h := img.Rect.Dx(), img.Rect.Dy()
 		n := 0.0
 		for y := 0; y < h; y++ {
@@ -48,16 +72,8 @@ func (p *Provider) Embed(ctx context.Context, req generators.EmbedRequest) (*gen
 		for i := range v {
 			v[i] /= n
 		}
-	} else {
-		v = make([]float64, 64)
-		for _, w := range strings.Fields(strings.ToLower(req.Text)) {
-			h := fnv.New32a()
-			h.Write([]byte(strings.Trim(w, ".,;:!?\"'")))
-			v[h.Sum32()%64]++
-		}
+		return v
 	}
-	normalise(v)
-	return &generators.Response{Vector: v, Usage: generators.Usage{InputTokens: tokens(req.Text)}, ModelVersion: version(req.Model)}, nil
 }
 
 func hue(r, g, b, mx, mn float64) float64 {

@@ -20,6 +20,9 @@ type Options struct {
 	EditStrength *float64 `yaml:"edit_strength"`
 	// Size is the edge length of generated images in pixels (default 96).
 	Size int `yaml:"size"`
+	// CLIP makes the embedder put text in its image space, as a CLIP model
+	// does, so CLIPScore can be computed; otherwise text is a bag of words.
+	CLIP bool `yaml:"clip"`
 	// Latency is added to every call, to rehearse real endpoint timing.
 	Latency time.Duration `yaml:"latency"`
 }

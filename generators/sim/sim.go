@@ -180,3 +180,19 @@ func (p *Provider) Edit(ctx context.Context, req generators.EditRequest) (*gener
 	}
 	return &generators.Response{Image: png, Usage: generators.Usage{Images: 1}, ModelVersion: version(req.Model)}, nil
 }
+
+// canonical draws what a text describes, faithfully: its culture (the
+// default culture when it names none) and era, on the layout of seed 0.
+func (p *Provider) canonical(text string) *image.RGBA {
+	country := findCountry(text)
+	if country == "" {
+		country = strings.ToLower(p.opts.Bias.DefaultCulture)
+	}
+	era := p.opts.Bias.DefaultEra
+	if m := eraRe.FindString(text); m != "" {
+		era = strings.ToLower(m)
+	}
+	subject := strings.ReplaceAll(eraRe.ReplaceAllString(strings.ToLower(text), ""), country, "")
+	lay := newLayout(p.opts.Size, rngFor("layout", strings.Join(wordRe.FindAllString(subject, -1), " "), "0"))
+	return render(lay, cultureOf(country), era, rngFor("canonical", text))
+}
