@@ -34,6 +34,9 @@ type Summary struct {
 	Stages       []StageSummary `json:"stages"`
 	Metrics      []store.Metric `json:"metrics"`
 	Tests        []store.Test   `json:"tests"`
+	// Embedder is the endpoint whose image embeddings the diversity,
+	// attribution and drift metrics use ("" without embeddings).
+	Embedder string `json:"embedder,omitempty"`
 }
 
 // StageSummary counts the store's calls of one stage.
@@ -99,6 +102,9 @@ func Summarize(ctx context.Context, run *store.Run) (*Summary, error) {
 		return nil, fmt.Errorf("summary: %w", err)
 	}
 	if s.Tests, err = run.Tests(ctx); err != nil {
+		return nil, fmt.Errorf("summary: %w", err)
+	}
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MIN(embedder), '') FROM embeddings`).Scan(&s.Embedder); err != nil {
 		return nil, fmt.Errorf("summary: %w", err)
 	}
 	return s, nil

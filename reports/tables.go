@@ -177,7 +177,7 @@ func WriteSummary(w io.Writer, s *audit.Summary) error {
 		}
 	}
 	if p := DiversityPivot(s.Metrics, audit.MetricQualityVendi, prompts.SetCountry); len(p.Rows) > 0 {
-		fmt.Fprintln(w, "\nQuality-weighted Vendi diversity of generated images (mean judge accuracy x Vendi score), by model and country:")
+		fmt.Fprintf(w, "\nQuality-weighted Vendi diversity of generated images (mean quality x Vendi score; embeddings of %s), by model and country:\n", s.Embedder)
 		if err := writePivot(w, p); err != nil {
 			return err
 		}
