@@ -28,6 +28,7 @@ const (
 	StageEdit     = "edit"
 	StageJudge    = "judge"
 	StageEmbed    = "embed"
+	StageScore    = "score"
 )
 
 // Progress receives task completions per stage.

@@ -74,6 +74,11 @@ func ComputeMetrics(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]
 		return nil, err
 	}
 	ms = append(ms, cm...)
+	qm, err := scorerMetrics(ctx, run.DB(), recs)
+	if err != nil {
+		return nil, err
+	}
+	ms = append(ms, qm...)
 	var globalNorth []string
 	if v, err := run.Meta(ctx, "global_north"); err == nil && v != "" {
 		json.Unmarshal([]byte(v), &globalNorth)
@@ -496,4 +501,39 @@ func imageTexts(ctx context.Context, db *sql.DB) (map[string]string, error) {
 		out[id] = t
 	}
 	return out, rows.Err()
+}
+
+// MetricAestheticScore is a scorer endpoint's mean rating, per scorer,
+// model and country, and per edit step.
+const MetricAestheticScore = "aesthetic_score"
+
+func scorerMetrics(ctx context.Context, db *sql.DB, recs []*record) ([]store.Metric, error) {
+	rows, err := db.QueryContext(ctx, `SELECT image_id, scorer, score FROM quality_scores ORDER BY scorer, image_id`)
+	if err != nil {
+		return nil, fmt.Errorf("scores: %w", err)
+	}
+	defer rows.Close()
+	byID := map[string]*record{}
+	for _, r := range recs {
+		byID[r.id] = r
+	}
+	var g groups
+	for rows.Next() {
+		var id, scorer string
+		var v float64
+		if err := rows.Scan(&id, &scorer, &v); err != nil {
+			return nil, fmt.Errorf("scores: %w", err)
+		}
+		r := byID[id]
+		if r == nil {
+			continue
+		}
+		// The scorer's name goes in the category column: one series per scorer.
+		if r.kind == store.KindEdited {
+			g.add(store.Metric{Name: MetricAestheticScore, Model: r.model, PromptSet: r.set, Country: r.target, Category: scorer, Chain: r.chain, Step: r.step}, v)
+			continue
+		}
+		g.add(store.Metric{Name: MetricAestheticScore, Model: r.model, PromptSet: r.set, Country: r.country, Category: scorer}, v)
+	}
+	return g.means(), rows.Err()
 }

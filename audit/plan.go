@@ -25,6 +25,7 @@ type Counts struct {
 	I2I         int            `json:"i2i_calls"`
 	VQA         int            `json:"vqa_calls"`
 	Embed       int            `json:"embed_calls"`
+	Score       int            `json:"score_calls"`
 	LLM         int            `json:"llm_calls"`
 	Chains      int            `json:"edit_chains"`
 	EstimateUSD float64        `json:"estimated_cost_usd"`
@@ -33,7 +34,7 @@ type Counts struct {
 }
 
 // Total is every planned call.
-func (c Counts) Total() int { return c.T2I + c.I2I + c.VQA + c.Embed + c.LLM }
+func (c Counts) Total() int { return c.T2I + c.I2I + c.VQA + c.Embed + c.Score + c.LLM }
 
 // NewPlan expands a validated spec.
 func NewPlan(a *spec.Audit) (*Plan, error) {
@@ -136,6 +137,10 @@ func (p *Plan) count() {
 		c.Embed += images * len(a.Models.Embedder)
 		for _, e := range a.Models.Embedder {
 			price(e.Name, generators.Usage{}, images)
+		}
+		c.Score += images * len(a.Models.Scorer)
+		for _, s := range a.Models.Scorer {
+			price(s.Name, generators.Usage{Images: 1}, images)
 		}
 	}
 	texts := map[string]bool{} // distinct texts a CLIP-class embedder embeds

@@ -112,3 +112,23 @@ func TestCLIPScore(t *testing.T) {
 		t.Fatalf("clip_score without sim.clip: %v", err)
 	}
 }
+
+func TestScorer(t *testing.T) {
+	spec := strings.Replace(recoverSpec, "edit_chains:", "  scorer:\n    - {name: aesthetic, provider: sim}\nedit_chains:", 1)
+	a := loadSpec(t, spec)
+	p, _ := NewPlan(a)
+	r := runAll(t, a, t.TempDir(), Options{})
+	var n, scored int
+	for _, m := range r.Summary.Metrics {
+		if m.Name == MetricAestheticScore && m.Chain == "" {
+			n++
+			if m.Value < 1 || m.Value > 10 || m.Category != "aesthetic" {
+				t.Errorf("aesthetic score %+v", m)
+			}
+		}
+	}
+	r.Run.DB().QueryRow(`SELECT COUNT(*) FROM quality_scores`).Scan(&scored)
+	if n != 4 || scored != p.Counts.Score || p.Counts.Score != p.Counts.Images {
+		t.Fatalf("%d aesthetic metrics, %d scores, %d planned of %d images", n, scored, p.Counts.Score, p.Counts.Images)
+	}
+}

@@ -194,6 +194,9 @@ func (e *Engine) post(ctx context.Context, im *store.Image, p prompts.Prompt) bo
 			e.embedText(ctx, imageText(im), em)
 		}
 	}
+	for _, sc := range a.Models.Scorer {
+		e.score(ctx, im, sc, load)
+	}
 	return !e.halted()
 }
 
@@ -405,5 +408,47 @@ func (e *Engine) embedText(ctx context.Context, text string, ep spec.Endpoint) {
 	}
 	if err := e.Run.PutTextEmbedding(id, ep.Name, text, status, class, vec); err != nil {
 		e.setFatal(fmt.Errorf("recording a text embedding: %w", err))
+	}
+}
+
+// score has a scorer rate an image.
+func (e *Engine) score(ctx context.Context, im *store.Image, ep spec.Endpoint, load func() []byte) {
+	id := "score:" + im.ID + ":" + ep.Name
+	if !e.startTask(ctx, id, StageScore) {
+		return
+	}
+	img := load()
+	if img == nil {
+		return
+	}
+	sc := e.Endpoints[ep.Name].Scorer
+	req := generators.ScoreRequest{Model: ep.Model, Image: img, Prompt: imageText(im)}
+	c := &policy.Call{
+		Endpoint: ep.Name,
+		Key:      policy.Key(map[string]any{"endpoint": ep.Identity(), "role": "scorer", "image": im.ImageSHA, "prompt": req.Prompt}),
+		Estimate: generators.Usage{Images: 1},
+		Do:       func(ctx context.Context) (*generators.Response, error) { return sc.Score(ctx, req) },
+	}
+	o := e.call(ctx, id, StageScore, c)
+	if interrupted(o) {
+		return
+	}
+	status, class, v := store.StatusOK, "", 0.0
+	if o.Class == "" {
+		if o.Resp.Score == nil || math.IsNaN(*o.Resp.Score) || math.IsInf(*o.Resp.Score, 0) {
+			o.Class = generators.BadOutput
+		} else {
+			v = *o.Resp.Score
+		}
+	}
+	if o.Class != "" {
+		status, class = store.StatusFailed, string(o.Class)
+		if o.Class == generators.Refusal {
+			status = store.StatusRefused
+		}
+	}
+	e.progress(StageScore)
+	if err := e.Run.PutQualityScore(id, im.ID, ep.Name, status, class, v); err != nil {
+		e.setFatal(fmt.Errorf("recording the score of %s: %w", im.ID, err))
 	}
 }

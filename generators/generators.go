@@ -14,10 +14,13 @@ const (
 	RoleVLM      Role = "vlm"
 	RoleLLM      Role = "llm"
 	RoleEmbedder Role = "embedder"
+	// RoleScorer rates an image's quality or aesthetics on the endpoint's
+	// own scale (an aesthetic predictor): a conventional metric.
+	RoleScorer Role = "scorer"
 )
 
 // Roles lists every role in spec order.
-func Roles() []Role { return []Role{RoleT2I, RoleI2I, RoleVLM, RoleLLM, RoleEmbedder} }
+func Roles() []Role { return []Role{RoleT2I, RoleI2I, RoleVLM, RoleLLM, RoleEmbedder, RoleScorer} }
 
 // ImageRequest asks a text-to-image model for one image.
 type ImageRequest struct {
@@ -66,6 +69,7 @@ type Response struct {
 	Image  []byte    `json:"-"`                // PNG, for t2i and i2i
 	Text   string    `json:"text,omitempty"`   // for chat
 	Vector []float64 `json:"vector,omitempty"` // for embedders
+	Score  *float64  `json:"score,omitempty"`  // for scorers
 	Usage  Usage     `json:"usage"`
 	// ModelVersion is the model name and version the endpoint reported, kept
 	// for provenance.
@@ -89,6 +93,18 @@ type ImageEditor interface {
 // LLM). Same contract as ImageGenerator.
 type ChatModel interface {
 	Chat(ctx context.Context, req ChatRequest) (*Response, error)
+}
+
+// ScoreRequest asks a scorer to rate an image.
+type ScoreRequest struct {
+	Model  string
+	Image  []byte // PNG
+	Prompt string // the text the image was made from, for scorers that use it
+}
+
+// Scorer rates an image (Response.Score). Same contract as ImageGenerator.
+type Scorer interface {
+	Score(ctx context.Context, req ScoreRequest) (*Response, error)
 }
 
 // Embedder maps an image or a text to a vector. Same contract as

@@ -199,6 +199,7 @@ func (a *Audit) endpointLists() []endpointList {
 		{generators.RoleVLM, &a.Models.VLM},
 		{generators.RoleLLM, &a.Models.LLM},
 		{generators.RoleEmbedder, &a.Models.Embedder},
+		{generators.RoleScorer, &a.Models.Scorer},
 	}
 }
 

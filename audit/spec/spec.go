@@ -63,6 +63,7 @@ type Models struct {
 	VLM      []Endpoint `yaml:"vlm"`
 	LLM      []Endpoint `yaml:"llm"`
 	Embedder []Endpoint `yaml:"embedder"`
+	Scorer   []Endpoint `yaml:"scorer"`
 }
 
 // Endpoint is one model endpoint and its call limits.

@@ -174,6 +174,9 @@ func (a *Audit) checkEndpoints(d *decoder) {
 				if l.role == generators.RoleI2I && e.HTTP.Edit == nil {
 					d.at(p+".http", "an i2i endpoint needs http.edit")
 				}
+				if l.role == generators.RoleScorer && e.HTTP.Score == nil {
+					d.at(p+".http", "a scorer endpoint needs http.score")
+				}
 			}
 			if e.A1111 != nil {
 				for _, msg := range e.A1111.Check() {

@@ -115,6 +115,12 @@ CREATE TABLE IF NOT EXISTS metrics (
 	n          INTEGER NOT NULL,
 	PRIMARY KEY (name, model, prompt_set, country, category, variant, chain, step)
 );
+CREATE TABLE IF NOT EXISTS quality_scores (
+	image_id TEXT NOT NULL,
+	scorer   TEXT NOT NULL,
+	score    REAL NOT NULL,
+	PRIMARY KEY (image_id, scorer)
+);
 CREATE TABLE IF NOT EXISTS text_embeddings (
 	embedder TEXT NOT NULL,
 	text     TEXT NOT NULL,
@@ -530,5 +536,18 @@ func (r *Run) PutTextEmbedding(taskID, embedder, text, status, class string, v [
 			}
 		}
 		return markTask(r.w, tx, taskID, "embedtext", status, class)
+	})
+}
+
+// PutQualityScore records a scorer's rating of an image and completes its
+// task.
+func (r *Run) PutQualityScore(taskID, imageID, scorer, status, class string, score float64) error {
+	return r.w.do(func(tx *sql.Tx) error {
+		if status == StatusOK {
+			if err := r.w.exec(tx, `INSERT OR REPLACE INTO quality_scores(image_id, scorer, score) VALUES (?, ?, ?)`, imageID, scorer, score); err != nil {
+				return err
+			}
+		}
+		return markTask(r.w, tx, taskID, "score", status, class)
 	})
 }

@@ -88,6 +88,8 @@ func checkCall(ctx context.Context, ep registry.Endpoint, role generators.Role, 
 		return ep.Chat.Chat(ctx, generators.ChatRequest{Model: model, Prompt: "Is this image mostly blue? Answer yes or no.", Images: [][]byte{img}, MaxTokens: 8})
 	case generators.RoleLLM:
 		return ep.Chat.Chat(ctx, generators.ChatRequest{Model: model, Prompt: "Reply with the word OK.", MaxTokens: 8})
+	case generators.RoleScorer:
+		return ep.Scorer.Score(ctx, generators.ScoreRequest{Model: model, Image: img, Prompt: "A colourful gradient."})
 	default:
 		return ep.Embedder.Embed(ctx, generators.EmbedRequest{Model: model, Image: img})
 	}
@@ -102,6 +104,11 @@ func describe(role generators.Role, r *generators.Response) string {
 		return "undecodable image"
 	case generators.RoleEmbedder:
 		return fmt.Sprintf("vector of %d", len(r.Vector))
+	case generators.RoleScorer:
+		if r.Score != nil {
+			return fmt.Sprintf("score %.3f", *r.Score)
+		}
+		return "no score"
 	}
 	return fmt.Sprintf("%q", r.Text)
 }

@@ -40,6 +40,9 @@ func stageTotals(p *audit.Plan) []stageTotal {
 	if len(a.Models.Embedder) > 0 {
 		out = append(out, stageTotal{audit.StageEmbed, c.Images * len(a.Models.Embedder)})
 	}
+	if len(a.Models.Scorer) > 0 {
+		out = append(out, stageTotal{audit.StageScore, c.Score})
+	}
 	return out
 }
 

@@ -58,6 +58,14 @@ func (c *Client) Edit(ctx context.Context, req generators.EditRequest) (*generat
 	return c.run(ctx, c.o.Edit, vars{Prompt: req.Instruction, Model: req.Model, Key: c.key, Seed: req.Seed, Image: req.Image})
 }
 
+// Score sends the score request with the image and reads the number.
+func (c *Client) Score(ctx context.Context, req generators.ScoreRequest) (*generators.Response, error) {
+	if c.o.Score == nil {
+		return nil, generators.Errorf(generators.Permanent, "no http.score request is declared")
+	}
+	return c.run(ctx, c.o.Score, vars{Prompt: req.Prompt, Model: req.Model, Key: c.key, Image: req.Image})
+}
+
 func (c *Client) run(ctx context.Context, r *Request, v vars) (*generators.Response, error) {
 	resp, err := c.runRaw(ctx, r, v)
 	return resp, httpx.Redact(err, c.key)
@@ -161,6 +169,13 @@ func (c *Client) poll(ctx context.Context, p *Poll, r *Request, v vars, submitte
 
 func (c *Client) extract(ctx context.Context, r *Request, data []byte) (*generators.Response, error) {
 	switch {
+	case r.Result.ScorePath != "":
+		got := gjson.GetBytes(data, r.Result.ScorePath)
+		if got.Type != gjson.Number {
+			return nil, generators.Errorf(generators.BadOutput, "no number at %s", r.Result.ScorePath)
+		}
+		v := got.Float()
+		return &generators.Response{Score: &v, ModelVersion: "http"}, nil
 	case r.Result.B64Path != "":
 		s := gjson.GetBytes(data, r.Result.B64Path).String()
 		if s == "" {

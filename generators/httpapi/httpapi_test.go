@@ -190,7 +190,7 @@ func TestCheck(t *testing.T) {
 		o    Options
 		want string
 	}{
-		"nothing":         {Options{}, "needs a generate or an edit request"},
+		"nothing":         {Options{}, "needs a generate, edit or score request"},
 		"bad json":        {Options{Generate: &Request{URL: "https://x/y", Body: `{"prompt": {{prompt}}`, Result: Result{Raw: true}}}, "not valid JSON"},
 		"bad url":         {Options{Generate: &Request{URL: "ftp://x", Body: `{}`, Result: Result{Raw: true}}}, "url: must be an http(s) URL"},
 		"placeholder":     {Options{Generate: &Request{URL: "https://x", Body: `{"p": {{promt}}}`, Result: Result{Raw: true}}}, "unknown placeholder {{promt}}"},
@@ -216,4 +216,33 @@ func FuzzFill(f *testing.F) {
 			t.Fatalf("prompt %q broke the JSON: %s", prompt, out)
 		}
 	})
+}
+
+func TestScoreRequest(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Image string `json:"image"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || !strings.HasPrefix(req.Image, "data:image/png;base64,") {
+			w.WriteHeader(422)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"predictions": [{"aesthetic_score": 6.25}]}`)
+	}))
+	defer srv.Close()
+	o := Options{Score: &Request{URL: srv.URL + "/predict", Body: `{"image": {{image_data_uri}}}`, Result: Result{ScorePath: "predictions.0.aesthetic_score"}}}
+	if errs := o.Check(); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	p, _ := sim.New(sim.Options{})
+	img, _ := p.Generate(t.Context(), generators.ImageRequest{Prompt: "House in Kenya"})
+	r, err := New(o, "").Score(t.Context(), generators.ScoreRequest{Image: img.Image})
+	if err != nil || r.Score == nil || *r.Score != 6.25 {
+		t.Fatalf("score %v, %v", r, err)
+	}
+	bad := Options{Score: &Request{URL: srv.URL, Body: `{"image": {{image_b64}}}`, Result: Result{URLPath: "x"}}}
+	if errs := strings.Join(bad.Check(), ";"); !strings.Contains(errs, "score_path") {
+		t.Fatalf("a score request without score_path: %q", errs)
+	}
 }

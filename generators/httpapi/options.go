@@ -14,6 +14,9 @@ import (
 type Options struct {
 	Generate *Request `yaml:"generate"`
 	Edit     *Request `yaml:"edit"`
+	// Score rates an image (an aesthetic predictor); its result is a
+	// number at result.score_path.
+	Score *Request `yaml:"score"`
 }
 
 // Request describes one call: the submission, an optional polling step,
@@ -55,11 +58,12 @@ type Match struct {
 }
 
 // Result locates the image: base64 at B64Path, a URL at URLPath, or the
-// whole body (Raw).
+// whole body (Raw); for a score request, the number at ScorePath.
 type Result struct {
-	B64Path string `yaml:"b64_path"`
-	URLPath string `yaml:"url_path"`
-	Raw     bool   `yaml:"raw"`
+	B64Path   string `yaml:"b64_path"`
+	URLPath   string `yaml:"url_path"`
+	Raw       bool   `yaml:"raw"`
+	ScorePath string `yaml:"score_path"`
 }
 
 // Check returns every problem as "field: message", for the spec to place.
@@ -68,20 +72,21 @@ func (o *Options) Check() []string {
 	for _, r := range []struct {
 		name string
 		req  *Request
-	}{{"generate", o.Generate}, {"edit", o.Edit}} {
+	}{{"generate", o.Generate}, {"edit", o.Edit}, {"score", o.Score}} {
 		if r.req != nil {
-			for _, p := range r.req.check(r.name == "edit") {
+			for _, p := range r.req.check(r.name) {
 				out = append(out, r.name+"."+p)
 			}
 		}
 	}
-	if o.Generate == nil && o.Edit == nil {
-		out = append(out, "generate: an http endpoint needs a generate or an edit request")
+	if o.Generate == nil && o.Edit == nil && o.Score == nil {
+		out = append(out, "generate: an http endpoint needs a generate, edit or score request")
 	}
 	return out
 }
 
-func (r *Request) check(edit bool) []string {
+func (r *Request) check(kind string) []string {
+	edit, score := kind == "edit", kind == "score"
 	var out []string
 	add := func(f, format string, a ...any) { out = append(out, f+": "+fmt.Sprintf(format, a...)) }
 	switch strings.ToUpper(r.Method) {
@@ -105,8 +110,8 @@ func (r *Request) check(edit bool) []string {
 			add("placeholders", "%v", err)
 		}
 	}
-	if edit && !strings.Contains(r.Body+strings.Join(values(r.Form), " "), "{{image") {
-		add("body", "an edit request must send the image ({{image_b64}}, {{image_data_uri}} or a form field {{image}})")
+	if (edit || score) && !strings.Contains(r.Body+strings.Join(values(r.Form), " "), "{{image") {
+		add("body", "an %s request must send the image ({{image_b64}}, {{image_data_uri}} or a form field {{image}})", kind)
 	}
 	n := 0
 	for _, set := range []bool{r.Result.B64Path != "", r.Result.URLPath != "", r.Result.Raw} {
@@ -114,7 +119,10 @@ func (r *Request) check(edit bool) []string {
 			n++
 		}
 	}
-	if n != 1 {
+	switch {
+	case score && (n != 0 || r.Result.ScorePath == ""):
+		add("result", "a score request gives score_path, the JSON path of the number")
+	case !score && (n != 1 || r.Result.ScorePath != ""):
 		add("result", "give exactly one of b64_path, url_path, raw")
 	}
 	if p := r.Poll; p != nil {

@@ -57,6 +57,7 @@ type Endpoint struct {
 	Editor    generators.ImageEditor
 	Chat      generators.ChatModel
 	Embedder  generators.Embedder
+	Scorer    generators.Scorer
 }
 
 // Provider describes one adapter.
@@ -86,12 +87,12 @@ var providers = map[string]Provider{
 			if err != nil {
 				return Endpoint{}, err
 			}
-			return Endpoint{Generator: p, Editor: p, Chat: p, Embedder: p}, nil
+			return Endpoint{Generator: p, Editor: p, Chat: p, Embedder: p, Scorer: p}, nil
 		},
 	},
 	"openai": {
 		Name:            "openai",
-		Roles:           generators.Roles(),
+		Roles:           []generators.Role{generators.RoleT2I, generators.RoleI2I, generators.RoleVLM, generators.RoleLLM, generators.RoleEmbedder},
 		ImageEmbeddings: true,
 		Doc:             "OpenAI API and compatible servers: vLLM, SGLang, llama.cpp, LM Studio, LocalAI, OpenRouter, Ollama /v1, serve-sim",
 		Open: func(c Config, key string) (Endpoint, error) {
@@ -139,14 +140,14 @@ var providers = map[string]Provider{
 	},
 	"http": {
 		Name:  "http",
-		Roles: []generators.Role{generators.RoleT2I, generators.RoleI2I},
-		Doc:   "declared in the spec: request template, result path, optional job polling (fal, Replicate, FLUX Kontext, Stability)",
+		Roles: []generators.Role{generators.RoleT2I, generators.RoleI2I, generators.RoleScorer},
+		Doc:   "declared in the spec: request template, result path, optional job polling (fal, Replicate, FLUX Kontext, Stability, aesthetic predictors)",
 		Open: func(c Config, key string) (Endpoint, error) {
 			if c.HTTP == nil {
 				return Endpoint{}, fmt.Errorf("an http endpoint needs an http block")
 			}
 			cl := httpapi.New(*c.HTTP, key)
-			return Endpoint{Generator: cl, Editor: cl}, nil
+			return Endpoint{Generator: cl, Editor: cl, Scorer: cl}, nil
 		},
 	},
 	"infinity": {

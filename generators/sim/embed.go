@@ -107,3 +107,32 @@ func normalise(v []float64) {
 		v[i] /= s
 	}
 }
+
+// Score is a simulated aesthetic predictor on a 1-10 scale: colourfulness
+// and contrast of the image, a pure function of its pixels.
+func (p *Provider) Score(ctx context.Context, req generators.ScoreRequest) (*generators.Response, error) {
+	if err := p.wait(ctx); err != nil {
+		return nil, err
+	}
+	img, err := decodePNG(req.Image)
+	if err != nil {
+		return nil, &generators.Error{Class: generators.Permanent, Msg: "input image", Err: err}
+	}
+	var sat, lum, lum2, n float64
+	b := img.Rect
+	for y := b.Min.Y; y < b.Max.Y; y += 2 {
+		for x := b.Min.X; x < b.Max.X; x += 2 {
+			c := img.RGBAAt(x, y)
+			r, g, bl := float64(c.R)/255, float64(c.G)/255, float64(c.B)/255
+			mx, mn := math.Max(r, math.Max(g, bl)), math.Min(r, math.Min(g, bl))
+			sat += mx - mn
+			l := (r + g + bl) / 3
+			lum += l
+			lum2 += l * l
+			n++
+		}
+	}
+	contrast := math.Sqrt(math.Max(lum2/n-(lum/n)*(lum/n), 0))
+	score := 1 + 9*math.Min(1, 0.6*sat/n+1.6*contrast)
+	return &generators.Response{Score: &score, ModelVersion: version(req.Model)}, nil
+}
