@@ -1,6 +1,8 @@
 package audit
 
 import (
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/blindspot-audit/blindspot/audit/attribution"
@@ -120,7 +122,7 @@ func defaultMetrics(recs []*record, globalNorth []string) []store.Metric {
 			}
 		}
 		if len(near) > 0 {
-			for _, c := range sortedKeys(centroids) {
+			for _, c := range slices.Sorted(maps.Keys(centroids)) {
 				flags := make([]float64, len(near))
 				for i, n := range near {
 					flags[i] = b2f(n == c)
@@ -138,7 +140,7 @@ func defaultMetrics(recs []*record, globalNorth []string) []store.Metric {
 				byCat[r.category] = append(byCat[r.category], r)
 			}
 		}
-		for _, cat := range sortedKeys(byCat) {
+		for _, cat := range slices.Sorted(maps.Keys(byCat)) {
 			var vecs [][]float64
 			var labels []string
 			for _, r := range byCat[cat] {

@@ -5,8 +5,9 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 
 	"github.com/blindspot-audit/blindspot/audit/diversity"
 	"github.com/blindspot-audit/blindspot/audit/stats"
@@ -361,9 +362,9 @@ func countryTests(recs []*record) []store.Test {
 		vals[r.model][r.country] = append(vals[r.model][r.country], *r.accuracy)
 	}
 	var out []store.Test
-	models := sortedKeys(vals)
+	models := slices.Sorted(maps.Keys(vals))
 	for _, model := range models {
-		countries := sortedKeys(vals[model])
+		countries := slices.Sorted(maps.Keys(vals[model]))
 		var tests []store.Test
 		for i, a := range countries {
 			for _, b := range countries[i+1:] {
@@ -381,15 +382,6 @@ func countryTests(recs []*record) []store.Test {
 		}
 		out = append(out, tests...)
 	}
-	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }
 

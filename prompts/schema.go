@@ -4,6 +4,8 @@ import (
 	"bytes"
 	_ "embed"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -139,7 +141,7 @@ func (s *Schema) Validate() []FieldError {
 		}
 		seenCat[c.Name] = true
 		if _, ok := s.VariantSets[c.Variants]; !ok {
-			add(p+".variants", "unknown variant set %q (known: %s)", c.Variants, strings.Join(sortedKeys(s.VariantSets), ", "))
+			add(p+".variants", "unknown variant set %q (known: %s)", c.Variants, strings.Join(slices.Sorted(maps.Keys(s.VariantSets)), ", "))
 		}
 		if len(c.Subcategories) == 0 {
 			add(p+".subcategories", "category %q has no subcategories", c.Name)

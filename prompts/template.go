@@ -2,7 +2,8 @@ package prompts
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -32,7 +33,7 @@ var countryPlaceholders = map[string]bool{"country": true, "demonym": true, "cap
 
 // PlaceholderNames lists the placeholders templates may use; each also has
 // a capitalised form ({Country}, {Variant}, ...).
-func PlaceholderNames() []string { return sortedKeys(placeholders) }
+func PlaceholderNames() []string { return slices.Sorted(maps.Keys(placeholders)) }
 
 // VariantWord is the word a variant contributes to a prompt: none for the
 // "general" variant, the variant itself otherwise.
@@ -120,13 +121,4 @@ func capitalise(s string) string {
 		return s
 	}
 	return string(unicode.ToUpper(r)) + s[n:]
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -3,6 +3,8 @@ package reports
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -161,7 +163,7 @@ func WriteSummary(w io.Writer, s *audit.Summary) error {
 	}
 	if len(s.FailedByClass) > 0 {
 		var parts []string
-		for _, k := range sortedKeys(s.FailedByClass) {
+		for _, k := range slices.Sorted(maps.Keys(s.FailedByClass)) {
 			parts = append(parts, fmt.Sprintf("%s %d", k, s.FailedByClass[k]))
 		}
 		fmt.Fprintf(w, "Failures by class: %s\n", strings.Join(parts, ", "))
@@ -296,15 +298,6 @@ func writePivot(w io.Writer, p Pivot) error {
 		}
 	}
 	return t.Render()
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // Refusals lists the per-category refusal rates of generated images that

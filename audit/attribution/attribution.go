@@ -14,8 +14,9 @@
 package attribution
 
 import (
+	"maps"
 	"math"
-	"sort"
+	"slices"
 )
 
 // Centroids returns the normalised mean embedding of each group.
@@ -73,21 +74,12 @@ func Cosine(a, b []float64) float64 {
 // ties go to the label first in sorted order.
 func Nearest(v []float64, centroids map[string][]float64) string {
 	best, bestSim := "", math.Inf(-1)
-	for _, label := range sortedLabels(centroids) {
+	for _, label := range slices.Sorted(maps.Keys(centroids)) {
 		if s := Cosine(v, centroids[label]); s > bestSim {
 			best, bestSim = label, s
 		}
 	}
 	return best
-}
-
-func sortedLabels[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // Shares is the share of each label.

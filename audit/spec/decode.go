@@ -3,7 +3,9 @@ package spec
 import (
 	"encoding"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -220,7 +222,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		p := join(path, k.Value)
 		idx, ok := fields[k.Value]
 		if !ok {
-			d.problem(k, p, "unknown field %q (known: %s)", k.Value, strings.Join(sortedFieldNames(fields), ", "))
+			d.problem(k, p, "unknown field %q (known: %s)", k.Value, strings.Join(slices.Sorted(maps.Keys(fields)), ", "))
 			continue
 		}
 		if seen[k.Value] {
@@ -231,15 +233,6 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		d.decode(val, v.Field(idx), p)
 		d.pos[p] = Pos{k.Line, k.Column}
 	}
-}
-
-func sortedFieldNames(m map[string]int) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func (d *decoder) decodeScalar(n *yaml.Node, v reflect.Value, path string) {

@@ -4,8 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/blindspot-audit/blindspot/generators"
@@ -32,7 +34,7 @@ func (a *Audit) validate(d *decoder, readFile func(string) ([]byte, error)) {
 	}
 	for i, v := range a.Variants {
 		if !variants[v] {
-			d.at(fmt.Sprintf("variants[%d]", i), "unknown variant %q (known: %s)", v, strings.Join(sortedSet(variants), ", "))
+			d.at(fmt.Sprintf("variants[%d]", i), "unknown variant %q (known: %s)", v, strings.Join(slices.Sorted(maps.Keys(variants)), ", "))
 		}
 	}
 	for i, ps := range a.PromptSets {
@@ -304,15 +306,6 @@ func countryNames(s *prompts.Schema) []string {
 	for i, c := range s.Countries {
 		out[i] = c.Name
 	}
-	return out
-}
-
-func sortedSet(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sortStrings(out)
 	return out
 }
 
