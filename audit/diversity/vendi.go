@@ -122,30 +122,48 @@ func eigenvalues(s *mat.SymDense) ([]float64, error) {
 
 // Normalize scales every row to unit length; a zero row is an error.
 func Normalize(x [][]float64) ([][]float64, error) {
+	flat, d, err := normalizedRows(x)
+	if err != nil {
+		return nil, err
+	}
 	out := make([][]float64, len(x))
-	d := -1
+	for i := range out {
+		out[i] = flat[i*d : (i+1)*d : (i+1)*d]
+	}
+	return out, nil
+}
+
+// normalizedRows checks x and returns its rows scaled to unit length in one
+// row-major buffer, with the row length.
+func normalizedRows(x [][]float64) ([]float64, int, error) {
+	if len(x) == 0 {
+		return nil, 0, errors.New("no embeddings")
+	}
+	d := len(x[0])
+	if d == 0 {
+		return nil, 0, errors.New("the embeddings have no columns")
+	}
+	data := make([]float64, len(x)*d)
 	for i, row := range x {
-		if d >= 0 && len(row) != d {
-			return nil, &CellError{Row: i + 1, Msg: fmt.Sprintf("%d values, the first row has %d", len(row), d)}
+		if len(row) != d {
+			return nil, 0, &CellError{Row: i + 1, Msg: fmt.Sprintf("%d values, the first row has %d", len(row), d)}
 		}
-		d = len(row)
 		var s float64
 		for j, v := range row {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, &CellError{Row: i + 1, Col: j + 1, Msg: "not finite"}
+				return nil, 0, &CellError{Row: i + 1, Col: j + 1, Msg: "not finite"}
 			}
 			s += v * v
 		}
 		if s == 0 {
-			return nil, &CellError{Row: i + 1, Msg: "all zeros: no direction for the cosine kernel"}
+			return nil, 0, &CellError{Row: i + 1, Msg: "all zeros: no direction for the cosine kernel"}
 		}
-		s = math.Sqrt(s)
-		out[i] = make([]float64, len(row))
+		s = 1 / math.Sqrt(s)
 		for j, v := range row {
-			out[i][j] = v / s
+			data[i*d+j] = v * s
 		}
 	}
-	return out, nil
+	return data, d, nil
 }
 
 // FromEmbeddings returns VS_q under the cosine kernel of the rows of x
@@ -164,35 +182,11 @@ func FromEmbeddings(x [][]float64, q float64) (float64, error) {
 // EmbeddingEigenvalues returns the eigenvalues of K/n for the cosine
 // kernel of x's rows, from whichever of X Xᵀ/n and Xᵀ X/n is smaller.
 func EmbeddingEigenvalues(x [][]float64) ([]float64, error) {
+	data, d, err := normalizedRows(x)
+	if err != nil {
+		return nil, err
+	}
 	n := len(x)
-	if n == 0 {
-		return nil, errors.New("no embeddings")
-	}
-	d := len(x[0])
-	if d == 0 {
-		return nil, errors.New("the embeddings have no columns")
-	}
-	// Normalise straight into one row-major buffer.
-	data := make([]float64, n*d)
-	for i, row := range x {
-		if len(row) != d {
-			return nil, &CellError{Row: i + 1, Msg: fmt.Sprintf("%d values, the first row has %d", len(row), d)}
-		}
-		var s float64
-		for j, v := range row {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, &CellError{Row: i + 1, Col: j + 1, Msg: "not finite"}
-			}
-			s += v * v
-		}
-		if s == 0 {
-			return nil, &CellError{Row: i + 1, Msg: "all zeros: no direction for the cosine kernel"}
-		}
-		s = 1 / math.Sqrt(s)
-		for j, v := range row {
-			data[i*d+j] = v * s
-		}
-	}
 	a := blas64.General{Rows: n, Cols: d, Stride: d, Data: data}
 	dim, ta, tb := n, blas.NoTrans, blas.Trans // X Xᵀ
 	if d < n {
