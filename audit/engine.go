@@ -17,6 +17,7 @@ import (
 	"github.com/blindspot-audit/blindspot/audit/policy"
 	"github.com/blindspot-audit/blindspot/audit/spec"
 	"github.com/blindspot-audit/blindspot/audit/store"
+	"github.com/blindspot-audit/blindspot/corpus"
 	"github.com/blindspot-audit/blindspot/generators"
 	"github.com/blindspot-audit/blindspot/generators/registry"
 	"github.com/blindspot-audit/blindspot/prompts"
@@ -49,6 +50,8 @@ type Engine struct {
 	Stopping func() bool
 	// Fresh redoes tasks the run store already holds.
 	Fresh bool
+	// Corpus is retrieved into the judge's prompt (nil: no retrieval).
+	Corpus *corpus.Index
 
 	Stats Stats
 

@@ -114,9 +114,19 @@ func judgeQuestions(a *spec.Audit, set string) int {
 
 // Estimates of a call's usage, for budgeting before the call is made.
 const (
-	estJudgeInputTokens  = 180
-	estJudgeOutputTokens = 8
+	estJudgeInputTokens   = 180
+	estJudgeOutputTokens  = 8
+	estTokensPerReference = 80
 )
+
+// judgeInputTokens estimates a judge call's input: the question and image,
+// and the retrieved passages when there is a corpus.
+func judgeInputTokens(a *spec.Audit) int {
+	if len(a.Judge.Passages) == 0 {
+		return estJudgeInputTokens
+	}
+	return estJudgeInputTokens + a.Judge.TopK*estTokensPerReference
+}
 
 func (p *Plan) count() {
 	a := p.Audit
@@ -132,7 +142,7 @@ func (p *Plan) count() {
 		q := judgeQuestions(a, set)
 		c.VQA += q * images
 		for _, v := range a.Models.VLM {
-			price(v.Name, generators.Usage{InputTokens: estJudgeInputTokens, OutputTokens: estJudgeOutputTokens}, q*images)
+			price(v.Name, generators.Usage{InputTokens: judgeInputTokens(a), OutputTokens: estJudgeOutputTokens}, q*images)
 		}
 		c.Embed += images * len(a.Models.Embedder)
 		for _, e := range a.Models.Embedder {

@@ -11,6 +11,7 @@ import (
 	"github.com/blindspot-audit/blindspot/audit/policy"
 	"github.com/blindspot-audit/blindspot/audit/spec"
 	"github.com/blindspot-audit/blindspot/audit/store"
+	"github.com/blindspot-audit/blindspot/corpus"
 )
 
 // Stage is one named step of a run.
@@ -111,6 +112,9 @@ func (r *Runner) open(ctx context.Context) error {
 	)
 	r.Engine = &Engine{Plan: r.Plan, Run: r.Run, Blobs: r.Cache.Blobs, Endpoints: eps, Invoke: invoke,
 		Progress: r.Opts.Progress, Stopping: r.Opts.Stopping, Fresh: r.Opts.Fresh}
+	if len(a.Judge.Passages) > 0 {
+		r.Engine.Corpus = corpus.NewIndex(a.Judge.Passages)
+	}
 	gn, _ := json.Marshal(a.Analysis.GlobalNorth)
 	return r.Run.SetMeta(map[string]string{
 		"global_north":   string(gn),

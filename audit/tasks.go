@@ -226,9 +226,11 @@ func (e *Engine) judge(ctx context.Context, im *store.Image, p prompts.Prompt, e
 		return
 	}
 	var qs []vqa.Question
+	system := vqa.System
 	if im.PromptSet == prompts.SetAgnostic {
 		qs = vqa.AgnosticQuestions()
 	} else {
+		system = vqa.SystemWith(e.references(im, p))
 		c, _ := a.Schema.Country(im.Target)
 		attr := a.Judge.Attribution != nil && *a.Judge.Attribution
 		var err error
@@ -254,11 +256,11 @@ func (e *Engine) judge(ctx context.Context, im *store.Image, p prompts.Prompt, e
 	status, class := store.StatusOK, ""
 	attributed, era, rating := "", "", 0
 	for _, q := range qs {
-		req := generators.ChatRequest{Model: ep.Model, System: vqa.System, Prompt: q.Text, Images: [][]byte{img}, MaxTokens: 64}
+		req := generators.ChatRequest{Model: ep.Model, System: system, Prompt: q.Text, Images: [][]byte{img}, MaxTokens: 64}
 		c := &policy.Call{
 			Endpoint: ep.Name,
-			Key:      policy.Key(map[string]any{"endpoint": ep.Identity(), "role": "vlm", "system": vqa.System, "prompt": q.Text, "image": im.ImageSHA, "max_tokens": 64}),
-			Estimate: generators.Usage{InputTokens: estJudgeInputTokens, OutputTokens: estJudgeOutputTokens},
+			Key:      policy.Key(map[string]any{"endpoint": ep.Identity(), "role": "vlm", "system": system, "prompt": q.Text, "image": im.ImageSHA, "max_tokens": 64}),
+			Estimate: generators.Usage{InputTokens: judgeInputTokens(a), OutputTokens: estJudgeOutputTokens},
 			Do:       func(ctx context.Context) (*generators.Response, error) { return chat.Chat(ctx, req) },
 		}
 		o := e.call(ctx, id, StageJudge, c)
@@ -302,7 +304,7 @@ func (e *Engine) judge(ctx context.Context, im *store.Image, p prompts.Prompt, e
 		}
 		answers = append(answers, ans)
 	}
-	s := store.Score{Questions: tally.Questions, Answered: tally.Answered, TP: tally.TP, FP: tally.FP, TN: tally.TN, FN: tally.FN, Attributed: attributed, Era: era, Rating: rating}
+	s := store.Score{Questions: tally.Questions, Answered: tally.Answered, TP: tally.TP, FP: tally.FP, TN: tally.TN, FN: tally.FN, Attributed: attributed, Era: era, Rating: rating, Context: system}
 	if acc, ok := tally.Accuracy(); ok {
 		s.Accuracy = &acc
 	}
@@ -451,4 +453,22 @@ func (e *Engine) score(ctx context.Context, im *store.Image, ep spec.Endpoint, l
 	if err := e.Run.PutQualityScore(id, im.ID, ep.Name, status, class, v); err != nil {
 		e.setFatal(fmt.Errorf("recording the score of %s: %w", im.ID, err))
 	}
+}
+
+// references retrieves the corpus passages for judging an image: about its
+// target country and category, ranked against its prompt.
+func (e *Engine) references(im *store.Image, p prompts.Prompt) []vqa.Reference {
+	if e.Corpus == nil {
+		return nil
+	}
+	query := p.Text + " " + prompts.Words(p.Subcategory) + " " + prompts.VariantWord(p.Variant)
+	var out []vqa.Reference
+	for _, h := range e.Corpus.Retrieve(query, im.Target, p.Category, e.Plan.Audit.Judge.TopK) {
+		src := h.Passage.URL
+		if h.Passage.Section != "" {
+			src += " #" + h.Passage.Section
+		}
+		out = append(out, vqa.Reference{ID: h.Passage.ID, Country: h.Passage.Country, Category: h.Passage.Category, Source: src, Text: h.Passage.Text})
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package vqa
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/blindspot-audit/blindspot/prompts"
 )
@@ -22,6 +23,27 @@ type Question struct {
 
 // System is the judge's system prompt.
 const System = "You are a careful expert in the visual culture of many countries. Look at the image and answer the question. For yes/no questions answer yes or no first."
+
+// Reference is a retrieved passage for the judge's prompt.
+type Reference struct {
+	ID, Country, Category, Source, Text string
+}
+
+// SystemWith is the system prompt with retrieved reference notes, so the
+// judge answers with culture-specific knowledge (ECB's RAG-VQA). The notes
+// go in the system message and the question alone in the user message.
+func SystemWith(refs []Reference) string {
+	if len(refs) == 0 {
+		return System
+	}
+	var b strings.Builder
+	b.WriteString(System)
+	b.WriteString("\n\nReference notes, for background; judge the image itself:\n")
+	for i, r := range refs {
+		fmt.Fprintf(&b, "[%d] (%s, %s; %s) %s\n", i+1, r.Country, r.Category, r.Source, r.Text)
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
 
 var yesTemplates = []string{
 	"Does this image depict {variant} {subcategory} from {Country}?",

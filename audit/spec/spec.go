@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/blindspot-audit/blindspot/corpus"
 	"github.com/blindspot-audit/blindspot/generators/a1111"
 	"github.com/blindspot-audit/blindspot/generators/comfyui"
 	"github.com/blindspot-audit/blindspot/generators/httpapi"
@@ -146,6 +147,15 @@ type Judge struct {
 	// Ratings asks the judge to rate each country-specific image's cultural
 	// representation from 1 to 5.
 	Ratings bool `yaml:"ratings"`
+	// Corpus is the reference text retrieved into the judge's prompt:
+	// "default" (the embedded notes), "none", or a corpus file (JSON lines,
+	// as written by blindspot corpus build), relative to the spec.
+	Corpus string `yaml:"corpus"`
+	// TopK is how many passages go into the prompt (default 8).
+	TopK int `yaml:"top_k"`
+
+	// Passages is the loaded corpus.
+	Passages []corpus.Passage `yaml:"-"`
 }
 
 // Analysis configures how results are read.

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/blindspot-audit/blindspot/corpus"
 	"github.com/blindspot-audit/blindspot/generators"
 	"github.com/blindspot-audit/blindspot/generators/comfyui"
 	"github.com/blindspot-audit/blindspot/generators/registry"
@@ -57,6 +59,7 @@ func (a *Audit) validate(d *decoder, readFile func(string) ([]byte, error)) {
 	}
 	a.checkEndpoints(d)
 	a.loadWorkflows(d, readFile)
+	a.loadCorpus(d, readFile)
 	a.checkChains(d)
 	if a.Judge.Questions < 2 || a.Judge.Questions > 8 || a.Judge.Questions%2 != 0 {
 		d.at("judge.questions", "must be an even number from 2 to 8 (half expect yes, half no), got %d", a.Judge.Questions)
@@ -362,5 +365,41 @@ func (a *Audit) loadWorkflows(d *decoder, readFile func(string) ([]byte, error))
 			}
 			e.Workflows.Hash = hex.EncodeToString(h.Sum(nil))[:16]
 		}
+	}
+}
+
+// loadCorpus reads the judge's reference corpus.
+func (a *Audit) loadCorpus(d *decoder, readFile func(string) ([]byte, error)) {
+	if a.Judge.TopK == 0 {
+		a.Judge.TopK = 8
+	}
+	if a.Judge.TopK < 1 || a.Judge.TopK > 50 {
+		d.at("judge.top_k", "must be between 1 and 50, got %d", a.Judge.TopK)
+	}
+	switch a.Judge.Corpus {
+	case "", corpus.DefaultName:
+		a.Judge.Corpus = corpus.DefaultName
+		ps, err := corpus.Default()
+		if err != nil {
+			d.at("judge.corpus", "%v", err)
+		}
+		a.Judge.Passages = ps
+	case "none":
+	default:
+		path := a.Judge.Corpus
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(filepath.Dir(a.File), path)
+		}
+		data, err := readFile(path)
+		if err != nil {
+			d.at("judge.corpus", "%q is not \"default\", \"none\" or a readable corpus file: %v", a.Judge.Corpus, err)
+			return
+		}
+		ps, err := corpus.Read(bytes.NewReader(data), a.Judge.Corpus)
+		if err != nil {
+			d.at("judge.corpus", "%v", err)
+			return
+		}
+		a.Judge.Passages = ps
 	}
 }

@@ -92,6 +92,7 @@ CREATE TABLE IF NOT EXISTS scores (
 	attributed TEXT NOT NULL DEFAULT '',
 	era        TEXT NOT NULL DEFAULT '',
 	rating     INTEGER NOT NULL DEFAULT 0,
+	context    TEXT NOT NULL DEFAULT '',
 	PRIMARY KEY (image_id, judge)
 );
 CREATE TABLE IF NOT EXISTS embeddings (
@@ -329,6 +330,9 @@ type Score struct {
 	Attributed          string
 	Era                 string
 	Rating              int // 1-5 cultural rating; 0 when not asked or not given
+	// Context is the system prompt the judge saw, retrieved passages
+	// included.
+	Context string
 }
 
 // PutJudgement records the answers and score of an image and completes the
@@ -350,8 +354,8 @@ func (r *Run) PutJudgement(taskID, imageID, judge, status, class string, answers
 			if s.Accuracy != nil {
 				acc = *s.Accuracy
 			}
-			if err := r.w.exec(tx, `INSERT OR REPLACE INTO scores(image_id, judge, questions, answered, tp, fp, tn, fn, accuracy, attributed, era, rating) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				imageID, judge, s.Questions, s.Answered, s.TP, s.FP, s.TN, s.FN, acc, s.Attributed, s.Era, s.Rating); err != nil {
+			if err := r.w.exec(tx, `INSERT OR REPLACE INTO scores(image_id, judge, questions, answered, tp, fp, tn, fn, accuracy, attributed, era, rating, context) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				imageID, judge, s.Questions, s.Answered, s.TP, s.FP, s.TN, s.FN, acc, s.Attributed, s.Era, s.Rating, s.Context); err != nil {
 				return err
 			}
 		}
