@@ -2,6 +2,7 @@ package corpus
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 )
@@ -76,4 +77,26 @@ func FuzzRead(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestExampleConfig(t *testing.T) {
+	c, err := LoadConfig("../examples/corpus.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Seeds) < 12 || c.PassageTokens != 800 || c.OverlapTokens != 120 || c.AllowedDomains[0] != "en.wikipedia.org" {
+		t.Fatalf("%+v", c)
+	}
+	for name, body := range map[string]string{
+		"no seeds":      "output: x.jsonl\n",
+		"no country":    "output: x.jsonl\nseeds: [{url: 'http://a/'}]\n",
+		"foreign seed":  "output: x.jsonl\nallowed_domains: [b]\nseeds: [{url: 'http://a/', country: Kenya}]\n",
+		"unknown field": "output: x.jsonl\ncolour: red\n",
+	} {
+		p := t.TempDir() + "/c.yaml"
+		os.WriteFile(p, []byte(body), 0o644)
+		if _, err := LoadConfig(p); err == nil || !strings.Contains(err.Error(), "c.yaml") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
 }
