@@ -100,7 +100,7 @@ func judgeQuestions(a *spec.Audit, set string) int {
 		return 0
 	}
 	if set == prompts.SetAgnostic {
-		return len(vqa.AgnosticQuestions())
+		return len(vqa.AgnosticQuestions(nil))
 	}
 	n := a.Judge.Questions
 	if a.Judge.Attribution != nil && *a.Judge.Attribution {

@@ -227,14 +227,18 @@ func (e *Engine) judge(ctx context.Context, im *store.Image, p prompts.Prompt, e
 	}
 	var qs []vqa.Question
 	system := vqa.System
+	names := make([]string, len(a.Schema.Countries))
+	for i, c := range a.Schema.Countries {
+		names[i] = c.Name
+	}
 	if im.PromptSet == prompts.SetAgnostic {
-		qs = vqa.AgnosticQuestions()
+		qs = vqa.AgnosticQuestions(names)
 	} else {
 		system = vqa.SystemWith(e.references(im, p))
 		c, _ := a.Schema.Country(im.Target)
 		attr := a.Judge.Attribution != nil && *a.Judge.Attribution
 		var err error
-		if qs, err = vqa.Build(c, promptFields(p), a.Judge.Questions, attr); err != nil {
+		if qs, err = vqa.Build(c, promptFields(p), a.Judge.Questions, attr, names); err != nil {
 			e.setFatal(err)
 			return
 		}
@@ -247,10 +251,6 @@ func (e *Engine) judge(ctx context.Context, im *store.Image, p prompts.Prompt, e
 		return
 	}
 	chat := e.Endpoints[ep.Name].Chat
-	names := make([]string, len(a.Schema.Countries))
-	for i, c := range a.Schema.Countries {
-		names[i] = c.Name
-	}
 	var tally vqa.Tally
 	var answers []store.Answer
 	status, class := store.StatusOK, ""

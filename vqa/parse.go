@@ -10,7 +10,11 @@ import (
 const (
 	Refused  = "refused"
 	Unparsed = "unparsed"
+	// Other is the attribution option for a country not listed.
+	Other = "other"
 )
+
+var letterRe = regexp.MustCompile(`(?i)^(?:(?:final )?answer\s*[:\-]?\s*)?\(?([a-z])\)?(?:[.)]|\s*$|\s*[-:)]\s)`)
 
 var (
 	markupRe  = regexp.MustCompile("[*_`#>\"']")
@@ -87,6 +91,17 @@ func ParseCountry(raw string, names []string) string {
 	}
 	if best != "" {
 		return best
+	}
+	// Without a name, a bare option letter ("B", "Answer: B", "(B)") picks from the options
+	// AttributionChoices listed, in the same order.
+	if m := letterRe.FindStringSubmatch(strings.TrimSpace(markupRe.ReplaceAllString(raw, ""))); m != nil {
+		i := int(strings.ToUpper(m[1])[0] - 'A')
+		switch {
+		case i < len(names):
+			return names[i]
+		case i == len(names):
+			return Other
+		}
 	}
 	if refusalRe.MatchString(l) {
 		return Refused

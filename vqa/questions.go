@@ -62,6 +62,18 @@ var noTemplates = []string{
 // AttributionText asks which country an image depicts.
 const AttributionText = "Which country does this image most likely depict? Answer with the country name only."
 
+// AttributionChoices is the multiple-choice form of the attribution
+// question: the countries as lettered options and "Other".
+func AttributionChoices(countries []string) string {
+	var b strings.Builder
+	b.WriteString("Which country does this image most likely depict? Options: ")
+	for i, c := range countries {
+		fmt.Fprintf(&b, "%c) %s; ", 'A'+i, c)
+	}
+	fmt.Fprintf(&b, "%c) Other. Answer with the letter or the country name.", 'A'+len(countries))
+	return b.String()
+}
+
 // KindRating asks for a 1-5 rating of cultural representation.
 const KindRating = "rating"
 
@@ -80,14 +92,14 @@ const EraText = "Does this image show a modern or a traditional scene? Answer wi
 
 // AgnosticQuestions are asked of images of country-agnostic prompts: which
 // country and which era the model fell back on.
-func AgnosticQuestions() []Question {
-	return []Question{{ID: "attr", Kind: KindAttribution, Text: AttributionText}, {ID: "era", Kind: KindEra, Text: EraText}}
+func AgnosticQuestions(countries []string) []Question {
+	return []Question{{ID: "attr", Kind: KindAttribution, Text: AttributionChoices(countries)}, {ID: "era", Kind: KindEra, Text: EraText}}
 }
 
 // Build returns n yes/no questions (n/2 expecting yes, n/2 no) about an
 // image that should show cell f in country c, optionally followed by the
 // attribution question.
-func Build(c prompts.Country, f prompts.Fields, n int, attribution bool) ([]Question, error) {
+func Build(c prompts.Country, f prompts.Fields, n int, attribution bool, countries []string) ([]Question, error) {
 	f.Country = c
 	var qs []Question
 	for i := 0; i < n/2 && i < len(yesTemplates); i++ {
@@ -104,7 +116,7 @@ func Build(c prompts.Country, f prompts.Fields, n int, attribution bool) ([]Ques
 		}
 	}
 	if attribution {
-		qs = append(qs, Question{ID: "attr", Kind: KindAttribution, Text: AttributionText})
+		qs = append(qs, Question{ID: "attr", Kind: KindAttribution, Text: AttributionChoices(countries)})
 	}
 	return qs, nil
 }

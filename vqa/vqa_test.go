@@ -49,7 +49,7 @@ func TestParseCountry(t *testing.T) {
 
 func TestBuildBalanced(t *testing.T) {
 	for _, n := range []int{2, 4, 6, 8} {
-		qs, err := Build(prompts.Country{Name: "Kenya"}, prompts.Fields{Subcategory: "house", Variant: "traditional"}, n, true)
+		qs, err := Build(prompts.Country{Name: "Kenya"}, prompts.Fields{Subcategory: "house", Variant: "traditional"}, n, true, []string{"Kenya", "Korea"})
 		if err != nil {
 			t.Fatal(err)
 		}
