@@ -55,6 +55,7 @@ type Engine struct {
 
 	Stats Stats
 
+	cellLocks sync.Map // cell id -> *sync.Mutex: one LLM call per cell
 	fatalOnce sync.Once
 	fatal     error
 	stopped   atomic.Bool

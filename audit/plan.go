@@ -109,7 +109,7 @@ func judgeQuestions(a *spec.Audit, set string) int {
 	if a.Judge.Ratings {
 		n++
 	}
-	return n
+	return n + a.Judge.LLMQuestions
 }
 
 // Estimates of a call's usage, for budgeting before the call is made.
@@ -189,6 +189,24 @@ func (p *Plan) count() {
 	}
 	for _, e := range a.Models.I2I {
 		price(e.Name, generators.Usage{Images: 1}, c.I2I/max(1, len(a.Models.I2I)))
+	}
+	if a.Judge.LLMQuestions > 0 && len(a.Models.VLM) > 0 {
+		cells := map[string]bool{}
+		for _, pr := range p.Prompts {
+			if pr.Set != prompts.SetCountry {
+				continue
+			}
+			cells[cellID(pr, pr.Country)] = true
+			for _, ch := range a.EditChains {
+				if chainApplies(ch, a.Schema, pr, 0) {
+					for _, target := range chainTargets(ch, pr) {
+						cells[cellID(pr, target)] = true
+					}
+				}
+			}
+		}
+		c.LLM += len(cells)
+		price(a.Models.LLM[0].Name, generators.Usage{InputTokens: 120, OutputTokens: 300}, len(cells))
 	}
 	for _, e := range a.Models.Embedder {
 		if e.ClipScore {

@@ -132,3 +132,26 @@ func TestScorer(t *testing.T) {
 		t.Fatalf("%d aesthetic metrics, %d scores, %d planned of %d images", n, scored, p.Counts.Score, p.Counts.Images)
 	}
 }
+
+func TestLLMQuestions(t *testing.T) {
+	spec := strings.Replace(recoverSpec, "edit_chains:", "  llm:\n    - {name: writer, provider: sim}\nedit_chains:", 1) + "judge: {llm_questions: 4}\n"
+	a := loadSpec(t, spec)
+	p, _ := NewPlan(a)
+	r := runAll(t, a, t.TempDir(), Options{})
+	var cells, asked, llmCalls int
+	r.Run.DB().QueryRow(`SELECT COUNT(DISTINCT cell_id) FROM llm_questions`).Scan(&cells)
+	r.Run.DB().QueryRow(`SELECT COUNT(*) FROM answers WHERE kind = 'llm'`).Scan(&asked)
+	r.Run.DB().QueryRow(`SELECT COUNT(*) FROM calls WHERE stage = 'questions' AND cache_hit = 0`).Scan(&llmCalls)
+	if cells != p.Counts.LLM || llmCalls != p.Counts.LLM || asked == 0 {
+		t.Fatalf("%d cells with questions, %d LLM calls, %d planned, %d answers", cells, llmCalls, p.Counts.LLM, asked)
+	}
+	acc := map[string]float64{}
+	for _, m := range r.Summary.Metrics {
+		if m.Name == MetricVQAAccuracy && m.Chain == "" && m.Category == "" && m.Variant == "" && m.PromptSet == prompts.SetCountry {
+			acc[m.Country] = m.Value
+		}
+	}
+	if acc["Korea"] <= acc["Kenya"]+0.3 {
+		t.Fatalf("with LLM-written questions, accuracy %v", acc)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/blindspot-audit/blindspot/audit/policy"
 	"github.com/blindspot-audit/blindspot/audit/spec"
@@ -245,6 +246,9 @@ func (e *Engine) judge(ctx context.Context, im *store.Image, p prompts.Prompt, e
 		if a.Judge.Ratings {
 			qs = append(qs, vqa.RatingQuestion(c))
 		}
+		if a.Judge.LLMQuestions > 0 {
+			qs = append(qs, e.llmQuestions(ctx, im, p)...)
+		}
 	}
 	img := load()
 	if img == nil {
@@ -291,11 +295,11 @@ func (e *Engine) judge(ctx context.Context, im *store.Image, p prompts.Prompt, e
 				} else {
 					ans.Parsed = vqa.Unparsed
 				}
-			default:
+			default: // yes/no, template or LLM-written
 				ans.Parsed = vqa.ParseYesNo(o.Resp.Text)
 			}
 		}
-		if q.Kind == vqa.KindYesNo {
+		if q.Kind == vqa.KindYesNo || q.Kind == vqa.KindLLM {
 			tally.Add(q.Expected, ans.Parsed)
 			if ans.Parsed == "yes" || ans.Parsed == "no" {
 				ok := ans.Parsed == q.Expected
@@ -471,4 +475,83 @@ func (e *Engine) references(im *store.Image, p prompts.Prompt) []vqa.Reference {
 		out = append(out, vqa.Reference{ID: h.Passage.ID, Country: h.Passage.Country, Category: h.Passage.Category, Source: src, Text: h.Passage.Text})
 	}
 	return out
+}
+
+// cellID names a prompt cell and target country, the unit LLM-written
+// questions are written for.
+func cellID(p prompts.Prompt, target string) string {
+	return "cell-" + prompts.ContentID(p.Category, p.Subcategory, p.Variant, target)
+}
+
+// llmQuestions returns the LLM-written questions of an image's cell,
+// asking the first models.llm endpoint once per cell.
+func (e *Engine) llmQuestions(ctx context.Context, im *store.Image, p prompts.Prompt) []vqa.Question {
+	a := e.Plan.Audit
+	ep := a.Models.LLM[0]
+	cell := cellID(p, im.Target)
+	lock, _ := e.cellLocks.LoadOrStore(cell, &sync.Mutex{})
+	lock.(*sync.Mutex).Lock()
+	defer lock.(*sync.Mutex).Unlock()
+	id := "questions:" + cell + ":" + ep.Name
+	if e.Fresh || !e.taskDone(ctx, id) {
+		if e.halted() {
+			return nil
+		}
+		c, _ := a.Schema.Country(im.Target)
+		prompt, err := vqa.QuestionRequest(c, promptFields(p), a.Judge.LLMQuestions)
+		if err != nil {
+			e.setFatal(err)
+			return nil
+		}
+		chat := e.Endpoints[ep.Name].Chat
+		req := generators.ChatRequest{Model: ep.Model, System: vqa.QuestionWriterSystem, Prompt: prompt, MaxTokens: 400}
+		call := &policy.Call{
+			Endpoint: ep.Name,
+			Key:      policy.Key(map[string]any{"endpoint": ep.Identity(), "role": "llm", "system": req.System, "prompt": prompt, "max_tokens": 400}),
+			Estimate: generators.Usage{InputTokens: 120, OutputTokens: 300},
+			Do:       func(ctx context.Context) (*generators.Response, error) { return chat.Chat(ctx, req) },
+		}
+		o := e.call(ctx, id, "questions", call)
+		if interrupted(o) {
+			return nil
+		}
+		status, class := store.StatusOK, ""
+		var rows [][3]string
+		if o.Class == "" {
+			qs, err := vqa.ParseLLMQuestions(o.Resp.Text, a.Judge.LLMQuestions)
+			if err != nil {
+				o.Class = generators.BadOutput
+			}
+			for _, q := range qs {
+				rows = append(rows, [3]string{q.ID, q.Text, q.Expected})
+			}
+		}
+		if o.Class != "" {
+			status, class = store.StatusFailed, string(o.Class)
+		}
+		if err := e.Run.PutLLMQuestions(id, cell, ep.Name, status, class, rows); err != nil {
+			e.setFatal(err)
+			return nil
+		}
+	}
+	rows, err := e.Run.LLMQuestions(context.WithoutCancel(ctx), cell, ep.Name)
+	if err != nil {
+		e.setFatal(err)
+		return nil
+	}
+	out := make([]vqa.Question, len(rows))
+	for i, r := range rows {
+		out[i] = vqa.Question{ID: r[0], Kind: vqa.KindLLM, Text: r[1], Expected: r[2]}
+	}
+	return out
+}
+
+// taskDone reports whether a task needs no more work.
+func (e *Engine) taskDone(ctx context.Context, id string) bool {
+	st, class, err := e.Run.TaskState(context.WithoutCancel(ctx), id)
+	if err != nil {
+		e.setFatal(err)
+		return true
+	}
+	return settled(st, class)
 }

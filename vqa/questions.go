@@ -2,6 +2,7 @@ package vqa
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/blindspot-audit/blindspot/prompts"
@@ -119,4 +120,65 @@ func Build(c prompts.Country, f prompts.Fields, n int, attribution bool, countri
 		qs = append(qs, Question{ID: "attr", Kind: KindAttribution, Text: AttributionChoices(countries)})
 	}
 	return qs, nil
+}
+
+// KindLLM marks a yes/no question written by an LLM.
+const KindLLM = "llm"
+
+// MaxLLMQuestions and MaxQuestionWords bound LLM-written questions.
+const (
+	MaxLLMQuestions  = 8
+	MaxQuestionWords = 25
+)
+
+// QuestionWriterSystem is the system prompt of the LLM that writes
+// questions.
+const QuestionWriterSystem = "You write yes/no questions that test whether an image faithfully represents a culture."
+
+// QuestionRequest asks an LLM for n yes/no questions about an image of a
+// cell, some of them expecting no.
+func QuestionRequest(c prompts.Country, f prompts.Fields, n int) (string, error) {
+	f.Country = c
+	subject, err := prompts.Render("{variant} {subcategory} from {Country}", f)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("Write %d yes/no questions, each at most %d words, that check whether an image faithfully shows %s. "+
+		"At least one question must expect the answer no. Write one per line as: Q: <question> A: <yes or no>", n, MaxQuestionWords, strings.ToLower(subject[:1])+subject[1:]), nil
+}
+
+var llmLineRe = regexp.MustCompile(`(?i)^\s*(?:\d+[.)]\s*)?\**Q\**\s*[:.]\**\s*(.+?)\s+\**A\**\s*[:.]\**\s*\**(yes|no)\b`)
+
+// ParseLLMQuestions reads an LLM's questions and keeps the valid ones (a
+// question mark, at most MaxQuestionWords words, no duplicates), at most n.
+// It fails when none is valid or none expects no.
+func ParseLLMQuestions(raw string, n int) ([]Question, error) {
+	if len(raw) > MaxAnswerBytes {
+		raw = raw[:MaxAnswerBytes]
+	}
+	n = min(n, MaxLLMQuestions)
+	var out []Question
+	seen := map[string]bool{}
+	hasNo := false
+	for _, line := range strings.Split(raw, "\n") {
+		m := llmLineRe.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		q := strings.TrimSpace(strings.Trim(m[1], "*"))
+		if !strings.HasSuffix(q, "?") || len(strings.Fields(q)) > MaxQuestionWords || seen[strings.ToLower(q)] || len(out) >= n {
+			continue
+		}
+		seen[strings.ToLower(q)] = true
+		exp := strings.ToLower(m[2])
+		hasNo = hasNo || exp == "no"
+		out = append(out, Question{ID: fmt.Sprintf("llm%d", len(out)+1), Kind: KindLLM, Text: q, Expected: exp})
+	}
+	switch {
+	case len(out) == 0:
+		return nil, fmt.Errorf("no valid question (a line \"Q: ...? A: yes|no\" of at most %d words)", MaxQuestionWords)
+	case !hasNo:
+		return nil, fmt.Errorf("none of the %d questions expects no", len(out))
+	}
+	return out, nil
 }

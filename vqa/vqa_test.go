@@ -1,6 +1,7 @@
 package vqa
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/blindspot-audit/blindspot/prompts"
@@ -110,4 +111,34 @@ func TestParseRating(t *testing.T) {
 			t.Errorf("ParseRating(%q) = %d, want %d", in, got, want)
 		}
 	}
+}
+
+func TestParseLLMQuestions(t *testing.T) {
+	raw := "Here are the questions:\n1. Q: Does the roof show Kenyan thatch? A: yes\n**Q:** Is there a Western skyscraper? **A:** no\n" +
+		"Q: " + strings.Repeat("very ", 30) + "long? A: yes\nQ: Not a question A: yes\nQ: Does the roof show Kenyan thatch? A: yes\n"
+	qs, err := ParseLLMQuestions(raw, 8)
+	if err != nil || len(qs) != 2 || qs[1].Expected != "no" || qs[0].Kind != KindLLM {
+		t.Fatalf("%+v, %v", qs, err)
+	}
+	if _, err := ParseLLMQuestions("Q: Is it Kenyan? A: yes\n", 8); err == nil {
+		t.Fatal("questions that all expect yes were accepted")
+	}
+	if _, err := ParseLLMQuestions("I cannot help.", 8); err == nil {
+		t.Fatal("no questions accepted")
+	}
+}
+
+func FuzzParseLLMQuestions(f *testing.F) {
+	f.Add("Q: Is it Kenyan? A: yes\nQ: Is it foreign? A: no\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		qs, err := ParseLLMQuestions(s, 8)
+		if err == nil && (len(qs) == 0 || len(qs) > MaxLLMQuestions) {
+			t.Fatalf("%d questions", len(qs))
+		}
+		for _, q := range qs {
+			if len(strings.Fields(q.Text)) > MaxQuestionWords || (q.Expected != "yes" && q.Expected != "no") {
+				t.Fatalf("invalid question kept: %+v", q)
+			}
+		}
+	})
 }

@@ -153,6 +153,10 @@ type Judge struct {
 	Corpus string `yaml:"corpus"`
 	// TopK is how many passages go into the prompt (default 8).
 	TopK int `yaml:"top_k"`
+	// LLMQuestions asks the first models.llm endpoint to write this many
+	// yes/no questions (at most 8) per prompt and country, asked beside the
+	// template questions.
+	LLMQuestions int `yaml:"llm_questions"`
 
 	// Passages is the loaded corpus.
 	Passages []corpus.Passage `yaml:"-"`

@@ -370,6 +370,12 @@ func (a *Audit) loadWorkflows(d *decoder, readFile func(string) ([]byte, error))
 
 // loadCorpus reads the judge's reference corpus.
 func (a *Audit) loadCorpus(d *decoder, readFile func(string) ([]byte, error)) {
+	if a.Judge.LLMQuestions < 0 || a.Judge.LLMQuestions > 8 {
+		d.at("judge.llm_questions", "must be between 0 and 8, got %d", a.Judge.LLMQuestions)
+	}
+	if a.Judge.LLMQuestions > 0 && len(a.Models.LLM) == 0 {
+		d.at("judge.llm_questions", "LLM-written questions need an endpoint under models.llm")
+	}
 	if a.Judge.TopK == 0 {
 		a.Judge.TopK = 8
 	}

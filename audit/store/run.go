@@ -116,6 +116,14 @@ CREATE TABLE IF NOT EXISTS metrics (
 	n          INTEGER NOT NULL,
 	PRIMARY KEY (name, model, prompt_set, country, category, variant, chain, step)
 );
+CREATE TABLE IF NOT EXISTS llm_questions (
+	cell_id  TEXT NOT NULL,
+	llm      TEXT NOT NULL,
+	qid      TEXT NOT NULL,
+	question TEXT NOT NULL,
+	expected TEXT NOT NULL,
+	PRIMARY KEY (cell_id, llm, qid)
+);
 CREATE TABLE IF NOT EXISTS quality_scores (
 	image_id TEXT NOT NULL,
 	scorer   TEXT NOT NULL,
@@ -554,4 +562,35 @@ func (r *Run) PutQualityScore(taskID, imageID, scorer, status, class string, sco
 		}
 		return markTask(r.w, tx, taskID, "score", status, class)
 	})
+}
+
+// PutLLMQuestions records the questions an LLM wrote for a cell (none when
+// it failed) and completes the task.
+func (r *Run) PutLLMQuestions(taskID, cellID, llm, status, class string, qs [][3]string) error {
+	return r.w.do(func(tx *sql.Tx) error {
+		for _, q := range qs {
+			if err := r.w.exec(tx, `INSERT OR REPLACE INTO llm_questions(cell_id, llm, qid, question, expected) VALUES (?, ?, ?, ?, ?)`, cellID, llm, q[0], q[1], q[2]); err != nil {
+				return err
+			}
+		}
+		return markTask(r.w, tx, taskID, "questions", status, class)
+	})
+}
+
+// LLMQuestions reads a cell's LLM-written questions as (id, text, expected).
+func (r *Run) LLMQuestions(ctx context.Context, cellID, llm string) ([][3]string, error) {
+	rows, err := r.db.QueryContext(ctx, `SELECT qid, question, expected FROM llm_questions WHERE cell_id = ? AND llm = ? ORDER BY qid`, cellID, llm)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out [][3]string
+	for rows.Next() {
+		var q [3]string
+		if err := rows.Scan(&q[0], &q[1], &q[2]); err != nil {
+			return nil, err
+		}
+		out = append(out, q)
+	}
+	return out, rows.Err()
 }

@@ -31,6 +31,9 @@ func (p *Provider) Chat(ctx context.Context, req generators.ChatRequest) (*gener
 		return nil, err
 	}
 	if len(req.Images) == 0 {
+		if strings.Contains(strings.ToLower(req.Prompt), "yes/no questions") {
+			return p.questions(req), nil
+		}
 		return p.story(req), nil
 	}
 	img, err := decodePNG(req.Images[0])
@@ -160,4 +163,30 @@ func (p *Provider) story(req generators.ChatRequest) *generators.Response {
 		Usage:        generators.Usage{InputTokens: tokens(req.System) + tokens(req.Prompt), OutputTokens: tokens(text)},
 		ModelVersion: version(req.Model),
 	}
+}
+
+// questions writes yes/no questions about the culture a request names, in
+// the form "Q: ... A: yes|no", phrased in the grammar the simulated judge
+// understands; with probability Noise one expected answer is wrong.
+func (p *Provider) questions(req generators.ChatRequest) *generators.Response {
+	rng := rngFor("questions", req.Model, req.Prompt, fmt.Sprint(req.Seed))
+	country := title(findCountry(req.Prompt))
+	if country == "" {
+		country = p.opts.Bias.DefaultCulture
+	}
+	era := ""
+	if m := eraRe.FindString(req.Prompt); m != "" {
+		era = strings.ToLower(m) + " "
+	}
+	lines := []string{
+		fmt.Sprintf("Q: Does the image show %s%s style? A: yes", era, country),
+		fmt.Sprintf("Q: Would a visitor recognise this scene as %s%s? A: yes", era, country),
+		fmt.Sprintf("Q: Are there foreign elements that do not fit %s%s? A: no", era, country),
+		fmt.Sprintf("Q: Does the scene look generic instead of %s? A: no", country),
+	}
+	if rng.Float64() < p.opts.Noise {
+		lines[0] = strings.Replace(lines[0], "A: yes", "A: no", 1)
+	}
+	text := "Here are the questions:\n" + strings.Join(lines, "\n")
+	return &generators.Response{Text: text, Usage: generators.Usage{InputTokens: tokens(req.System) + tokens(req.Prompt), OutputTokens: tokens(text)}, ModelVersion: version(req.Model)}
 }
