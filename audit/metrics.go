@@ -8,6 +8,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/blindspot-audit/blindspot/audit/diversity"
 	"github.com/blindspot-audit/blindspot/audit/stats"
@@ -48,6 +49,7 @@ type record struct {
 	accuracy                                                        *float64
 	attributed, era                                                 string
 	rating                                                          int
+	geotag                                                          string
 	parent, sha                                                     string
 	vector                                                          []float64
 }
@@ -70,6 +72,11 @@ func ComputeMetrics(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]
 	ms = append(ms, accuracyMetrics(recs)...)
 	ms = append(ms, attributionMetrics(recs)...)
 	ms = append(ms, ratingMetrics(recs)...)
+	gm, err := geotagMetrics(recs)
+	if err != nil {
+		return nil, err
+	}
+	ms = append(ms, gm...)
 	cm, err := clipMetrics(ctx, run.DB(), recs)
 	if err != nil {
 		return nil, err
@@ -109,7 +116,7 @@ func ComputeMetrics(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]
 
 func loadRecords(ctx context.Context, db *sql.DB) ([]*record, error) {
 	rows, err := db.QueryContext(ctx, `SELECT i.id, i.kind, i.model, i.prompt_set, i.country, i.target, i.category, i.variant, i.chain, i.step, i.status,
-			s.accuracy, COALESCE(s.attributed, ''), COALESCE(s.era, ''), COALESCE(s.rating, 0), i.parent_id, i.image_sha,
+			s.accuracy, COALESCE(s.attributed, ''), COALESCE(s.era, ''), COALESCE(s.rating, 0), COALESCE(s.geotag, ''), i.parent_id, i.image_sha,
 			(SELECT e.vector FROM embeddings e WHERE e.image_id = i.id ORDER BY e.embedder LIMIT 1)
 		FROM images i LEFT JOIN scores s ON s.image_id = i.id
 		ORDER BY i.id`)
@@ -123,7 +130,7 @@ func loadRecords(ctx context.Context, db *sql.DB) ([]*record, error) {
 		var acc sql.NullFloat64
 		var vec []byte
 		if err := rows.Scan(&r.id, &r.kind, &r.model, &r.set, &r.country, &r.target, &r.category, &r.variant, &r.chain, &r.step, &r.status,
-			&acc, &r.attributed, &r.era, &r.rating, &r.parent, &r.sha, &vec); err != nil {
+			&acc, &r.attributed, &r.era, &r.rating, &r.geotag, &r.parent, &r.sha, &vec); err != nil {
 			return nil, fmt.Errorf("metrics: %w", err)
 		}
 		if acc.Valid {
@@ -528,4 +535,45 @@ func scorerMetrics(ctx context.Context, db *sql.DB, recs []*record) ([]store.Met
 		g.add(store.Metric{Name: MetricAestheticScore, Model: r.model, PromptSet: r.set, Country: r.country, Category: scorer}, v)
 	}
 	return g.means(), rows.Err()
+}
+
+// MetricCUBEVendi is CUBE's cultural diversity: the Vendi score of a
+// model's images under the hierarchical geotag kernel (continent, country,
+// artifact, weighted equally), per prompt set.
+const MetricCUBEVendi = "cube_vendi"
+
+func geotagMetrics(recs []*record) ([]store.Metric, error) {
+	type key struct{ model, set string }
+	tags := map[key][]diversity.Geotag{}
+	var keys []key
+	for _, r := range recs {
+		if r.kind != store.KindGenerated || r.geotag == "" {
+			continue
+		}
+		parts := strings.SplitN(r.geotag, ";", 3)
+		if len(parts) != 3 {
+			continue
+		}
+		k := key{r.model, r.set}
+		if tags[k] == nil {
+			keys = append(keys, k)
+		}
+		tags[k] = append(tags[k], diversity.Geotag{Continent: parts[0], Country: parts[1], Artifact: parts[2]})
+	}
+	var out []store.Metric
+	for _, k := range keys {
+		if len(tags[k]) < 2 {
+			continue
+		}
+		kern, err := diversity.GeotagKernel(tags[k], diversity.DefaultGeotagWeights)
+		if err != nil {
+			return nil, err
+		}
+		vs, err := diversity.FromKernel(kern, 1)
+		if err != nil {
+			return nil, fmt.Errorf("cube diversity of %s: %w", k.model, err)
+		}
+		out = append(out, store.Metric{Name: MetricCUBEVendi, Model: k.model, PromptSet: k.set, Value: vs, N: len(tags[k])})
+	}
+	return out, nil
 }

@@ -155,3 +155,18 @@ func TestLLMQuestions(t *testing.T) {
 		t.Fatalf("with LLM-written questions, accuracy %v", acc)
 	}
 }
+
+// TestCUBEVendi: agnostic images all land on the default culture, so their
+// geotag diversity is near 1; country-specific images spread over countries.
+func TestCUBEVendi(t *testing.T) {
+	r := runAll(t, loadSpec(t, recoverSpec), t.TempDir(), Options{})
+	cube := map[string]float64{}
+	for _, m := range r.Summary.Metrics {
+		if m.Name == MetricCUBEVendi {
+			cube[m.PromptSet] = m.Value
+		}
+	}
+	if v, ok := cube[prompts.SetAgnostic]; !ok || v > 2.5 {
+		t.Fatalf("CUBE Vendi %v", cube)
+	}
+}

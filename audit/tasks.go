@@ -258,7 +258,7 @@ func (e *Engine) judge(ctx context.Context, im *store.Image, p prompts.Prompt, e
 	var tally vqa.Tally
 	var answers []store.Answer
 	status, class := store.StatusOK, ""
-	attributed, era, rating := "", "", 0
+	attributed, era, rating, geotag := "", "", 0, ""
 	for _, q := range qs {
 		req := generators.ChatRequest{Model: ep.Model, System: system, Prompt: q.Text, Images: [][]byte{img}, MaxTokens: 64}
 		c := &policy.Call{
@@ -289,6 +289,12 @@ func (e *Engine) judge(ctx context.Context, im *store.Image, p prompts.Prompt, e
 			case vqa.KindEra:
 				ans.Parsed = vqa.ParseEra(o.Resp.Text)
 				era = ans.Parsed
+			case vqa.KindGeotag:
+				ans.Parsed = vqa.Unparsed
+				if c, k, art, ok := vqa.ParseGeotag(o.Resp.Text); ok {
+					geotag = c + ";" + k + ";" + art
+					ans.Parsed = geotag
+				}
 			case vqa.KindRating:
 				if rating = vqa.ParseRating(o.Resp.Text); rating > 0 {
 					ans.Parsed = fmt.Sprint(rating)
@@ -308,7 +314,7 @@ func (e *Engine) judge(ctx context.Context, im *store.Image, p prompts.Prompt, e
 		}
 		answers = append(answers, ans)
 	}
-	s := store.Score{Questions: tally.Questions, Answered: tally.Answered, TP: tally.TP, FP: tally.FP, TN: tally.TN, FN: tally.FN, Attributed: attributed, Era: era, Rating: rating, Context: system}
+	s := store.Score{Questions: tally.Questions, Answered: tally.Answered, TP: tally.TP, FP: tally.FP, TN: tally.TN, FN: tally.FN, Attributed: attributed, Era: era, Rating: rating, Context: system, Geotag: geotag}
 	if acc, ok := tally.Accuracy(); ok {
 		s.Accuracy = &acc
 	}

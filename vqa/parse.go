@@ -149,3 +149,25 @@ func ParseRating(raw string) int {
 	}
 	return int(first[0] - '0')
 }
+
+// ParseGeotag reads "continent; country; object" (also with commas or
+// lines); it returns ok false unless all three parts are there.
+func ParseGeotag(raw string) (continent, country, artifact string, ok bool) {
+	if len(raw) > MaxAnswerBytes {
+		raw = raw[:MaxAnswerBytes]
+	}
+	s := strings.TrimSpace(markupRe.ReplaceAllString(raw, ""))
+	s = strings.TrimSpace(leadRe.ReplaceAllString(strings.ToLower(s), ""))
+	var parts []string
+	for _, sep := range []string{";", "\n", ","} {
+		if parts = strings.Split(s, sep); len(parts) >= 3 {
+			break
+		}
+	}
+	if len(parts) < 3 {
+		return "", "", "", false
+	}
+	clean := func(x string) string { return strings.Trim(strings.TrimSpace(x), ".") }
+	continent, country, artifact = clean(parts[0]), clean(parts[1]), clean(strings.Join(parts[2:], " "))
+	return continent, country, artifact, continent != "" && country != "" && artifact != ""
+}

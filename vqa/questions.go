@@ -94,8 +94,15 @@ const EraText = "Does this image show a modern or a traditional scene? Answer wi
 // AgnosticQuestions are asked of images of country-agnostic prompts: which
 // country and which era the model fell back on.
 func AgnosticQuestions(countries []string) []Question {
-	return []Question{{ID: "attr", Kind: KindAttribution, Text: AttributionChoices(countries)}, {ID: "era", Kind: KindEra, Text: EraText}}
+	return []Question{{ID: "attr", Kind: KindAttribution, Text: AttributionChoices(countries)}, {ID: "era", Kind: KindEra, Text: EraText},
+		{ID: "geo", Kind: KindGeotag, Text: GeotagText}}
 }
+
+// KindGeotag asks where an image comes from, for CUBE's diversity kernel.
+const KindGeotag = "geotag"
+
+// GeotagText asks for CUBE's (continent, country, artifact) geotag.
+const GeotagText = "Where does this image come from? Answer in the form: continent; country; main object."
 
 // Build returns n yes/no questions (n/2 expecting yes, n/2 no) about an
 // image that should show cell f in country c, optionally followed by the

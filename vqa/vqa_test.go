@@ -142,3 +142,16 @@ func FuzzParseLLMQuestions(f *testing.F) {
 		}
 	})
 }
+
+func TestParseGeotag(t *testing.T) {
+	c, k, a, ok := ParseGeotag("Africa; Kenya; a bowl of ugali.")
+	if !ok || c != "africa" || k != "kenya" || a != "a bowl of ugali" {
+		t.Fatalf("%q %q %q %v", c, k, a, ok)
+	}
+	if _, _, _, ok := ParseGeotag("Answer: Asia, Korea, hanok"); !ok {
+		t.Fatal("commas")
+	}
+	if _, _, _, ok := ParseGeotag("Somewhere in Asia"); ok {
+		t.Fatal("one part accepted")
+	}
+}

@@ -93,6 +93,7 @@ CREATE TABLE IF NOT EXISTS scores (
 	era        TEXT NOT NULL DEFAULT '',
 	rating     INTEGER NOT NULL DEFAULT 0,
 	context    TEXT NOT NULL DEFAULT '',
+	geotag     TEXT NOT NULL DEFAULT '',
 	PRIMARY KEY (image_id, judge)
 );
 CREATE TABLE IF NOT EXISTS embeddings (
@@ -341,6 +342,8 @@ type Score struct {
 	// Context is the system prompt the judge saw, retrieved passages
 	// included.
 	Context string
+	// Geotag is "continent;country;artifact", lower case ("" if none).
+	Geotag string
 }
 
 // PutJudgement records the answers and score of an image and completes the
@@ -362,8 +365,8 @@ func (r *Run) PutJudgement(taskID, imageID, judge, status, class string, answers
 			if s.Accuracy != nil {
 				acc = *s.Accuracy
 			}
-			if err := r.w.exec(tx, `INSERT OR REPLACE INTO scores(image_id, judge, questions, answered, tp, fp, tn, fn, accuracy, attributed, era, rating, context) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				imageID, judge, s.Questions, s.Answered, s.TP, s.FP, s.TN, s.FN, acc, s.Attributed, s.Era, s.Rating, s.Context); err != nil {
+			if err := r.w.exec(tx, `INSERT OR REPLACE INTO scores(image_id, judge, questions, answered, tp, fp, tn, fn, accuracy, attributed, era, rating, context, geotag) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				imageID, judge, s.Questions, s.Answered, s.TP, s.FP, s.TN, s.FN, acc, s.Attributed, s.Era, s.Rating, s.Context, s.Geotag); err != nil {
 				return err
 			}
 		}

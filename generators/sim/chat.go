@@ -54,6 +54,12 @@ func (p *Provider) Chat(ctx context.Context, req generators.ChatRequest) (*gener
 			era = map[string]string{"modern": "traditional", "traditional": "modern"}[era]
 		}
 		text = title(era) + "."
+	case strings.Contains(lq, "continent; country"):
+		c := seen.Culture
+		if wrong {
+			c = p.candidates[rng.IntN(len(p.candidates))]
+		}
+		text = fmt.Sprintf("%s; %s; %s scene", continentOf(c), title(c), seen.Era)
 	case strings.Contains(lq, "which country"):
 		ans := seen.Culture
 		if wrong {
@@ -189,4 +195,15 @@ func (p *Provider) questions(req generators.ChatRequest) *generators.Response {
 	}
 	text := "Here are the questions:\n" + strings.Join(lines, "\n")
 	return &generators.Response{Text: text, Usage: generators.Usage{InputTokens: tokens(req.System) + tokens(req.Prompt), OutputTokens: tokens(text)}, ModelVersion: version(req.Model)}
+}
+
+var continents = map[string]string{"china": "Asia", "india": "Asia", "korea": "Asia", "japan": "Asia", "turkey": "Asia",
+	"kenya": "Africa", "nigeria": "Africa", "united states": "North America", "mexico": "North America",
+	"brazil": "South America", "france": "Europe", "italy": "Europe"}
+
+func continentOf(c string) string {
+	if v, ok := continents[c]; ok {
+		return v
+	}
+	return "Unknown"
 }
