@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Parsed answers beside "yes" and "no".
@@ -84,7 +85,7 @@ func ParseCountry(raw string, names []string) string {
 	l := strings.ToLower(raw)
 	best, at := "", len(l)+1
 	for _, n := range names {
-		re := regexp.MustCompile(`\b` + regexp.QuoteMeta(strings.ToLower(n)) + `\b`)
+		re := nameRegexp(n)
 		if loc := re.FindStringIndex(l); loc != nil && (loc[0] < at || (loc[0] == at && len(n) > len(best))) {
 			best, at = n, loc[0]
 		}
@@ -170,4 +171,17 @@ func ParseGeotag(raw string) (continent, country, artifact string, ok bool) {
 	clean := func(x string) string { return strings.Trim(strings.TrimSpace(x), ".") }
 	continent, country, artifact = clean(parts[0]), clean(parts[1]), clean(strings.Join(parts[2:], " "))
 	return continent, country, artifact, continent != "" && country != "" && artifact != ""
+}
+
+// nameRegexps caches the word-boundary pattern of each country name: the
+// parser runs on every attribution answer.
+var nameRegexps sync.Map
+
+func nameRegexp(name string) *regexp.Regexp {
+	if re, ok := nameRegexps.Load(name); ok {
+		return re.(*regexp.Regexp)
+	}
+	re := regexp.MustCompile(`\b` + regexp.QuoteMeta(strings.ToLower(name)) + `\b`)
+	nameRegexps.Store(name, re)
+	return re
 }
