@@ -87,6 +87,11 @@ func ComputeMetrics(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]
 		return nil, err
 	}
 	ms = append(ms, qm...)
+	pm, err := pickMetrics(ctx, run, recs)
+	if err != nil {
+		return nil, err
+	}
+	ms = append(ms, pm...)
 	var globalNorth []string
 	if v, err := run.Meta(ctx, "global_north"); err == nil && v != "" {
 		json.Unmarshal([]byte(v), &globalNorth)

@@ -27,6 +27,7 @@ type Counts struct {
 	Embed       int            `json:"embed_calls"`
 	Score       int            `json:"score_calls"`
 	LLM         int            `json:"llm_calls"`
+	Picks       int            `json:"pick_calls"`
 	Chains      int            `json:"edit_chains"`
 	EstimateUSD float64        `json:"estimated_cost_usd"`
 	// CostByEndpoint is the estimate per endpoint.
@@ -34,7 +35,7 @@ type Counts struct {
 }
 
 // Total is every planned call.
-func (c Counts) Total() int { return c.T2I + c.I2I + c.VQA + c.Embed + c.Score + c.LLM }
+func (c Counts) Total() int { return c.T2I + c.I2I + c.VQA + c.Embed + c.Score + c.LLM + c.Picks }
 
 // NewPlan expands a validated spec.
 func NewPlan(a *spec.Audit) (*Plan, error) {
@@ -117,6 +118,7 @@ const (
 	estJudgeInputTokens   = 180
 	estJudgeOutputTokens  = 8
 	estTokensPerReference = 80
+	estPickTokensPerImage = 85
 )
 
 // judgeInputTokens estimates a judge call's input: the question and image,
@@ -180,6 +182,12 @@ func (p *Plan) count() {
 					edits := n * chainSteps(ch)
 					c.I2I += edits
 					judge(pr.Set, edits)
+					if len(pickSteps(a.Judge.BestWorst, chainSteps(ch))) > 0 {
+						c.Picks += n * len(a.Models.VLM)
+						for _, v := range a.Models.VLM {
+							price(v.Name, generators.Usage{InputTokens: judgeInputTokens(a) + estPickTokensPerImage*len(pickSteps(a.Judge.BestWorst, chainSteps(ch))), OutputTokens: estJudgeOutputTokens}, n)
+						}
+					}
 				}
 			}
 		}

@@ -41,13 +41,16 @@ func (e *Engine) unit(ctx context.Context, p prompts.Prompt, t2i spec.Endpoint, 
 		}
 		for _, ed := range a.Models.I2I {
 			for _, target := range chainTargets(ch, p) {
-				parent := base
+				chain := []*store.Image{base}
 				for step := 1; step <= chainSteps(ch); step++ {
-					child := e.edit(ctx, p, ch, ed, target, parent, step, seed)
+					child := e.edit(ctx, p, ch, ed, target, chain[step-1], step, seed)
 					if child == nil || child.Status != store.StatusOK || !e.post(ctx, child, p) {
 						break
 					}
-					parent = child
+					chain = append(chain, child)
+				}
+				if len(chain) == chainSteps(ch)+1 && !e.halted() {
+					e.pickChain(ctx, p, target, chain)
 				}
 			}
 		}

@@ -271,6 +271,11 @@ func WriteSummary(w io.Writer, s *audit.Summary) error {
 			return err
 		}
 	}
+	if rows := Picks(s.Metrics); len(rows) > 0 {
+		if err := writePicks(w, rows); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

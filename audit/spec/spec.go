@@ -157,6 +157,11 @@ type Judge struct {
 	// yes/no questions (at most 8) per prompt and country, asked beside the
 	// template questions.
 	LLMQuestions int `yaml:"llm_questions"`
+	// BestWorst lists edit-chain steps (0 is the base image) that the judge
+	// sees side by side to pick the best and the worst representation of
+	// the chain's target culture, as ECB's reviewers do (e.g. [0, 1, 3, 5]).
+	// Empty: no pick.
+	BestWorst []int `yaml:"best_worst"`
 
 	// Passages is the loaded corpus.
 	Passages []corpus.Passage `yaml:"-"`

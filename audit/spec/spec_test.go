@@ -50,6 +50,8 @@ func TestParseErrors(t *testing.T) {
 		{"sim bias out of range", "name: t\nmodels:\n  t2i:\n    - name: g\n      provider: sim\n      sim: {bias: {fidelity: {Kenya: 1.5}}}\n", []string{"models.t2i[0].sim.bias.fidelity.Kenya: must be a probability"}},
 		{"chain without editor", base + "edit_chains:\n  - {name: c, kind: repeat, steps: 3}\n", []string{"edit_chains: edit chains need at least one endpoint under models.i2i"}},
 		{"chain kind", base + "  i2i: [{name: e, provider: sim}]\nedit_chains:\n  - {name: c, kind: loop, steps: 3}\n", []string{"edit_chains[0].kind: unknown kind \"loop\""}},
+		{"best/worst steps", base + "judge: {best_worst: [0, 3, 3]}\n", []string{"judge.best_worst[2]: steps must increase, got 3 after 3", "judge.best_worst: the best/worst pick needs a judge under models.vlm", "judge.best_worst: the best/worst pick chooses among the steps of edit_chains"}},
+		{"best/worst one step", base + "judge:\n  best_worst: [2]\n", []string{"t.yaml:6:3: judge.best_worst: needs 2 to 10 edit steps to choose among, got 1"}},
 		{"price for nobody", base + "prices:\n  dalle: {per_image: 0.04}\n", []string{"t.yaml:6:3: prices.dalle: no endpoint is named \"dalle\""}},
 		{"duplicate key", base + "samples: 2\nsamples: 3\n", []string{"samples"}},
 		{"bad yaml", "name: [\n", []string{"t.yaml", "invalid YAML"}},

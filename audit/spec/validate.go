@@ -376,6 +376,7 @@ func (a *Audit) loadCorpus(d *decoder, readFile func(string) ([]byte, error)) {
 	if a.Judge.LLMQuestions > 0 && len(a.Models.LLM) == 0 {
 		d.at("judge.llm_questions", "LLM-written questions need an endpoint under models.llm")
 	}
+	a.validateBestWorst(d)
 	if a.Judge.TopK == 0 {
 		a.Judge.TopK = 8
 	}
@@ -407,5 +408,31 @@ func (a *Audit) loadCorpus(d *decoder, readFile func(string) ([]byte, error)) {
 			return
 		}
 		a.Judge.Passages = ps
+	}
+}
+
+// validateBestWorst checks judge.best_worst: at least two distinct steps
+// in increasing order, a judge and edit chains to pick from.
+func (a *Audit) validateBestWorst(d *decoder) {
+	steps := a.Judge.BestWorst
+	if len(steps) == 0 {
+		return
+	}
+	if len(steps) < 2 || len(steps) > 10 {
+		d.at("judge.best_worst", "needs 2 to 10 edit steps to choose among, got %d", len(steps))
+	}
+	for i, s := range steps {
+		if s < 0 {
+			d.at(fmt.Sprintf("judge.best_worst[%d]", i), "a step is 0 (the base image) or more, got %d", s)
+		}
+		if i > 0 && s <= steps[i-1] {
+			d.at(fmt.Sprintf("judge.best_worst[%d]", i), "steps must increase, got %d after %d", s, steps[i-1])
+		}
+	}
+	if len(a.Models.VLM) == 0 {
+		d.at("judge.best_worst", "the best/worst pick needs a judge under models.vlm")
+	}
+	if len(a.EditChains) == 0 {
+		d.at("judge.best_worst", "the best/worst pick chooses among the steps of edit_chains, and the spec has none")
 	}
 }

@@ -146,6 +146,20 @@ CREATE TABLE IF NOT EXISTS drift (
 	edge        REAL NOT NULL,
 	PRIMARY KEY (image_id, against)
 );
+CREATE TABLE IF NOT EXISTS picks (
+	chain_id   TEXT NOT NULL,
+	judge      TEXT NOT NULL,
+	target     TEXT NOT NULL,
+	steps      TEXT NOT NULL,
+	image_ids  TEXT NOT NULL,
+	question   TEXT NOT NULL,
+	context    TEXT NOT NULL,
+	raw        TEXT NOT NULL,
+	parsed     TEXT NOT NULL,
+	best_step  INTEGER,
+	worst_step INTEGER,
+	PRIMARY KEY (chain_id, judge, steps)
+);
 CREATE TABLE IF NOT EXISTS tests (
 	metric     TEXT NOT NULL,
 	model      TEXT NOT NULL,

@@ -21,6 +21,8 @@ var ratingRe = regexp.MustCompile(`(?i)\b(rate|score)\b`)
 //   - "Which country ...?": it names the culture it sees;
 //   - "Rate ... 1 to 5 ...": 5, 4 for a faithful image of the named country
 //     and era, 2 or 1 otherwise;
+//   - "Which image best ... and which worst ...?" over several images: the
+//     images closest to and farthest from the named culture's palette;
 //   - any other question is yes/no: yes when the image shows the named
 //     country (and the era word closest before it, if any), turned around by
 //     a contradiction cue such as "different" or "Western".
@@ -35,6 +37,12 @@ func (p *Provider) Chat(ctx context.Context, req generators.ChatRequest) (*gener
 			return p.questions(req), nil
 		}
 		return p.story(req), nil
+	}
+	if len(req.Images) > 1 {
+		lq := strings.ToLower(req.Prompt)
+		if strings.Contains(lq, "best") && strings.Contains(lq, "worst") {
+			return p.pick(req, findCountry(req.Prompt), req.System)
+		}
 	}
 	img, err := decodePNG(req.Images[0])
 	if err != nil {
