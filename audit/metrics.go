@@ -203,6 +203,9 @@ func accuracyMetrics(recs []*record) []store.Metric {
 		if r.kind == store.KindGenerated {
 			base := store.Metric{Name: MetricVQAAccuracy, Model: r.model, PromptSet: r.set, Country: r.country}
 			g.add(base, a)
+			byVariant := base
+			byVariant.Variant = r.variant
+			g.add(byVariant, a)
 			withCat := base
 			withCat.Category = r.category
 			g.add(withCat, a)

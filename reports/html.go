@@ -3,101 +3,240 @@ package reports
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"embed"
+	"encoding/json"
 	"fmt"
 	"html/template"
-	"image"
-	"image/png"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
 
-	"github.com/disintegration/imaging"
-
 	"github.com/blindspot-audit/blindspot/audit"
 	"github.com/blindspot-audit/blindspot/audit/store"
-	"github.com/blindspot-audit/blindspot/prompts"
 )
 
-//go:embed templates/index.html
-var templates embed.FS
+//go:embed templates/*.html assets/*
+var files embed.FS
 
-var indexTmpl = template.Must(template.New("index.html").Funcs(template.FuncMap{
-	"pct": func(v float64) float64 { return 100 * v },
-}).ParseFS(templates, "templates/index.html"))
-
-// Frame is one image in the report.
-type Frame struct {
-	Thumb, Full, Prompt, Model, Score string
-	Seed                              int64
-	Step                              int
+var funcs = template.FuncMap{
+	"pct":  func(v float64) float64 { return 100 * v },
+	"json": func(v any) (template.JS, error) { b, err := json.Marshal(v); return template.JS(b), err },
+	"up":   func(s string) string { return "../" + s },
 }
 
-// Strip is an edit chain shown step by step.
-type Strip struct {
-	Title  string
-	Frames []Frame
+var (
+	indexTmpl = template.Must(template.New("index.html").Funcs(funcs).ParseFS(files, "templates/index.html"))
+	groupTmpl = template.Must(template.New("group.html").Funcs(funcs).ParseFS(files, "templates/group.html"))
+)
+
+// EChartsCDN is where the report loads ECharts from unless it is built
+// offline: go-echarts' default assets host.
+const EChartsCDN = "https://go-echarts.github.io/go-echarts-assets/assets/echarts.min.js"
+
+// Options control a report build.
+type Options struct {
+	// Out is the report folder (default RUN_DIR/report).
+	Out string
+	// EChartsJS is a local echarts.min.js to copy into the report so it
+	// works air-gapped; empty loads ECharts from EChartsCDN.
+	EChartsJS string
+	// Version is the tool version printed in the report.
+	Version string
+	// Now stamps the report (default: the current time).
+	Now time.Time
 }
 
-type headline struct {
-	Set string
-	P   Pivot
+// Data is everything the report shows, read from the run store alone.
+type Data struct {
+	Summary  *audit.Summary      `json:"-"`
+	Sections []Section           `json:"sections"`
+	Groups   []Group             `json:"groups"`
+	Strips   []Strip             `json:"strips"`
+	Filters  map[string][]string `json:"filters"`
 }
 
-type page struct {
-	S           *audit.Summary
-	Version     string
-	Generated   string
-	Headlines   []headline
-	Attribution Pivot
-	Drift       []DriftRow
-	Refusals    []store.Metric
-	Gallery     []Frame
-	Strips      []Strip
-}
-
-// Gallery sizes.
+// Sample sizes of the index page.
 const (
-	perCountry = 8
-	maxStrips  = 12
-	thumbEdge  = 160
+	maxIndexStrips = 24
+	thumbEdge      = 160
 )
 
-// WriteHTML writes run_dir/report/index.html with its thumbnails. The report
-// is built in a temporary folder and renamed into place, so an interrupted
-// build never leaves a half-written report.
-func WriteHTML(ctx context.Context, run *store.Run, blobs *store.Blobs, s *audit.Summary, version string) (string, error) {
-	final := filepath.Join(run.Dir, "report")
-	tmp, err := os.MkdirTemp(run.Dir, ".report-*")
+// BuildData reads the report's data from the run store. Image paths are
+// set but no file is written.
+func BuildData(ctx context.Context, run *store.Run, s *audit.Summary) (*Data, error) {
+	d := &Data{Summary: s, Sections: Sections(s.Metrics, s.Tests), Filters: map[string][]string{}}
+	var err error
+	if d.Groups, err = loadGroups(ctx, run); err != nil {
+		return nil, fmt.Errorf("report gallery: %w", err)
+	}
+	seen := map[string]map[string]bool{}
+	add := func(k, v string) {
+		if v == "" {
+			return
+		}
+		if seen[k] == nil {
+			seen[k] = map[string]bool{}
+		}
+		if !seen[k][v] {
+			seen[k][v] = true
+			d.Filters[k] = append(d.Filters[k], v)
+		}
+	}
+	shown := map[string]bool{}
+	for gi := range d.Groups {
+		g := &d.Groups[gi]
+		add("model", g.Model)
+		add("country", g.Country)
+		add("category", g.Category)
+		add("variant", g.Variant)
+		for i := range g.Frames {
+			setPaths(&g.Frames[i])
+		}
+		for si := range g.Strips {
+			st := &g.Strips[si]
+			for i := range st.Frames {
+				setPaths(&st.Frames[i])
+			}
+			k := st.Editor + "\x00" + st.Chain + "\x00" + st.Target
+			if !shown[k] && len(d.Strips) < maxIndexStrips {
+				shown[k] = true
+				d.Strips = append(d.Strips, *st)
+			}
+		}
+	}
+	for _, v := range d.Filters {
+		sortStrings(v)
+	}
+	return d, nil
+}
+
+func setPaths(f *Frame) {
+	f.Thumb, f.Full = "img/"+f.SHA[:16]+"-t.png", "img/"+f.SHA[:16]+".png"
+}
+
+type indexPage struct {
+	*Data
+	Version, Generated, EChartsSrc, CSP string
+	Charts                              map[string]json.RawMessage
+}
+
+type groupPage struct {
+	G                    Group
+	Name, CSP, Generated string
+}
+
+// WriteHTML builds the report folder: index.html, a page per prompt
+// group, thumbnails and full images, and the static assets. It is built
+// in a temporary folder and renamed into place, so an interrupted build
+// never leaves a half-written report.
+func WriteHTML(ctx context.Context, run *store.Run, blobs *store.Blobs, s *audit.Summary, o Options) (string, error) {
+	d, err := BuildData(ctx, run, s)
+	if err != nil {
+		return "", err
+	}
+	final := o.Out
+	if final == "" {
+		final = filepath.Join(run.Dir, "report")
+	}
+	final, err = filepath.Abs(final)
+	if err != nil {
+		return "", fmt.Errorf("report: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+		return "", fmt.Errorf("report: %w", err)
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(final), ".report-*")
 	if err != nil {
 		return "", fmt.Errorf("report: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	if err := os.MkdirAll(filepath.Join(tmp, "img"), 0o755); err != nil {
-		return "", fmt.Errorf("report: %w", err)
-	}
-	p := page{S: s, Version: version, Generated: time.Now().UTC().Format("2006-01-02 15:04 MST"),
-		Attribution: AttributionPivot(s.Metrics, prompts.SetAgnostic), Drift: Drift(s.Metrics), Refusals: Refusals(s.Metrics)}
-	for _, set := range []string{prompts.SetCountry, prompts.SetAgnostic} {
-		if hp := HeadlinePivot(s.Metrics, set); len(hp.Rows) > 0 {
-			p.Headlines = append(p.Headlines, headline{Set: set, P: hp})
+	for _, sub := range []string{"img", "groups", "assets"} {
+		if err := os.MkdirAll(filepath.Join(tmp, sub), 0o755); err != nil {
+			return "", fmt.Errorf("report: %w", err)
 		}
 	}
-	w := &thumbWriter{dir: tmp, prev: final, blobs: blobs, done: map[string]bool{}}
-	if p.Gallery, err = gallery(ctx, run.DB(), w); err != nil {
+	if err := writeImages(ctx, d, blobs, tmp, final); err != nil {
 		return "", err
 	}
-	if p.Strips, err = strips(ctx, run.DB(), w); err != nil {
+	if err := copyAssets(tmp, o.EChartsJS); err != nil {
 		return "", err
 	}
+	now := o.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	p := indexPage{Data: d, Version: o.Version, Generated: now.UTC().Format("2006-01-02 15:04 MST"), EChartsSrc: EChartsCDN, CSP: csp(false), Charts: map[string]json.RawMessage{}}
+	if o.EChartsJS != "" {
+		p.EChartsSrc, p.CSP = "assets/echarts.min.js", csp(true)
+	}
+	for _, sec := range d.Sections {
+		for _, c := range sec.Charts {
+			p.Charts[c.ID] = c.Option
+		}
+	}
+	if err := render(indexTmpl, p, filepath.Join(tmp, "index.html")); err != nil {
+		return "", err
+	}
+	for _, g := range d.Groups {
+		if err := render(groupTmpl, groupPage{G: g, Name: s.Name, CSP: csp(true), Generated: p.Generated}, filepath.Join(tmp, g.Page)); err != nil {
+			return "", err
+		}
+	}
+	return swapIn(tmp, final)
+}
+
+// csp is the pages' Content-Security-Policy: scripts only from the report
+// folder (and the ECharts CDN when online), no inline script; inline
+// styles are allowed because ECharts sets them on its tooltips.
+func csp(offline bool) string {
+	script := "'self'"
+	if !offline {
+		script += " https://go-echarts.github.io"
+	}
+	return "default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src " + script
+}
+
+func render(t *template.Template, data any, path string) error {
 	var buf bytes.Buffer
-	if err := indexTmpl.Execute(&buf, p); err != nil {
-		return "", fmt.Errorf("report: %w", err)
+	if err := t.Execute(&buf, data); err != nil {
+		return fmt.Errorf("report %s: %w", filepath.Base(path), err)
 	}
-	if err := os.WriteFile(filepath.Join(tmp, "index.html"), buf.Bytes(), 0o644); err != nil {
-		return "", fmt.Errorf("report: %w", err)
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("report: %w", err)
 	}
+	return nil
+}
+
+func copyAssets(dir, echartsJS string) error {
+	err := fs.WalkDir(files, "assets", func(path string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		b, err := files.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, path), b, 0o644)
+	})
+	if err != nil {
+		return fmt.Errorf("report assets: %w", err)
+	}
+	if echartsJS == "" {
+		return nil
+	}
+	b, err := os.ReadFile(echartsJS)
+	if err != nil {
+		return fmt.Errorf("report: the ECharts script for an offline report: %w", err)
+	}
+	if len(b) < 1000 || !bytes.Contains(b, []byte("echarts")) {
+		return fmt.Errorf("report: %s does not look like echarts.min.js (get it from the echarts npm package: dist/echarts.min.js)", echartsJS)
+	}
+	return os.WriteFile(filepath.Join(dir, "assets", "echarts.min.js"), b, 0o644)
+}
+
+// swapIn replaces the previous report by the new one.
+func swapIn(tmp, final string) (string, error) {
 	old := final + ".old"
 	os.RemoveAll(old)
 	if _, err := os.Stat(final); err == nil {
@@ -110,142 +249,4 @@ func WriteHTML(ctx context.Context, run *store.Run, blobs *store.Blobs, s *audit
 	}
 	os.RemoveAll(old)
 	return filepath.Join(final, "index.html"), nil
-}
-
-type thumbWriter struct {
-	dir   string
-	prev  string // the previous report, whose images are reused
-	blobs *store.Blobs
-	done  map[string]bool
-}
-
-// write stores a thumbnail and the full image under img/ and returns
-// their relative paths.
-func (t *thumbWriter) write(sha string) (thumb, full string, err error) {
-	thumb, full = "img/"+sha[:16]+"-t.png", "img/"+sha[:16]+".png"
-	if t.done[sha] {
-		return thumb, full, nil
-	}
-	// Images are named by content, so the previous report's copies are
-	// still right: link them instead of decoding and resizing again.
-	if t.reuse(thumb) && t.reuse(full) {
-		t.done[sha] = true
-		return thumb, full, nil
-	}
-	data, err := t.blobs.Get(sha)
-	if err != nil {
-		return "", "", err
-	}
-	img, _, err := image.Decode(bytes.NewReader(data))
-	if err != nil {
-		return "", "", fmt.Errorf("report: image %s: %w", sha, err)
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, imaging.Resize(img, thumbEdge, 0, imaging.Lanczos)); err != nil {
-		return "", "", err
-	}
-	if err := os.WriteFile(filepath.Join(t.dir, thumb), buf.Bytes(), 0o644); err != nil {
-		return "", "", err
-	}
-	if err := os.WriteFile(filepath.Join(t.dir, full), data, 0o644); err != nil {
-		return "", "", err
-	}
-	t.done[sha] = true
-	return thumb, full, nil
-}
-
-const frameCols = `i.image_sha, i.prompt, i.model, i.seed, i.step, COALESCE((SELECT printf('%.2f', accuracy) FROM scores s WHERE s.image_id = i.id AND accuracy IS NOT NULL LIMIT 1), '')`
-
-func scanFrame(rows *sql.Rows, w *thumbWriter) (Frame, error) {
-	var f Frame
-	var sha string
-	if err := rows.Scan(&sha, &f.Prompt, &f.Model, &f.Seed, &f.Step, &f.Score); err != nil {
-		return f, err
-	}
-	var err error
-	f.Thumb, f.Full, err = w.write(sha)
-	return f, err
-}
-
-func gallery(ctx context.Context, db *sql.DB, w *thumbWriter) ([]Frame, error) {
-	rows, err := db.QueryContext(ctx, `SELECT `+frameCols+` FROM (
-		SELECT *, ROW_NUMBER() OVER (PARTITION BY prompt_set, country ORDER BY category, subcategory, variant, model, seed) AS rn
-		FROM images WHERE kind = 't2i' AND status = 'ok') i
-		WHERE rn <= ? ORDER BY prompt_set, country, rn`, perCountry)
-	if err != nil {
-		return nil, fmt.Errorf("report gallery: %w", err)
-	}
-	defer rows.Close()
-	var out []Frame
-	for rows.Next() {
-		f, err := scanFrame(rows, w)
-		if err != nil {
-			return nil, fmt.Errorf("report gallery: %w", err)
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
-}
-
-func strips(ctx context.Context, db *sql.DB, w *thumbWriter) ([]Strip, error) {
-	// One chain per editor, chain and target: the first in a stable order.
-	rows, err := db.QueryContext(ctx, `SELECT parent_id, model, chain, target FROM (
-		SELECT parent_id, model, chain, target, ROW_NUMBER() OVER (PARTITION BY model, chain, target ORDER BY prompt_id, seed, id) AS rn
-		FROM images WHERE kind = 'edit' AND step = 1 AND status = 'ok') WHERE rn = 1 ORDER BY model, chain, target LIMIT ?`, maxStrips)
-	if err != nil {
-		return nil, fmt.Errorf("report strips: %w", err)
-	}
-	type start struct{ base, model, chain, target string }
-	var starts []start
-	for rows.Next() {
-		var s start
-		if err := rows.Scan(&s.base, &s.model, &s.chain, &s.target); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		starts = append(starts, s)
-	}
-	rows.Close()
-	var out []Strip
-	for _, s := range starts {
-		st := Strip{Title: fmt.Sprintf("%s, chain %s toward %s", s.model, s.chain, s.target)}
-		id := s.base
-		for step := 0; id != ""; step++ {
-			r, err := db.QueryContext(ctx, `SELECT `+frameCols+` FROM images i WHERE i.id = ? AND i.status = 'ok'`, id)
-			if err != nil {
-				return nil, err
-			}
-			found := false
-			if r.Next() {
-				f, err := scanFrame(r, w)
-				if err != nil {
-					r.Close()
-					return nil, err
-				}
-				f.Step = step
-				st.Frames = append(st.Frames, f)
-				found = true
-			}
-			r.Close()
-			if !found {
-				break
-			}
-			parent := id
-			id = ""
-			if err := db.QueryRowContext(ctx, `SELECT id FROM images WHERE parent_id = ? AND chain = ? AND model = ? AND target = ? AND status = 'ok' ORDER BY id LIMIT 1`,
-				parent, s.chain, s.model, s.target).Scan(&id); err != nil && err != sql.ErrNoRows {
-				return nil, err
-			}
-		}
-		out = append(out, st)
-	}
-	return out, nil
-}
-
-func (t *thumbWriter) reuse(rel string) bool {
-	dst := filepath.Join(t.dir, rel)
-	if _, err := os.Stat(dst); err == nil {
-		return true
-	}
-	return os.Link(filepath.Join(t.prev, rel), dst) == nil
 }

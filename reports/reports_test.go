@@ -44,7 +44,7 @@ func TestHTMLEscapesUntrustedText(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Name = evil
-	path, err := WriteHTML(context.Background(), run, cache.Blobs, s, "test")
+	path, err := WriteHTML(context.Background(), run, cache.Blobs, s, Options{Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func TestHTMLEscapesUntrustedText(t *testing.T) {
 		t.Errorf("thumbnail missing: %v", err)
 	}
 	// Rebuilding reuses the images and leaves one report folder.
-	if _, err := WriteHTML(context.Background(), run, cache.Blobs, s, "test"); err != nil {
+	if _, err := WriteHTML(context.Background(), run, cache.Blobs, s, Options{Version: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	entries, _ := os.ReadDir(dir)

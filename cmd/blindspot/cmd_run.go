@@ -74,7 +74,7 @@ func (a *App) runAudit(p *audit.Plan, asJSON, quiet, fresh bool, every time.Dura
 	var reportPath string
 	all := append(r.Stages(), audit.Stage{Name: "report", Run: func(ctx context.Context) error {
 		var err error
-		reportPath, err = reports.WriteHTML(context.WithoutCancel(ctx), r.Run, r.Cache.Blobs, r.Summary, Version())
+		reportPath, err = reports.WriteHTML(context.WithoutCancel(ctx), r.Run, r.Cache.Blobs, r.Summary, reports.Options{Version: Version(), EChartsJS: a.Getenv(envEChartsJS)})
 		return err
 	}})
 	for _, st := range all {

@@ -1,0 +1,45 @@
+// report.js draws the report's charts from the JSON data block and wires
+// the gallery filters. It runs as a file of the report (no inline script),
+// so the page's Content-Security-Policy can forbid inline scripts.
+(function () {
+  "use strict";
+  var holder = document.getElementById("chart-data");
+  var options = holder ? JSON.parse(holder.textContent) : {};
+  var note = document.getElementById("charts-note");
+  var drawn = [];
+  if (!window.echarts) {
+    if (note) {
+      note.textContent = "The ECharts script did not load, so the charts are not drawn; every number is in the tables.";
+    }
+  } else {
+    document.querySelectorAll(".chart[data-chart]").forEach(function (el) {
+      var opt = options[el.getAttribute("data-chart")];
+      if (!opt) {
+        return;
+      }
+      var chart = window.echarts.init(el, null, { renderer: "canvas" });
+      chart.setOption(opt);
+      el.setAttribute("data-rendered", "true");
+      drawn.push(chart);
+    });
+    window.addEventListener("resize", function () {
+      drawn.forEach(function (c) { c.resize(); });
+    });
+  }
+  var selects = document.querySelectorAll("select[data-filter]");
+  function apply() {
+    var want = {};
+    selects.forEach(function (s) {
+      if (s.value) {
+        want[s.getAttribute("data-filter")] = s.value;
+      }
+    });
+    document.querySelectorAll("[data-group]").forEach(function (g) {
+      var show = Object.keys(want).every(function (k) {
+        return g.getAttribute("data-" + k) === want[k];
+      });
+      g.hidden = !show;
+    });
+  }
+  selects.forEach(function (s) { s.addEventListener("change", apply); });
+})();

@@ -1,0 +1,165 @@
+package reports
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// findChromium returns the browser the test drives, or "" when there is
+// none.
+func findChromium() string {
+	if p := os.Getenv("BLINDSPOT_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// skipOrFail skips a browser test where its tools are missing, unless
+// BLINDSPOT_REQUIRE_BROWSER is set (as .ci/run does, having installed them).
+func skipOrFail(t *testing.T, why string) {
+	t.Helper()
+	if os.Getenv("BLINDSPOT_REQUIRE_BROWSER") != "" {
+		t.Fatal(why)
+	}
+	t.Skip(why)
+}
+
+// browser starts headless Chromium and collects the page's console
+// errors, uncaught exceptions and CSP or load errors.
+func browser(t *testing.T) (context.Context, func() []string) {
+	t.Helper()
+	bin := findChromium()
+	if bin == "" {
+		skipOrFail(t, "no Chromium found (install Debian's chromium, as .ci/run does, or set BLINDSPOT_CHROMIUM)")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.WindowSize(1400, 1000))
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
+	var mu sync.Mutex
+	var problems []string
+	console := chromedp.Console(ctx)
+	go func() {
+		for m, err := range console {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.Type == chromedp.ConsoleException {
+				mu.Lock()
+				problems = append(problems, fmt.Sprintf("%s (%s:%d)", m, m.URL, m.Line))
+				mu.Unlock()
+			}
+		}
+	}()
+	return ctx, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), problems...)
+	}
+}
+
+func eval[T any](t *testing.T, ctx context.Context, js string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		t.Fatalf("%s: %v", js, err)
+	}
+	return v
+}
+
+func poll(t *testing.T, ctx context.Context, js string, timeout time.Duration, problems func() []string) {
+	t.Helper()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(timeout))); err != nil {
+		t.Fatalf("waiting for %s: %v; page problems: %v", js, err, problems())
+	}
+}
+
+// TestReportInBrowser opens the offline report of a simulator run in
+// headless Chromium: no console errors, every chart drawn on a canvas,
+// thumbnails loaded, the script payloads of the spec's templates shown as
+// text and never run, filters working. It saves a screenshot
+// (BLINDSPOT_ARTIFACTS, or the temp folder).
+func TestReportInBrowser(t *testing.T) {
+	echartsJS := os.Getenv("BLINDSPOT_ECHARTS_JS")
+	if echartsJS == "" {
+		skipOrFail(t, "BLINDSPOT_ECHARTS_JS is not set: npm install echarts and point it at node_modules/echarts/dist/echarts.min.js (.ci/run does)")
+	}
+	ctx, problems := browser(t)
+	r := simRun(t, reportSpec)
+	out := filepath.Join(t.TempDir(), "report")
+	index, err := WriteHTML(context.Background(), r.Run, r.Cache.Blobs, r.Summary, Options{Out: out, EChartsJS: echartsJS, Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+index)); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, ctx, `document.querySelectorAll(".chart[data-rendered]").length === document.querySelectorAll(".chart").length`, 20*time.Second, problems)
+	t.Logf("index.html: loaded and every chart drawn %v after navigation", time.Since(start).Round(time.Millisecond))
+	charts := eval[int](t, ctx, `document.querySelectorAll(".chart").length`)
+	canvases := eval[int](t, ctx, `Array.from(document.querySelectorAll(".chart")).filter(c => c.querySelector("canvas, svg")).length`)
+	if charts < 10 || canvases != charts {
+		t.Errorf("%d charts, %d with a canvas", charts, canvases)
+	}
+	// Thumbnails: bring the gallery into view so lazy images load.
+	eval[bool](t, ctx, `(() => { document.querySelector("#gallery").scrollIntoView(); return true; })()`)
+	poll(t, ctx, `(() => { const imgs = Array.from(document.querySelectorAll("#gallery img")).slice(0, 8); return imgs.length > 0 && imgs.every(i => i.complete && i.naturalWidth > 0); })()`, 10*time.Second, problems)
+	loaded := eval[int](t, ctx, `Array.from(document.querySelectorAll("#gallery img")).filter(i => i.complete && i.naturalWidth > 0).length`)
+	groups := eval[int](t, ctx, `document.querySelectorAll("#gallery [data-group]").length`)
+	t.Logf("%d charts drawn; %d gallery thumbnails loaded; %d prompt groups", canvases, loaded, groups)
+	asText := eval[bool](t, ctx, `document.body.innerText.includes("<script>window.__xss=1</script><img src=x onerror=window.__xss=2>")`)
+	if xss := eval[string](t, ctx, `String(window.__xss)`); !asText || xss != "undefined" {
+		t.Errorf("payloads: shown as text %v, window.__xss = %s (want the text shown and no script run)", asText, xss)
+	}
+	// The country filter hides the groups of other countries.
+	visible := eval[int](t, ctx, `(() => { const s = document.querySelector('select[data-filter="country"]'); s.value = "Kenya"; s.dispatchEvent(new Event("change")); return Array.from(document.querySelectorAll("#gallery [data-group]")).filter(g => !g.hidden).length; })()`)
+	if visible == 0 || visible >= groups {
+		t.Errorf("country filter Kenya leaves %d of %d groups", visible, groups)
+	}
+	eval[bool](t, ctx, `(() => { const s = document.querySelector('select[data-filter="country"]'); s.value = ""; s.dispatchEvent(new Event("change")); window.scrollTo(0, 0); return true; })()`)
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(80))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := os.Getenv("BLINDSPOT_ARTIFACTS")
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	shotPath := filepath.Join(dir, "blindspot-report.jpg")
+	if err := os.WriteFile(shotPath, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s (%d bytes)", shotPath, len(shot))
+	// A group page: the judge's answers and full images, no script run.
+	entries, _ := os.ReadDir(filepath.Join(out, "groups"))
+	if len(entries) == 0 {
+		t.Fatal("no group pages")
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+filepath.Join(out, "groups", entries[0].Name()))); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, ctx, `(() => { const i = document.querySelector("img.full"); i.scrollIntoView(); return i.complete && i.naturalWidth > 0; })()`, 10*time.Second, problems)
+	cells := eval[int](t, ctx, `document.querySelectorAll("td").length`)
+	if xss := eval[string](t, ctx, `String(window.__xss)`); cells == 0 || xss != "undefined" {
+		t.Errorf("group page: %d answer cells, window.__xss = %s", cells, xss)
+	}
+	if p := problems(); len(p) > 0 {
+		t.Errorf("the pages reported problems:\n%s", strings.Join(p, "\n"))
+	}
+}

@@ -1,0 +1,62 @@
+package reports
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// TestReportDataGolden pins the report's data (sections with their chart
+// options and tables, galleries, filters) for a fixed simulator run.
+func TestReportDataGolden(t *testing.T) {
+	r := simRun(t, reportSpec)
+	d, err := BuildData(context.Background(), r.Run, r.Summary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := json.MarshalIndent(d, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, '\n')
+	path := filepath.Join("testdata", "report-data.json")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./reports -run Golden -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+		for i := range min(len(gl), len(wl)) {
+			if gl[i] != wl[i] {
+				t.Fatalf("report data differs from %s at line %d:\n got %s\nwant %s\n(run go test ./reports -run Golden -update if the change is intended)", path, i+1, gl[i], wl[i])
+			}
+		}
+		t.Fatalf("report data differs from %s in length: %d lines, want %d", path, len(gl), len(wl))
+	}
+	ids := map[string]bool{}
+	for _, s := range d.Sections {
+		ids[s.ID] = true
+		for _, c := range s.Charts {
+			if len(s.Tables) == 0 {
+				t.Errorf("section %s: chart %s has no table beside it", s.ID, c.ID)
+			}
+		}
+	}
+	for _, want := range []string{"accuracy", "bars", "drift", "defaults", "diversity", "refusals", "picks"} {
+		if !ids[want] {
+			t.Errorf("section %s missing", want)
+		}
+	}
+}

@@ -1,0 +1,427 @@
+package reports
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/blindspot-audit/blindspot/audit"
+	"github.com/blindspot-audit/blindspot/audit/store"
+	"github.com/blindspot-audit/blindspot/prompts"
+)
+
+// Section is one part of the report: its charts and the tables that hold
+// the same numbers, readable without JavaScript.
+type Section struct {
+	ID     string  `json:"id"`
+	Title  string  `json:"title"`
+	Note   string  `json:"note,omitempty"`
+	Charts []Chart `json:"charts,omitempty"`
+	Tables []Table `json:"tables,omitempty"`
+}
+
+// Table is a plain table of formatted cells.
+type Table struct {
+	Caption string     `json:"caption,omitempty"`
+	Head    []string   `json:"head"`
+	Rows    [][]string `json:"rows"`
+}
+
+// Sections builds every section whose data the run has, in reading order.
+func Sections(ms []store.Metric, ts []store.Test) []Section {
+	var out []Section
+	for _, build := range []func([]store.Metric) (Section, bool){
+		accuracySection, barsSection, driftSection, defaultsSection, diversitySection, refusalSection, picksSection,
+	} {
+		if s, ok := build(ms); ok {
+			out = append(out, s)
+		}
+	}
+	if s, ok := testsSection(ts); ok {
+		out = append(out, s)
+	}
+	return out
+}
+
+func filter(ms []store.Metric, keep func(store.Metric) bool) []store.Metric {
+	var out []store.Metric
+	for _, m := range ms {
+		if keep(m) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func distinct(ms []store.Metric, key func(store.Metric) string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, m := range ms {
+		if k := key(m); !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func ci(m store.Metric) string {
+	if m.CILow == nil || m.CIHigh == nil {
+		return ""
+	}
+	return fmt.Sprintf("[%.2f, %.2f]", *m.CILow, *m.CIHigh)
+}
+
+func f2(v float64) string { return fmt.Sprintf("%.2f", v) }
+
+// accuracySection: heatmaps of judge accuracy, country x category, one per
+// model, for country-specific prompts.
+func accuracySection(ms []store.Metric) (Section, bool) {
+	cells := filter(ms, func(m store.Metric) bool {
+		return m.Name == audit.MetricVQAAccuracy && m.PromptSet == prompts.SetCountry && m.Chain == "" && m.Category != "" && m.Variant == ""
+	})
+	if len(cells) == 0 {
+		return Section{}, false
+	}
+	s := Section{ID: "accuracy", Title: "Cultural VQA accuracy by country and category",
+		Note: "The judge's accuracy on the yes/no questions, (TP + TN) / answered, per image, averaged; country-specific prompts."}
+	t := Table{Head: []string{"Model", "Country", "Category", "Accuracy", "95% CI", "n"}}
+	for i, model := range distinct(cells, func(m store.Metric) string { return m.Model }) {
+		mine := filter(cells, func(m store.Metric) bool { return m.Model == model })
+		xs := distinct(mine, func(m store.Metric) string { return m.Country })
+		ys := distinct(mine, func(m store.Metric) string { return m.Category })
+		grid := map[[2]string]store.Metric{}
+		for _, m := range mine {
+			grid[[2]string{m.Country, m.Category}] = m
+			t.Rows = append(t.Rows, []string{model, m.Country, m.Category, f2(m.Value), ci(m), fmt.Sprint(m.N)})
+		}
+		s.Charts = append(s.Charts, heatmap(fmt.Sprintf("accuracy-%d", i), model, xs, ys, grid))
+	}
+	s.Tables = []Table{t}
+	return s, true
+}
+
+// barsSection: accuracy per country (a series per model) and per variant
+// (a series per variant, one chart per model), with CI whiskers.
+func barsSection(ms []store.Metric) (Section, bool) {
+	country := filter(ms, func(m store.Metric) bool {
+		return m.Name == audit.MetricVQAAccuracy && m.PromptSet == prompts.SetCountry && m.Chain == "" && m.Category == "" && m.Variant == ""
+	})
+	if len(country) == 0 {
+		return Section{}, false
+	}
+	s := Section{ID: "bars", Title: "Accuracy per country and per era/variant, with 95% bootstrap intervals"}
+	xs := distinct(country, func(m store.Metric) string { return m.Country })
+	var series []ciSeries
+	t := Table{Caption: "Per country", Head: []string{"Model", "Country", "Accuracy", "95% CI", "n"}}
+	for _, model := range distinct(country, func(m store.Metric) string { return m.Model }) {
+		cs := ciSeries{Name: model, Vals: make([]*store.Metric, len(xs))}
+		for _, m := range country {
+			if m.Model == model {
+				m := m
+				cs.Vals[slices.Index(xs, m.Country)] = &m
+				t.Rows = append(t.Rows, []string{model, m.Country, f2(m.Value), ci(m), fmt.Sprint(m.N)})
+			}
+		}
+		series = append(series, cs)
+	}
+	s.Charts = append(s.Charts, ciBars("bars-country", "Accuracy per country", xs, series, 1))
+	s.Tables = append(s.Tables, t)
+	variant := filter(ms, func(m store.Metric) bool {
+		return m.Name == audit.MetricVQAAccuracy && m.PromptSet == prompts.SetCountry && m.Chain == "" && m.Category == "" && m.Variant != ""
+	})
+	if len(variant) > 0 {
+		vt := Table{Caption: "Per era/variant", Head: []string{"Model", "Country", "Variant", "Accuracy", "95% CI", "n"}}
+		for i, model := range distinct(variant, func(m store.Metric) string { return m.Model }) {
+			mine := filter(variant, func(m store.Metric) bool { return m.Model == model })
+			xs := distinct(mine, func(m store.Metric) string { return m.Country })
+			var series []ciSeries
+			for _, v := range distinct(mine, func(m store.Metric) string { return m.Variant }) {
+				cs := ciSeries{Name: v, Vals: make([]*store.Metric, len(xs))}
+				for _, m := range mine {
+					if m.Variant == v {
+						m := m
+						cs.Vals[slices.Index(xs, m.Country)] = &m
+						vt.Rows = append(vt.Rows, []string{model, m.Country, v, f2(m.Value), ci(m), fmt.Sprint(m.N)})
+					}
+				}
+				series = append(series, cs)
+			}
+			s.Charts = append(s.Charts, ciBars(fmt.Sprintf("bars-variant-%d", i), "Accuracy per variant: "+model, xs, series, 1))
+		}
+		s.Tables = append(s.Tables, vt)
+	}
+	return s, true
+}
+
+// driftSection: per editor, chain and target, the judge's fidelity beside
+// the conventional metrics over edit steps, on one 0..1 axis.
+func driftSection(ms []store.Metric) (Section, bool) {
+	rows := Drift(ms)
+	if len(rows) == 0 {
+		return Section{}, false
+	}
+	s := Section{ID: "drift", Title: "Edit drift: cultural fidelity and conventional metrics over edit steps",
+		Note: "Step 0 is the generated image. SSIM and embedding distance are measured against step 0; CLIP score is divided by 100. ECB's finding shows as flat conventional metrics beside falling fidelity."}
+	find := func(name, model, chain, country string, step int) float64 {
+		for _, m := range ms {
+			if m.Name == name && m.Model == model && m.Chain == chain && m.Country == country && m.Step == step && m.Category == "" {
+				return m.Value
+			}
+		}
+		return math.NaN()
+	}
+	t := Table{Head: []string{"Editor", "Chain", "Target", "Step", "Judge accuracy", "95% CI", "n", "SSIM to step 0", "Embedding distance to step 0", "CLIP score / 100"}}
+	for i, r := range rows {
+		var xs []string
+		acc, ssim, emb, clip := lineSeries{Name: "judge accuracy"}, lineSeries{Name: "SSIM to step 0"}, lineSeries{Name: "embedding distance to step 0"}, lineSeries{Name: "CLIP score / 100"}
+		for _, st := range r.Steps {
+			xs = append(xs, fmt.Sprint(st.Step))
+			acc.Vals = append(acc.Vals, st.Value)
+			sv := find(audit.MetricSSIM+"_step0", r.Model, r.Chain, r.Target, st.Step)
+			if st.Step == 0 {
+				sv = 1
+			}
+			ssim.Vals = append(ssim.Vals, sv)
+			ev := find(audit.MetricEmbedDistance+"_step0", r.Model, r.Chain, r.Target, st.Step)
+			if st.Step == 0 && !math.IsNaN(find(audit.MetricEmbedDistance+"_step0", r.Model, r.Chain, r.Target, 1)) {
+				ev = 0
+			}
+			emb.Vals = append(emb.Vals, ev)
+			clip.Vals = append(clip.Vals, find(audit.MetricCLIPScore, r.Model, r.Chain, r.Target, st.Step)/100)
+			t.Rows = append(t.Rows, []string{r.Model, r.Chain, r.Target, fmt.Sprint(st.Step), f2(st.Value), ci(st), fmt.Sprint(st.N), num(sv), num(ev), num(clip.Vals[len(clip.Vals)-1])})
+		}
+		series := []lineSeries{acc, ssim}
+		for _, extra := range []lineSeries{emb, clip} {
+			if slices.ContainsFunc(extra.Vals, func(v float64) bool { return !math.IsNaN(v) }) {
+				series = append(series, extra)
+			}
+		}
+		title := fmt.Sprintf("%s, %s toward %s", r.Model, r.Chain, r.Target)
+		if r.FlatButFalling {
+			title += " (metric flat, fidelity falls)"
+		}
+		s.Charts = append(s.Charts, lines(fmt.Sprintf("drift-%d", i), title, xs, series, 1))
+	}
+	s.Tables = []Table{t}
+	return s, true
+}
+
+func num(v float64) string {
+	if math.IsNaN(v) {
+		return "-"
+	}
+	return f2(v)
+}
+
+// defaultsSection: where agnostic prompts land (stacked shares per model)
+// and the Global-North share.
+func defaultsSection(ms []store.Metric) (Section, bool) {
+	p := AttributionPivot(ms, prompts.SetAgnostic)
+	rows := Defaults(ms)
+	if len(p.Rows) == 0 && len(rows) == 0 {
+		return Section{}, false
+	}
+	s := Section{ID: "defaults", Title: "Default culture of country-agnostic prompts",
+		Note: "Which country the judge attributes images of prompts that name no country to; the Global-North share counts analysis.global_north."}
+	if len(p.Rows) > 0 {
+		var xs []string
+		for _, r := range p.Rows {
+			xs = append(xs, r.Model)
+		}
+		t := Table{Head: append([]string{"Model"}, p.Countries...)}
+		series := make([]lineSeries, len(p.Countries))
+		for ci, c := range p.Countries {
+			series[ci].Name = c
+		}
+		for _, r := range p.Rows {
+			row := []string{r.Model}
+			for ci, m := range r.Cells {
+				series[ci].Vals = append(series[ci].Vals, m.Value)
+				if m.N == 0 {
+					row = append(row, "-")
+				} else {
+					row = append(row, fmt.Sprintf("%.2f (n=%d)", m.Value, m.N))
+				}
+			}
+			t.Rows = append(t.Rows, row)
+		}
+		s.Charts = append(s.Charts, stacked("defaults-attribution", "Attribution of agnostic images (share)", xs, series))
+		s.Tables = append(s.Tables, t)
+	}
+	if len(rows) > 0 {
+		t := Table{Caption: "Defaults (share with 95% CI; divergence from uniform in bits)", Head: []string{"Model", "Prompts", "Global North (judge)", "Global North (embedding)", "Modern (judge)", "Divergence"}}
+		var gn []*store.Metric
+		var xs []string
+		for _, r := range rows {
+			t.Rows = append(t.Rows, []string{r.Model, r.Set, cellOr(r.GlobalNorth), cellOr(r.GlobalNorthCentroid), cellOr(r.Modern), cellOr(r.Divergence)})
+			if r.GlobalNorth != nil {
+				gn = append(gn, r.GlobalNorth)
+				xs = append(xs, r.Model+" "+r.Set)
+			}
+		}
+		if len(gn) > 0 {
+			s.Charts = append(s.Charts, ciBars("defaults-north", "Global-North share", xs, []ciSeries{{Name: "Global-North share", Vals: gn}}, 1))
+		}
+		s.Tables = append(s.Tables, t)
+	}
+	return s, true
+}
+
+// diversitySection: Vendi and quality-weighted Vendi per country x
+// category.
+func diversitySection(ms []store.Metric) (Section, bool) {
+	vs := filter(ms, func(m store.Metric) bool {
+		return (m.Name == audit.MetricVendi || m.Name == audit.MetricQualityVendi) && m.PromptSet == prompts.SetCountry && m.Chain == "" && m.Category != "" && m.Variant == ""
+	})
+	if len(vs) == 0 {
+		return Section{}, false
+	}
+	s := Section{ID: "diversity", Title: "Vendi diversity and quality-weighted Vendi per country and category",
+		Note: "The Vendi score is the effective number of distinct images in a group; the quality-weighted score multiplies it by the group's mean quality."}
+	t := Table{Head: []string{"Model", "Country", "Category", "Vendi", "Quality-weighted Vendi", "n"}}
+	type key struct{ model, country, category string }
+	vals := map[key][2]*store.Metric{}
+	for _, m := range vs {
+		m := m
+		k := key{m.Model, m.Country, m.Category}
+		v := vals[k]
+		if m.Name == audit.MetricVendi {
+			v[0] = &m
+		} else {
+			v[1] = &m
+		}
+		vals[k] = v
+	}
+	keys := make([]key, 0, len(vals))
+	for k := range vals {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		return a.model+"\x00"+a.country+"\x00"+a.category < b.model+"\x00"+b.country+"\x00"+b.category
+	})
+	yMax := 1.0
+	for _, k := range keys {
+		v := vals[k]
+		n := 0
+		for _, m := range v {
+			if m != nil {
+				n = m.N
+				yMax = max(yMax, math.Ceil(m.Value))
+			}
+		}
+		t.Rows = append(t.Rows, []string{k.model, k.country, k.category, cellValue(v[0]), cellValue(v[1]), fmt.Sprint(n)})
+	}
+	for i, model := range distinct(vs, func(m store.Metric) string { return m.Model }) {
+		for j, name := range []string{audit.MetricVendi, audit.MetricQualityVendi} {
+			mine := filter(vs, func(m store.Metric) bool { return m.Model == model && m.Name == name })
+			if len(mine) == 0 {
+				continue
+			}
+			xs := distinct(mine, func(m store.Metric) string { return m.Country })
+			var series []ciSeries
+			for _, cat := range distinct(mine, func(m store.Metric) string { return m.Category }) {
+				cs := ciSeries{Name: cat, Vals: make([]*store.Metric, len(xs))}
+				for _, m := range mine {
+					if m.Category == cat {
+						m := m
+						cs.Vals[slices.Index(xs, m.Country)] = &m
+					}
+				}
+				series = append(series, cs)
+			}
+			title := map[string]string{audit.MetricVendi: "Vendi score", audit.MetricQualityVendi: "Quality-weighted Vendi"}[name] + ": " + model
+			s.Charts = append(s.Charts, ciBars(fmt.Sprintf("diversity-%d-%d", i, j), title, xs, series, yMax))
+		}
+	}
+	s.Tables = []Table{t}
+	return s, true
+}
+
+func cellValue(m *store.Metric) string {
+	if m == nil {
+		return "-"
+	}
+	return f2(m.Value)
+}
+
+// refusalSection: refusal and failure rates per country and category.
+func refusalSection(ms []store.Metric) (Section, bool) {
+	rs := filter(ms, func(m store.Metric) bool {
+		return (m.Name == audit.MetricRefusalRate || m.Name == audit.MetricFailureRate) && m.Chain == "" && m.Variant == ""
+	})
+	any := slices.ContainsFunc(rs, func(m store.Metric) bool { return m.Value > 0 })
+	if len(rs) == 0 {
+		return Section{}, false
+	}
+	s := Section{ID: "refusals", Title: "Refusal and failure rates per country and category",
+		Note: "Refusals are content-policy rejections and blank (filtered) images; failures are calls that gave no usable image. Who gets refused is itself a bias signal."}
+	if !any {
+		s.Note += " No image of this run was refused or failed."
+	}
+	t := Table{Head: []string{"Model", "Prompts", "Country", "Category", "Rate", "Kind", "95% CI", "n"}}
+	for _, m := range rs {
+		kind := strings.TrimSuffix(m.Name, "_rate")
+		t.Rows = append(t.Rows, []string{m.Model, m.PromptSet, m.Country, m.Category, f2(m.Value), kind, ci(m), fmt.Sprint(m.N)})
+	}
+	sort.SliceStable(t.Rows, func(i, j int) bool { return strings.Join(t.Rows[i][:6], "\x00") < strings.Join(t.Rows[j][:6], "\x00") })
+	byCountry := filter(rs, func(m store.Metric) bool { return m.Category == "" && m.PromptSet == prompts.SetCountry })
+	if len(byCountry) > 0 {
+		xs := distinct(byCountry, func(m store.Metric) string { return m.Country })
+		var series []ciSeries
+		for _, model := range distinct(byCountry, func(m store.Metric) string { return m.Model }) {
+			for _, name := range []string{audit.MetricRefusalRate, audit.MetricFailureRate} {
+				cs := ciSeries{Name: model + " " + strings.TrimSuffix(name, "_rate"), Vals: make([]*store.Metric, len(xs))}
+				for _, m := range byCountry {
+					if m.Model == model && m.Name == name {
+						m := m
+						cs.Vals[slices.Index(xs, m.Country)] = &m
+					}
+				}
+				series = append(series, cs)
+			}
+		}
+		s.Charts = append(s.Charts, ciBars("refusals-country", "Refusal and failure rate per country", xs, series, 1))
+	}
+	s.Tables = []Table{t}
+	return s, true
+}
+
+// picksSection: the judge's best/worst picks within edit chains.
+func picksSection(ms []store.Metric) (Section, bool) {
+	rows := Picks(ms)
+	if len(rows) == 0 {
+		return Section{}, false
+	}
+	s := Section{ID: "picks", Title: "The judge's best and worst pick within edit chains",
+		Note: "Share of chains where the judge found the unedited image the best and the last step shown the worst representation of the target culture."}
+	var xs []string
+	var best, worst []*store.Metric
+	t := Table{Head: []string{"Editor", "Chain", "Target", "Best is the unedited image", "Worst is the last step"}}
+	for _, r := range rows {
+		xs = append(xs, r.Chain+" "+r.Target)
+		best, worst = append(best, r.BestBase), append(worst, r.WorstFinal)
+		t.Rows = append(t.Rows, []string{r.Model, r.Chain, r.Target, cellOr(r.BestBase), cellOr(r.WorstFinal)})
+	}
+	s.Charts = []Chart{ciBars("picks", "Best/worst picks", xs, []ciSeries{{Name: "best is step 0", Vals: best}, {Name: "worst is the last step", Vals: worst}}, 1)}
+	s.Tables = []Table{t}
+	return s, true
+}
+
+func testsSection(ts []store.Test) (Section, bool) {
+	if len(ts) == 0 {
+		return Section{}, false
+	}
+	s := Section{ID: "tests", Title: "Differences between countries (permutation tests)",
+		Note: "Two-sided permutation tests of the difference in mean judge accuracy, Holm-adjusted over each model's pairs."}
+	t := Table{Head: []string{"Model", "Prompts", "Country A", "Country B", "A - B", "p", "p (Holm)", "n A", "n B"}}
+	for _, x := range ts {
+		t.Rows = append(t.Rows, []string{x.Model, x.PromptSet, x.A, x.B, fmt.Sprintf("%+.2f", x.Diff), fmt.Sprintf("%.4f", x.P), fmt.Sprintf("%.4f", x.PHolm), fmt.Sprint(x.NA), fmt.Sprint(x.NB)})
+	}
+	s.Tables = []Table{t}
+	return s, true
+}
