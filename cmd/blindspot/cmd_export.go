@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/blindspot-audit/blindspot/audit/store"
+	"github.com/blindspot-audit/blindspot/reports"
+)
+
+func (a *App) exportCmd() *cobra.Command {
+	var format, out string
+	c := &cobra.Command{
+		Use:   "export RUN_DIR",
+		Short: "Write a run's tables as CSV or JSON lines for pandas or R (no model is called)",
+		Long: "export writes calls, items (one row per image and judge, with accuracy, precision, recall and F1), answers,\n" +
+			"picks, metrics and tests to --out (default RUN_DIR/export) as NAME.csv or NAME.jsonl. In CSV, text that a\n" +
+			"spreadsheet would run as a formula (starting with =, +, -, @) is prefixed with an apostrophe.",
+		Args: exactArgs(1, "one run directory"),
+		RunE: func(c *cobra.Command, args []string) error {
+			if format != "csv" && format != "jsonl" {
+				return usageErr("--format %q: want csv or jsonl", format)
+			}
+			run, err := store.OpenRunReadOnly(a.path(args[0]))
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			defer run.Close()
+			if out == "" {
+				out = filepath.Join(args[0], "export")
+			}
+			files, err := reports.Export(context.Background(), run.DB(), a.path(out), format)
+			if err != nil {
+				return err
+			}
+			for _, f := range files {
+				fmt.Fprintln(a.Stdout, f)
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&format, "format", "csv", "csv or jsonl")
+	c.Flags().StringVar(&out, "out", "", "output folder (default RUN_DIR/export)")
+	return c
+}
