@@ -162,4 +162,56 @@ func TestReportInBrowser(t *testing.T) {
 	if p := problems(); len(p) > 0 {
 		t.Errorf("the pages reported problems:\n%s", strings.Join(p, "\n"))
 	}
+	// Without the ECharts script the page says so; tables and gallery stay.
+	before := len(problems())
+	if err := os.Remove(filepath.Join(out, "assets", "echarts.min.js")); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+index)); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, ctx, `document.getElementById("charts-note").textContent.includes("did not load")`, 10*time.Second, problems)
+	tables := eval[int](t, ctx, `document.querySelectorAll("section table").length`)
+	thumbs := eval[int](t, ctx, `document.querySelectorAll("#gallery img").length`)
+	if tables < 8 || thumbs == 0 {
+		t.Errorf("without ECharts: %d tables, %d thumbnails", tables, thumbs)
+	}
+	for _, p := range problems()[before:] {
+		if !strings.Contains(p, "echarts.min.js") && !strings.Contains(p, "Failed to load resource") {
+			t.Errorf("without ECharts the page reported: %s", p)
+		}
+	}
+}
+
+// TestRenderExistingReport measures how long a built report takes to load
+// and draw every chart in headless Chromium. It runs only when
+// BLINDSPOT_REPORT_DIR names a report folder (built offline), and logs
+// the timing rather than asserting it.
+func TestRenderExistingReport(t *testing.T) {
+	dir := os.Getenv("BLINDSPOT_REPORT_DIR")
+	if dir == "" {
+		t.Skip("set BLINDSPOT_REPORT_DIR to a report folder to measure its rendering")
+	}
+	ctx, problems := browser(t)
+	abs, err := filepath.Abs(filepath.Join(dir, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Start the browser first, so its start-up is not counted.
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+abs)); err != nil {
+		t.Fatal(err)
+	}
+	loaded := time.Since(start)
+	poll(t, ctx, `document.querySelectorAll(".chart[data-rendered]").length === document.querySelectorAll(".chart").length`, 60*time.Second, problems)
+	drawn := time.Since(start)
+	charts := eval[int](t, ctx, `document.querySelectorAll(".chart[data-rendered]").length`)
+	imgs := eval[int](t, ctx, `document.images.length`)
+	t.Logf("%s: load event %v, %d charts drawn %v after navigation; %d images on the page (lazy)", abs, loaded.Round(time.Millisecond), charts, drawn.Round(time.Millisecond), imgs)
+	if p := problems(); len(p) > 0 {
+		t.Errorf("the page reported problems:\n%s", strings.Join(p, "\n"))
+	}
 }

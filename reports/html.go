@@ -112,7 +112,7 @@ func BuildData(ctx context.Context, run *store.Run, s *audit.Summary) (*Data, er
 }
 
 func setPaths(f *Frame) {
-	f.Thumb, f.Full = "img/"+f.SHA[:16]+"-t.png", "img/"+f.SHA[:16]+".png"
+	f.Thumb, f.Full = "img/"+f.SHA[:16]+"-t.jpg", "img/"+f.SHA[:16]+".png"
 }
 
 type indexPage struct {

@@ -57,7 +57,7 @@ func TestHTMLEscapesUntrustedText(t *testing.T) {
 	if !strings.Contains(string(page), "Content-Security-Policy") || !strings.Contains(string(page), "&lt;script&gt;") {
 		t.Error("report lacks its CSP or the escaped prompt")
 	}
-	if _, err := os.Stat(filepath.Join(filepath.Dir(path), "img", sha[:16]+"-t.png")); err != nil {
+	if _, err := os.Stat(filepath.Join(filepath.Dir(path), "img", sha[:16]+"-t.jpg")); err != nil {
 		t.Errorf("thumbnail missing: %v", err)
 	}
 	// Rebuilding reuses the images and leaves one report folder.
