@@ -10,7 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
+
+	"github.com/blindspot-audit/blindspot/reports/csvsafe"
 )
 
 // ExportTable is one table written by Export: a file per table.
@@ -164,12 +165,5 @@ func csvCell(v any) string {
 	}
 }
 
-// NeutraliseFormula prefixes text that a spreadsheet would evaluate (it
-// starts with =, +, -, @, a tab or a carriage return) with an apostrophe,
-// so it is shown as text.
-func NeutraliseFormula(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
+// NeutraliseFormula is csvsafe.Neutralise, for callers of this package.
+func NeutraliseFormula(s string) string { return csvsafe.Neutralise(s) }

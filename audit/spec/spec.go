@@ -39,6 +39,7 @@ type Spec struct {
 	EditChains []EditChain `yaml:"edit_chains"`
 	Judge      Judge       `yaml:"judge"`
 	Analysis   Analysis    `yaml:"analysis"`
+	Review     Review      `yaml:"review"`
 
 	// Prices maps endpoint names to their prices.
 	Prices    map[string]Price `yaml:"prices"`
@@ -173,8 +174,10 @@ type Analysis struct {
 	// reported as the Global-North share (default: United States).
 	GlobalNorth []string `yaml:"global_north"`
 	// Quality is the per-image quality that weighs the Vendi score:
-	// "vqa_accuracy" (default) or "cultural_rating" (the judge's 1-5
-	// rating scaled to 0..1; needs judge.ratings).
+	// "vqa_accuracy" (default), "cultural_rating" (the judge's 1-5
+	// rating scaled to 0..1; needs judge.ratings) or "human_rating" (the
+	// native reviewers' mean Cultural Representation, scaled to 0..1;
+	// images nobody rated do not count).
 	Quality string `yaml:"quality"`
 }
 
@@ -220,4 +223,25 @@ func (e Endpoint) Identity() string {
 		return e.Provider + "|" + e.BaseURL + "|" + e.Model
 	}
 	return string(b)
+}
+
+// Review configures the native-reviewer sheets of blindspot sheets export.
+type Review struct {
+	// Steps are the edit-chain steps each chain shows (default [0, 1, 3, 5],
+	// ECB's protocol); 0 is the generated image.
+	Steps []int `yaml:"steps"`
+	// PerCell is how many groups (edit chains, or a prompt's seeds) are
+	// sampled per country x category (default 10).
+	PerCell int `yaml:"per_cell"`
+	// Seed drives the sampling and the order of rows (default 1).
+	Seed int64 `yaml:"seed"`
+	// Blind shows models as "Model A", "Model B" (default true).
+	Blind *bool `yaml:"blind"`
+	// Reviewers names reviewers per country: each gets a sheet of their
+	// own. Without it there is one sheet per country.
+	Reviewers map[string][]string `yaml:"reviewers"`
+	// Alignment says which images get a Prompt Alignment column: "edits"
+	// (default: edited images, whose instruction is the prompt), "all" or
+	// "none".
+	Alignment string `yaml:"alignment"`
 }

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -83,9 +84,11 @@ func (a *Audit) validate(d *decoder, readFile func(string) ([]byte, error)) {
 		if !a.Judge.Ratings {
 			d.at("analysis.quality", "cultural_rating needs judge.ratings: true")
 		}
+	case "human_rating":
 	default:
-		d.at("analysis.quality", "unknown quality %q (known: vqa_accuracy, cultural_rating)", a.Analysis.Quality)
+		d.at("analysis.quality", "unknown quality %q (known: vqa_accuracy, cultural_rating, human_rating)", a.Analysis.Quality)
 	}
+	a.validateReview(d)
 	if a.BudgetUSD < 0 {
 		d.at("budget_usd", "must not be negative, got %g", a.BudgetUSD)
 	}
@@ -434,5 +437,57 @@ func (a *Audit) validateBestWorst(d *decoder) {
 	}
 	if len(a.EditChains) == 0 {
 		d.at("judge.best_worst", "the best/worst pick chooses among the steps of edit_chains, and the spec has none")
+	}
+}
+
+// reviewerNameRe keeps reviewer names usable in file names.
+var reviewerNameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$`)
+
+// validateReview checks the review block and fills its defaults.
+func (a *Audit) validateReview(d *decoder) {
+	r := &a.Review
+	if len(r.Steps) == 0 {
+		r.Steps = []int{0, 1, 3, 5}
+	}
+	for i, s := range r.Steps {
+		if s < 0 || (i > 0 && s <= r.Steps[i-1]) {
+			d.at(fmt.Sprintf("review.steps[%d]", i), "steps are 0 (the generated image) or more, in increasing order; got %d", s)
+		}
+	}
+	if r.PerCell == 0 {
+		r.PerCell = 10
+	}
+	if r.PerCell < 1 || r.PerCell > 100000 {
+		d.at("review.per_cell", "must be between 1 and 100000, got %d", r.PerCell)
+	}
+	if r.Seed == 0 {
+		r.Seed = 1
+	}
+	if r.Blind == nil {
+		t := true
+		r.Blind = &t
+	}
+	switch r.Alignment {
+	case "":
+		r.Alignment = "edits"
+	case "edits", "all", "none":
+	default:
+		d.at("review.alignment", "unknown value %q (known: edits, all, none)", r.Alignment)
+	}
+	for _, c := range slices.Sorted(maps.Keys(r.Reviewers)) {
+		if _, ok := a.Schema.Country(c); !ok {
+			d.at("review.reviewers."+c, "unknown country %q", c)
+		}
+		seen := map[string]bool{}
+		for i, n := range r.Reviewers[c] {
+			p := fmt.Sprintf("review.reviewers.%s[%d]", c, i)
+			if !reviewerNameRe.MatchString(n) {
+				d.at(p, "reviewer name %q: use letters, digits, space, dot, dash or underscore (at most 64)", n)
+			}
+			if seen[strings.ToLower(n)] {
+				d.at(p, "reviewer %q is listed twice", n)
+			}
+			seen[strings.ToLower(n)] = true
+		}
 	}
 }

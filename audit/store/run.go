@@ -160,6 +160,49 @@ CREATE TABLE IF NOT EXISTS picks (
 	worst_step INTEGER,
 	PRIMARY KEY (chain_id, judge, steps)
 );
+CREATE TABLE IF NOT EXISTS review_items (
+	item_id   TEXT PRIMARY KEY,
+	country   TEXT NOT NULL,
+	group_id  TEXT NOT NULL,
+	kind      TEXT NOT NULL,
+	image_id  TEXT NOT NULL,
+	step      INTEGER NOT NULL,
+	alignment INTEGER NOT NULL,
+	export_id TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS review_imports (
+	file_sha      TEXT PRIMARY KEY,
+	reviewer      TEXT NOT NULL,
+	sheet         TEXT NOT NULL,
+	file          TEXT NOT NULL,
+	saved_at      TEXT NOT NULL,
+	imported_at   TEXT NOT NULL,
+	rows          INTEGER NOT NULL,
+	superseded_by TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS ratings (
+	file_sha  TEXT NOT NULL,
+	reviewer  TEXT NOT NULL,
+	item_id   TEXT NOT NULL,
+	quality   INTEGER,
+	cultural  INTEGER,
+	alignment INTEGER,
+	best      INTEGER NOT NULL,
+	worst     INTEGER NOT NULL,
+	comment   TEXT NOT NULL,
+	PRIMARY KEY (file_sha, item_id)
+);
+CREATE TABLE IF NOT EXISTS agreement (
+	statistic TEXT NOT NULL,
+	rating    TEXT NOT NULL,
+	country   TEXT NOT NULL,
+	against   TEXT NOT NULL,
+	value     REAL NOT NULL,
+	ci_low    REAL,
+	ci_high   REAL,
+	n         INTEGER NOT NULL,
+	PRIMARY KEY (statistic, rating, country, against)
+);
 CREATE TABLE IF NOT EXISTS tests (
 	metric     TEXT NOT NULL,
 	model      TEXT NOT NULL,

@@ -1,0 +1,194 @@
+package review
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/csv"
+	"encoding/hex"
+	"fmt"
+	"image"
+	"image/jpeg"
+	_ "image/png" // decodes the stored images
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/disintegration/imaging"
+	"github.com/sourcegraph/conc/pool"
+
+	"github.com/blindspot-audit/blindspot/audit/spec"
+	"github.com/blindspot-audit/blindspot/audit/store"
+	"github.com/blindspot-audit/blindspot/prompts"
+	"github.com/blindspot-audit/blindspot/reports/csvsafe"
+)
+
+// thumbWidth is the width in pixels of the pictures in the sheets.
+const thumbWidth = 120
+
+// ExportResult lists what Export wrote.
+type ExportResult struct {
+	Files []string
+	Items int
+	Rows  int // over all files
+}
+
+// RunID returns the run's review identity, creating it on first use. It
+// ties every exported sheet to this run.
+func RunID(ctx context.Context, run *store.Run) (string, error) {
+	if id, err := run.Meta(ctx, "run_id"); err == nil && id != "" {
+		return id, nil
+	}
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	id := hex.EncodeToString(b)
+	return id, run.SetMeta(map[string]string{"run_id": id})
+}
+
+// Export samples the items, records them in the run store and writes one
+// file per sheet into dir: NAME.xlsx, or with format "csv" NAME.csv and
+// the pictures under NAME-images/.
+func Export(ctx context.Context, run *store.Run, blobs *store.Blobs, cfg spec.Review, dir, format string) (*ExportResult, error) {
+	if format != "xlsx" && format != "csv" {
+		return nil, fmt.Errorf("sheet format %q: want xlsx or csv", format)
+	}
+	runID, err := RunID(ctx, run)
+	if err != nil {
+		return nil, fmt.Errorf("run id: %w", err)
+	}
+	groups, err := Select(ctx, run.DB(), cfg)
+	if err != nil {
+		return nil, err
+	}
+	if len(groups) == 0 {
+		return nil, fmt.Errorf("nothing to review: the run has no successful country-specific images")
+	}
+	now := time.Now().UTC().Format(time.RFC3339)
+	exportID := prompts.ContentID(runID, now)
+	var items []store.ReviewItem
+	shas := map[string]bool{}
+	for _, g := range groups {
+		for _, it := range g.Items {
+			items = append(items, store.ReviewItem{ItemID: it.ID, Country: g.Country, GroupID: g.ID, Kind: g.Kind, ImageID: it.ImageID, Step: it.Step, Alignment: it.Alignment, ExportID: exportID})
+			shas[it.SHA] = true
+		}
+	}
+	if err := run.PutReviewItems(items); err != nil {
+		return nil, fmt.Errorf("recording the items: %w", err)
+	}
+	thumbs, err := makeThumbs(ctx, blobs, shas)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	res := &ExportResult{Items: len(items)}
+	for _, s := range Plan(groups, cfg) {
+		path := filepath.Join(dir, s.Name+"."+format)
+		tmp := filepath.Join(dir, "."+s.Name+".tmp."+format)
+		var err error
+		if format == "xlsx" {
+			err = writeXLSX(tmp, s, runID, now, thumbs)
+		} else {
+			err = writeCSV(tmp, filepath.Join(dir, s.Name+"-images"), s, runID, thumbs)
+		}
+		if err == nil {
+			err = os.Rename(tmp, path)
+		}
+		if err != nil {
+			os.Remove(tmp)
+			return nil, fmt.Errorf("writing %s: %w", path, err)
+		}
+		res.Files = append(res.Files, path)
+		for _, g := range s.Groups {
+			res.Rows += len(g.Items)
+		}
+	}
+	return res, nil
+}
+
+func makeThumbs(ctx context.Context, blobs *store.Blobs, shas map[string]bool) (map[string][]byte, error) {
+	list := make([]string, 0, len(shas))
+	for s := range shas {
+		list = append(list, s)
+	}
+	sort.Strings(list)
+	var mu sync.Mutex
+	out := make(map[string][]byte, len(list))
+	p := pool.New().WithErrors().WithContext(ctx).WithMaxGoroutines(runtime.GOMAXPROCS(0)).WithCancelOnError()
+	for _, sha := range list {
+		p.Go(func(ctx context.Context) error {
+			data, err := blobs.Get(sha)
+			if err != nil {
+				return err
+			}
+			img, _, err := image.Decode(bytes.NewReader(data))
+			if err != nil {
+				return fmt.Errorf("image %s: %w", sha, err)
+			}
+			var buf bytes.Buffer
+			if err := jpeg.Encode(&buf, imaging.Resize(img, thumbWidth, 0, imaging.Lanczos), &jpeg.Options{Quality: 85}); err != nil {
+				return err
+			}
+			mu.Lock()
+			out[sha] = buf.Bytes()
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := p.Wait(); err != nil {
+		return nil, fmt.Errorf("thumbnails: %w", err)
+	}
+	return out, nil
+}
+
+// CSV columns beyond the Ratings sheet's: the reviewer's name (on any
+// row) and the run the file belongs to.
+const (
+	csvReviewer = "Reviewer"
+	csvRun      = "Run"
+)
+
+func writeCSV(path, imgDir string, s Sheet, runID string, thumbs map[string][]byte) error {
+	if err := os.MkdirAll(imgDir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w := csv.NewWriter(f)
+	head := append(append([]string(nil), Columns...), csvReviewer, csvRun)
+	if err := w.Write(head); err != nil {
+		return err
+	}
+	for gi, g := range s.Groups {
+		label := fmt.Sprintf("G%d (%s)", gi+1, map[string]string{KindChain: "edit steps", KindPrompt: "versions"}[g.Kind])
+		for _, it := range g.Items {
+			pic := filepath.Base(imgDir) + "/" + it.SHA[:16] + ".jpg"
+			if err := os.WriteFile(filepath.Join(imgDir, it.SHA[:16]+".jpg"), thumbs[it.SHA], 0o644); err != nil {
+				return err
+			}
+			align := ""
+			if !it.Alignment {
+				align = "n/a"
+			}
+			rec := []string{it.ID, label, pic, csvsafe.Neutralise(it.Text), csvsafe.Neutralise(s.Models[it.Model]), fmt.Sprint(it.Step), "", "", align, "", "", "", Integrity(runID, it, g.Country, g.ID), csvsafe.Neutralise(s.Reviewer), runID}
+			if err := w.Write(rec); err != nil {
+				return err
+			}
+		}
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return err
+	}
+	return f.Close()
+}

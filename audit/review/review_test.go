@@ -1,0 +1,183 @@
+package review
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/blindspot-audit/blindspot/audit"
+	"github.com/blindspot-audit/blindspot/audit/spec"
+	"github.com/blindspot-audit/blindspot/audit/store"
+)
+
+const reviewSpec = `
+name: review-test
+countries: [Korea, Kenya, United States]
+categories: [food, architecture]
+samples: 2
+models:
+  t2i:
+    - {name: t2i, provider: sim, sim: {bias: {default_culture: United States, fidelity: {Korea: 0.9, Kenya: 0.4}}}}
+  i2i:
+    - {name: editor, provider: sim}
+  vlm:
+    - {name: judge, provider: sim, sim: {noise: 0.05}}
+edit_chains:
+  - {name: loop, kind: repeat, steps: 5, categories: [architecture]}
+judge: {ratings: true, best_worst: [0, 1, 3, 5]}
+review:
+  per_cell: 3
+  reviewers: {Kenya: [amina, otieno, wanjiru]}
+`
+
+func simRun(t testing.TB, text string) (*audit.Runner, *spec.Audit) {
+	t.Helper()
+	a, err := spec.Parse("review.yaml", []byte(text), os.ReadFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := audit.NewPlan(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := audit.NewRunner(p, audit.Options{Dir: t.TempDir()})
+	t.Cleanup(func() { r.Close() })
+	for _, st := range r.Stages() {
+		if err := st.Run(context.Background()); err != nil {
+			t.Fatalf("stage %s: %v", st.Name, err)
+		}
+	}
+	return r, a
+}
+
+// fillFn decides what a reviewer types in a row: the values of columns G
+// to L (quality, cultural, alignment, best, worst, comment).
+type fillFn func(row int, id, group, alignment string) []any
+
+// fill opens an exported workbook, types values as a reviewer would and
+// saves it with a new modified time.
+func fill(t testing.TB, path, reviewer, modified string, fn fillFn) map[string][]any {
+	t.Helper()
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if reviewer != "" {
+		f.SetCellValue(SheetInstructions, ReviewerCell, reviewer)
+	}
+	rows, err := f.GetRows(SheetRatings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	typed := map[string][]any{}
+	for i, r := range rows[1:] {
+		row := i + 2
+		vals := fn(row, r[colID], r[colGroup], r[colAlignment])
+		if vals == nil {
+			continue
+		}
+		if err := f.SetSheetRow(SheetRatings, fmt.Sprintf("G%d", row), &vals); err != nil {
+			t.Fatal(err)
+		}
+		typed[r[colID]] = vals
+	}
+	if err := f.SetDocProps(&excelize.DocProperties{Modified: modified, Creator: reviewer}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Save(); err != nil {
+		t.Fatal(err)
+	}
+	return typed
+}
+
+func importFile(t testing.TB, run *store.Run, path string) (*Checked, store.ImportOutcome, error) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Check(context.Background(), run, path, data)
+	if err != nil {
+		return nil, store.ImportOutcome{}, err
+	}
+	out, err := Record(run, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, out, nil
+}
+
+func TestExportWritesSheets(t *testing.T) {
+	r, a := simRun(t, reviewSpec)
+	dir := t.TempDir()
+	res, err := Export(context.Background(), r.Run, r.Cache.Blobs, a.Review, dir, "xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{}
+	for _, f := range res.Files {
+		names = append(names, filepath.Base(f))
+	}
+	want := "review-Kenya-amina.xlsx review-Kenya-otieno.xlsx review-Kenya-wanjiru.xlsx review-Korea.xlsx review-United_States.xlsx"
+	if strings.Join(names, " ") != want {
+		t.Fatalf("files %v, want %s", names, want)
+	}
+	f, err := excelize.OpenFile(res.Files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, _ := f.GetRows(SheetRatings)
+	if len(rows) < 10 || strings.Join(rows[0], "|") != strings.Join(Columns, "|") {
+		t.Fatalf("Ratings: %d rows, header %v", len(rows), rows[0])
+	}
+	pics, err := f.GetPictures(SheetRatings, "C2")
+	if err != nil || len(pics) != 1 {
+		t.Errorf("no thumbnail in C2: %v %d", err, len(pics))
+	}
+	if v, _ := f.GetCellValue(SheetInstructions, ReviewerCell); v != "amina" {
+		t.Errorf("reviewer cell %q, want amina", v)
+	}
+	if vis, _ := f.GetColVisible(SheetRatings, "M"); vis {
+		t.Error("the integrity column is visible")
+	}
+	if vis, _ := f.GetSheetVisible(SheetMeta); vis {
+		t.Error("the Meta sheet is visible")
+	}
+	dvs, _ := f.GetDataValidations(SheetRatings)
+	if len(dvs) != 5 {
+		t.Errorf("%d data validations, want 5", len(dvs))
+	}
+	// Models are blinded.
+	for _, row := range rows[1:] {
+		if row[colModel] == "t2i" || row[colModel] == "editor" || !strings.HasPrefix(row[colModel], "Model ") {
+			t.Fatalf("model not blinded: %q", row[colModel])
+		}
+	}
+	// The same three reviewers of Kenya see the same items in different orders.
+	ids := func(path string) []string {
+		f, _ := excelize.OpenFile(path)
+		defer f.Close()
+		rows, _ := f.GetRows(SheetRatings)
+		var out []string
+		for _, r := range rows[1:] {
+			out = append(out, r[colID])
+		}
+		return out
+	}
+	a1, a2 := ids(res.Files[0]), ids(res.Files[1])
+	if len(a1) != len(a2) || strings.Join(a1, ",") == strings.Join(a2, ",") {
+		t.Errorf("reviewer sheets: %d and %d rows, same order %v", len(a1), len(a2), strings.Join(a1, ",") == strings.Join(a2, ","))
+	}
+	// A second export with the same config writes the same items.
+	again, err := Export(context.Background(), r.Run, r.Cache.Blobs, a.Review, t.TempDir(), "xlsx")
+	if err != nil || strings.Join(ids(again.Files[0]), ",") != strings.Join(a1, ",") {
+		t.Errorf("re-export differs: %v", err)
+	}
+}

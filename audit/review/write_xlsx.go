@@ -1,0 +1,246 @@
+package review
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// Sheet names in the workbook.
+const (
+	SheetInstructions = "Instructions"
+	SheetRatings      = "Ratings"
+	SheetMeta         = "Meta"
+)
+
+// ReviewerCell is where a reviewer types their name, on the Instructions
+// sheet; it is filled in when the spec names the reviewer.
+const ReviewerCell = "C4"
+
+// thumbRowHeight is the row height in points that fits a thumbnail.
+const thumbRowHeight = 92
+
+// writeXLSX writes one sheet as a workbook at path. thumbs maps an image's
+// SHA to its JPEG thumbnail.
+func writeXLSX(path string, s Sheet, runID, exportedAt string, thumbs map[string][]byte) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	if err := f.SetSheetName("Sheet1", SheetInstructions); err != nil {
+		return err
+	}
+	if err := instructions(f, s); err != nil {
+		return fmt.Errorf("instructions: %w", err)
+	}
+	if _, err := f.NewSheet(SheetRatings); err != nil {
+		return err
+	}
+	if err := ratings(f, s, runID, thumbs); err != nil {
+		return fmt.Errorf("ratings: %w", err)
+	}
+	if _, err := f.NewSheet(SheetMeta); err != nil {
+		return err
+	}
+	for i, kv := range [][2]string{{"format", Format}, {"run_id", runID}, {"sheet", s.Name}, {"country", s.Country}, {"reviewer", s.Reviewer}, {"exported_at", exportedAt}} {
+		if err := f.SetSheetRow(SheetMeta, fmt.Sprintf("A%d", i+1), &[]any{kv[0], kv[1]}); err != nil {
+			return err
+		}
+	}
+	if err := f.SetSheetVisible(SheetMeta, false); err != nil {
+		return err
+	}
+	if err := f.SetDocProps(&excelize.DocProperties{Title: "Blindspot review " + s.Name, Creator: "blindspot", Created: exportedAt, Modified: exportedAt}); err != nil {
+		return err
+	}
+	f.SetActiveSheet(0)
+	return f.SaveAs(path)
+}
+
+func instructions(f *excelize.File, s Sheet) error {
+	who := "the native reviewers of " + s.Country
+	lines := [][]any{
+		{"Blindspot review: " + s.Country},
+		{"Please rate how each image represents " + s.Country + ". These sheets are for " + who + "."},
+		{},
+		{"", "Your name or reviewer ID:", s.Reviewer},
+		{},
+		{"How to rate", "On the Ratings sheet, every row is one image. Pick a value from the drop-down in each rating column."},
+		{"", "Image Quality: how good the image is as an image (sharpness, artefacts), whatever it shows."},
+		{"", "Cultural Representation: how faithfully and respectfully it shows " + s.Country + " as the text asks."},
+		{"", "Prompt Alignment: how well it does what the text in column D asks (only where the cell is not n/a)."},
+		{"Scale", "1 = Very poor, 2 = Poor, 3 = Fair, 4 = Good, 5 = Excellent."},
+		{"Best / Worst", "Rows with the same Group show the same scene: the steps of one series of edits (step 0 is the original), or several versions of one prompt."},
+		{"", "In each group, mark the image that best represents " + s.Country + " with Best, and the one that represents it worst with Worst. They must be different images."},
+		{"Comment", "Optional: anything we should know about an image."},
+		{"Stopping early", "You may stop at any point and send what you have: blank cells are fine."},
+		{"Saving", "Save as Excel workbook (.xlsx) in Excel, LibreOffice or Google Sheets (File > Download > .xlsx) and send the file back. Do not change the Item ID column or the order of columns."},
+	}
+	for i, l := range lines {
+		if len(l) == 0 {
+			continue
+		}
+		if err := f.SetSheetRow(SheetInstructions, fmt.Sprintf("A%d", i+1), &l); err != nil {
+			return err
+		}
+	}
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}})
+	if err != nil {
+		return err
+	}
+	if err := f.SetCellStyle(SheetInstructions, "A1", "A1", bold); err != nil {
+		return err
+	}
+	input, err := f.NewStyle(&excelize.Style{Fill: excelize.Fill{Type: "pattern", Color: []string{"FFF2CC"}, Pattern: 1},
+		Border: []excelize.Border{{Type: "bottom", Color: "999999", Style: 1}}, Protection: &excelize.Protection{Locked: false}})
+	if err != nil {
+		return err
+	}
+	if err := f.SetCellStyle(SheetInstructions, ReviewerCell, ReviewerCell, input); err != nil {
+		return err
+	}
+	if err := f.SetColWidth(SheetInstructions, "A", "A", 16); err != nil {
+		return err
+	}
+	if err := f.SetColWidth(SheetInstructions, "B", "B", 30); err != nil {
+		return err
+	}
+	return f.SetColWidth(SheetInstructions, "C", "C", 30)
+}
+
+func ratings(f *excelize.File, s Sheet, runID string, thumbs map[string][]byte) error {
+	const sh = SheetRatings
+	head := make([]any, len(Columns))
+	for i, c := range Columns {
+		head[i] = c
+	}
+	if err := f.SetSheetRow(sh, "A1", &head); err != nil {
+		return err
+	}
+	headStyle, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "center"},
+		Fill: excelize.Fill{Type: "pattern", Color: []string{"E7E6E6"}, Pattern: 1}})
+	if err != nil {
+		return err
+	}
+	locked, err := f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	if err != nil {
+		return err
+	}
+	open, err := f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}, Protection: &excelize.Protection{Locked: false},
+		Fill: excelize.Fill{Type: "pattern", Color: []string{"FFF2CC"}, Pattern: 1}})
+	if err != nil {
+		return err
+	}
+	na, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Color: "999999"}, Fill: excelize.Fill{Type: "pattern", Color: []string{"F2F2F2"}, Pattern: 1}})
+	if err != nil {
+		return err
+	}
+	last := len(Columns)
+	lastCol, _ := excelize.ColumnNumberToName(last)
+	if err := f.SetCellStyle(sh, "A1", lastCol+"1", headStyle); err != nil {
+		return err
+	}
+	row := 2
+	for gi, g := range s.Groups {
+		label := fmt.Sprintf("G%d (%s)", gi+1, map[string]string{KindChain: "edit steps", KindPrompt: "versions"}[g.Kind])
+		for _, it := range g.Items {
+			cells := []any{it.ID, label, "", it.Text, s.Models[it.Model], it.Step, "", "", "", "", "", "", Integrity(runID, it, g.Country, g.ID)}
+			if !it.Alignment {
+				cells[colAlignment] = "n/a"
+			}
+			r := fmt.Sprint(row)
+			if err := f.SetSheetRow(sh, "A"+r, &cells); err != nil {
+				return err
+			}
+			if err := f.SetCellStyle(sh, "A"+r, "F"+r, locked); err != nil {
+				return err
+			}
+			if err := f.SetCellStyle(sh, "G"+r, "L"+r, open); err != nil {
+				return err
+			}
+			if !it.Alignment {
+				if err := f.SetCellStyle(sh, "I"+r, "I"+r, na); err != nil {
+					return err
+				}
+			}
+			if err := f.SetRowHeight(sh, row, thumbRowHeight); err != nil {
+				return err
+			}
+			if th := thumbs[it.SHA]; th != nil {
+				if err := f.AddPictureFromBytes(sh, "C"+r, &excelize.Picture{Extension: ".jpg", File: th,
+					Format: &excelize.GraphicOptions{AltText: it.ID, OffsetX: 2, OffsetY: 2, Positioning: "oneCell"}}); err != nil {
+					return err
+				}
+			}
+			row++
+		}
+	}
+	end := row - 1
+	scale := make([]string, len(ScaleLabels))
+	for i, l := range ScaleLabels {
+		scale[i] = fmt.Sprintf("%d - %s", i+1, l)
+	}
+	for _, v := range []struct {
+		col  string
+		list []string
+		msg  string
+	}{
+		{"G", scale, "Pick 1 (Very poor) to 5 (Excellent), or leave blank."},
+		{"H", scale, "Pick 1 (Very poor) to 5 (Excellent), or leave blank."},
+		{"I", append(scale, "n/a"), "Pick 1 (Very poor) to 5 (Excellent), or leave blank."},
+		{"J", []string{"Best"}, "Mark one image per group as Best."},
+		{"K", []string{"Worst"}, "Mark one image per group as Worst."},
+	} {
+		if end < 2 {
+			break
+		}
+		dv := excelize.NewDataValidation(true)
+		dv.Sqref = fmt.Sprintf("%s2:%s%d", v.col, v.col, end)
+		if err := dv.SetDropList(v.list); err != nil {
+			return err
+		}
+		dv.SetError(excelize.DataValidationErrorStyleStop, "Not a valid value", v.msg)
+		if err := f.AddDataValidation(sh, dv); err != nil {
+			return err
+		}
+	}
+	widths := map[string]float64{"A": 15, "B": 16, "C": 19, "D": 42, "E": 12, "F": 6, "G": 14, "H": 16, "I": 14, "J": 10, "K": 10, "L": 30, "M": 18}
+	for c, w := range widths {
+		if err := f.SetColWidth(sh, c, c, w); err != nil {
+			return err
+		}
+	}
+	if err := f.SetColVisible(sh, "M", false); err != nil {
+		return err
+	}
+	if err := f.SetPanes(sh, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return err
+	}
+	return f.ProtectSheet(sh, &excelize.SheetProtectionOptions{SelectLockedCells: true, SelectUnlockedCells: true, FormatColumns: true, FormatRows: true, AutoFilter: true, Sort: false})
+}
+
+// scaleValue reads a 1-5 scale cell: "4", "4.0", "4 - Good", "Good".
+func scaleValue(s string) (int, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, true
+	}
+	for i, l := range ScaleLabels {
+		if strings.EqualFold(s, l) {
+			return i + 1, true
+		}
+	}
+	if s[0] >= '1' && s[0] <= '5' {
+		rest := strings.TrimSpace(s[1:])
+		switch {
+		case rest == "", rest == ".0", strings.HasPrefix(rest, "-") || strings.HasPrefix(rest, "="):
+			if rest == "" || rest == ".0" {
+				return int(s[0] - '0'), true
+			}
+			label := strings.TrimSpace(strings.TrimLeft(rest, "-="))
+			if label == "" || strings.EqualFold(label, ScaleLabels[s[0]-'1']) {
+				return int(s[0] - '0'), true
+			}
+		}
+	}
+	return 0, false
+}
