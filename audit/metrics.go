@@ -50,6 +50,7 @@ type record struct {
 	attributed, era                                                 string
 	rating                                                          int
 	geotag                                                          string
+	human                                                           float64 // mean Cultural Representation of the native reviewers (0: none)
 	parent, sha                                                     string
 	vector                                                          []float64
 }
@@ -99,6 +100,11 @@ func ComputeMetrics(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]
 	ms = append(ms, defaultMetrics(recs, globalNorth)...)
 	ms = append(ms, rateMetrics(recs)...)
 	quality, _ := run.Meta(ctx, "quality")
+	if quality == "human_rating" {
+		if err := loadHumanRatings(ctx, run.DB(), recs); err != nil {
+			return nil, err
+		}
+	}
 	vm, err := diversityMetrics(recs, quality)
 	if err != nil {
 		return nil, err
@@ -307,9 +313,11 @@ func diversityMetrics(recs []*record, quality string) ([]store.Metric, error) {
 		}
 		m.vecs = append(m.vecs, r.vector)
 		switch {
+		case quality == "human_rating" && r.human > 0:
+			m.quality = append(m.quality, (r.human-1)/4)
 		case quality == "cultural_rating" && r.rating > 0:
 			m.quality = append(m.quality, float64(r.rating-1)/4)
-		case quality != "cultural_rating" && r.accuracy != nil:
+		case (quality == "vqa_accuracy" || quality == "") && r.accuracy != nil:
 			m.quality = append(m.quality, *r.accuracy)
 		default:
 			m.quality = append(m.quality, math.NaN())
@@ -584,4 +592,29 @@ func geotagMetrics(recs []*record) ([]store.Metric, error) {
 		out = append(out, store.Metric{Name: MetricCUBEVendi, Model: k.model, PromptSet: k.set, Value: vs, N: len(tags[k])})
 	}
 	return out, nil
+}
+
+// loadHumanRatings sets each record's mean Cultural Representation from
+// the reviewers' current ratings, for analysis.quality: human_rating.
+func loadHumanRatings(ctx context.Context, db *sql.DB, recs []*record) error {
+	rows, err := db.QueryContext(ctx, `SELECT ri.image_id, AVG(r.cultural) FROM ratings r
+		JOIN review_imports i ON i.file_sha = r.file_sha JOIN review_items ri ON ri.item_id = r.item_id
+		WHERE i.superseded_by = '' AND r.cultural IS NOT NULL GROUP BY ri.image_id`)
+	if err != nil {
+		return fmt.Errorf("reading human ratings: %w", err)
+	}
+	defer rows.Close()
+	mean := map[string]float64{}
+	for rows.Next() {
+		var id string
+		var v float64
+		if err := rows.Scan(&id, &v); err != nil {
+			return err
+		}
+		mean[id] = v
+	}
+	for _, r := range recs {
+		r.human = mean[r.id]
+	}
+	return rows.Err()
 }

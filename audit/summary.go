@@ -34,6 +34,9 @@ type Summary struct {
 	Stages       []StageSummary `json:"stages"`
 	Metrics      []store.Metric `json:"metrics"`
 	Tests        []store.Test   `json:"tests"`
+	// Agreement holds the native reviewers' agreement and its correlation
+	// with the automatic metrics, once ratings are imported.
+	Agreement []store.Agreement `json:"agreement,omitempty"`
 	// Embedder is the endpoint whose image embeddings the diversity,
 	// attribution and drift metrics use ("" without embeddings).
 	Embedder string `json:"embedder,omitempty"`
@@ -102,6 +105,9 @@ func Summarize(ctx context.Context, run *store.Run) (*Summary, error) {
 		return nil, fmt.Errorf("summary: %w", err)
 	}
 	if s.Tests, err = run.Tests(ctx); err != nil {
+		return nil, fmt.Errorf("summary: %w", err)
+	}
+	if s.Agreement, err = run.Agreements(ctx); err != nil {
 		return nil, fmt.Errorf("summary: %w", err)
 	}
 	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MIN(embedder), '') FROM embeddings`).Scan(&s.Embedder); err != nil {

@@ -65,7 +65,7 @@ const (
 // BuildData reads the report's data from the run store. Image paths are
 // set but no file is written.
 func BuildData(ctx context.Context, run *store.Run, s *audit.Summary) (*Data, error) {
-	d := &Data{Summary: s, Sections: Sections(s.Metrics, s.Tests), Filters: map[string][]string{}}
+	d := &Data{Summary: s, Sections: Sections(s.Metrics, s.Tests, s.Agreement), Filters: map[string][]string{}}
 	var err error
 	if d.Groups, err = loadGroups(ctx, run); err != nil {
 		return nil, fmt.Errorf("report gallery: %w", err)

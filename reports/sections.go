@@ -30,7 +30,7 @@ type Table struct {
 }
 
 // Sections builds every section whose data the run has, in reading order.
-func Sections(ms []store.Metric, ts []store.Test) []Section {
+func Sections(ms []store.Metric, ts []store.Test, as []store.Agreement) []Section {
 	var out []Section
 	for _, build := range []func([]store.Metric) (Section, bool){
 		accuracySection, barsSection, driftSection, defaultsSection, diversitySection, refusalSection, picksSection,
@@ -40,6 +40,9 @@ func Sections(ms []store.Metric, ts []store.Test) []Section {
 		}
 	}
 	if s, ok := testsSection(ts); ok {
+		out = append(out, s)
+	}
+	if s, ok := humanSection(as); ok {
 		out = append(out, s)
 	}
 	return out

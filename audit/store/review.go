@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 )
 
 // ReviewItem is one image in the native-reviewer sheets. Reviewers of a
@@ -212,6 +213,9 @@ func (r *Run) ReplaceAgreement(as []Agreement) error {
 func (r *Run) Agreements(ctx context.Context) ([]Agreement, error) {
 	rows, err := r.db.QueryContext(ctx, `SELECT statistic, rating, country, against, value, ci_low, ci_high, n FROM agreement ORDER BY rating, statistic, country, against`)
 	if err != nil {
+		if strings.Contains(err.Error(), "no such table") { // a store older than the table, opened read-only
+			return nil, nil
+		}
 		return nil, err
 	}
 	defer rows.Close()

@@ -50,16 +50,7 @@ func (a *App) reportCmd() *cobra.Command {
 				return usageErr("%v", err)
 			}
 			defer run.Close()
-			if cacheDir == "" {
-				if cacheDir, err = run.Meta(ctx, "cache_dir"); err != nil || cacheDir == "" {
-					return usageErr("%s: the store does not say where its images are; pass --cache DIR", args[0])
-				}
-			}
-			cacheDir = a.path(cacheDir)
-			if _, err := os.Stat(filepath.Join(cacheDir, "cache.db")); err != nil {
-				return usageErr("the run's images are in %s, which has no cache.db (pass --cache DIR if it moved): %v", cacheDir, err)
-			}
-			cache, err := store.OpenCache(cacheDir)
+			cache, err := a.openImages(ctx, run, args[0], cacheDir)
 			if err != nil {
 				return err
 			}
@@ -85,4 +76,20 @@ func (a *App) reportCmd() *cobra.Command {
 	c.Flags().StringVar(&echartsJS, "echarts", "", "the local echarts.min.js for --offline (default $"+envEChartsJS+")")
 	c.Flags().StringVar(&cacheDir, "cache", "", "the cache folder holding the run's images (default: the one the run used)")
 	return c
+}
+
+// openImages opens the cache holding a run's images: --cache DIR, or the
+// folder the run recorded.
+func (a *App) openImages(ctx context.Context, run *store.Run, runDir, cacheDir string) (*store.Cache, error) {
+	if cacheDir == "" {
+		var err error
+		if cacheDir, err = run.Meta(ctx, "cache_dir"); err != nil || cacheDir == "" {
+			return nil, usageErr("%s: the store does not say where its images are; pass --cache DIR", runDir)
+		}
+	}
+	cacheDir = a.path(cacheDir)
+	if _, err := os.Stat(filepath.Join(cacheDir, "cache.db")); err != nil {
+		return nil, usageErr("the run's images are in %s, which has no cache.db (pass --cache DIR if it moved): %v", cacheDir, err)
+	}
+	return store.OpenCache(cacheDir)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/blindspot-audit/blindspot/audit"
+	"github.com/blindspot-audit/blindspot/audit/review"
 	"github.com/blindspot-audit/blindspot/reports"
 )
 
@@ -72,7 +73,14 @@ func (a *App) runAudit(p *audit.Plan, asJSON, quiet, fresh bool, every time.Dura
 	defer r.Close()
 	start := time.Now()
 	var reportPath string
-	all := append(r.Stages(), audit.Stage{Name: "report", Run: func(ctx context.Context) error {
+	all := append(r.Stages(), audit.Stage{Name: "agreement", Run: func(ctx context.Context) error {
+		// Imported ratings are compared with this run's judge scores again.
+		as, err := review.ComputeAgreement(context.WithoutCancel(ctx), r.Run)
+		if err == nil && r.Summary != nil {
+			r.Summary.Agreement = as
+		}
+		return err
+	}}, audit.Stage{Name: "report", Run: func(ctx context.Context) error {
 		var err error
 		reportPath, err = reports.WriteHTML(context.WithoutCancel(ctx), r.Run, r.Cache.Blobs, r.Summary, reports.Options{Version: Version(), EChartsJS: a.Getenv(envEChartsJS)})
 		return err

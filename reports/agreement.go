@@ -1,0 +1,109 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/olekukonko/tablewriter"
+
+	"github.com/blindspot-audit/blindspot/audit/store"
+)
+
+// agreementNames are the statistics' names as a reader sees them.
+var agreementNames = map[string]string{
+	"alpha_nominal":   "Krippendorff's alpha (nominal)",
+	"alpha_ordinal":   "Krippendorff's alpha (ordinal)",
+	"alpha_interval":  "Krippendorff's alpha (interval)",
+	"fleiss_kappa":    "Fleiss' kappa",
+	"cohen_kappa":     "Cohen's kappa",
+	"spearman":        "Spearman's rho",
+	"kendall":         "Kendall's tau-b",
+	"best_agreement":  "Best pick agrees",
+	"worst_agreement": "Worst pick agrees",
+}
+
+func agreementRow(a store.Agreement) []string {
+	country := a.Country
+	if country == "" {
+		country = "all"
+	}
+	name := agreementNames[a.Statistic]
+	if name == "" {
+		name = a.Statistic
+	}
+	ci := "-"
+	if a.CILow != nil {
+		ci = fmt.Sprintf("[%.2f, %.2f]", *a.CILow, *a.CIHigh)
+	}
+	return []string{a.Rating, name, country, a.Against, fmt.Sprintf("%.2f", a.Value), ci, fmt.Sprint(a.N)}
+}
+
+var agreementHead = []string{"Rating", "Statistic", "Reviewers of", "Against", "Value", "95% CI", "n"}
+
+// writeAgreement prints the reviewers' agreement for the terminal.
+func writeAgreement(w io.Writer, as []store.Agreement) error {
+	fmt.Fprintln(w, "\nNative reviewers: agreement between reviewers, with the automatic metrics, and with the judge's best/worst picks (95% bootstrap CI over items):")
+	t := tablewriter.NewWriter(w)
+	h := make([]any, len(agreementHead))
+	for i, s := range agreementHead {
+		h[i] = s
+	}
+	t.Header(h...)
+	for _, a := range as {
+		if err := t.Append(agreementRow(a)); err != nil {
+			return err
+		}
+	}
+	return t.Render()
+}
+
+// humanSection shows the reviewers' agreement: ordinal alpha per country
+// for each rating, the correlations and the pick agreement.
+func humanSection(as []store.Agreement) (Section, bool) {
+	if len(as) == 0 {
+		return Section{}, false
+	}
+	s := Section{ID: "human", Title: "Native reviewers: agreement and correlation with the automatic metrics",
+		Note: "Krippendorff's alpha and the kappas measure how far reviewers agree (1 perfect, 0 chance); Spearman and Kendall how the mean human rating of an item follows an automatic metric; the pick rows how often the judge's best/worst image of an edit chain is the one a reviewer marked (ECB reports 74% and 84%)."}
+	var countries []string
+	for _, a := range as {
+		if a.Statistic == "alpha_ordinal" && !slices.Contains(countries, label(a.Country)) {
+			countries = append(countries, label(a.Country))
+		}
+	}
+	var series []ciSeries
+	for _, dim := range []string{"cultural", "quality", "alignment"} {
+		cs := ciSeries{Name: dim, Vals: make([]*store.Metric, len(countries))}
+		found := false
+		for _, a := range as {
+			if a.Statistic == "alpha_ordinal" && a.Rating == dim {
+				m := store.Metric{Value: a.Value, CILow: a.CILow, CIHigh: a.CIHigh, N: a.N}
+				cs.Vals[slices.Index(countries, label(a.Country))] = &m
+				found = true
+			}
+		}
+		if found {
+			series = append(series, cs)
+		}
+	}
+	if len(series) > 0 {
+		s.Charts = append(s.Charts, ciBars("human-alpha", "Ordinal Krippendorff's alpha per reviewer group", countries, series, 1))
+	}
+	t := Table{Head: agreementHead}
+	for _, a := range as {
+		t.Rows = append(t.Rows, agreementRow(a))
+	}
+	s.Tables = []Table{t}
+	return s, true
+}
+
+func label(country string) string {
+	if country == "" {
+		return "all"
+	}
+	return country
+}
+
+// WriteAgreementTable prints the agreement statistics as a table.
+func WriteAgreementTable(w io.Writer, as []store.Agreement) error { return writeAgreement(w, as) }
