@@ -99,6 +99,9 @@ func Export(ctx context.Context, run *store.Run, blobs *store.Blobs, cfg spec.Re
 			err = writeCSV(tmp, filepath.Join(dir, s.Name+"-images"), s, runID, thumbs)
 		}
 		if err == nil {
+			err = os.Chmod(tmp, 0o644)
+		}
+		if err == nil {
 			err = os.Rename(tmp, path)
 		}
 		if err != nil {
