@@ -347,7 +347,9 @@ func diversityMetrics(recs []*record, quality string) ([]store.Metric, error) {
 		v := m.key
 		v.Name, v.Value, v.N = MetricVendi, vs, len(m.vecs)
 		out = append(out, v)
-		if q := finite(m.quality); len(q) == len(m.quality) {
+		// Reviewers rate a sample: with human ratings the rated images
+		// stand for their group; other qualities must cover every image.
+		if q := finite(m.quality); len(q) == len(m.quality) || (quality == "human_rating" && len(q) > 0) {
 			qvs, err := diversity.Quality(vs, q)
 			if err != nil {
 				return nil, err
