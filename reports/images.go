@@ -1,21 +1,16 @@
 package reports
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"image"
-	"image/jpeg"
-	_ "image/png" // decodes the stored images
+	"maps"
 	"os"
 	"path/filepath"
-	"runtime"
+	"slices"
 	"sort"
 
-	"github.com/disintegration/imaging"
-	"github.com/sourcegraph/conc/pool"
-
 	"github.com/blindspot-audit/blindspot/audit/store"
+	"github.com/blindspot-audit/blindspot/reports/thumbs"
 )
 
 // writeImages writes every frame's thumbnail and full image under img/,
@@ -33,16 +28,10 @@ func writeImages(ctx context.Context, d *Data, blobs *store.Blobs, dir, prev str
 			}
 		}
 	}
-	list := make([]string, 0, len(shas))
-	for s := range shas {
-		list = append(list, s)
-	}
-	sort.Strings(list)
-	p := pool.New().WithErrors().WithContext(ctx).WithMaxGoroutines(runtime.GOMAXPROCS(0)).WithCancelOnError()
-	for _, sha := range list {
-		p.Go(func(ctx context.Context) error { return writeImage(dir, prev, blobs, sha) })
-	}
-	if err := p.Wait(); err != nil {
+	err := thumbs.Each(ctx, slices.Collect(maps.Keys(shas)), func(_ context.Context, sha string) error {
+		return writeImage(dir, prev, blobs, sha)
+	})
+	if err != nil {
 		return fmt.Errorf("report images: %w", err)
 	}
 	return nil
@@ -57,17 +46,11 @@ func writeImage(dir, prev string, blobs *store.Blobs, sha string) error {
 	if err != nil {
 		return err
 	}
-	img, _, err := image.Decode(bytes.NewReader(data))
+	small, err := thumbs.JPEG(data, thumbEdge)
 	if err != nil {
-		return fmt.Errorf("image %s: %w", sha, err)
-	}
-	var buf bytes.Buffer
-	// JPEG: simulated and photographic thumbnails are a fifth of their
-	// PNG size, which is what a gallery of thousands loads.
-	if err := jpeg.Encode(&buf, imaging.Resize(img, thumbEdge, 0, imaging.Lanczos), &jpeg.Options{Quality: 82}); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, thumb), buf.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, thumb), small, 0o644); err != nil {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, full), data, 0o644)

@@ -1,12 +1,10 @@
 package reports
 
 import (
-	"context"
-	"os"
 	"testing"
 
 	"github.com/blindspot-audit/blindspot/audit"
-	"github.com/blindspot-audit/blindspot/audit/spec"
+	"github.com/blindspot-audit/blindspot/audit/audittest"
 )
 
 // reportSpec exercises every section: country-specific and agnostic
@@ -39,22 +37,4 @@ edit_chains:
 judge: {attribution: true, ratings: true, best_worst: [0, 1, 3]}
 `
 
-func simRun(t testing.TB, text string) *audit.Runner {
-	t.Helper()
-	a, err := spec.Parse("report.yaml", []byte(text), os.ReadFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := audit.NewPlan(a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := audit.NewRunner(p, audit.Options{Dir: t.TempDir()})
-	t.Cleanup(func() { r.Close() })
-	for _, st := range r.Stages() {
-		if err := st.Run(context.Background()); err != nil {
-			t.Fatalf("stage %s: %v", st.Name, err)
-		}
-	}
-	return r
-}
+func simRun(t testing.TB, text string) *audit.Runner { return audittest.Run(t, text) }

@@ -1,29 +1,23 @@
 package review
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/csv"
 	"encoding/hex"
 	"fmt"
-	"image"
-	"image/jpeg"
-	_ "image/png" // decodes the stored images
+	"maps"
 	"os"
 	"path/filepath"
-	"runtime"
-	"sort"
+	"slices"
 	"sync"
 	"time"
-
-	"github.com/disintegration/imaging"
-	"github.com/sourcegraph/conc/pool"
 
 	"github.com/blindspot-audit/blindspot/audit/spec"
 	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/prompts"
 	"github.com/blindspot-audit/blindspot/reports/csvsafe"
+	"github.com/blindspot-audit/blindspot/reports/thumbs"
 )
 
 // thumbWidth is the width in pixels of the pictures in the sheets.
@@ -117,35 +111,23 @@ func Export(ctx context.Context, run *store.Run, blobs *store.Blobs, cfg spec.Re
 }
 
 func makeThumbs(ctx context.Context, blobs *store.Blobs, shas map[string]bool) (map[string][]byte, error) {
-	list := make([]string, 0, len(shas))
-	for s := range shas {
-		list = append(list, s)
-	}
-	sort.Strings(list)
 	var mu sync.Mutex
-	out := make(map[string][]byte, len(list))
-	p := pool.New().WithErrors().WithContext(ctx).WithMaxGoroutines(runtime.GOMAXPROCS(0)).WithCancelOnError()
-	for _, sha := range list {
-		p.Go(func(ctx context.Context) error {
-			data, err := blobs.Get(sha)
-			if err != nil {
-				return err
-			}
-			img, _, err := image.Decode(bytes.NewReader(data))
-			if err != nil {
-				return fmt.Errorf("image %s: %w", sha, err)
-			}
-			var buf bytes.Buffer
-			if err := jpeg.Encode(&buf, imaging.Resize(img, thumbWidth, 0, imaging.Lanczos), &jpeg.Options{Quality: 85}); err != nil {
-				return err
-			}
-			mu.Lock()
-			out[sha] = buf.Bytes()
-			mu.Unlock()
-			return nil
-		})
-	}
-	if err := p.Wait(); err != nil {
+	out := make(map[string][]byte, len(shas))
+	err := thumbs.Each(ctx, slices.Collect(maps.Keys(shas)), func(_ context.Context, sha string) error {
+		data, err := blobs.Get(sha)
+		if err != nil {
+			return err
+		}
+		small, err := thumbs.JPEG(data, thumbWidth)
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		out[sha] = small
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("thumbnails: %w", err)
 	}
 	return out, nil

@@ -11,6 +11,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/blindspot-audit/blindspot/audit"
+	"github.com/blindspot-audit/blindspot/audit/audittest"
 	"github.com/blindspot-audit/blindspot/audit/spec"
 	"github.com/blindspot-audit/blindspot/audit/store"
 )
@@ -36,23 +37,8 @@ review:
 `
 
 func simRun(t testing.TB, text string) (*audit.Runner, *spec.Audit) {
-	t.Helper()
-	a, err := spec.Parse("review.yaml", []byte(text), os.ReadFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := audit.NewPlan(a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := audit.NewRunner(p, audit.Options{Dir: t.TempDir()})
-	t.Cleanup(func() { r.Close() })
-	for _, st := range r.Stages() {
-		if err := st.Run(context.Background()); err != nil {
-			t.Fatalf("stage %s: %v", st.Name, err)
-		}
-	}
-	return r, a
+	r := audittest.Run(t, text)
+	return r, r.Plan.Audit
 }
 
 // fillFn decides what a reviewer types in a row: the values of columns G
