@@ -123,6 +123,18 @@ feed:
 			}
 		}
 	}
+	if st := a.Stories; st != nil {
+	stories:
+		for _, sp := range st.Prompts {
+			for seed := int64(1); seed <= int64(st.Samples); seed++ {
+				if e.halted() || ctx.Err() != nil {
+					break stories
+				}
+				sp, seed := sp, seed
+				p.Go(func() { e.storyUnit(ctx, sp, seed) })
+			}
+		}
+	}
 	p.Wait()
 	switch {
 	case e.fatal != nil:

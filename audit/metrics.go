@@ -88,6 +88,11 @@ func ComputeMetrics(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]
 		return nil, err
 	}
 	ms = append(ms, qm...)
+	sm, err := storyMetrics(ctx, run)
+	if err != nil {
+		return nil, err
+	}
+	ms = append(ms, sm...)
 	pm, err := pickMetrics(ctx, run, recs)
 	if err != nil {
 		return nil, err

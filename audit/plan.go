@@ -19,17 +19,19 @@ type Plan struct {
 
 // Counts are the planned calls per stage.
 type Counts struct {
-	Prompts     map[string]int `json:"prompts"`
-	Images      int            `json:"images"`
-	T2I         int            `json:"t2i_calls"`
-	I2I         int            `json:"i2i_calls"`
-	VQA         int            `json:"vqa_calls"`
-	Embed       int            `json:"embed_calls"`
-	Score       int            `json:"score_calls"`
-	LLM         int            `json:"llm_calls"`
-	Picks       int            `json:"pick_calls"`
-	Chains      int            `json:"edit_chains"`
-	EstimateUSD float64        `json:"estimated_cost_usd"`
+	Prompts map[string]int `json:"prompts"`
+	Images  int            `json:"images"`
+	T2I     int            `json:"t2i_calls"`
+	I2I     int            `json:"i2i_calls"`
+	VQA     int            `json:"vqa_calls"`
+	Embed   int            `json:"embed_calls"`
+	Score   int            `json:"score_calls"`
+	LLM     int            `json:"llm_calls"`
+	Picks   int            `json:"pick_calls"`
+	// Stories is how many stories the story audit writes.
+	Stories     int     `json:"stories,omitempty"`
+	Chains      int     `json:"edit_chains"`
+	EstimateUSD float64 `json:"estimated_cost_usd"`
 	// CostByEndpoint is the estimate per endpoint.
 	CostByEndpoint map[string]float64 `json:"estimated_cost_by_endpoint"`
 }
@@ -220,6 +222,41 @@ func (p *Plan) count() {
 		if e.ClipScore {
 			c.Embed += len(texts)
 			price(e.Name, generators.Usage{InputTokens: 16}, len(texts))
+		}
+	}
+	if st := a.Stories; st != nil {
+		n := len(st.Prompts) * st.Samples
+		c.Stories = n
+		if st.ImageConditioned {
+			countries := map[string]bool{}
+			for _, sp := range st.Prompts {
+				countries[sp.Country] = true
+			}
+			ctx := len(countries) * st.Samples
+			c.T2I += ctx
+			price(a.Models.T2I[0].Name, generators.Usage{Images: 1}, ctx)
+			judge(prompts.SetStoryContext, ctx)
+			c.VQA += n
+			price(a.Models.VLM[0].Name, generators.Usage{InputTokens: 120, OutputTokens: storyMaxTokens / 2}, n)
+		} else {
+			c.LLM += n
+			price(a.Models.LLM[0].Name, generators.Usage{InputTokens: 40, OutputTokens: storyMaxTokens / 2}, n)
+		}
+		if st.Rate {
+			c.LLM += n
+			price(a.Models.LLM[0].Name, generators.Usage{InputTokens: 300, OutputTokens: 8}, n)
+		}
+		if st.Similarity == "embedding" {
+			c.Embed += n
+			price(a.Models.Embedder[0].Name, generators.Usage{InputTokens: 300}, n)
+		}
+		if st.Scenes > 0 {
+			c.LLM += 2 * n
+			price(a.Models.LLM[0].Name, generators.Usage{InputTokens: 400, OutputTokens: 100}, 2*n)
+			scenes := n * st.Scenes // at most: a story may name fewer characters
+			c.T2I += scenes
+			price(a.Models.T2I[0].Name, generators.Usage{Images: 1}, scenes)
+			judge(prompts.SetStoryScene, scenes)
 		}
 	}
 	c.Images = c.T2I + c.I2I

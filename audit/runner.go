@@ -116,6 +116,14 @@ func (r *Runner) open(ctx context.Context) error {
 		r.Engine.Corpus = corpus.NewIndex(a.Judge.Passages)
 	}
 	gn, _ := json.Marshal(a.Analysis.GlobalNorth)
+	meta := map[string]string{}
+	if st := a.Stories; st != nil {
+		lex, _ := json.Marshal(st.LexiconFiles)
+		meta["story_lexicon"], meta["story_similarity"] = string(lex), st.Similarity
+	}
+	if err := r.Run.SetMeta(meta); err != nil {
+		return err
+	}
 	return r.Run.SetMeta(map[string]string{
 		"global_north":   string(gn),
 		"quality":        a.Analysis.Quality,

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/blindspot-audit/blindspot/corpus"
+	"github.com/blindspot-audit/blindspot/corpus/lexicon"
 	"github.com/blindspot-audit/blindspot/generators/a1111"
 	"github.com/blindspot-audit/blindspot/generators/comfyui"
 	"github.com/blindspot-audit/blindspot/generators/httpapi"
@@ -40,6 +41,8 @@ type Spec struct {
 	Judge      Judge       `yaml:"judge"`
 	Analysis   Analysis    `yaml:"analysis"`
 	Review     Review      `yaml:"review"`
+	// Stories configures the story audit; without it no story is written.
+	Stories *Stories `yaml:"stories"`
 
 	// Prices maps endpoint names to their prices.
 	Prices    map[string]Price `yaml:"prices"`
@@ -244,4 +247,45 @@ type Review struct {
 	// (default: edited images, whose instruction is the prompt), "all" or
 	// "none".
 	Alignment string `yaml:"alignment"`
+}
+
+// Stories configures the story audit (mmCultural's prompts, KAHANI's
+// story-to-scene chain).
+type Stories struct {
+	// Template is the story prompt (default mmCultural's "Write a
+	// children's story about {concept} for {a_identity} kid.").
+	Template string `yaml:"template"`
+	// Concepts the stories are about (default prompts.DefaultConcepts).
+	Concepts []string `yaml:"concepts"`
+	// Qualifiers add to the nationality (region, religion, family
+	// structure): "Muslim" makes "a Muslim Kenyan kid". "" is the
+	// nationality alone; default: only that.
+	Qualifiers []string `yaml:"qualifiers"`
+	// Samples is how many stories each prompt gets (seeds 1..Samples,
+	// default 3).
+	Samples int `yaml:"samples"`
+	// ImageConditioned has the first models.vlm endpoint write each story
+	// looking at an image of the culture drawn by the first models.t2i
+	// endpoint, instead of the LLM writing from text alone.
+	ImageConditioned bool `yaml:"image_conditioned"`
+	// Scenes turns on KAHANI's chain: the LLM lists up to Scenes (1-3)
+	// characters of each story and writes a scene prompt for each, which
+	// the first models.t2i endpoint draws; scenes are judged like images.
+	Scenes int `yaml:"scenes"`
+	// Rate asks the LLM to rate each story's cultural authenticity 1-5.
+	Rate bool `yaml:"rate"`
+	// Similarity measures stories against each other: "ngram" (word
+	// bigram cosine, default) or "embedding" (the first models.embedder
+	// endpoint's text embeddings).
+	Similarity string `yaml:"similarity"`
+	// Lexicon lists files of culturally specific items that extend the
+	// embedded lexicon (country -> kind -> terms), relative to the spec.
+	Lexicon []string `yaml:"lexicon"`
+
+	// Prompts is the expanded story grid; Lex the loaded lexicon.
+	Prompts []prompts.StoryPrompt `yaml:"-"`
+	Lex     *lexicon.Lexicon      `yaml:"-"`
+	// LexiconFiles holds the extension files as read (name, content), so
+	// the run store keeps what the metrics were computed with.
+	LexiconFiles [][2]string `yaml:"-"`
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/blindspot-audit/blindspot/corpus"
+	"github.com/blindspot-audit/blindspot/corpus/lexicon"
 	"github.com/blindspot-audit/blindspot/generators"
 	"github.com/blindspot-audit/blindspot/generators/comfyui"
 	"github.com/blindspot-audit/blindspot/generators/registry"
@@ -89,6 +90,7 @@ func (a *Audit) validate(d *decoder, readFile func(string) ([]byte, error)) {
 		d.at("analysis.quality", "unknown quality %q (known: vqa_accuracy, cultural_rating, human_rating)", a.Analysis.Quality)
 	}
 	a.validateReview(d)
+	a.validateStories(d, readFile)
 	if a.BudgetUSD < 0 {
 		d.at("budget_usd", "must not be negative, got %g", a.BudgetUSD)
 	}
@@ -489,5 +491,99 @@ func (a *Audit) validateReview(d *decoder) {
 			}
 			seen[strings.ToLower(n)] = true
 		}
+	}
+}
+
+// validateStories checks the stories block, expands the story grid and
+// loads the lexicon.
+func (a *Audit) validateStories(d *decoder, readFile func(string) ([]byte, error)) {
+	st := a.Stories
+	if st == nil {
+		return
+	}
+	if len(a.Models.LLM) == 0 && !st.ImageConditioned {
+		d.at("stories", "stories are written by the first models.llm endpoint, and the spec has none")
+	}
+	if st.Scenes > 0 || st.Rate {
+		if len(a.Models.LLM) == 0 {
+			d.at("stories", "scenes and ratings need a models.llm endpoint")
+		}
+	}
+	if st.Template == "" {
+		st.Template = prompts.DefaultStoryTemplate
+	}
+	if err := prompts.CheckStoryTemplate(st.Template); err != nil {
+		d.at("stories.template", "%v", err)
+	}
+	if len(st.Concepts) == 0 {
+		st.Concepts = prompts.DefaultConcepts
+	}
+	for i, c := range st.Concepts {
+		if strings.TrimSpace(c) == "" || len(c) > 200 {
+			d.at(fmt.Sprintf("stories.concepts[%d]", i), "a concept is 1 to 200 characters")
+		}
+	}
+	for i, q := range st.Qualifiers {
+		if len(q) > 60 {
+			d.at(fmt.Sprintf("stories.qualifiers[%d]", i), "a qualifier is at most 60 characters")
+		}
+	}
+	if st.Samples == 0 {
+		st.Samples = 3
+	}
+	if st.Samples < 1 || st.Samples > 1000 {
+		d.at("stories.samples", "must be between 1 and 1000, got %d", st.Samples)
+	}
+	if st.ImageConditioned && (len(a.Models.VLM) == 0 || len(a.Models.T2I) == 0) {
+		d.at("stories.image_conditioned", "image-conditioned stories need models.t2i (to draw the culture) and models.vlm (to write)")
+	}
+	if st.Scenes < 0 || st.Scenes > 3 {
+		d.at("stories.scenes", "must be between 0 (off) and 3 characters, got %d", st.Scenes)
+	}
+	if st.Scenes > 0 && len(a.Models.T2I) == 0 {
+		d.at("stories.scenes", "scenes are drawn by the first models.t2i endpoint, and the spec has none")
+	}
+	switch st.Similarity {
+	case "":
+		st.Similarity = "ngram"
+	case "ngram":
+	case "embedding":
+		if len(a.Models.Embedder) == 0 {
+			d.at("stories.similarity", "embedding similarity needs a models.embedder endpoint")
+		}
+	default:
+		d.at("stories.similarity", "unknown value %q (known: ngram, embedding)", st.Similarity)
+	}
+	st.Lex = lexicon.Default()
+	for i, f := range st.Lexicon {
+		path := f
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(filepath.Dir(a.File), f)
+		}
+		data, err := readFile(path)
+		if err == nil {
+			err = st.Lex.Add(f, data)
+		}
+		if err == nil {
+			st.LexiconFiles = append(st.LexiconFiles, [2]string{f, string(data)})
+		}
+		if err != nil {
+			d.at(fmt.Sprintf("stories.lexicon[%d]", i), "%v", err)
+		}
+	}
+	var countries []prompts.Country
+	names := a.Countries
+	if len(names) == 0 {
+		for _, c := range a.Schema.Countries {
+			names = append(names, c.Name)
+		}
+	}
+	for _, n := range names {
+		if c, ok := a.Schema.Country(n); ok {
+			countries = append(countries, c)
+		}
+	}
+	if ps, err := prompts.ExpandStories(st.Template, countries, st.Concepts, st.Qualifiers); err == nil {
+		st.Prompts = ps
 	}
 }

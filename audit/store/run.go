@@ -203,6 +203,45 @@ CREATE TABLE IF NOT EXISTS agreement (
 	n         INTEGER NOT NULL,
 	PRIMARY KEY (statistic, rating, country, against)
 );
+CREATE TABLE IF NOT EXISTS stories (
+	id            TEXT PRIMARY KEY,
+	prompt_id     TEXT NOT NULL,
+	country       TEXT NOT NULL,
+	concept       TEXT NOT NULL,
+	qualifier     TEXT NOT NULL,
+	identity      TEXT NOT NULL,
+	prompt        TEXT NOT NULL,
+	model         TEXT NOT NULL,
+	mode          TEXT NOT NULL,
+	context_image TEXT NOT NULL DEFAULT '',
+	seed          INTEGER NOT NULL,
+	status        TEXT NOT NULL,
+	error_class   TEXT NOT NULL DEFAULT '',
+	error         TEXT NOT NULL DEFAULT '',
+	text          TEXT NOT NULL DEFAULT '',
+	characters    TEXT NOT NULL DEFAULT '[]',
+	scene_prompts TEXT NOT NULL DEFAULT '[]',
+	chain_raw     TEXT NOT NULL DEFAULT '',
+	rating        INTEGER NOT NULL DEFAULT 0,
+	rating_raw    TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS story_similarity (
+	model  TEXT NOT NULL,
+	a      TEXT NOT NULL,
+	b      TEXT NOT NULL,
+	method TEXT NOT NULL,
+	value  REAL NOT NULL,
+	n      INTEGER NOT NULL,
+	PRIMARY KEY (model, a, b)
+);
+CREATE TABLE IF NOT EXISTS story_words (
+	model   TEXT NOT NULL,
+	country TEXT NOT NULL,
+	rank    INTEGER NOT NULL,
+	word    TEXT NOT NULL,
+	score   REAL NOT NULL,
+	PRIMARY KEY (model, country, rank)
+);
 CREATE TABLE IF NOT EXISTS tests (
 	metric     TEXT NOT NULL,
 	model      TEXT NOT NULL,

@@ -74,7 +74,7 @@ func writeGrid(a *App, p *audit.Plan) error {
 		p.Audit.Name, c.Prompts["country_specific"], c.Prompts["agnostic"], len(p.Audit.SeedList), c.Images)
 	t := tablewriter.NewWriter(a.Stdout)
 	t.Header("Stage", "Calls")
-	for _, r := range [][2]any{{"text-to-image", c.T2I}, {"image edits", c.I2I}, {"VQA judge", c.VQA}, {"best/worst picks", c.Picks}, {"embeddings", c.Embed}, {"quality scores", c.Score}, {"LLM", c.LLM}, {"total", c.Total()}} {
+	for _, r := range [][2]any{{"text-to-image", c.T2I}, {"image edits", c.I2I}, {"VQA judge", c.VQA}, {"best/worst picks", c.Picks}, {"stories", c.Stories}, {"embeddings", c.Embed}, {"quality scores", c.Score}, {"LLM", c.LLM}, {"total", c.Total()}} {
 		if r[1].(int) == 0 && r[0] != "total" {
 			continue
 		}

@@ -37,6 +37,9 @@ func stageTotals(p *audit.Plan) []stageTotal {
 	if len(a.Models.VLM) > 0 {
 		out = append(out, stageTotal{audit.StageJudge, c.Images * len(a.Models.VLM)})
 	}
+	if c.Stories > 0 {
+		out = append(out, stageTotal{audit.StageStory, c.Stories})
+	}
 	if c.Picks > 0 {
 		out = append(out, stageTotal{audit.StagePick, c.Picks})
 	}

@@ -33,10 +33,25 @@ func (p *Provider) Chat(ctx context.Context, req generators.ChatRequest) (*gener
 		return nil, err
 	}
 	if len(req.Images) == 0 {
-		if strings.Contains(strings.ToLower(req.Prompt), "yes/no questions") {
+		lp := strings.ToLower(req.Prompt)
+		switch {
+		case strings.Contains(lp, "yes/no questions"):
 			return p.questions(req), nil
+		case strings.Contains(lp, storyCharactersCue):
+			return p.characters(req), nil
+		case strings.Contains(lp, storyScenesCue):
+			return p.scenes(req), nil
+		case strings.Contains(lp, storyRatingCue):
+			return p.rateStory(req), nil
 		}
-		return p.story(req), nil
+		return p.story(req, findCountry(req.Prompt)), nil
+	}
+	if strings.Contains(strings.ToLower(req.Prompt), "children's story") {
+		img, err := decodePNG(req.Images[0])
+		if err != nil {
+			return nil, &generators.Error{Class: generators.Permanent, Msg: "input image", Err: err}
+		}
+		return p.story(req, look(img, p.candidates).Culture), nil
 	}
 	if len(req.Images) > 1 {
 		lq := strings.ToLower(req.Prompt)
@@ -150,34 +165,6 @@ func title(s string) string {
 }
 
 func tokens(s string) int { return (len(s) + 3) / 4 }
-
-// story writes a short children's story for the culture named in the
-// prompt; each name leaks from the default culture with probability Leak.
-func (p *Provider) story(req generators.ChatRequest) *generators.Response {
-	rng := rngFor("llm", req.Model, req.System, req.Prompt, fmt.Sprint(req.Seed))
-	country := findCountry(req.Prompt)
-	own, def := lexiconOf(country), lexiconOf(p.opts.Bias.DefaultCulture)
-	pick := func(get func(lexicon) []string) string {
-		l := own
-		if country == "" || rng.Float64() < p.opts.Leak {
-			l = def
-		}
-		xs := get(l)
-		return xs[rng.IntN(len(xs))]
-	}
-	names := func(l lexicon) []string { return l.Names }
-	text := fmt.Sprintf("Once upon a time, %s lived near %s with their %s. "+
-		"Every morning %s shared %s with %s. "+
-		"One day they went together to %s and learned that kindness is the greatest gift.",
-		pick(names), pick(func(l lexicon) []string { return l.Places }), pick(func(l lexicon) []string { return l.Family }),
-		pick(names), pick(func(l lexicon) []string { return l.Foods }), pick(names),
-		pick(func(l lexicon) []string { return l.Places }))
-	return &generators.Response{
-		Text:         text,
-		Usage:        generators.Usage{InputTokens: tokens(req.System) + tokens(req.Prompt), OutputTokens: tokens(text)},
-		ModelVersion: version(req.Model),
-	}
-}
 
 // questions writes yes/no questions about the culture a request names, in
 // the form "Q: ... A: yes|no", phrased in the grammar the simulated judge

@@ -53,12 +53,25 @@ var recognised = func() []string {
 	return out
 }()
 
-// findCountry returns the first recognised country named in text, or "".
+// demonyms name a culture by its people, as story prompts do ("a Chinese
+// kid"); demonyms that contain the country's name (Kenyan) need no entry.
+var demonyms = map[string]string{
+	"chinese": "china", "american": "united states", "japanese": "japan", "french": "france",
+	"brazilian": "brazil", "italian": "italy", "turkish": "turkey", "mexican": "mexico",
+}
+
+// findCountry returns the first recognised country named in text (by name
+// or demonym), or "".
 func findCountry(text string) string {
 	l := strings.ToLower(text)
 	best, at := "", len(l)+1
 	for _, n := range recognised {
 		if i := strings.Index(l, n); i >= 0 && i < at {
+			best, at = n, i
+		}
+	}
+	for d, n := range demonyms {
+		if i := strings.Index(l, d); i >= 0 && (i < at || (i == at && n < best)) {
 			best, at = n, i
 		}
 	}
