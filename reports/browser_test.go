@@ -123,7 +123,10 @@ func TestReportInBrowser(t *testing.T) {
 	loaded := eval[int](t, ctx, `Array.from(document.querySelectorAll("#gallery img")).filter(i => i.complete && i.naturalWidth > 0).length`)
 	groups := eval[int](t, ctx, `document.querySelectorAll("#gallery [data-group]").length`)
 	t.Logf("%d charts drawn; %d gallery thumbnails loaded; %d prompt groups", canvases, loaded, groups)
-	asText := eval[bool](t, ctx, `document.body.innerText.includes("<script>window.__xss=1</script><img src=x onerror=window.__xss=2>")`)
+	asText := eval[bool](t, ctx, `document.body.innerText.includes("<script>window.__xss=1</script><img src=x onerror=window.__xss=2>") && document.body.innerText.includes("<script>window.__xss=3</script> a festival")`)
+	if n := eval[int](t, ctx, `document.querySelectorAll("#sample-stories .story").length`); n == 0 {
+		t.Error("no sample stories shown")
+	}
 	if xss := eval[string](t, ctx, `String(window.__xss)`); !asText || xss != "undefined" {
 		t.Errorf("payloads: shown as text %v, window.__xss = %s (want the text shown and no script run)", asText, xss)
 	}

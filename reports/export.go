@@ -22,7 +22,7 @@ type ExportTable struct {
 
 // ExportTables are the tables Export writes, for pandas or R: one row per
 // call, per image and judge (with precision, recall and F1), per judge
-// answer, per best/worst pick, per metric and per test.
+// answer, per best/worst pick, per story, per metric and per test.
 var ExportTables = []ExportTable{
 	{"calls", `SELECT id, task_id, stage, endpoint, model_version, status, error_class, error, attempts, latency_ms,
 		input_tokens, output_tokens, images, cost_usd, cache_hit, at FROM calls ORDER BY id`},
@@ -36,6 +36,8 @@ var ExportTables = []ExportTable{
 		FROM images i LEFT JOIN scores s ON s.image_id = i.id ORDER BY i.id, s.judge`},
 	{"answers", `SELECT image_id, judge, qid, kind, question, expected, raw, parsed, correct FROM answers ORDER BY image_id, judge, qid`},
 	{"picks", `SELECT chain_id, judge, target, steps, image_ids, question, raw, parsed, best_step, worst_step FROM picks ORDER BY chain_id, judge, steps`},
+	{"stories", `SELECT id, prompt_id, country, concept, qualifier, identity, prompt, model, mode, context_image, seed, status, error_class, error,
+		text, characters, scene_prompts, rating, rating_raw FROM stories ORDER BY country, prompt_id, model, seed, id`},
 	{"metrics", `SELECT name, model, prompt_set, country, category, variant, chain, step, value, ci_low, ci_high, n FROM metrics
 		ORDER BY name, model, prompt_set, country, category, variant, chain, step`},
 	{"tests", `SELECT metric, model, prompt_set, a, b, diff, p, p_holm, n_a, n_b FROM tests ORDER BY metric, model, prompt_set, a, b`},

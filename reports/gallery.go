@@ -55,6 +55,7 @@ type Strip struct {
 // the edit chains that start from them. It has a page of its own.
 type Group struct {
 	ID       string  `json:"id"`
+	PromptID string  `json:"prompt_id"`
 	Page     string  `json:"page"`
 	Prompt   string  `json:"prompt"`
 	Model    string  `json:"model"`
@@ -112,7 +113,7 @@ func loadGroups(ctx context.Context, run *store.Run) ([]Group, error) {
 		g, ok := groups[k]
 		if !ok {
 			id := prompts.ContentID(r.promptID, r.Model)
-			g = &Group{ID: id, Page: "groups/" + id + ".html", Prompt: r.prompt, Model: r.Model, Set: r.set, Country: r.country, Category: r.category, Variant: r.variant}
+			g = &Group{ID: id, PromptID: r.promptID, Page: "groups/" + id + ".html", Prompt: r.prompt, Model: r.Model, Set: r.set, Country: r.country, Category: r.category, Variant: r.variant}
 			groups[k] = g
 			keys = append(keys, k)
 		}

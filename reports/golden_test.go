@@ -54,7 +54,7 @@ func TestReportDataGolden(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"accuracy", "bars", "drift", "defaults", "diversity", "refusals", "picks"} {
+	for _, want := range []string{"accuracy", "bars", "drift", "defaults", "diversity", "refusals", "picks", "stories"} {
 		if !ids[want] {
 			t.Errorf("section %s missing", want)
 		}

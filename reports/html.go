@@ -53,6 +53,7 @@ type Data struct {
 	Sections []Section           `json:"sections"`
 	Groups   []Group             `json:"groups"`
 	Strips   []Strip             `json:"strips"`
+	Stories  []SampleStory       `json:"stories,omitempty"`
 	Filters  map[string][]string `json:"filters"`
 }
 
@@ -107,6 +108,14 @@ func BuildData(ctx context.Context, run *store.Run, s *audit.Summary) (*Data, er
 	}
 	for _, v := range d.Filters {
 		sortStrings(v)
+	}
+	sec, samples, err := storySection(ctx, run, s.Metrics, d.Groups)
+	if err != nil {
+		return nil, fmt.Errorf("report stories: %w", err)
+	}
+	if sec.ID != "" {
+		d.Sections = append(d.Sections, sec)
+		d.Stories = samples
 	}
 	return d, nil
 }

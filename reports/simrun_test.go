@@ -31,10 +31,17 @@ models:
     - {name: judge, provider: sim, sim: {noise: 0.05}}
   embedder:
     - {name: feat, provider: sim}
+  llm:
+    - {name: writer, provider: sim, sim: {leak: 0.2, bias: {default_culture: United States}}}
 edit_chains:
   - {name: loop, kind: repeat, steps: 3, categories: [architecture], seeds_per_prompt: 1}
   - {name: restyle, kind: restyle, steps: 2, targets: [Kenya], categories: [food], seeds_per_prompt: 1}
 judge: {attribution: true, ratings: true, best_worst: [0, 1, 3]}
+stories:
+  concepts: [friendship, "<script>window.__xss=3</script> a festival"]
+  samples: 2
+  scenes: 1
+  rate: true
 `
 
 func simRun(t testing.TB, text string) *audit.Runner { return audittest.Run(t, text) }

@@ -276,6 +276,11 @@ func WriteSummary(w io.Writer, s *audit.Summary) error {
 			return err
 		}
 	}
+	if rows := StoryRows(s.Metrics, nil); len(rows) > 0 {
+		if err := writeStories(w, rows); err != nil {
+			return err
+		}
+	}
 	if len(s.Agreement) > 0 {
 		if err := writeAgreement(w, s.Agreement); err != nil {
 			return err
