@@ -63,7 +63,7 @@ func StoryRows(ms []store.Metric, words []store.StoryWord) []StoryRow {
 	return out
 }
 
-var storyHead = []string{"Writer", "Nationality", "CSIs per 100 words", "Leakage (share of items from other cultures)", "LLM rating", "Similarity within", "Similarity across", "Vendi", "Distinctive words"}
+var storyHead = []string{"Writer", "Nationality", "Items per 100 words", "Leakage (share of items from other cultures)", "LLM rating", "Similarity within", "Similarity across", "Vendi", "Distinctive words"}
 
 func (r StoryRow) cells() []string {
 	return []string{r.Model, r.Country, cellOr(r.Density), cellOr(r.Leakage), cellOr(r.Rating), cellOr(r.Within), cellOr(r.Across), cellOr(r.Vendi), strings.Join(r.Words, ", ")}
@@ -72,13 +72,14 @@ func (r StoryRow) cells() []string {
 func writeStories(w io.Writer, rows []StoryRow) error {
 	fmt.Fprintln(w, "\nStories: culturally specific items (CSIs), leakage of other cultures' items, similarity and diversity, by writer and nationality (95% CI):")
 	t := tablewriter.NewWriter(w)
-	h := make([]any, len(storyHead))
-	for i, s := range storyHead {
+	head := storyHead[:len(storyHead)-1] // the words are in the report
+	h := make([]any, len(head))
+	for i, s := range head {
 		h[i] = s
 	}
 	t.Header(h...)
 	for _, r := range rows {
-		if err := t.Append(r.cells()); err != nil {
+		if err := t.Append(r.cells()[:len(head)]); err != nil {
 			return err
 		}
 	}
