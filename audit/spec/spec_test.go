@@ -10,13 +10,16 @@ import (
 )
 
 func TestExamplesLoad(t *testing.T) {
-	for _, f := range []string{"../../examples/quickstart.yaml"} {
+	for _, f := range []string{"../../examples/quickstart.yaml", "../../examples/quickstart-http.yaml", "../../examples/ecb.yaml", "../../examples/stories.yaml"} {
 		a, err := Load(f)
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
 		if a.Schema == nil || len(a.SeedList) == 0 {
 			t.Fatalf("%s: not resolved", f)
+		}
+		if strings.HasSuffix(f, "stories.yaml") && (a.Stories == nil || len(a.Stories.Prompts) != 48 || a.Stories.Lex.Find("kenkey") == nil) {
+			t.Fatalf("%s: the story grid or the extra lexicon is missing", f)
 		}
 	}
 }
@@ -52,6 +55,9 @@ func TestParseErrors(t *testing.T) {
 		{"chain kind", base + "  i2i: [{name: e, provider: sim}]\nedit_chains:\n  - {name: c, kind: loop, steps: 3}\n", []string{"edit_chains[0].kind: unknown kind \"loop\""}},
 		{"best/worst steps", base + "judge: {best_worst: [0, 3, 3]}\n", []string{"judge.best_worst[2]: steps must increase, got 3 after 3", "judge.best_worst: the best/worst pick needs a judge under models.vlm", "judge.best_worst: the best/worst pick chooses among the steps of edit_chains"}},
 		{"best/worst one step", base + "judge:\n  best_worst: [2]\n", []string{"t.yaml:6:3: judge.best_worst: needs 2 to 10 edit steps to choose among, got 1"}},
+		{"stories without a writer", base + "stories: {concepts: [friendship]}\n", []string{"stories: stories are written by the first models.llm endpoint"}},
+		{"story fields", base + "  llm: [{name: w, provider: sim}]\nstories:\n  template: \"A story about {topic}\"\n  scenes: 5\n  similarity: embedding\n  lexicon: [missing.yaml]\n",
+			[]string{"t.yaml:7:3: stories.template: unknown placeholder {topic}", "stories.scenes: must be between 0 (off) and 3", "stories.similarity: embedding similarity needs a models.embedder endpoint", "stories.lexicon[0]:"}},
 		{"price for nobody", base + "prices:\n  dalle: {per_image: 0.04}\n", []string{"t.yaml:6:3: prices.dalle: no endpoint is named \"dalle\""}},
 		{"duplicate key", base + "samples: 2\nsamples: 3\n", []string{"samples"}},
 		{"bad yaml", "name: [\n", []string{"t.yaml", "invalid YAML"}},
