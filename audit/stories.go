@@ -162,7 +162,8 @@ func (e *Engine) rateStory(ctx context.Context, s *store.Story, sp prompts.Story
 	if !e.startTask(ctx, id, stageStoryRate) {
 		return
 	}
-	text, class, ok := e.ask(ctx, id, stageStoryRate, fmt.Sprintf(ratingPrompt, aIdentity(sp.Identity), s.Text), s.Seed)
+	prompt := fmt.Sprintf(ratingPrompt, aIdentity(sp.Identity), s.Text)
+	text, class, ok := e.ask(ctx, id, stageStoryRate, prompt, s.Seed)
 	if !ok {
 		return
 	}
@@ -172,7 +173,7 @@ func (e *Engine) rateStory(ctx context.Context, s *store.Story, sp prompts.Story
 	} else {
 		rating = vqa.ParseRating(text)
 	}
-	if err := e.Run.PutStoryRating(id, s.ID, rating, text, status, string(class)); err != nil {
+	if err := e.Run.PutStoryRating(id, s.ID, rating, prompt, text, status, string(class)); err != nil {
 		e.setFatal(fmt.Errorf("recording the rating of %s: %w", s.ID, err))
 	}
 }

@@ -20,6 +20,8 @@ import (
 const (
 	// MetricCSIDensity is culturally specific items per 100 words.
 	MetricCSIDensity = "story_csi_density"
+	// MetricCSICount is culturally specific items per story.
+	MetricCSICount = "story_csi_count"
 	// MetricCSILeakage is the share of a story's items that belong to
 	// another culture's lexicon and not to the story's own.
 	MetricCSILeakage = "story_csi_leakage"
@@ -114,6 +116,8 @@ func storyMetrics(ctx context.Context, run *store.Run) ([]store.Metric, error) {
 	for _, s := range ok {
 		m := MeasureCSI(lex, s.Text, s.Country)
 		key := store.Metric{Model: s.Model, PromptSet: "story", Country: s.Country}
+		key.Name = MetricCSICount
+		g.add(key, float64(m.Items))
 		if m.Words > 0 {
 			key.Name = MetricCSIDensity
 			g.add(key, 100*float64(m.Items)/float64(m.Words))

@@ -125,3 +125,25 @@ func TestImageConditionedStories(t *testing.T) {
 		t.Errorf("Kenya's stories (images at fidelity 0.2) leak %.2f, Korea's (0.95) %.2f", leak["Kenya"], leak["Korea"])
 	}
 }
+
+// TestStorySimilarityByEmbedding: with similarity: embedding the stories
+// are embedded by the first embedder and compared by those vectors.
+func TestStorySimilarityByEmbedding(t *testing.T) {
+	spec := strings.Replace(storySpec, "  scenes: 2\n", "  similarity: embedding\n  samples: 2\n", 1)
+	spec = strings.Replace(spec, "  samples: 10\n", "", 1)
+	spec = strings.Replace(spec, "  llm:\n", "  embedder: [{name: feat, provider: sim}]\n  llm:\n", 1)
+	r := runAll(t, loadSpec(t, spec), t.TempDir(), Options{})
+	sims, _, err := r.Run.StoryAnalysis(context.Background())
+	if err != nil || len(sims) == 0 {
+		t.Fatalf("%d similarities: %v", len(sims), err)
+	}
+	for _, s := range sims {
+		if s.Method != "embedding" {
+			t.Fatalf("similarity %+v not by embedding", s)
+		}
+	}
+	stories, _ := r.Run.Stories(context.Background())
+	if len(stories) == 0 || !strings.Contains(stories[0].RatingPrompt, stories[0].Text) || stories[0].RatingRaw == "" {
+		t.Errorf("rating prompt or answer not stored: %+v", stories[0])
+	}
+}

@@ -37,7 +37,7 @@ var ExportTables = []ExportTable{
 	{"answers", `SELECT image_id, judge, qid, kind, question, expected, raw, parsed, correct FROM answers ORDER BY image_id, judge, qid`},
 	{"picks", `SELECT chain_id, judge, target, steps, image_ids, question, raw, parsed, best_step, worst_step FROM picks ORDER BY chain_id, judge, steps`},
 	{"stories", `SELECT id, prompt_id, country, concept, qualifier, identity, prompt, model, mode, context_image, seed, status, error_class, error,
-		text, characters, scene_prompts, rating, rating_raw FROM stories ORDER BY country, prompt_id, model, seed, id`},
+		text, characters, scene_prompts, chain_raw, rating, rating_prompt, rating_raw FROM stories ORDER BY country, prompt_id, model, seed, id`},
 	{"metrics", `SELECT name, model, prompt_set, country, category, variant, chain, step, value, ci_low, ci_high, n FROM metrics
 		ORDER BY name, model, prompt_set, country, category, variant, chain, step`},
 	{"tests", `SELECT metric, model, prompt_set, a, b, diff, p, p_holm, n_a, n_b FROM tests ORDER BY metric, model, prompt_set, a, b`},

@@ -223,6 +223,7 @@ CREATE TABLE IF NOT EXISTS stories (
 	scene_prompts TEXT NOT NULL DEFAULT '[]',
 	chain_raw     TEXT NOT NULL DEFAULT '',
 	rating        INTEGER NOT NULL DEFAULT 0,
+	rating_prompt TEXT NOT NULL DEFAULT '',
 	rating_raw    TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS story_similarity (

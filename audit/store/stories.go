@@ -20,7 +20,7 @@ type Story struct {
 	Characters, ScenePrompts                            []string
 	ChainRaw                                            string // the LLM's raw answers of the chain
 	Rating                                              int
-	RatingRaw                                           string
+	RatingPrompt, RatingRaw                             string
 }
 
 // PutStory records a story (or its failure) and completes its task.
@@ -46,10 +46,11 @@ func (r *Run) PutStoryChain(taskID, storyID string, characters, scenes []string,
 	})
 }
 
-// PutStoryRating records the LLM's 1-5 rating of a story (0: none).
-func (r *Run) PutStoryRating(taskID, storyID string, rating int, raw, status, class string) error {
+// PutStoryRating records the LLM's 1-5 rating of a story (0: none) with
+// the prompt it answered.
+func (r *Run) PutStoryRating(taskID, storyID string, rating int, prompt, raw, status, class string) error {
 	return r.w.do(func(tx *sql.Tx) error {
-		if err := r.w.exec(tx, `UPDATE stories SET rating = ?, rating_raw = ? WHERE id = ?`, rating, raw, storyID); err != nil {
+		if err := r.w.exec(tx, `UPDATE stories SET rating = ?, rating_prompt = ?, rating_raw = ? WHERE id = ?`, rating, prompt, raw, storyID); err != nil {
 			return err
 		}
 		return markTask(r.w, tx, taskID, "storyrate", status, class)
@@ -63,13 +64,13 @@ func nonNil(xs []string) []string {
 	return xs
 }
 
-const storyCols = `id, prompt_id, country, concept, qualifier, identity, prompt, model, mode, context_image, seed, status, error_class, error, text, characters, scene_prompts, chain_raw, rating, rating_raw`
+const storyCols = `id, prompt_id, country, concept, qualifier, identity, prompt, model, mode, context_image, seed, status, error_class, error, text, characters, scene_prompts, chain_raw, rating, rating_prompt, rating_raw`
 
 func scanStory(rows interface{ Scan(...any) error }) (Story, error) {
 	var s Story
 	var chars, scenes string
 	err := rows.Scan(&s.ID, &s.PromptID, &s.Country, &s.Concept, &s.Qualifier, &s.Identity, &s.Prompt, &s.Model, &s.Mode, &s.ContextImage, &s.Seed,
-		&s.Status, &s.ErrorClass, &s.Error, &s.Text, &chars, &scenes, &s.ChainRaw, &s.Rating, &s.RatingRaw)
+		&s.Status, &s.ErrorClass, &s.Error, &s.Text, &chars, &scenes, &s.ChainRaw, &s.Rating, &s.RatingPrompt, &s.RatingRaw)
 	if err == nil {
 		json.Unmarshal([]byte(chars), &s.Characters)
 		json.Unmarshal([]byte(scenes), &s.ScenePrompts)
