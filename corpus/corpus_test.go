@@ -2,6 +2,7 @@ package corpus
 
 import (
 	"bytes"
+	"github.com/blindspot-audit/blindspot/prompts"
 	"os"
 	"strings"
 	"testing"
@@ -29,13 +30,31 @@ func TestDefaultCorpus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ps) != 48 {
-		t.Fatalf("%d passages, want 6 countries x 8 categories", len(ps))
+	if len(ps) != 48+216 {
+		t.Fatalf("%d passages, want 6 countries x (8 categories + 36 subcategories)", len(ps))
+	}
+	// Every country x subcategory of the built-in schema has its note.
+	schema, err := prompts.Builtin("ecb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]bool{}
+	for _, p := range ps {
+		have[p.Country+"/"+p.Category+"/"+p.Section] = true
+	}
+	for _, c := range schema.Countries {
+		for _, cat := range schema.Categories {
+			for _, sub := range cat.Subcategories {
+				if !have[c.Name+"/"+cat.Name+"/"+sub] {
+					t.Errorf("no default note for %s / %s / %s", c.Name, cat.Name, sub)
+				}
+			}
+		}
 	}
 	var buf bytes.Buffer
 	Write(&buf, ps)
 	back, err := Read(&buf, "c.jsonl")
-	if err != nil || len(back) != 48 || back[5] != ps[5] {
+	if err != nil || len(back) != len(ps) || back[5] != ps[5] {
 		t.Fatalf("round trip: %v", err)
 	}
 }

@@ -12,11 +12,15 @@ import (
 //go:embed default/notes.yaml
 var defaultNotes []byte
 
+//go:embed default/subcategories.yaml
+var subcategoryNotes []byte
+
 // DefaultName is how specs name the embedded corpus.
 const DefaultName = "default"
 
-// Default returns the embedded corpus: one passage per country and
-// category of the built-in schema, written by the team.
+// Default returns the embedded corpus, written by the team: one passage
+// per country and category of the built-in schema, and one per country and
+// subcategory (its section is the subcategory).
 func Default() ([]Passage, error) {
 	var notes map[string]map[string]string
 	dec := yaml.NewDecoder(bytes.NewReader(defaultNotes))
@@ -39,5 +43,27 @@ func Default() ([]Passage, error) {
 			out = append(out, NewPassage(c, cat, "blindspot:default/"+c+"/"+cat, c, Section{Heading: cat, Text: notes[c][cat]}, ""))
 		}
 	}
+	var subs map[string]map[string]map[string]string
+	dec = yaml.NewDecoder(bytes.NewReader(subcategoryNotes))
+	if err := dec.Decode(&subs); err != nil {
+		return nil, fmt.Errorf("embedded corpus (subcategories): %w", err)
+	}
+	for _, c := range sortedKeys(subs) {
+		for _, cat := range sortedKeys(subs[c]) {
+			for _, sub := range sortedKeys(subs[c][cat]) {
+				url := "blindspot:default/" + c + "/" + cat + "/" + sub
+				out = append(out, NewPassage(c, cat, url, c, Section{Heading: sub, Text: subs[c][cat][sub]}, ""))
+			}
+		}
+	}
 	return out, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

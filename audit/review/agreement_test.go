@@ -55,10 +55,13 @@ func TestAgreementFollowsReviewers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fillers := []fillFn{truthful(t, r.Run, "amina", 5), truthful(t, r.Run, "otieno", 7), random("wanjiru")}
-	for i, path := range res.Files[:3] {
-		fill(t, path, "", "2026-11-20T10:00:00Z", fillers[i])
-		if i < 2 { // the random reviewer marks no Best or Worst
+	// Kenya: two truthful reviewers and a random one; Korea and the United
+	// States: one truthful reviewer each (their sheets name nobody).
+	fillers := []fillFn{truthful(t, r.Run, "amina", 5), truthful(t, r.Run, "otieno", 7), random("wanjiru"), truthful(t, r.Run, "jisoo", 6), truthful(t, r.Run, "emily", 9)}
+	names := []string{"", "", "", "jisoo", "emily"}
+	for i, path := range res.Files {
+		fill(t, path, names[i], "2026-11-20T10:00:00Z", fillers[i])
+		if i != 2 { // the random reviewer marks no Best or Worst
 			markExtremes(t, path)
 		}
 		if _, _, err := importFile(t, r.Run, path); err != nil {
@@ -101,8 +104,10 @@ func TestAgreementFollowsReviewers(t *testing.T) {
 	best := get("best_agreement", "pick", "", "judge")
 	worst := get("worst_agreement", "pick", "", "judge")
 	t.Logf("judge vs reviewers: best %.2f (n=%d), worst %.2f (n=%d)", best.Value, best.N, worst.Value, worst.N)
-	if best.N == 0 || best.Value < 0.5 || worst.Value < 0.4 {
-		t.Errorf("pick agreement: best %.2f (n=%d), worst %.2f", best.Value, best.N, worst.Value)
+	// Chance is 1 in 4 (four steps); ties among equally faithful steps
+	// keep the best pick from being exact.
+	if best.N < 15 || best.Value <= 0.25 || worst.Value <= 0.25 || (best.Value+worst.Value)/2 < 0.45 {
+		t.Errorf("pick agreement: best %.2f (n=%d), worst %.2f; want both above chance (0.25) and a mean of at least 0.45", best.Value, best.N, worst.Value)
 	}
 }
 
