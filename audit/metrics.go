@@ -130,7 +130,7 @@ func ComputeMetrics(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]
 	return run.Metrics(ctx)
 }
 
-func loadRecords(ctx context.Context, db *sql.DB) ([]*record, error) {
+func loadRecords(ctx context.Context, db *store.DB) ([]*record, error) {
 	rows, err := db.QueryContext(ctx, `SELECT i.id, i.kind, i.model, i.prompt_set, i.country, i.target, i.category, i.variant, i.chain, i.step, i.status,
 			s.accuracy, COALESCE(s.attributed, ''), COALESCE(s.era, ''), COALESCE(s.rating, 0), COALESCE(s.geotag, ''), i.parent_id, i.image_sha,
 			(SELECT e.vector FROM embeddings e WHERE e.image_id = i.id ORDER BY e.embedder LIMIT 1)
@@ -443,7 +443,7 @@ func ratingMetrics(recs []*record) []store.Metric {
 // ECB's conventional prompt-alignment metric.
 const MetricCLIPScore = "clip_score"
 
-func clipMetrics(ctx context.Context, db *sql.DB, recs []*record) ([]store.Metric, error) {
+func clipMetrics(ctx context.Context, db *store.DB, recs []*record) ([]store.Metric, error) {
 	texts := map[[2]string][]float64{}
 	rows, err := db.QueryContext(ctx, `SELECT embedder, text, vector FROM text_embeddings`)
 	if err != nil {
@@ -508,7 +508,7 @@ func clipMetrics(ctx context.Context, db *sql.DB, recs []*record) ([]store.Metri
 }
 
 // imageTexts maps every image to its prompt or edit instruction.
-func imageTexts(ctx context.Context, db *sql.DB) (map[string]string, error) {
+func imageTexts(ctx context.Context, db *store.DB) (map[string]string, error) {
 	rows, err := db.QueryContext(ctx, `SELECT id, CASE WHEN kind = 'edit' THEN instruction ELSE prompt END FROM images`)
 	if err != nil {
 		return nil, fmt.Errorf("clip score: %w", err)
@@ -529,7 +529,7 @@ func imageTexts(ctx context.Context, db *sql.DB) (map[string]string, error) {
 // model and country, and per edit step.
 const MetricAestheticScore = "aesthetic_score"
 
-func scorerMetrics(ctx context.Context, db *sql.DB, recs []*record) ([]store.Metric, error) {
+func scorerMetrics(ctx context.Context, db *store.DB, recs []*record) ([]store.Metric, error) {
 	rows, err := db.QueryContext(ctx, `SELECT image_id, scorer, score FROM quality_scores ORDER BY scorer, image_id`)
 	if err != nil {
 		return nil, fmt.Errorf("scores: %w", err)
@@ -603,7 +603,7 @@ func geotagMetrics(recs []*record) ([]store.Metric, error) {
 
 // loadHumanRatings sets each record's mean Cultural Representation from
 // the reviewers' current ratings, for analysis.quality: human_rating.
-func loadHumanRatings(ctx context.Context, db *sql.DB, recs []*record) error {
+func loadHumanRatings(ctx context.Context, db *store.DB, recs []*record) error {
 	rows, err := db.QueryContext(ctx, `SELECT ri.image_id, AVG(r.cultural) FROM ratings r
 		JOIN review_imports i ON i.file_sha = r.file_sha JOIN review_items ri ON ri.item_id = r.item_id
 		WHERE i.superseded_by = '' AND r.cultural IS NOT NULL GROUP BY ri.image_id`)

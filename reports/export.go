@@ -3,10 +3,10 @@ package reports
 import (
 	"bufio"
 	"context"
-	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"github.com/blindspot-audit/blindspot/audit/store"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -46,7 +46,7 @@ var ExportTables = []ExportTable{
 // Export writes every ExportTable as dir/NAME.csv or dir/NAME.jsonl
 // (format "csv" or "jsonl") and returns the files with their row counts.
 // Each file is written beside its final name and renamed into place.
-func Export(ctx context.Context, db *sql.DB, dir, format string) ([]string, error) {
+func Export(ctx context.Context, db *store.DB, dir, format string) ([]string, error) {
 	if format != "csv" && format != "jsonl" {
 		return nil, fmt.Errorf("export format %q: want csv or jsonl", format)
 	}
@@ -65,7 +65,7 @@ func Export(ctx context.Context, db *sql.DB, dir, format string) ([]string, erro
 	return out, nil
 }
 
-func exportTable(ctx context.Context, db *sql.DB, t ExportTable, path, format string) (n int, err error) {
+func exportTable(ctx context.Context, db *store.DB, t ExportTable, path, format string) (n int, err error) {
 	rows, err := db.QueryContext(ctx, t.Query)
 	if err != nil {
 		return 0, err

@@ -191,17 +191,21 @@ func loadPicks(ctx context.Context, run *store.Run) (map[string][]store.Pick, er
 	return out, nil
 }
 
-func loadJudgements(ctx context.Context, db *sql.DB, byID map[string]*imageRow) error {
-	rows, err := db.QueryContext(ctx, `SELECT image_id, judge, COALESCE(printf('%.2f', accuracy), ''), attributed, era, rating, geotag, context FROM scores ORDER BY image_id, judge`)
+func loadJudgements(ctx context.Context, db *store.DB, byID map[string]*imageRow) error {
+	rows, err := db.QueryContext(ctx, `SELECT image_id, judge, accuracy, attributed, era, rating, geotag, context FROM scores ORDER BY image_id, judge`)
 	if err != nil {
 		return fmt.Errorf("reading scores: %w", err)
 	}
 	for rows.Next() {
 		var id string
 		var j Judge
-		if err := rows.Scan(&id, &j.Judge, &j.Accuracy, &j.Attributed, &j.Era, &j.Rating, &j.Geotag, &j.Context); err != nil {
+		var acc sql.NullFloat64
+		if err := rows.Scan(&id, &j.Judge, &acc, &j.Attributed, &j.Era, &j.Rating, &j.Geotag, &j.Context); err != nil {
 			rows.Close()
 			return err
+		}
+		if acc.Valid {
+			j.Accuracy = fmt.Sprintf("%.2f", acc.Float64)
 		}
 		if r := byID[id]; r != nil {
 			if r.Accuracy == "" {

@@ -2,7 +2,6 @@ package review
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"math"
 	"sort"
@@ -260,7 +259,7 @@ const (
 
 // automatic reads per-image automatic scores: judge accuracy and rating
 // (mean over judges), aesthetic score (mean over scorers), SSIM to step 0.
-func automatic(ctx context.Context, db *sql.DB) (map[string]map[string]float64, error) {
+func automatic(ctx context.Context, db *store.DB) (map[string]map[string]float64, error) {
 	out := map[string]map[string]float64{}
 	for _, q := range []struct{ name, sql string }{
 		{AutoVQAAccuracy, `SELECT image_id, AVG(accuracy) FROM scores WHERE accuracy IS NOT NULL GROUP BY image_id`},

@@ -2,7 +2,6 @@ package review
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"sort"
@@ -43,7 +42,7 @@ type imgRow struct {
 // Select samples the groups to rate, per country x category x kind, as
 // the review config asks; the result is the same for the same store and
 // config.
-func Select(ctx context.Context, db *sql.DB, cfg spec.Review) ([]Group, error) {
+func Select(ctx context.Context, db *store.DB, cfg spec.Review) ([]Group, error) {
 	ims, err := loadImages(ctx, db)
 	if err != nil {
 		return nil, err
@@ -139,7 +138,7 @@ func ItemID(country, group, imageID string) string {
 	return "R" + prompts.ContentID(country, group, imageID)[:11]
 }
 
-func loadImages(ctx context.Context, db *sql.DB) ([]*imgRow, error) {
+func loadImages(ctx context.Context, db *store.DB) ([]*imgRow, error) {
 	rows, err := db.QueryContext(ctx, `SELECT id, kind, prompt_id, prompt_set, country, category, prompt, model, chain, target, parent_id, instruction, image_sha, seed, step
 		FROM images WHERE status = 'ok' AND image_sha != '' ORDER BY id`)
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 // millisecond of kernel time on the machines this runs on and would cap a
 // run at a few thousand images a second.
 type Blobs struct {
-	db *sql.DB
+	db *DB
 	w  *writer
 }
 
@@ -34,13 +34,13 @@ const MaxBlobBytes = 64 << 20
 // a no-op.
 func (b *Blobs) Put(data []byte) (string, error) {
 	sha := Hash(data)
-	if err := b.w.do(func(tx *sql.Tx) error { return putBlob(b.w, tx, sha, data) }); err != nil {
+	if err := b.w.do(func(tx *Tx) error { return putBlob(b.w, tx, sha, data) }); err != nil {
 		return "", fmt.Errorf("blob store: %w", err)
 	}
 	return sha, nil
 }
 
-func putBlob(w *writer, tx *sql.Tx, sha string, data []byte) error {
+func putBlob(w *writer, tx *Tx, sha string, data []byte) error {
 	if len(data) > MaxBlobBytes {
 		return fmt.Errorf("blob of %d bytes is over the %d-byte cap", len(data), MaxBlobBytes)
 	}

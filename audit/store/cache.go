@@ -18,7 +18,7 @@ import (
 // running an overlapping one, calls no endpoint twice for the same request.
 // Only successful responses are cached; images live in the blob store.
 type Cache struct {
-	db    *sql.DB
+	db    *DB
 	w     *writer
 	Blobs *Blobs
 }
@@ -84,7 +84,7 @@ func (c *Cache) Put(key, endpoint string, r *generators.Response) (string, error
 		return "", fmt.Errorf("cache: %w", err)
 	}
 	now := time.Now().UTC().Format(time.RFC3339)
-	err = c.w.do(func(tx *sql.Tx) error {
+	err = c.w.do(func(tx *Tx) error {
 		if sha != "" {
 			if err := putBlob(c.w, tx, sha, r.Image); err != nil {
 				return err

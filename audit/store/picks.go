@@ -37,7 +37,7 @@ func JoinSteps(steps []int) string {
 
 // PutPick records a best/worst pick and completes its task.
 func (r *Run) PutPick(taskID, status, class string, p Pick) error {
-	return r.w.do(func(tx *sql.Tx) error {
+	return r.w.do(func(tx *Tx) error {
 		var best, worst any
 		if p.BestStep >= 0 && p.WorstStep >= 0 {
 			best, worst = p.BestStep, p.WorstStep

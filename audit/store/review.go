@@ -22,7 +22,7 @@ type ReviewItem struct {
 
 // PutReviewItems records exported items; items already recorded are kept.
 func (r *Run) PutReviewItems(items []ReviewItem) error {
-	return r.w.do(func(tx *sql.Tx) error {
+	return r.w.do(func(tx *Tx) error {
 		for _, it := range items {
 			if err := r.w.exec(tx, `INSERT OR IGNORE INTO review_items(item_id, country, group_id, kind, image_id, step, alignment, export_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 				it.ItemID, it.Country, it.GroupID, it.Kind, it.ImageID, it.Step, it.Alignment, it.ExportID); err != nil {
@@ -84,7 +84,7 @@ type ImportOutcome struct {
 // superseded.
 func (r *Run) PutReviewImport(imp ReviewImport, ratings []Rating) (ImportOutcome, error) {
 	var out ImportOutcome
-	err := r.w.do(func(tx *sql.Tx) error {
+	err := r.w.do(func(tx *Tx) error {
 		out = ImportOutcome{}
 		var n int
 		if err := tx.QueryRow(`SELECT COUNT(*) FROM review_imports WHERE file_sha = ?`, imp.FileSHA).Scan(&n); err != nil {
@@ -195,7 +195,7 @@ type Agreement struct {
 
 // ReplaceAgreement swaps the agreement table for a new one.
 func (r *Run) ReplaceAgreement(as []Agreement) error {
-	return r.w.do(func(tx *sql.Tx) error {
+	return r.w.do(func(tx *Tx) error {
 		if _, err := tx.Exec(`DELETE FROM agreement`); err != nil {
 			return err
 		}

@@ -14,7 +14,7 @@ import (
 
 // Run is the store of one audit run: run_dir/store.db.
 type Run struct {
-	db  *sql.DB
+	db  *DB
 	w   *writer
 	Dir string
 }
@@ -282,7 +282,7 @@ func OpenRunReadOnly(dir string) (*Run, error) {
 }
 
 // DB exposes the database for read-only queries by metrics and reports.
-func (r *Run) DB() *sql.DB { return r.db }
+func (r *Run) DB() *DB { return r.db }
 
 // Close flushes pending writes and closes the store.
 func (r *Run) Close() error {
@@ -292,7 +292,7 @@ func (r *Run) Close() error {
 
 // SetMeta records provenance (spec, tool version, ...).
 func (r *Run) SetMeta(kv map[string]string) error {
-	return r.w.do(func(tx *sql.Tx) error {
+	return r.w.do(func(tx *Tx) error {
 		for k, v := range kv {
 			if err := r.w.exec(tx, `INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)`, k, v); err != nil {
 				return err
@@ -328,7 +328,7 @@ func (r *Run) TaskState(ctx context.Context, id string) (status, class string, e
 	return status, class, err
 }
 
-func markTask(w *writer, tx *sql.Tx, id, stage, status, class string) error {
+func markTask(w *writer, tx *Tx, id, stage, status, class string) error {
 	err := w.exec(tx, `INSERT OR REPLACE INTO tasks(id, stage, status, error_class, done_at) VALUES (?, ?, ?, ?, ?)`,
 		id, stage, status, class, time.Now().UTC().Format(time.RFC3339Nano))
 	return err
@@ -356,7 +356,7 @@ const (
 // PutImage records an image (and the call that made it, when given) and
 // completes its task in one transaction.
 func (r *Run) PutImage(im Image, call *Call) error {
-	return r.w.do(func(tx *sql.Tx) error {
+	return r.w.do(func(tx *Tx) error {
 		if call != nil {
 			if err := r.putCall(tx, *call); err != nil {
 				return err
@@ -401,10 +401,10 @@ type Call struct {
 
 // PutCall records a call.
 func (r *Run) PutCall(c Call) error {
-	return r.w.do(func(tx *sql.Tx) error { return r.putCall(tx, c) })
+	return r.w.do(func(tx *Tx) error { return r.putCall(tx, c) })
 }
 
-func (r *Run) putCall(tx *sql.Tx, c Call) error {
+func (r *Run) putCall(tx *Tx, c Call) error {
 	{
 		err := r.w.exec(tx, `INSERT INTO calls(task_id, stage, endpoint, model_version, request_key, status, error_class, error, attempts, latency_ms, input_tokens, output_tokens, images, cost_usd, cache_hit, at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -446,7 +446,7 @@ type Score struct {
 // PutJudgement records the answers and score of an image and completes the
 // judge task in one transaction.
 func (r *Run) PutJudgement(taskID, imageID, judge, status, class string, answers []Answer, s Score) error {
-	return r.w.do(func(tx *sql.Tx) error {
+	return r.w.do(func(tx *Tx) error {
 		for _, a := range answers {
 			var correct any
 			if a.Correct != nil {
@@ -473,7 +473,7 @@ func (r *Run) PutJudgement(taskID, imageID, judge, status, class string, answers
 
 // PutEmbedding records an image embedding and completes its task.
 func (r *Run) PutEmbedding(taskID, imageID, embedder, status, class string, v []float64) error {
-	return r.w.do(func(tx *sql.Tx) error {
+	return r.w.do(func(tx *Tx) error {
 		if status == StatusOK {
 			if err := r.w.exec(tx, `INSERT OR REPLACE INTO embeddings(image_id, embedder, vector) VALUES (?, ?, ?)`, imageID, embedder, EncodeVector(v)); err != nil {
 				return err
@@ -511,7 +511,7 @@ type Test struct {
 // ReplaceMetrics swaps the metrics and tests tables for new ones
 // atomically.
 func (r *Run) ReplaceMetrics(ms []Metric, tests []Test) error {
-	return r.w.do(func(tx *sql.Tx) error {
+	return r.w.do(func(tx *Tx) error {
 		if err := r.w.exec(tx, `DELETE FROM metrics`); err != nil {
 			return err
 		}
@@ -609,7 +609,7 @@ type Drift struct {
 
 // PutDrift records drift measures.
 func (r *Run) PutDrift(ds []Drift) error {
-	return r.w.do(func(tx *sql.Tx) error {
+	return r.w.do(func(tx *Tx) error {
 		for _, d := range ds {
 			if err := r.w.exec(tx, `INSERT OR REPLACE INTO drift(image_id, against, ssim, phash, color, edge) VALUES (?, ?, ?, ?, ?, ?)`,
 				d.ImageID, d.Against, d.SSIM, d.PHash, d.Color, d.Edge); err != nil {
@@ -641,7 +641,7 @@ func (r *Run) DriftOf(ctx context.Context) (map[[2]string]Drift, error) {
 // PutTextEmbedding records the embedding of a prompt or instruction and
 // completes its task.
 func (r *Run) PutTextEmbedding(taskID, embedder, text, status, class string, v []float64) error {
-	return r.w.do(func(tx *sql.Tx) error {
+	return r.w.do(func(tx *Tx) error {
 		if status == StatusOK {
 			if err := r.w.exec(tx, `INSERT OR REPLACE INTO text_embeddings(embedder, text, vector) VALUES (?, ?, ?)`, embedder, text, EncodeVector(v)); err != nil {
 				return err
@@ -654,7 +654,7 @@ func (r *Run) PutTextEmbedding(taskID, embedder, text, status, class string, v [
 // PutQualityScore records a scorer's rating of an image and completes its
 // task.
 func (r *Run) PutQualityScore(taskID, imageID, scorer, status, class string, score float64) error {
-	return r.w.do(func(tx *sql.Tx) error {
+	return r.w.do(func(tx *Tx) error {
 		if status == StatusOK {
 			if err := r.w.exec(tx, `INSERT OR REPLACE INTO quality_scores(image_id, scorer, score) VALUES (?, ?, ?)`, imageID, scorer, score); err != nil {
 				return err
@@ -667,7 +667,7 @@ func (r *Run) PutQualityScore(taskID, imageID, scorer, status, class string, sco
 // PutLLMQuestions records the questions an LLM wrote for a cell (none when
 // it failed) and completes the task.
 func (r *Run) PutLLMQuestions(taskID, cellID, llm, status, class string, qs [][3]string) error {
-	return r.w.do(func(tx *sql.Tx) error {
+	return r.w.do(func(tx *Tx) error {
 		for _, q := range qs {
 			if err := r.w.exec(tx, `INSERT OR REPLACE INTO llm_questions(cell_id, llm, qid, question, expected) VALUES (?, ?, ?, ?, ?)`, cellID, llm, q[0], q[1], q[2]); err != nil {
 				return err

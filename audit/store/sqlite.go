@@ -16,7 +16,7 @@ import (
 // openSQLite opens a database in WAL mode. synchronous=NORMAL keeps every
 // committed transaction across a process crash (not across power loss),
 // which is what resuming a killed run needs.
-func openSQLite(path string, schema string) (*sql.DB, error) {
+func openSQLite(path string, schema string) (*DB, error) {
 	q := url.Values{}
 	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(30000)", "foreign_keys(1)"} {
 		q.Add("_pragma", p)
@@ -30,18 +30,18 @@ func openSQLite(path string, schema string) (*sql.DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("preparing %s: %w", path, err)
 	}
-	return db, nil
+	return &DB{db: db, d: SQLite}, nil
 }
 
 // op is one write; it runs inside the batch's transaction.
 type op struct {
-	fn   func(*sql.Tx) error
+	fn   func(*Tx) error
 	done chan error
 }
 
 // writer serialises writes into batched transactions.
 type writer struct {
-	db     *sql.DB
+	db     *DB
 	ops    chan op
 	wg     sync.WaitGroup
 	mu     sync.Mutex
@@ -50,10 +50,10 @@ type writer struct {
 }
 
 // exec runs a statement in a transaction, preparing it once per database.
-func (w *writer) exec(tx *sql.Tx, query string, args ...any) error {
+func (w *writer) exec(tx *Tx, query string, args ...any) error {
 	v, ok := w.stmts.Load(query)
 	if !ok {
-		st, err := w.db.Prepare(query)
+		st, err := w.db.db.Prepare(w.db.q(query))
 		if err != nil {
 			return err
 		}
@@ -61,13 +61,13 @@ func (w *writer) exec(tx *sql.Tx, query string, args ...any) error {
 			st.Close()
 		}
 	}
-	_, err := tx.Stmt(v.(*sql.Stmt)).Exec(args...)
+	_, err := tx.tx.Stmt(v.(*sql.Stmt)).Exec(w.db.args(args)...)
 	return err
 }
 
 const maxBatch = 512
 
-func newWriter(db *sql.DB) *writer {
+func newWriter(db *DB) *writer {
 	w := &writer{db: db, ops: make(chan op, maxBatch)}
 	w.wg.Add(1)
 	go w.loop()
@@ -126,17 +126,18 @@ func (w *writer) run(batch []op) error {
 }
 
 func (w *writer) tryRun(batch []op) error {
-	tx, err := w.db.BeginTx(context.Background(), nil)
+	stx, err := w.db.db.BeginTx(context.Background(), nil)
 	if err != nil {
 		return err
 	}
+	tx := &Tx{tx: stx, db: w.db}
 	for _, o := range batch {
 		if err := o.fn(tx); err != nil {
-			tx.Rollback()
+			tx.tx.Rollback()
 			return err
 		}
 	}
-	return tx.Commit()
+	return tx.tx.Commit()
 }
 
 func isBusy(err error) bool {
@@ -156,7 +157,7 @@ func containsAny(s string, subs ...string) bool {
 var errClosed = errors.New("store is closed")
 
 // do queues a write and waits until it is committed.
-func (w *writer) do(fn func(*sql.Tx) error) error {
+func (w *writer) do(fn func(*Tx) error) error {
 	w.mu.Lock()
 	if w.closed {
 		w.mu.Unlock()

@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -93,7 +92,7 @@ func TestWriterIsolatesAFailedWrite(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			errs[i] = r.w.do(func(tx *sql.Tx) error {
+			errs[i] = r.w.do(func(tx *Tx) error {
 				if i == 25 {
 					return errors.New("bad write")
 				}

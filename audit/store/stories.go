@@ -25,7 +25,7 @@ type Story struct {
 
 // PutStory records a story (or its failure) and completes its task.
 func (r *Run) PutStory(taskID string, s Story) error {
-	return r.w.do(func(tx *sql.Tx) error {
+	return r.w.do(func(tx *Tx) error {
 		if err := r.w.exec(tx, `INSERT OR REPLACE INTO stories(id, prompt_id, country, concept, qualifier, identity, prompt, model, mode, context_image, seed, status, error_class, error, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			s.ID, s.PromptID, s.Country, s.Concept, s.Qualifier, s.Identity, s.Prompt, s.Model, s.Mode, s.ContextImage, s.Seed, s.Status, s.ErrorClass, s.Error, s.Text); err != nil {
 			return err
@@ -38,7 +38,7 @@ func (r *Run) PutStory(taskID string, s Story) error {
 func (r *Run) PutStoryChain(taskID, storyID string, characters, scenes []string, raw, status, class string) error {
 	c, _ := json.Marshal(nonNil(characters))
 	sc, _ := json.Marshal(nonNil(scenes))
-	return r.w.do(func(tx *sql.Tx) error {
+	return r.w.do(func(tx *Tx) error {
 		if err := r.w.exec(tx, `UPDATE stories SET characters = ?, scene_prompts = ?, chain_raw = ? WHERE id = ?`, string(c), string(sc), raw, storyID); err != nil {
 			return err
 		}
@@ -49,7 +49,7 @@ func (r *Run) PutStoryChain(taskID, storyID string, characters, scenes []string,
 // PutStoryRating records the LLM's 1-5 rating of a story (0: none) with
 // the prompt it answered.
 func (r *Run) PutStoryRating(taskID, storyID string, rating int, prompt, raw, status, class string) error {
-	return r.w.do(func(tx *sql.Tx) error {
+	return r.w.do(func(tx *Tx) error {
 		if err := r.w.exec(tx, `UPDATE stories SET rating = ?, rating_prompt = ?, rating_raw = ? WHERE id = ?`, rating, prompt, raw, storyID); err != nil {
 			return err
 		}
@@ -129,7 +129,7 @@ type StoryWord struct {
 
 // ReplaceStoryAnalysis swaps the similarity and distinctive-word tables.
 func (r *Run) ReplaceStoryAnalysis(sims []StorySimilarity, words []StoryWord) error {
-	return r.w.do(func(tx *sql.Tx) error {
+	return r.w.do(func(tx *Tx) error {
 		for _, q := range []string{`DELETE FROM story_similarity`, `DELETE FROM story_words`} {
 			if _, err := tx.Exec(q); err != nil {
 				return err
