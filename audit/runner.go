@@ -36,6 +36,10 @@ type Options struct {
 	Dir string
 	// Backoff overrides the retry backoff (zero: policy.DefaultBackoff).
 	Backoff policy.Backoff
+	// StoreURL puts the run store in PostgreSQL (overrides the spec's
+	// store); empty keeps the spec's choice, by default SQLite in the run
+	// directory.
+	StoreURL string
 }
 
 // Runner holds the state of one run while its stages execute.
@@ -86,7 +90,11 @@ func (r *Runner) Stages() []Stage {
 func (r *Runner) open(ctx context.Context) error {
 	a := r.Plan.Audit
 	var err error
-	if r.Run, err = store.OpenRun(r.RunDir()); err != nil {
+	storeURL := r.Opts.StoreURL
+	if storeURL == "" {
+		storeURL = a.Store
+	}
+	if r.Run, err = store.OpenRunAt(ctx, r.RunDir(), storeURL); err != nil {
 		return err
 	}
 	if r.Cache, err = store.OpenCache(r.Resolve(a.CacheDir)); err != nil {

@@ -67,7 +67,8 @@ func Summarize(ctx context.Context, run *store.Run) (*Summary, error) {
 	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM images WHERE status = 'ok'`).Scan(&s.Items); err != nil {
 		return nil, fmt.Errorf("summary: %w", err)
 	}
-	rows, err := db.QueryContext(ctx, `SELECT stage, SUM(cache_hit = 0 AND status != 'skipped'), SUM(cache_hit), SUM(status = 'failed'), SUM(status = 'refused'), SUM(cost_usd)
+	rows, err := db.QueryContext(ctx, `SELECT stage, SUM(CASE WHEN cache_hit = 0 AND status != 'skipped' THEN 1 ELSE 0 END), SUM(cache_hit),
+		SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), SUM(CASE WHEN status = 'refused' THEN 1 ELSE 0 END), SUM(cost_usd)
 		FROM calls GROUP BY stage ORDER BY CASE stage WHEN 'generate' THEN 0 WHEN 'edit' THEN 1 WHEN 'judge' THEN 2 ELSE 3 END`)
 	if err != nil {
 		return nil, fmt.Errorf("summary: %w", err)

@@ -52,6 +52,10 @@ type Spec struct {
 	Output string `yaml:"output"`
 	// CacheDir holds the response cache and image blobs shared by runs.
 	CacheDir string `yaml:"cache_dir"`
+	// Store puts the run store in PostgreSQL (postgres://user@host/db,
+	// optionally ?search_path=SCHEMA; the password comes from PGPASSWORD).
+	// Empty: SQLite in the output directory.
+	Store string `yaml:"store"`
 }
 
 // Extension adds to a schema.

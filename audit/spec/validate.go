@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/corpus"
 	"github.com/blindspot-audit/blindspot/corpus/lexicon"
 	"github.com/blindspot-audit/blindspot/generators"
@@ -90,6 +91,11 @@ func (a *Audit) validate(d *decoder, readFile func(string) ([]byte, error)) {
 		d.at("analysis.quality", "unknown quality %q (known: vqa_accuracy, cultural_rating, human_rating)", a.Analysis.Quality)
 	}
 	a.validateReview(d)
+	if a.Store != "" {
+		if err := store.CheckStoreURL(a.Store); err != nil {
+			d.at("store", "%v", err)
+		}
+	}
 	a.validateStories(d, readFile)
 	if a.BudgetUSD < 0 {
 		d.at("budget_usd", "must not be negative, got %g", a.BudgetUSD)

@@ -272,6 +272,26 @@ func OpenRun(dir string) (*Run, error) {
 	return &Run{db: db, w: newWriter(db), Dir: dir}, nil
 }
 
+// OpenRunAt opens (creating) a run store: in dir (SQLite) when storeURL
+// is empty, or in the PostgreSQL database storeURL names. dir stays the
+// run's local folder (its report, sheets and exports).
+func OpenRunAt(ctx context.Context, dir, storeURL string) (*Run, error) {
+	if storeURL == "" {
+		return OpenRun(dir)
+	}
+	if err := CheckStoreURL(storeURL); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("run store: %w", err)
+	}
+	db, err := openPostgres(ctx, storeURL, runSchema)
+	if err != nil {
+		return nil, fmt.Errorf("run store: %w", err)
+	}
+	return &Run{db: db, w: newWriter(db), Dir: dir}, nil
+}
+
 // OpenRunReadOnly opens an existing run store for reading, failing clearly
 // when dir holds no run.
 func OpenRunReadOnly(dir string) (*Run, error) {
@@ -588,8 +608,11 @@ func DecodeVector(b []byte) []float64 {
 	return v
 }
 
-// IntegrityCheck runs SQLite's integrity check.
+// IntegrityCheck runs SQLite's integrity check (PostgreSQL keeps its own).
 func (r *Run) IntegrityCheck(ctx context.Context) error {
+	if r.db.d != SQLite {
+		return nil
+	}
 	var res string
 	if err := r.db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&res); err != nil {
 		return err

@@ -1,0 +1,94 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the PostgreSQL driver (pgx)
+)
+
+// IsStoreURL reports whether s names a database rather than a folder.
+func IsStoreURL(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
+// CheckStoreURL reports a store URL that cannot be used, or that carries a
+// password (passwords come from the environment: PGPASSWORD).
+func CheckStoreURL(s string) error {
+	if !IsStoreURL(s) {
+		return fmt.Errorf("%q is not a postgres:// URL", s)
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("store URL: %w", err)
+	}
+	if _, has := u.User.Password(); has {
+		return fmt.Errorf("the store URL carries a password; leave it out and set PGPASSWORD in the environment")
+	}
+	if sp := u.Query().Get("search_path"); sp != "" && !schemaNameRe.MatchString(sp) {
+		return fmt.Errorf("search_path %q: use letters, digits and underscores", sp)
+	}
+	return nil
+}
+
+var schemaNameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
+
+// Redacted is a store URL safe to print: no password.
+func Redacted(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "postgres://(unparseable URL)"
+	}
+	return u.Redacted()
+}
+
+// openPostgres connects to a PostgreSQL store and prepares its schema
+// (the search_path of the URL, created if missing).
+func openPostgres(ctx context.Context, dsn, schema string) (*DB, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store URL: %w", err)
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", Redacted(dsn), err)
+	}
+	db.SetMaxOpenConns(16)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connecting to %s: %w", Redacted(dsn), err)
+	}
+	if sp := u.Query().Get("search_path"); sp != "" {
+		if _, err := db.ExecContext(ctx, `CREATE SCHEMA IF NOT EXISTS `+sp); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("creating schema %s: %w", sp, err)
+		}
+	}
+	// Concurrent first runs race on CREATE TABLE IF NOT EXISTS; a session
+	// advisory lock makes migrations one at a time.
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(7126539)`); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("locking the schema: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(7126539)`)
+	for _, stmt := range strings.Split(postgresSchema(schema), ";") {
+		if strings.TrimSpace(stmt) == "" {
+			continue
+		}
+		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("preparing %s: %w", Redacted(dsn), err)
+		}
+	}
+	return &DB{db: db, d: Postgres}, nil
+}
