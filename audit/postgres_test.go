@@ -1,59 +1,18 @@
 package audit
 
 import (
-	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"fmt"
-	"net/url"
-	"os"
 	"testing"
 
 	"github.com/blindspot-audit/blindspot/audit/store"
+	"github.com/blindspot-audit/blindspot/audit/store/pgtest"
 )
-
-// testPostgres returns a store URL in a fresh schema of the server named by
-// BLINDSPOT_TEST_POSTGRES (dropped after the test), or skips; with
-// BLINDSPOT_REQUIRE_POSTGRES set (as .ci/run does) a missing server fails.
-func testPostgres(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("BLINDSPOT_TEST_POSTGRES")
-	if base == "" {
-		if os.Getenv("BLINDSPOT_REQUIRE_POSTGRES") != "" {
-			t.Fatal("BLINDSPOT_TEST_POSTGRES is not set")
-		}
-		t.Skip("BLINDSPOT_TEST_POSTGRES is not set (a postgres:// URL; .ci/run starts a server and sets it)")
-	}
-	b := make([]byte, 4)
-	rand.Read(b)
-	schema := "bs_test_" + hex.EncodeToString(b)
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p, ok := u.User.Password(); ok {
-		t.Setenv("PGPASSWORD", p)
-		u.User = url.User(u.User.Username())
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	t.Cleanup(func() {
-		db, err := sql.Open("pgx", base)
-		if err == nil {
-			db.Exec(`DROP SCHEMA IF EXISTS ` + schema + ` CASCADE`)
-			db.Close()
-		}
-	})
-	return u.String()
-}
 
 // TestPostgresStoreMatchesSQLite runs the same audit with its store in
 // SQLite and in PostgreSQL: the same images, calls and metrics; a second
 // run on PostgreSQL calls nothing.
 func TestPostgresStoreMatchesSQLite(t *testing.T) {
-	pg := testPostgres(t)
+	pg := pgtest.URL(t)
 	spec := recoverSpec + "judge: {ratings: true, best_worst: [0, 1, 3, 5]}\n"
 	lite := runAll(t, loadSpec(t, spec), t.TempDir(), Options{})
 	pgRun := runAll(t, loadSpec(t, spec), t.TempDir(), Options{StoreURL: pg})
@@ -83,5 +42,4 @@ func TestPostgresStoreMatchesSQLite(t *testing.T) {
 	if again.Engine.Stats.Resumed.Load() == 0 {
 		t.Error("second run resumed nothing")
 	}
-	_ = context.Background
 }

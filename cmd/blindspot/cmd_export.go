@@ -7,12 +7,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/reports"
 )
 
 func (a *App) exportCmd() *cobra.Command {
-	var format, out string
+	var format, out, storeURL string
 	c := &cobra.Command{
 		Use:   "export RUN_DIR",
 		Short: "Write a run's tables as CSV or JSON lines for pandas or R (no model is called)",
@@ -24,9 +23,9 @@ func (a *App) exportCmd() *cobra.Command {
 			if format != "csv" && format != "jsonl" {
 				return usageErr("--format %q: want csv or jsonl", format)
 			}
-			run, err := store.OpenRunReadOnly(a.path(args[0]))
+			run, err := a.openRun(context.Background(), args[0], storeURL, false)
 			if err != nil {
-				return usageErr("%v", err)
+				return err
 			}
 			defer run.Close()
 			if out == "" {
@@ -44,5 +43,6 @@ func (a *App) exportCmd() *cobra.Command {
 	}
 	c.Flags().StringVar(&format, "format", "csv", "csv or jsonl")
 	c.Flags().StringVar(&out, "out", "", "output folder (default RUN_DIR/export)")
+	addStoreFlag(c, &storeURL)
 	return c
 }

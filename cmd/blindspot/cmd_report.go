@@ -18,7 +18,7 @@ import (
 const envEChartsJS = "BLINDSPOT_ECHARTS_JS"
 
 func (a *App) reportCmd() *cobra.Command {
-	var out, echartsJS, cacheDir string
+	var out, echartsJS, cacheDir, storeURL string
 	var offline bool
 	c := &cobra.Command{
 		Use:   "report RUN_DIR",
@@ -45,9 +45,9 @@ func (a *App) reportCmd() *cobra.Command {
 			if echartsJS != "" {
 				echartsJS = a.path(echartsJS)
 			}
-			run, err := store.OpenRunReadOnly(a.path(args[0]))
+			run, err := a.openRun(ctx, args[0], storeURL, false)
 			if err != nil {
-				return usageErr("%v", err)
+				return err
 			}
 			defer run.Close()
 			cache, err := a.openImages(ctx, run, args[0], cacheDir)
@@ -75,6 +75,7 @@ func (a *App) reportCmd() *cobra.Command {
 	c.Flags().BoolVar(&offline, "offline", false, "copy a local echarts.min.js into the report instead of loading it from the CDN")
 	c.Flags().StringVar(&echartsJS, "echarts", "", "the local echarts.min.js for --offline (default $"+envEChartsJS+")")
 	c.Flags().StringVar(&cacheDir, "cache", "", "the cache folder holding the run's images (default: the one the run used)")
+	addStoreFlag(c, &storeURL)
 	return c
 }
 

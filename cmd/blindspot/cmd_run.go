@@ -10,12 +10,14 @@ import (
 
 	"github.com/blindspot-audit/blindspot/audit"
 	"github.com/blindspot-audit/blindspot/audit/review"
+	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/reports"
 )
 
 func (a *App) runCmd() *cobra.Command {
 	var asJSON, quiet, fresh bool
 	var every time.Duration
+	var storeURL string
 	c := &cobra.Command{
 		Use:   "run SPEC",
 		Short: "Run or resume an audit; a finished audit re-runs without calling any model",
@@ -25,17 +27,23 @@ func (a *App) runCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.runAudit(p, asJSON, quiet, fresh, every)
+			if storeURL != "" {
+				if err := store.CheckStoreURL(storeURL); err != nil {
+					return usageErr("--store: %v", err)
+				}
+			}
+			return a.runAudit(p, asJSON, quiet, fresh, every, storeURL)
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON")
 	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress output")
 	c.Flags().BoolVar(&fresh, "fresh", false, "ignore cached responses and recorded results: call every endpoint again")
 	c.Flags().DurationVar(&every, "progress-every", 5*time.Second, "interval of progress lines when not on a terminal")
+	addStoreFlag(c, &storeURL)
 	return c
 }
 
-func (a *App) runAudit(p *audit.Plan, asJSON, quiet, fresh bool, every time.Duration) error {
+func (a *App) runAudit(p *audit.Plan, asJSON, quiet, fresh bool, every time.Duration, storeURL string) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var stopping atomic.Bool
@@ -68,7 +76,7 @@ func (a *App) runAudit(p *audit.Plan, asJSON, quiet, fresh bool, every time.Dura
 		prog = newLineProgress(a.Stderr, stages, every)
 	}
 	r := audit.NewRunner(p, audit.Options{
-		Fresh: fresh, Getenv: a.Getenv, Progress: prog, Stopping: stopping.Load, Version: Version(), Dir: a.Dir,
+		Fresh: fresh, Getenv: a.Getenv, Progress: prog, Stopping: stopping.Load, Version: Version(), Dir: a.Dir, StoreURL: storeURL,
 	})
 	defer r.Close()
 	start := time.Now()

@@ -25,7 +25,7 @@ func (a *App) sheetsCmd() *cobra.Command {
 }
 
 func (a *App) sheetsExportCmd() *cobra.Command {
-	var out, format, specFile, cacheDir string
+	var out, format, specFile, cacheDir, storeURL string
 	var perCell int
 	var seed int64
 	c := &cobra.Command{
@@ -42,9 +42,9 @@ func (a *App) sheetsExportCmd() *cobra.Command {
 			if format != "xlsx" && format != "csv" {
 				return usageErr("--format %q: want xlsx or csv", format)
 			}
-			run, err := store.OpenRun(a.path(args[0]))
+			run, err := a.openRun(ctx, args[0], storeURL, false)
 			if err != nil {
-				return usageErr("%v", err)
+				return err
 			}
 			defer run.Close()
 			cfg, err := a.reviewConfig(ctx, run, args[0], specFile)
@@ -85,6 +85,7 @@ func (a *App) sheetsExportCmd() *cobra.Command {
 	c.Flags().IntVar(&perCell, "per-cell", 0, "groups sampled per country and category (overrides review.per_cell)")
 	c.Flags().Int64Var(&seed, "seed", 0, "sampling and row-order seed (overrides review.seed)")
 	c.Flags().StringVar(&cacheDir, "cache", "", "the cache folder holding the run's images (default: the one the run used)")
+	addStoreFlag(c, &storeURL)
 	return c
 }
 
@@ -111,6 +112,7 @@ func (a *App) reviewConfig(ctx context.Context, run *store.Run, runDir, specFile
 }
 
 func (a *App) sheetsImportCmd() *cobra.Command {
+	var storeURL string
 	c := &cobra.Command{
 		Use:   "import RUN_DIR FILE...",
 		Short: "Import filled-in review sheets (XLSX or CSV), all checked before anything is written",
@@ -128,9 +130,9 @@ func (a *App) sheetsImportCmd() *cobra.Command {
 		},
 		RunE: func(c *cobra.Command, args []string) error {
 			ctx := context.Background()
-			run, err := store.OpenRun(a.path(args[0]))
+			run, err := a.openRun(ctx, args[0], storeURL, false)
 			if err != nil {
-				return usageErr("%v", err)
+				return err
 			}
 			defer run.Close()
 			var checked []*review.Checked
@@ -181,6 +183,7 @@ func (a *App) sheetsImportCmd() *cobra.Command {
 			return nil
 		},
 	}
+	addStoreFlag(c, &storeURL)
 	return c
 }
 

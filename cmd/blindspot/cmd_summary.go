@@ -9,7 +9,6 @@ import (
 
 	"github.com/blindspot-audit/blindspot/audit"
 	"github.com/blindspot-audit/blindspot/audit/spec"
-	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/reports"
 )
 
@@ -17,14 +16,15 @@ func asSpecErr(err error, target **spec.Error) bool { return errors.As(err, targ
 
 func (a *App) summaryCmd() *cobra.Command {
 	var asJSON bool
+	var storeURL string
 	c := &cobra.Command{
 		Use:   "summary RUN_DIR",
 		Short: "Print the summary of a run from its store (no model is called)",
 		Args:  exactArgs(1, "one run directory"),
 		RunE: func(c *cobra.Command, args []string) error {
-			run, err := store.OpenRunReadOnly(a.path(args[0]))
+			run, err := a.openRun(context.Background(), args[0], storeURL, false)
 			if err != nil {
-				return usageErr("%v", err)
+				return err
 			}
 			defer run.Close()
 			s, err := audit.Summarize(context.Background(), run)
@@ -36,6 +36,7 @@ func (a *App) summaryCmd() *cobra.Command {
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON")
+	addStoreFlag(c, &storeURL)
 	return c
 }
 
