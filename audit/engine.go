@@ -56,9 +56,13 @@ type Engine struct {
 	Stats Stats
 
 	cellLocks sync.Map // cell id -> *sync.Mutex: one LLM call per cell
-	fatalOnce sync.Once
-	fatal     error
-	stopped   atomic.Bool
+	// promptByID and storyByID find a queued unit's prompt.
+	indexOnce  sync.Once
+	promptByID map[string]prompts.Prompt
+	storyByID  map[string]prompts.StoryPrompt
+	fatalOnce  sync.Once
+	fatal      error
+	stopped    atomic.Bool
 }
 
 // Stats counts what this run did.

@@ -38,8 +38,13 @@ type Options struct {
 	Backoff policy.Backoff
 	// StoreURL puts the run store in PostgreSQL (overrides the spec's
 	// store); empty keeps the spec's choice, by default SQLite in the run
-	// directory.
+	// directory. On PostgreSQL the run goes through the shared work queue.
 	StoreURL string
+	// Worker makes this runner a worker of a run started elsewhere: it
+	// neither records the run's provenance nor computes its metrics.
+	Worker bool
+	// Work configures the worker loop on a PostgreSQL store.
+	Work WorkOptions
 }
 
 // Runner holds the state of one run while its stages execute.
@@ -79,7 +84,11 @@ func (r *Runner) Resolve(path string) string {
 func (r *Runner) RunDir() string { return r.Resolve(r.Plan.Audit.Output) }
 
 // Stages lists the run's stages in order; more (the report) may follow.
+// A worker only opens and works.
 func (r *Runner) Stages() []Stage {
+	if r.Opts.Worker {
+		return []Stage{{"open", r.open}, {"execute", r.execute}}
+	}
 	return []Stage{
 		{"open", r.open},
 		{"execute", r.execute},
@@ -114,7 +123,7 @@ func (r *Runner) open(ctx context.Context) error {
 		policy.Cache(r.Cache, r.Opts.Fresh),
 		r.Budget.Wrap,
 		policy.Retry(func(n string) int { return *ep(n).Retries }, r.Opts.Backoff),
-		policy.RateLimit(func(n string) float64 { return ep(n).RequestsPerMinute }),
+		r.rateLimit(),
 		policy.Concurrency(func(n string) int { return ep(n).Concurrency }),
 		policy.Timeout(func(n string) time.Duration { return ep(n).Timeout }),
 	)
@@ -122,6 +131,9 @@ func (r *Runner) open(ctx context.Context) error {
 		Progress: r.Opts.Progress, Stopping: r.Opts.Stopping, Fresh: r.Opts.Fresh}
 	if len(a.Judge.Passages) > 0 {
 		r.Engine.Corpus = corpus.NewIndex(a.Judge.Passages)
+	}
+	if r.Opts.Worker {
+		return nil
 	}
 	gn, _ := json.Marshal(a.Analysis.GlobalNorth)
 	meta := map[string]string{}
@@ -145,8 +157,35 @@ func (r *Runner) open(ctx context.Context) error {
 	})
 }
 
+// shared reports whether the run goes through the work queue: its store is
+// PostgreSQL, which every worker shares.
+func (r *Runner) shared() bool { return r.Run.DB().Dialect() == store.Postgres }
+
+// rateLimit paces calls by each endpoint's requests_per_minute: in this
+// process, or across every worker when the store is shared.
+func (r *Runner) rateLimit() policy.Wrapper {
+	rpm := func(n string) float64 { return endpointOf(r.Plan.Audit, n).RequestsPerMinute }
+	if r.shared() {
+		return policy.SharedRateLimit(rpm, r.Run.WaitRate)
+	}
+	return policy.RateLimit(rpm)
+}
+
 func (r *Runner) execute(ctx context.Context) error {
-	err := r.Engine.Execute(ctx)
+	var err error
+	if r.Opts.Worker && !r.shared() {
+		return store.ErrNeedsPostgres
+	}
+	if r.shared() {
+		if !r.Opts.Worker {
+			if _, err := r.Enqueue(ctx); err != nil {
+				return err
+			}
+		}
+		err = r.Work(ctx, r.Opts.Work)
+	} else {
+		err = r.Engine.Execute(ctx)
+	}
 	if errors.Is(err, ErrBudgetReached) || errors.Is(err, ErrInterrupted) {
 		r.Outcome = err
 		return nil

@@ -155,6 +155,25 @@ func RateLimit(rpm func(endpoint string) float64) Wrapper {
 	}
 }
 
+// SharedRateLimit paces calls by a limit held outside the process (the
+// run store's shared limiter), so that every worker of a run together
+// keeps an endpoint's requests_per_minute.
+func SharedRateLimit(rpm func(endpoint string) float64, wait func(ctx context.Context, endpoint string, rpm float64) error) Wrapper {
+	return func(next Invoker) Invoker {
+		return func(ctx context.Context, c *Call) Outcome {
+			if r := rpm(c.Endpoint); r > 0 {
+				if err := wait(ctx, c.Endpoint, r); err != nil {
+					if ctx.Err() != nil {
+						return canceled(ctx)
+					}
+					return Outcome{Class: generators.Transient, Err: err}
+				}
+			}
+			return next(ctx, c)
+		}
+	}
+}
+
 // Backoff configures retries.
 type Backoff struct {
 	Base, Max time.Duration

@@ -81,7 +81,7 @@ func openPostgres(ctx context.Context, dsn, schema string) (*DB, error) {
 		return nil, fmt.Errorf("locking the schema: %w", err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(7126539)`)
-	for _, stmt := range strings.Split(postgresSchema(schema), ";") {
+	for _, stmt := range strings.Split(postgresSchema(schema)+";"+queueSchema, ";") {
 		if strings.TrimSpace(stmt) == "" {
 			continue
 		}

@@ -1,0 +1,218 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// ErrNeedsPostgres is returned by the work queue on a SQLite store:
+// several workers need a database server to share.
+var ErrNeedsPostgres = errors.New("workers share a run through a PostgreSQL store (--store postgres://...); a SQLite store serves one process")
+
+// queueSchema holds the work queue, the workers' heartbeats and the shared
+// rate limits; PostgreSQL only.
+const queueSchema = `
+CREATE TABLE IF NOT EXISTS jobs (
+	id          TEXT PRIMARY KEY,
+	payload     TEXT NOT NULL,
+	status      TEXT NOT NULL DEFAULT 'queued',
+	worker      TEXT NOT NULL DEFAULT '',
+	lease_until TIMESTAMPTZ,
+	attempts    BIGINT NOT NULL DEFAULT 0,
+	done_at     TIMESTAMPTZ
+);
+CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, id);
+CREATE TABLE IF NOT EXISTS workers (
+	id         TEXT PRIMARY KEY,
+	host       TEXT NOT NULL,
+	started_at TIMESTAMPTZ NOT NULL,
+	seen_at    TIMESTAMPTZ NOT NULL,
+	jobs_done  BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS rate_limits (
+	endpoint TEXT PRIMARY KEY,
+	next_at  TIMESTAMPTZ NOT NULL
+)`
+
+// Job is one unit of work taken from the queue.
+type Job struct {
+	ID, Payload string
+}
+
+func (r *Run) queue() (*sql.DB, error) {
+	if r.db.d != Postgres {
+		return nil, ErrNeedsPostgres
+	}
+	return r.db.db, nil
+}
+
+// Enqueue adds jobs (id, payload) that are not queued yet; enqueueing the
+// same grid again adds nothing.
+func (r *Run) Enqueue(ctx context.Context, jobs [][2]string) (int, error) {
+	db, err := r.queue()
+	if err != nil {
+		return 0, err
+	}
+	added := 0
+	const batch = 500
+	for start := 0; start < len(jobs); start += batch {
+		part := jobs[start:min(len(jobs), start+batch)]
+		var b strings.Builder
+		args := make([]any, 0, 2*len(part))
+		b.WriteString(`INSERT INTO jobs(id, payload) VALUES `)
+		for i, j := range part {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "($%d, $%d)", 2*i+1, 2*i+2)
+			args = append(args, j[0], j[1])
+		}
+		b.WriteString(` ON CONFLICT (id) DO NOTHING`)
+		res, err := db.ExecContext(ctx, b.String(), args...)
+		if err != nil {
+			return added, fmt.Errorf("enqueueing: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		added += int(n)
+	}
+	return added, nil
+}
+
+// Claim leases up to n jobs to worker: queued ones, and running ones whose
+// lease ran out (their worker died). SKIP LOCKED keeps workers from waiting
+// on each other.
+func (r *Run) Claim(ctx context.Context, worker string, lease time.Duration, n int) ([]Job, error) {
+	db, err := r.queue()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.QueryContext(ctx, `UPDATE jobs SET status = 'running', worker = $1, lease_until = clock_timestamp() + make_interval(secs => $2), attempts = attempts + 1
+		WHERE id IN (SELECT id FROM jobs WHERE status = 'queued' OR (status = 'running' AND lease_until < clock_timestamp())
+			ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
+		RETURNING id, payload`, worker, lease.Seconds(), n)
+	if err != nil {
+		return nil, fmt.Errorf("claiming work: %w", err)
+	}
+	defer rows.Close()
+	var out []Job
+	for rows.Next() {
+		var j Job
+		if err := rows.Scan(&j.ID, &j.Payload); err != nil {
+			return nil, err
+		}
+		out = append(out, j)
+	}
+	return out, rows.Err()
+}
+
+// Heartbeat records that worker is alive and extends the leases of the
+// jobs it holds.
+func (r *Run) Heartbeat(ctx context.Context, worker, host string, lease time.Duration, jobsDone int64) error {
+	db, err := r.queue()
+	if err != nil {
+		return err
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO workers(id, host, started_at, seen_at, jobs_done) VALUES ($1, $2, clock_timestamp(), clock_timestamp(), $3)
+		ON CONFLICT (id) DO UPDATE SET seen_at = clock_timestamp(), jobs_done = $3`, worker, host, jobsDone); err != nil {
+		return fmt.Errorf("heartbeat: %w", err)
+	}
+	if _, err := db.ExecContext(ctx, `UPDATE jobs SET lease_until = clock_timestamp() + make_interval(secs => $2) WHERE worker = $1 AND status = 'running'`, worker, lease.Seconds()); err != nil {
+		return fmt.Errorf("extending leases: %w", err)
+	}
+	return nil
+}
+
+// Complete marks a job done. Completing twice (a job taken over from a
+// worker thought dead) is harmless: the work itself is idempotent.
+func (r *Run) Complete(ctx context.Context, id string) error {
+	db, err := r.queue()
+	if err != nil {
+		return err
+	}
+	_, err = db.ExecContext(ctx, `UPDATE jobs SET status = 'done', done_at = clock_timestamp() WHERE id = $1`, id)
+	return err
+}
+
+// QueueCounts is how many jobs are in each state.
+type QueueCounts struct {
+	Queued, Running, Done, Expired int
+}
+
+// Remaining is work not yet done.
+func (q QueueCounts) Remaining() int { return q.Queued + q.Running }
+
+// Queue counts jobs by state; Expired counts running jobs whose lease ran
+// out.
+func (r *Run) Queue(ctx context.Context) (QueueCounts, error) {
+	var q QueueCounts
+	db, err := r.queue()
+	if err != nil {
+		return q, err
+	}
+	err = db.QueryRowContext(ctx, `SELECT
+		COUNT(*) FILTER (WHERE status = 'queued'), COUNT(*) FILTER (WHERE status = 'running'),
+		COUNT(*) FILTER (WHERE status = 'done'), COUNT(*) FILTER (WHERE status = 'running' AND lease_until < clock_timestamp())
+		FROM jobs`).Scan(&q.Queued, &q.Running, &q.Done, &q.Expired)
+	return q, err
+}
+
+// Worker is a worker's last heartbeat.
+type Worker struct {
+	ID, Host          string
+	StartedAt, SeenAt time.Time
+	JobsDone          int64
+}
+
+// Workers lists the workers that ever took part, most recently seen first.
+func (r *Run) Workers(ctx context.Context) ([]Worker, error) {
+	db, err := r.queue()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.QueryContext(ctx, `SELECT id, host, started_at, seen_at, jobs_done FROM workers ORDER BY seen_at DESC, id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Worker
+	for rows.Next() {
+		var w Worker
+		if err := rows.Scan(&w.ID, &w.Host, &w.StartedAt, &w.SeenAt, &w.JobsDone); err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
+// WaitRate waits for endpoint's next slot under a limit of rpm requests
+// per minute shared by every worker: one row per endpoint holds the time
+// of the next free slot, and each call moves it on by 60/rpm seconds.
+func (r *Run) WaitRate(ctx context.Context, endpoint string, rpm float64) error {
+	db, err := r.queue()
+	if err != nil {
+		return err
+	}
+	step := 60 / rpm
+	var wait float64
+	if err := db.QueryRowContext(ctx, `INSERT INTO rate_limits(endpoint, next_at) VALUES ($1, clock_timestamp() + make_interval(secs => $2))
+		ON CONFLICT (endpoint) DO UPDATE SET next_at = GREATEST(rate_limits.next_at, clock_timestamp()) + make_interval(secs => $2)
+		RETURNING EXTRACT(EPOCH FROM (next_at - clock_timestamp()))::float8 - $2`, endpoint, step).Scan(&wait); err != nil {
+		return fmt.Errorf("shared rate limit of %s: %w", endpoint, err)
+	}
+	if wait <= 0 {
+		return nil
+	}
+	t := time.NewTimer(time.Duration(wait * float64(time.Second)))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
