@@ -1,0 +1,138 @@
+package main
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/blindspot-audit/blindspot/audit/store/pgtest"
+)
+
+// sharedSpec is killSpec with a shared limit on the judge: 7,200 calls a
+// minute (120 a second) across every worker.
+var sharedSpec = strings.Replace(killSpec, "vlm: [{name: judge, provider: sim, concurrency: 4,", "vlm: [{name: judge, provider: sim, concurrency: 4, requests_per_minute: 7200,", 1)
+
+// TestWorkersShareARunAndSurviveAKill: a run on PostgreSQL and two workers
+// share the grid; one worker is SIGKILLed mid-run; the run still finishes
+// with every item done exactly once, the judge's shared rate limit held,
+// and the same metrics as a single process on SQLite.
+func TestWorkersShareARunAndSurviveAKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the real binary")
+	}
+	pg := pgtest.URL(t)
+	bin, dir := buildBinary(t), t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "kill.yaml"), []byte(sharedSpec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("pgx", pg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	start := func(args ...string) *exec.Cmd {
+		cmd := exec.Command(bin, args...)
+		cmd.Dir = dir
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return cmd
+	}
+	began := time.Now()
+	run := start("run", "kill.yaml", "-q", "--store", pg)
+	time.Sleep(300 * time.Millisecond)
+	w1 := start("worker", "--store", pg, "--id", "doomed", "--lease", "2s")
+	w2 := start("worker", "--store", pg, "--id", "survivor", "--lease", "2s")
+	// Kill the first worker once it holds units and has done some work.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var held, done int
+		db.QueryRow(`SELECT COUNT(*) FROM jobs WHERE worker = 'doomed' AND status = 'running'`).Scan(&held)
+		db.QueryRow(`SELECT COUNT(*) FROM images`).Scan(&done)
+		if held > 0 && done > 20 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the doomed worker never took work")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	w1.Process.Signal(syscall.SIGKILL)
+	w1.Wait()
+	if err := run.Wait(); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	w2.Wait()
+	t.Logf("shared run with a killed worker finished in %v", time.Since(began).Round(time.Millisecond))
+	var planned string
+	db.QueryRow(`SELECT value FROM meta WHERE key = 'planned_images'`).Scan(&planned)
+	var images, judged, embedded, repeated, orphans, notDone, takenOver int
+	db.QueryRow(`SELECT COUNT(*) FROM images WHERE status = 'ok'`).Scan(&images)
+	db.QueryRow(`SELECT COUNT(*) FROM tasks WHERE stage = 'judge' AND status = 'ok'`).Scan(&judged)
+	db.QueryRow(`SELECT COUNT(*) FROM tasks WHERE stage = 'embed' AND status = 'ok'`).Scan(&embedded)
+	db.QueryRow(`SELECT COUNT(*) FROM (SELECT request_key FROM calls WHERE cache_hit = 0 AND status = 'ok' GROUP BY request_key HAVING COUNT(*) > 1) x`).Scan(&repeated)
+	db.QueryRow(`SELECT COUNT(*) FROM images c WHERE c.parent_id != '' AND NOT EXISTS (SELECT 1 FROM images p WHERE p.id = c.parent_id)`).Scan(&orphans)
+	db.QueryRow(`SELECT COUNT(*) FROM jobs WHERE status != 'done'`).Scan(&notDone)
+	db.QueryRow(`SELECT COUNT(*) FROM jobs WHERE attempts > 1`).Scan(&takenOver)
+	t.Logf("images %d of %s, judged %d, embedded %d; units taken over from the killed worker %d; completed calls made twice %d", images, planned, judged, embedded, takenOver, repeated)
+	if fmt.Sprint(images) != planned || judged != images || embedded != images || repeated != 0 || orphans != 0 || notDone != 0 || takenOver == 0 {
+		t.Fatalf("images %d of %s, judged %d, embedded %d, repeated calls %d, orphans %d, units not done %d, taken over %d", images, planned, judged, embedded, repeated, orphans, notDone, takenOver)
+	}
+	// The judge's limit, 120 calls a second, held across the processes
+	// (calls are stamped when they end; allow one second's slack).
+	var peak int
+	db.QueryRow(`SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM calls WHERE stage = 'judge' AND cache_hit = 0 GROUP BY substr(at, 1, 19)) x`).Scan(&peak)
+	var judgeCalls int
+	var span float64
+	db.QueryRow(`SELECT COUNT(*), EXTRACT(EPOCH FROM (MAX(at::timestamptz) - MIN(at::timestamptz)))::float8 FROM calls WHERE stage = 'judge' AND cache_hit = 0`).Scan(&judgeCalls, &span)
+	rate := float64(judgeCalls) / max(span, 1)
+	t.Logf("judge calls: %d over %.1f s = %.1f/s (limit 120/s), busiest second %d", judgeCalls, span, rate, peak)
+	if rate > 120*1.1 || peak > 2*120 {
+		t.Errorf("shared rate limit broken: %.1f calls/s, busiest second %d (limit 120/s)", rate, peak)
+	}
+	// Same metrics as one process on SQLite.
+	lite := t.TempDir()
+	os.WriteFile(filepath.Join(lite, "kill.yaml"), []byte(sharedSpec), 0o644)
+	if code, out, errs := runCLI(t, lite, "run", "kill.yaml", "-q"); code != ExitOK {
+		t.Fatalf("SQLite run: %d %s %s", code, out, errs)
+	}
+	metrics := func(args ...string) map[string]string {
+		code, out, errs := runCLI(t, map[bool]string{true: dir, false: lite}[len(args) > 0], append([]string{"summary", "run", "--json"}, args...)...)
+		if code != ExitOK {
+			t.Fatalf("summary: %d %s", code, errs)
+		}
+		var s struct {
+			Metrics []struct {
+				Name, Model, PromptSet, Country, Category, Variant, Chain string
+				Step, N                                                   int
+				Value                                                     float64
+			}
+		}
+		json.Unmarshal([]byte(out), &s)
+		m := map[string]string{}
+		for _, x := range s.Metrics {
+			m[fmt.Sprint(x.Name, x.Model, x.PromptSet, x.Country, x.Category, x.Variant, x.Chain, x.Step)] = fmt.Sprintf("%.9f/%d", x.Value, x.N)
+		}
+		return m
+	}
+	want, got := metrics(), metrics("--store", pg)
+	differ := 0
+	for k, v := range want {
+		if got[k] != v {
+			differ++
+		}
+	}
+	if len(want) == 0 || len(got) != len(want) || differ != 0 {
+		t.Errorf("metrics: %d on SQLite, %d shared, %d differ", len(want), len(got), differ)
+	}
+}
