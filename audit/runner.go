@@ -80,6 +80,15 @@ func (r *Runner) Resolve(path string) string {
 	return filepath.Join(r.Opts.Dir, path)
 }
 
+// cacheLocation is the spec's cache_dir: an object-storage URL as it is,
+// a folder resolved against the runner's directory.
+func (r *Runner) cacheLocation() string {
+	if store.IsBucketURL(r.Plan.Audit.CacheDir) {
+		return r.Plan.Audit.CacheDir
+	}
+	return r.Resolve(r.Plan.Audit.CacheDir)
+}
+
 // RunDir is where the run store and report go.
 func (r *Runner) RunDir() string { return r.Resolve(r.Plan.Audit.Output) }
 
@@ -106,7 +115,7 @@ func (r *Runner) open(ctx context.Context) error {
 	if r.Run, err = store.OpenRunAt(ctx, r.RunDir(), storeURL); err != nil {
 		return err
 	}
-	if r.Cache, err = store.OpenCache(r.Resolve(a.CacheDir)); err != nil {
+	if r.Cache, err = store.OpenCacheAt(ctx, r.cacheLocation()); err != nil {
 		return err
 	}
 	eps, err := a.Open(r.Opts.Getenv)
@@ -153,7 +162,7 @@ func (r *Runner) open(ctx context.Context) error {
 		"tool_version":   r.Opts.Version,
 		"started_at":     time.Now().UTC().Format(time.RFC3339),
 		"planned_images": fmt.Sprint(r.Plan.Counts.Images),
-		"cache_dir":      r.Resolve(a.CacheDir),
+		"cache_dir":      r.cacheLocation(),
 	})
 }
 

@@ -50,7 +50,9 @@ type Spec struct {
 
 	// Output is the run directory, relative to the working directory.
 	Output string `yaml:"output"`
-	// CacheDir holds the response cache and image blobs shared by runs.
+	// CacheDir holds the response cache and image blobs shared by runs: a
+	// folder, or an object-storage URL (file://, s3://, gs://, azblob://)
+	// that workers on several machines share.
 	CacheDir string `yaml:"cache_dir"`
 	// Store puts the run store in PostgreSQL (postgres://user@host/db,
 	// optionally ?search_path=SCHEMA; the password comes from PGPASSWORD).

@@ -91,6 +91,9 @@ func (a *Audit) validate(d *decoder, readFile func(string) ([]byte, error)) {
 		d.at("analysis.quality", "unknown quality %q (known: vqa_accuracy, cultural_rating, human_rating)", a.Analysis.Quality)
 	}
 	a.validateReview(d)
+	if strings.Contains(a.CacheDir, "://") && !store.IsBucketURL(a.CacheDir) {
+		d.at("cache_dir", "%q: a cache is a folder or an object-storage URL (file://, s3://, gs://, azblob://)", a.CacheDir)
+	}
 	if a.Store != "" {
 		if err := store.CheckStoreURL(a.Store); err != nil {
 			d.at("store", "%v", err)

@@ -17,6 +17,8 @@ import (
 type Blobs struct {
 	db *DB
 	w  *writer
+	// objects keeps the blobs in object storage instead.
+	objects *objectCache
 }
 
 const blobSchema = `CREATE TABLE IF NOT EXISTS blobs (sha TEXT PRIMARY KEY, data BLOB NOT NULL);`
@@ -34,6 +36,12 @@ const MaxBlobBytes = 64 << 20
 // a no-op.
 func (b *Blobs) Put(data []byte) (string, error) {
 	sha := Hash(data)
+	if b.objects != nil {
+		if err := b.objects.putBlob(sha, data); err != nil {
+			return "", fmt.Errorf("blob store: %w", err)
+		}
+		return sha, nil
+	}
 	if err := b.w.do(func(tx *Tx) error { return putBlob(b.w, tx, sha, data) }); err != nil {
 		return "", fmt.Errorf("blob store: %w", err)
 	}
@@ -54,7 +62,16 @@ var ErrNoBlob = errors.New("no such blob")
 // Get reads a blob and checks its content against its address.
 func (b *Blobs) Get(sha string) ([]byte, error) {
 	var data []byte
-	err := b.db.QueryRow(`SELECT data FROM blobs WHERE sha = ?`, sha).Scan(&data)
+	var err error
+	if b.objects != nil {
+		var ok bool
+		data, ok, err = b.objects.get(blobPrefix + sha)
+		if err == nil && !ok {
+			err = sql.ErrNoRows
+		}
+	} else {
+		err = b.db.QueryRow(`SELECT data FROM blobs WHERE sha = ?`, sha).Scan(&data)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("blob store: %s: %w", sha, ErrNoBlob)
 	}

@@ -21,6 +21,8 @@ type Cache struct {
 	db    *DB
 	w     *writer
 	Blobs *Blobs
+	// objects holds the cache in object storage instead (see OpenCacheAt).
+	objects *objectCache
 }
 
 const cacheSchema = `
@@ -50,6 +52,23 @@ func OpenCache(dir string) (*Cache, error) {
 // image, if any. A cached image whose blob is missing or corrupt counts as
 // a miss.
 func (c *Cache) Get(ctx context.Context, key string) (*generators.Response, string, bool, error) {
+	if c.objects != nil {
+		r, sha, ok, err := c.objects.getResponse(key)
+		if err != nil {
+			return nil, "", false, fmt.Errorf("cache lookup: %w", err)
+		}
+		if !ok {
+			return nil, "", false, nil
+		}
+		if sha != "" {
+			img, err := c.Blobs.Get(sha)
+			if err != nil {
+				return nil, "", false, nil
+			}
+			r.Image = img
+		}
+		return r, sha, true, nil
+	}
 	var body, sha string
 	err := c.db.QueryRowContext(ctx, `SELECT response, image_sha FROM responses WHERE key = ?`, key).Scan(&body, &sha)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -83,6 +102,18 @@ func (c *Cache) Put(key, endpoint string, r *generators.Response) (string, error
 	if err != nil {
 		return "", fmt.Errorf("cache: %w", err)
 	}
+	if c.objects != nil {
+		// The image first: a response object never names a missing blob.
+		if sha != "" {
+			if err := c.objects.putBlob(sha, r.Image); err != nil {
+				return "", fmt.Errorf("cache: %w", err)
+			}
+		}
+		if err := c.objects.putResponse(key, endpoint, body, sha); err != nil {
+			return "", fmt.Errorf("cache: %w", err)
+		}
+		return sha, nil
+	}
 	now := time.Now().UTC().Format(time.RFC3339)
 	err = c.w.do(func(tx *Tx) error {
 		if sha != "" {
@@ -101,6 +132,9 @@ func (c *Cache) Put(key, endpoint string, r *generators.Response) (string, error
 
 // Close flushes and closes the cache.
 func (c *Cache) Close() error {
+	if c.objects != nil {
+		return c.objects.b.Close()
+	}
 	c.w.close()
 	return c.db.Close()
 }

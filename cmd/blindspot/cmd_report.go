@@ -88,6 +88,9 @@ func (a *App) openImages(ctx context.Context, run *store.Run, runDir, cacheDir s
 			return nil, usageErr("%s: the store does not say where its images are; pass --cache DIR", runDir)
 		}
 	}
+	if store.IsBucketURL(cacheDir) {
+		return store.OpenCacheAt(ctx, cacheDir)
+	}
 	cacheDir = a.path(cacheDir)
 	if _, err := os.Stat(filepath.Join(cacheDir, "cache.db")); err != nil {
 		return nil, usageErr("the run's images are in %s, which has no cache.db (pass --cache DIR if it moved): %v", cacheDir, err)

@@ -1,0 +1,145 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"time"
+
+	"gocloud.dev/blob"
+	_ "gocloud.dev/blob/azureblob" // azblob://container
+	_ "gocloud.dev/blob/fileblob"  // file:///path
+	_ "gocloud.dev/blob/gcsblob"   // gs://bucket
+	_ "gocloud.dev/blob/memblob"   // mem:// (tests)
+	_ "gocloud.dev/blob/s3blob"    // s3://bucket?region=...&endpoint=... (S3 and S3-compatible)
+	"gocloud.dev/gcerrors"
+
+	"github.com/blindspot-audit/blindspot/generators"
+)
+
+// bucketSchemes are the object-storage URLs a cache may live at.
+var bucketSchemes = []string{"file", "s3", "gs", "azblob", "mem"}
+
+// IsBucketURL reports whether a cache location is an object-storage URL
+// rather than a folder.
+func IsBucketURL(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" {
+		return false
+	}
+	for _, sc := range bucketSchemes {
+		if u.Scheme == sc {
+			return true
+		}
+	}
+	return false
+}
+
+// objectCache keeps responses and image blobs as objects in a bucket, so
+// that workers on several machines share one cache and every image.
+// Objects are written whole (a writer commits on Close), never half.
+type objectCache struct {
+	b *blob.Bucket
+}
+
+const (
+	blobPrefix     = "blobs/"
+	responsePrefix = "responses/"
+	// objectTimeout bounds one object operation.
+	objectTimeout = 2 * time.Minute
+)
+
+// OpenCacheAt opens the cache at a folder (SQLite) or at an object-storage
+// URL: file:///path, s3://bucket, gs://bucket, azblob://container.
+// Credentials come from each cloud's usual environment.
+func OpenCacheAt(ctx context.Context, loc string) (*Cache, error) {
+	if !IsBucketURL(loc) {
+		return OpenCache(loc)
+	}
+	b, err := blob.OpenBucket(ctx, loc)
+	if err != nil {
+		return nil, fmt.Errorf("cache %s: %w", loc, err)
+	}
+	oc := &objectCache{b: b}
+	return &Cache{objects: oc, Blobs: &Blobs{objects: oc}}, nil
+}
+
+func (o *objectCache) get(key string) ([]byte, bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), objectTimeout)
+	defer cancel()
+	data, err := o.b.ReadAll(ctx, key)
+	if gcerrors.Code(err) == gcerrors.NotFound {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return data, true, nil
+}
+
+func (o *objectCache) put(key string, data []byte, contentType string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), objectTimeout)
+	defer cancel()
+	w, err := o.b.NewWriter(ctx, key, &blob.WriterOptions{ContentType: contentType})
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(w, bytes.NewReader(data)); err != nil {
+		w.Close()
+		return err
+	}
+	return w.Close()
+}
+
+func (o *objectCache) putBlob(sha string, data []byte) error {
+	if len(data) > MaxBlobBytes {
+		return fmt.Errorf("blob of %d bytes is over the %d-byte cap", len(data), MaxBlobBytes)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), objectTimeout)
+	defer cancel()
+	if ok, err := o.b.Exists(ctx, blobPrefix+sha); err == nil && ok {
+		return nil
+	}
+	return o.put(blobPrefix+sha, data, "application/octet-stream")
+}
+
+// responseKey names a request's object; request keys are hex digests,
+// which any object store takes as they are.
+func responseKey(key string) string {
+	return responsePrefix + strings.ReplaceAll(key, "/", "_") + ".json"
+}
+
+type storedResponse struct {
+	Endpoint string          `json:"endpoint"`
+	Response json.RawMessage `json:"response"`
+	ImageSHA string          `json:"image_sha,omitempty"`
+	Created  string          `json:"created_at"`
+}
+
+func (o *objectCache) getResponse(key string) (*generators.Response, string, bool, error) {
+	data, ok, err := o.get(responseKey(key))
+	if err != nil || !ok {
+		return nil, "", false, err
+	}
+	var s storedResponse
+	if json.Unmarshal(data, &s) != nil {
+		return nil, "", false, nil
+	}
+	var r generators.Response
+	if json.Unmarshal(s.Response, &r) != nil {
+		return nil, "", false, nil
+	}
+	return &r, s.ImageSHA, true, nil
+}
+
+func (o *objectCache) putResponse(key, endpoint string, body []byte, sha string) error {
+	data, err := json.Marshal(storedResponse{Endpoint: endpoint, Response: body, ImageSHA: sha, Created: time.Now().UTC().Format(time.RFC3339)})
+	if err != nil {
+		return err
+	}
+	return o.put(responseKey(key), data, "application/json")
+}
