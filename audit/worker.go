@@ -23,9 +23,10 @@ type WorkOptions struct {
 	Poll time.Duration
 }
 
-// Enqueue puts every unit of the plan in the store's queue once (units
-// already queued, running or done are left alone) and returns how many
-// were added.
+// Enqueue puts every unit of the plan in the store's queue once and
+// requeues the units a previous run finished, so that this run walks them
+// all again (what the store holds is skipped); units in flight are left to
+// their workers. It returns how many units were new.
 func (r *Runner) Enqueue(ctx context.Context) (int, error) {
 	var jobs [][2]string
 	r.Plan.EachUnit(func(u Unit) bool {
@@ -33,7 +34,11 @@ func (r *Runner) Enqueue(ctx context.Context) (int, error) {
 		jobs = append(jobs, [2]string{u.ID(), string(b)})
 		return true
 	})
-	return r.Run.Enqueue(ctx, jobs)
+	n, err := r.Run.Enqueue(ctx, jobs)
+	if err != nil {
+		return n, err
+	}
+	return n, r.Run.Requeue(ctx)
 }
 
 // Work takes units from the store's queue and does them until no unit is

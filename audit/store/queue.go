@@ -82,6 +82,18 @@ func (r *Run) Enqueue(ctx context.Context, jobs [][2]string) (int, error) {
 	return added, nil
 }
 
+// Requeue puts done jobs back in the queue, so that a new run walks every
+// unit again: recorded tasks are skipped, transient failures retried, as a
+// re-run on SQLite does.
+func (r *Run) Requeue(ctx context.Context) error {
+	db, err := r.queue()
+	if err != nil {
+		return err
+	}
+	_, err = db.ExecContext(ctx, `UPDATE jobs SET status = 'queued', worker = '', lease_until = NULL WHERE status = 'done'`)
+	return err
+}
+
 // Claim leases up to n jobs to worker: queued ones, and running ones whose
 // lease ran out (their worker died). SKIP LOCKED keeps workers from waiting
 // on each other.
