@@ -81,14 +81,27 @@ func openPostgres(ctx context.Context, dsn, schema string) (*DB, error) {
 		return nil, fmt.Errorf("locking the schema: %w", err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(7126539)`)
-	for _, stmt := range strings.Split(postgresSchema(schema)+";"+queueSchema, ";") {
-		if strings.TrimSpace(stmt) == "" {
-			continue
-		}
+	for _, stmt := range splitStatements(postgresSchema(schema) + ";" + queueSchema) {
 		if _, err := conn.ExecContext(ctx, stmt); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("preparing %s: %w", Redacted(dsn), err)
 		}
 	}
-	return &DB{db: db, d: Postgres}, nil
+	out := &DB{db: db, d: Postgres}
+	if err := migrate(out, schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("preparing %s: %w", Redacted(dsn), err)
+	}
+	return out, nil
+}
+
+// splitStatements splits a schema into its statements.
+func splitStatements(schema string) []string {
+	var out []string
+	for _, s := range strings.Split(schema, ";") {
+		if strings.TrimSpace(s) != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -269,6 +269,10 @@ func OpenRun(dir string) (*Run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("run store: %w", err)
 	}
+	if err := migrate(db, runSchema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("run store %s: %w", dir, err)
+	}
 	return &Run{db: db, w: newWriter(db), Dir: dir}, nil
 }
 

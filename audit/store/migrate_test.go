@@ -1,0 +1,42 @@
+package store
+
+import (
+	"database/sql"
+	"path/filepath"
+	"testing"
+)
+
+// TestMigrateOldStore opens a store made before scores had geotags and
+// metrics had variants: the columns appear, recorded rows stay.
+func TestMigrateOldStore(t *testing.T) {
+	dir := t.TempDir()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, StoreFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE TABLE scores (image_id TEXT NOT NULL, judge TEXT NOT NULL, questions INTEGER NOT NULL, answered INTEGER NOT NULL,
+			tp INTEGER NOT NULL, fp INTEGER NOT NULL, tn INTEGER NOT NULL, fn INTEGER NOT NULL, accuracy REAL, attributed TEXT NOT NULL DEFAULT '',
+			PRIMARY KEY (image_id, judge))`,
+		`INSERT INTO scores VALUES ('img', 'judge', 4, 4, 2, 0, 2, 0, 1.0, 'Kenya')`,
+		`CREATE TABLE metrics (name TEXT NOT NULL, model TEXT NOT NULL, prompt_set TEXT NOT NULL, country TEXT NOT NULL, chain TEXT NOT NULL,
+			step INTEGER NOT NULL, value REAL NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (name, model, prompt_set, country, chain, step))`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	run, err := OpenRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer run.Close()
+	var geotag, attributed string
+	if err := run.DB().QueryRow(`SELECT geotag, attributed FROM scores WHERE image_id = 'img'`).Scan(&geotag, &attributed); err != nil || attributed != "Kenya" {
+		t.Fatalf("migrated scores: %q %q %v", geotag, attributed, err)
+	}
+	if err := run.ReplaceMetrics([]Metric{{Name: "m", Model: "x", PromptSet: "s", Country: "Kenya", Category: "food", Variant: "modern", Value: 1, N: 1}}, nil); err != nil {
+		t.Fatalf("metrics after migration: %v", err)
+	}
+}
