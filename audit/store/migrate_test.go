@@ -1,9 +1,13 @@
 package store
 
 import (
+	"context"
 	"database/sql"
+	"net/url"
 	"path/filepath"
 	"testing"
+
+	"github.com/blindspot-audit/blindspot/audit/store/pgtest"
 )
 
 // TestMigrateOldStore opens a store made before scores had geotags and
@@ -38,5 +42,37 @@ func TestMigrateOldStore(t *testing.T) {
 	}
 	if err := run.ReplaceMetrics([]Metric{{Name: "m", Model: "x", PromptSet: "s", Country: "Kenya", Category: "food", Variant: "modern", Value: 1, N: 1}}, nil); err != nil {
 		t.Fatalf("metrics after migration: %v", err)
+	}
+}
+
+// TestMigrateOldPostgresStore: the same on PostgreSQL.
+func TestMigrateOldPostgresStore(t *testing.T) {
+	pg := pgtest.URL(t)
+	u, _ := url.Parse(pg)
+	schema := u.Query().Get("search_path")
+	db, err := sql.Open("pgx", pg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE SCHEMA IF NOT EXISTS ` + schema,
+		`CREATE TABLE scores (image_id TEXT NOT NULL, judge TEXT NOT NULL, questions BIGINT NOT NULL, answered BIGINT NOT NULL,
+			tp BIGINT NOT NULL, fp BIGINT NOT NULL, tn BIGINT NOT NULL, fn BIGINT NOT NULL, accuracy DOUBLE PRECISION, attributed TEXT NOT NULL DEFAULT '',
+			PRIMARY KEY (image_id, judge))`,
+		`INSERT INTO scores VALUES ('img', 'judge', 4, 4, 2, 0, 2, 0, 1.0, 'Kenya')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	run, err := OpenRunAt(context.Background(), t.TempDir(), pg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer run.Close()
+	var geotag, attributed string
+	if err := run.DB().QueryRow(`SELECT geotag, attributed FROM scores WHERE image_id = 'img'`).Scan(&geotag, &attributed); err != nil || attributed != "Kenya" {
+		t.Fatalf("migrated scores: %q %q %v", geotag, attributed, err)
 	}
 }

@@ -28,6 +28,19 @@ func TestCommandsOnPostgres(t *testing.T) {
 	if code != ExitOK || !strings.Contains(summary, "Judge accuracy") {
 		t.Fatalf("summary: %d\n%s\n%s", code, summary, errs)
 	}
+	code, status, errs := runCLI(t, dir, "status", "--store", pg)
+	if code != ExitOK || !strings.Contains(status, "units 0 queued") && !strings.Contains(status, "0 queued") || !strings.Contains(status, "UNITS DONE") {
+		t.Errorf("status: %d\n%s\n%s", code, status, errs)
+	}
+	// Nothing left: a worker started now finds no work and says so.
+	if code, out, errs := runCLI(t, dir, "worker", "--store", pg, "--id", "late"); code != ExitOK || !strings.Contains(out, "0 calls made") {
+		t.Errorf("late worker: %d %s %s", code, out, errs)
+	}
+	for _, c := range [][]string{{"worker"}, {"status"}} {
+		if code, _, errs := runCLI(t, dir, c...); code != ExitUsage || !strings.Contains(errs, "needs --store") {
+			t.Errorf("%v without --store: %d %q", c, code, errs)
+		}
+	}
 	for _, args := range [][]string{
 		{"report", "runs/starter", "--store", pg},
 		{"export", "runs/starter", "--format", "jsonl", "--store", pg},
