@@ -1,8 +1,12 @@
 package audit
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/audit/store/pgtest"
@@ -42,4 +46,55 @@ func TestPostgresStoreMatchesSQLite(t *testing.T) {
 	if again.Engine.Stats.Resumed.Load() == 0 {
 		t.Error("second run resumed nothing")
 	}
+}
+
+// TestSharedBudget: two processes' worth of workers on one PostgreSQL run
+// spend, together, no more than budget_usd.
+func TestSharedBudget(t *testing.T) {
+	pg := pgtest.URL(t)
+	spec := recoverSpec + "prices:\n  t2i: {per_image: 0.05}\nbudget_usd: 1\n"
+	dir := t.TempDir()
+	coord := NewRunner(mustPlan(t, spec), Options{Dir: dir, StoreURL: pg})
+	worker := NewRunner(mustPlan(t, spec), Options{Dir: dir, StoreURL: pg, Worker: true})
+	defer coord.Close()
+	defer worker.Close()
+	if err := coord.Stages()[0].Run(context.Background()); err != nil { // open: resets the shared budget
+		t.Fatal(err)
+	}
+	if err := worker.Stages()[0].Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := coord.Enqueue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for _, r := range []*Runner{coord, worker} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := r.Work(context.Background(), WorkOptions{Lease: 2 * time.Second}); err != nil && !errors.Is(err, ErrBudgetReached) {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	spent, err := coord.Run.SpentUSD(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var made int
+	coord.Run.DB().QueryRow(`SELECT COUNT(*) FROM images WHERE kind = 't2i' AND status = 'ok'`).Scan(&made)
+	t.Logf("spent $%.2f of $1.00 on %d images, by two workers (%d and %d calls)", spent, made, coord.Engine.Stats.CallsMade.Load(), worker.Engine.Stats.CallsMade.Load())
+	if spent > 1.0+1e-9 || made != 20 || coord.Engine.Stats.CallsMade.Load() == 0 || worker.Engine.Stats.CallsMade.Load() == 0 {
+		t.Errorf("spent $%.4f (cap $1), %d generated images (want 20)", spent, made)
+	}
+}
+
+func mustPlan(t *testing.T, spec string) *Plan {
+	t.Helper()
+	p, err := NewPlan(loadSpec(t, spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

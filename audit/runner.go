@@ -127,6 +127,14 @@ func (r *Runner) open(ctx context.Context) error {
 		return fmt.Errorf("reading spending so far: %w", err)
 	}
 	r.Budget = policy.NewBudget(a.BudgetUSD, spent, a.Prices)
+	if r.shared() {
+		if !r.Opts.Worker {
+			if err := r.Run.ResetBudget(ctx); err != nil {
+				return fmt.Errorf("shared budget: %w", err)
+			}
+		}
+		r.Budget.Share(r.Run)
+	}
 	ep := func(name string) spec.Endpoint { return endpointOf(a, name) }
 	invoke := policy.Chain(policy.Provider(),
 		policy.Cache(r.Cache, r.Opts.Fresh),

@@ -19,7 +19,20 @@ type Budget struct {
 	reserved float64
 	refused  bool
 	prices   map[string]spec.Price
+	ledger   Ledger
 }
+
+// Ledger keeps a budget that several processes spend together: each
+// reserves a call's estimate before making it and settles it after.
+type Ledger interface {
+	Reserve(ctx context.Context, cost, capUSD float64) (bool, error)
+	Settle(ctx context.Context, reserved, actual float64) error
+}
+
+// Share makes the cap hold across every process that shares l (the
+// workers of a run on PostgreSQL); this process still counts its own
+// spending.
+func (b *Budget) Share(l Ledger) { b.ledger = l }
 
 // NewBudget starts a budget with what earlier runs already spent.
 func NewBudget(capUSD, alreadySpent float64, prices map[string]spec.Price) *Budget {
@@ -72,7 +85,25 @@ func (b *Budget) settle(reserved, actual float64) {
 func (b *Budget) Wrap(next Invoker) Invoker {
 	return func(ctx context.Context, c *Call) Outcome {
 		est := b.Cost(c.Endpoint, c.Estimate)
-		if !b.reserve(est) {
+		shared := b.ledger != nil && b.cap > 0
+		if shared {
+			ok, err := b.ledger.Reserve(ctx, est, b.cap)
+			if err != nil {
+				if ctx.Err() != nil {
+					return canceled(ctx)
+				}
+				return Outcome{Err: fmt.Errorf("shared budget: %w", err), Class: generators.Transient}
+			}
+			if !ok {
+				b.mu.Lock()
+				b.refused = true
+				b.mu.Unlock()
+				return Outcome{
+					Err:   fmt.Errorf("%w: the workers together have spent or reserved up to the cap of $%.4f; this call would cost about $%.4f", ErrBudget, b.cap, est),
+					Class: generators.Budget,
+				}
+			}
+		} else if !b.reserve(est) {
 			return Outcome{
 				Err:   fmt.Errorf("%w: $%.4f spent of $%.4f, this call would cost about $%.4f", ErrBudget, b.Spent(), b.cap, est),
 				Class: generators.Budget,
@@ -83,7 +114,14 @@ func (b *Budget) Wrap(next Invoker) Invoker {
 		if o.Resp != nil {
 			actual = b.Cost(c.Endpoint, o.Resp.Usage)
 		}
-		b.settle(est, actual)
+		if shared {
+			b.ledger.Settle(context.WithoutCancel(ctx), est, actual)
+			b.mu.Lock()
+			b.spent += actual
+			b.mu.Unlock()
+		} else {
+			b.settle(est, actual)
+		}
 		o.CostUSD = actual
 		return o
 	}

@@ -36,6 +36,11 @@ CREATE TABLE IF NOT EXISTS workers (
 CREATE TABLE IF NOT EXISTS rate_limits (
 	endpoint TEXT PRIMARY KEY,
 	next_at  TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE IF NOT EXISTS budget (
+	id       INTEGER PRIMARY KEY,
+	spent    DOUBLE PRECISION NOT NULL,
+	reserved DOUBLE PRECISION NOT NULL
 )`
 
 // Job is one unit of work taken from the queue.
@@ -227,4 +232,45 @@ func (r *Run) WaitRate(ctx context.Context, endpoint string, rpm float64) error 
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// ResetBudget sets the shared budget to what the recorded calls cost, with
+// nothing reserved: a new run starts from the store's own account, and
+// reservations of workers that died are forgotten.
+func (r *Run) ResetBudget(ctx context.Context) error {
+	db, err := r.queue()
+	if err != nil {
+		return err
+	}
+	_, err = db.ExecContext(ctx, `INSERT INTO budget(id, spent, reserved) VALUES (1, (SELECT COALESCE(SUM(cost_usd), 0) FROM calls WHERE cache_hit = 0), 0)
+		ON CONFLICT (id) DO UPDATE SET spent = EXCLUDED.spent, reserved = 0`)
+	return err
+}
+
+// Reserve sets aside cost of the shared budget if spent, reserved and cost
+// stay within capUSD.
+func (r *Run) Reserve(ctx context.Context, cost, capUSD float64) (bool, error) {
+	db, err := r.queue()
+	if err != nil {
+		return false, err
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO budget(id, spent, reserved) VALUES (1, 0, 0) ON CONFLICT (id) DO NOTHING`); err != nil {
+		return false, err
+	}
+	res, err := db.ExecContext(ctx, `UPDATE budget SET reserved = reserved + $1 WHERE id = 1 AND spent + reserved + $1 <= $2 + 1e-12`, cost, capUSD)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// Settle replaces a reservation by what the call cost.
+func (r *Run) Settle(ctx context.Context, reserved, actual float64) error {
+	db, err := r.queue()
+	if err != nil {
+		return err
+	}
+	_, err = db.ExecContext(ctx, `UPDATE budget SET reserved = GREATEST(reserved - $1, 0), spent = spent + $2 WHERE id = 1`, reserved, actual)
+	return err
 }
