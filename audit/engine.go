@@ -140,6 +140,12 @@ feed:
 		}
 	}
 	p.Wait()
+	return e.outcome(ctx)
+}
+
+// outcome is how a batch of work ended: a fatal error, an interrupt, the
+// budget cap, or nil.
+func (e *Engine) outcome(ctx context.Context) error {
 	switch {
 	case e.fatal != nil:
 		return e.fatal

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 
@@ -189,7 +191,7 @@ func storySimilarity(ctx context.Context, run *store.Run, ss []store.Story, meth
 	}
 	var sims []store.StorySimilarity
 	var out []store.Metric
-	for _, w := range sortedKeys(writers) {
+	for _, w := range slices.Sorted(maps.Keys(writers)) {
 		countries := writers[w]
 		sort.Strings(countries)
 		var texts []string
@@ -362,7 +364,7 @@ func distinctive(ss []store.Story) []store.StoryWord {
 	for k := range docs {
 		writers[k[0]] = append(writers[k[0]], k[1])
 	}
-	for _, w := range sortedKeys(writers) {
+	for _, w := range slices.Sorted(maps.Keys(writers)) {
 		countries := writers[w]
 		sort.Strings(countries)
 		df := map[string]int{}
@@ -396,14 +398,5 @@ func distinctive(ss []store.Story) []store.StoryWord {
 			}
 		}
 	}
-	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }

@@ -147,15 +147,8 @@ func (r *Runner) Work(ctx context.Context, o WorkOptions) error {
 	if err, _ := beatErr.Load().(error); err != nil && e.fatal == nil {
 		return err
 	}
-	switch {
-	case failure != nil:
+	if failure != nil {
 		return failure
-	case e.fatal != nil:
-		return e.fatal
-	case ctx.Err() != nil || (e.Stopping != nil && e.Stopping()):
-		return ErrInterrupted
-	case e.Stats.BudgetSkip.Load() > 0:
-		return ErrBudgetReached
 	}
-	return nil
+	return e.outcome(ctx)
 }

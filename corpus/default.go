@@ -4,6 +4,8 @@ import (
 	"bytes"
 	_ "embed"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 
 	"go.yaml.in/yaml/v3"
@@ -48,22 +50,13 @@ func Default() ([]Passage, error) {
 	if err := dec.Decode(&subs); err != nil {
 		return nil, fmt.Errorf("embedded corpus (subcategories): %w", err)
 	}
-	for _, c := range sortedKeys(subs) {
-		for _, cat := range sortedKeys(subs[c]) {
-			for _, sub := range sortedKeys(subs[c][cat]) {
+	for _, c := range slices.Sorted(maps.Keys(subs)) {
+		for _, cat := range slices.Sorted(maps.Keys(subs[c])) {
+			for _, sub := range slices.Sorted(maps.Keys(subs[c][cat])) {
 				url := "blindspot:default/" + c + "/" + cat + "/" + sub
 				out = append(out, NewPassage(c, cat, url, c, Section{Heading: sub, Text: subs[c][cat][sub]}, ""))
 			}
 		}
 	}
 	return out, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -60,14 +60,7 @@ func (c *Cache) Get(ctx context.Context, key string) (*generators.Response, stri
 		if !ok {
 			return nil, "", false, nil
 		}
-		if sha != "" {
-			img, err := c.Blobs.Get(sha)
-			if err != nil {
-				return nil, "", false, nil
-			}
-			r.Image = img
-		}
-		return r, sha, true, nil
+		return c.withImage(r, sha)
 	}
 	var body, sha string
 	err := c.db.QueryRowContext(ctx, `SELECT response, image_sha FROM responses WHERE key = ?`, key).Scan(&body, &sha)
@@ -81,6 +74,12 @@ func (c *Cache) Get(ctx context.Context, key string) (*generators.Response, stri
 	if err := json.Unmarshal([]byte(body), &r); err != nil {
 		return nil, "", false, nil
 	}
+	return c.withImage(&r, sha)
+}
+
+// withImage completes a cached response with its image; a missing or
+// corrupt image makes the lookup a miss.
+func (c *Cache) withImage(r *generators.Response, sha string) (*generators.Response, string, bool, error) {
 	if sha != "" {
 		img, err := c.Blobs.Get(sha)
 		if err != nil {
@@ -88,7 +87,7 @@ func (c *Cache) Get(ctx context.Context, key string) (*generators.Response, stri
 		}
 		r.Image = img
 	}
-	return &r, sha, true, nil
+	return r, sha, true, nil
 }
 
 // Put stores a successful response, its image blob in the same

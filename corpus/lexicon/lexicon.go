@@ -4,6 +4,8 @@ import (
 	"bytes"
 	_ "embed"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -59,8 +61,8 @@ func (l *Lexicon) Add(name string, data []byte) error {
 	for _, k := range Kinds {
 		known[k] = true
 	}
-	for _, country := range sortedKeys(doc) {
-		for _, kind := range sortedKeys(doc[country]) {
+	for _, country := range slices.Sorted(maps.Keys(doc)) {
+		for _, kind := range slices.Sorted(maps.Keys(doc[country])) {
 			if !known[kind] {
 				return fmt.Errorf("%s: %s.%s: unknown kind (known: %s)", name, country, kind, strings.Join(Kinds, ", "))
 			}
@@ -149,13 +151,4 @@ func contains2(xs []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
