@@ -115,6 +115,12 @@ func (r *Runner) open(ctx context.Context) error {
 	if r.Run, err = store.OpenRunAt(ctx, r.RunDir(), storeURL); err != nil {
 		return err
 	}
+	// Workers of a run started with --fresh redo what the store holds too.
+	if r.Opts.Worker {
+		if v, _ := r.Run.Meta(ctx, "fresh"); v == "true" {
+			r.Opts.Fresh = true
+		}
+	}
 	if r.Cache, err = store.OpenCacheAt(ctx, r.cacheLocation()); err != nil {
 		return err
 	}
@@ -153,7 +159,7 @@ func (r *Runner) open(ctx context.Context) error {
 		return nil
 	}
 	gn, _ := json.Marshal(a.Analysis.GlobalNorth)
-	meta := map[string]string{}
+	meta := map[string]string{"fresh": fmt.Sprint(r.Opts.Fresh)}
 	if st := a.Stories; st != nil {
 		lex, _ := json.Marshal(st.LexiconFiles)
 		meta["story_lexicon"], meta["story_similarity"] = string(lex), st.Similarity
