@@ -184,10 +184,10 @@ func (p *Plan) count() {
 					edits := n * chainSteps(ch)
 					c.I2I += edits
 					judge(pr.Set, edits)
-					if len(pickSteps(a.Judge.BestWorst, chainSteps(ch))) > 0 {
+					if steps := pickSteps(a.Judge.BestWorst, chainSteps(ch)); len(steps) > 0 {
 						c.Picks += n * len(a.Models.VLM)
 						for _, v := range a.Models.VLM {
-							price(v.Name, generators.Usage{InputTokens: judgeInputTokens(a) + estPickTokensPerImage*len(pickSteps(a.Judge.BestWorst, chainSteps(ch))), OutputTokens: estJudgeOutputTokens}, n)
+							price(v.Name, generators.Usage{InputTokens: judgeInputTokens(a) + estPickTokensPerImage*len(steps), OutputTokens: estJudgeOutputTokens}, n)
 						}
 					}
 				}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/blindspot-audit/blindspot/audit/policy"
+	"github.com/blindspot-audit/blindspot/audit/spec"
 	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/generators"
 	"github.com/blindspot-audit/blindspot/prompts"
@@ -60,9 +61,12 @@ func (e *Engine) storyUnit(ctx context.Context, sp prompts.StoryPrompt, seed int
 func (e *Engine) writeStory(ctx context.Context, sp prompts.StoryPrompt, seed int64) *store.Story {
 	a := e.Plan.Audit
 	st := a.Stories
-	mode, ep := "text", spec0(a.Models.LLM)
+	var mode string
+	var ep spec.Endpoint
 	if st.ImageConditioned {
 		mode, ep = "image", a.Models.VLM[0]
+	} else {
+		mode, ep = "text", a.Models.LLM[0]
 	}
 	id := StoryID(sp.ID, ep.Name, mode, seed)
 	if !e.Fresh {
@@ -126,14 +130,6 @@ func (e *Engine) writeStory(ctx context.Context, sp prompts.StoryPrompt, seed in
 	}
 	e.progress(StageStory)
 	return s
-}
-
-func spec0[T any](xs []T) T {
-	var zero T
-	if len(xs) == 0 {
-		return zero
-	}
-	return xs[0]
 }
 
 // ask sends one text prompt to the first LLM as part of a task and returns

@@ -264,21 +264,41 @@ func storySimilarity(ctx context.Context, run *store.Run, ss []store.Story, meth
 // has one, and of their word-bigram counts otherwise.
 func storyKernel(ctx context.Context, run *store.Run, texts []string, method string) ([][]float64, string) {
 	if method == "embedding" {
-		vecs := make([][]float64, len(texts))
-		all := true
-		for i, t := range texts {
-			var b []byte
-			if err := run.DB().QueryRowContext(ctx, `SELECT vector FROM text_embeddings WHERE text = ? ORDER BY embedder LIMIT 1`, t).Scan(&b); err != nil {
-				all = false
-				break
-			}
-			vecs[i] = store.DecodeVector(b)
-		}
-		if all {
+		if vecs, ok := storedTextEmbeddings(ctx, run, texts); ok {
 			return diversity.CosineKernel(vecs), "embedding"
 		}
 	}
 	return ngramKernel(texts, storyNgram), "ngram"
+}
+
+// storedTextEmbeddings reads the texts' vectors in one query (for a text
+// embedded by several embedders, the first by name, as before); ok is
+// false unless every text has one.
+func storedTextEmbeddings(ctx context.Context, run *store.Run, texts []string) ([][]float64, bool) {
+	rows, err := run.DB().QueryContext(ctx, `SELECT text, vector FROM text_embeddings ORDER BY embedder`)
+	if err != nil {
+		return nil, false
+	}
+	defer rows.Close()
+	want := make(map[string]bool, len(texts))
+	for _, t := range texts {
+		want[t] = true
+	}
+	have := map[string][]float64{}
+	for rows.Next() {
+		var t string
+		var b []byte
+		if rows.Scan(&t, &b) == nil && want[t] && have[t] == nil {
+			have[t] = store.DecodeVector(b)
+		}
+	}
+	vecs := make([][]float64, len(texts))
+	for i, t := range texts {
+		if vecs[i] = have[t]; vecs[i] == nil {
+			return nil, false
+		}
+	}
+	return vecs, true
 }
 
 // ngramKernel is the cosine similarity of word n-gram counts, computed on

@@ -159,13 +159,10 @@ func csvCell(v any) string {
 	case bool:
 		return strconv.FormatBool(x)
 	case []byte:
-		return NeutraliseFormula(string(x))
+		return csvsafe.Neutralise(string(x))
 	case string:
-		return NeutraliseFormula(x)
+		return csvsafe.Neutralise(x)
 	default:
-		return NeutraliseFormula(fmt.Sprint(x))
+		return csvsafe.Neutralise(fmt.Sprint(x))
 	}
 }
-
-// NeutraliseFormula is csvsafe.Neutralise, for callers of this package.
-func NeutraliseFormula(s string) string { return csvsafe.Neutralise(s) }

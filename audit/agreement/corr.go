@@ -3,6 +3,8 @@ package agreement
 import (
 	"math"
 	"sort"
+
+	"gonum.org/v1/gonum/stat"
 )
 
 // Spearman is Spearman's rank correlation of paired values (ties get
@@ -79,24 +81,11 @@ func ranks(x []float64) []float64 {
 	return r
 }
 
+// pearson is the correlation of x and y (NaN when either is constant).
 func pearson(x, y []float64) float64 {
-	n := float64(len(x))
-	var mx, my float64
-	for i := range x {
-		mx += x[i]
-		my += y[i]
-	}
-	mx /= n
-	my /= n
-	var sxy, sxx, syy float64
-	for i := range x {
-		dx, dy := x[i]-mx, y[i]-my
-		sxy += dx * dy
-		sxx += dx * dx
-		syy += dy * dy
-	}
-	if sxx == 0 || syy == 0 {
+	r := stat.Correlation(x, y, nil)
+	if math.IsInf(r, 0) {
 		return math.NaN()
 	}
-	return sxy / math.Sqrt(sxx*syy)
+	return r
 }

@@ -58,13 +58,14 @@ func (db *DB) args(a []any) []any {
 }
 
 func intBools(a []any) []any {
-	out := a
+	out := make([]any, len(a))
 	for i, v := range a {
+		out[i] = v
 		if b, ok := v.(bool); ok {
-			if &out[0] == &a[0] {
-				out = append([]any(nil), a...)
+			out[i] = int64(0)
+			if b {
+				out[i] = int64(1)
 			}
-			out[i] = map[bool]int64{false: 0, true: 1}[b]
 		}
 	}
 	return out

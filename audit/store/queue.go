@@ -254,15 +254,25 @@ func (r *Run) Reserve(ctx context.Context, cost, capUSD float64) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if _, err := db.ExecContext(ctx, `INSERT INTO budget(id, spent, reserved) VALUES (1, 0, 0) ON CONFLICT (id) DO NOTHING`); err != nil {
-		return false, err
+	for attempt := 0; attempt < 2; attempt++ {
+		res, err := db.ExecContext(ctx, `UPDATE budget SET reserved = reserved + $1 WHERE id = 1 AND spent + reserved + $1 <= $2 + 1e-12`, cost, capUSD)
+		if err != nil {
+			return false, err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return n == 1, err
+		}
+		// Refused, or no account yet (a worker with --spec before any run):
+		// open one from the recorded calls and try once more.
+		res, err = db.ExecContext(ctx, `INSERT INTO budget(id, spent, reserved) VALUES (1, (SELECT COALESCE(SUM(cost_usd), 0) FROM calls WHERE cache_hit = 0), 0) ON CONFLICT (id) DO NOTHING`)
+		if err != nil {
+			return false, err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return false, nil // the account exists: the cap refused the call
+		}
 	}
-	res, err := db.ExecContext(ctx, `UPDATE budget SET reserved = reserved + $1 WHERE id = 1 AND spent + reserved + $1 <= $2 + 1e-12`, cost, capUSD)
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	return false, nil
 }
 
 // Settle replaces a reservation by what the call cost.
