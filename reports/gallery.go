@@ -134,20 +134,13 @@ func loadGroups(ctx context.Context, run *store.Run) ([]Group, error) {
 				if first.Step != 1 {
 					continue
 				}
-				s := Strip{Editor: first.Model, Chain: first.chain, Target: first.target, Frames: []Frame{base, first.Frame}}
-				for cur := first; ; {
-					var next *imageRow
-					for _, c := range children[cur.ID] {
-						if c.chain == first.chain && c.Model == first.Model && c.target == first.target {
-							next = c
-							break
-						}
-					}
-					if next == nil {
-						break
-					}
-					s.Frames = append(s.Frames, next.Frame)
-					cur = next
+				s := Strip{Editor: first.Model, Chain: first.chain, Target: first.target, Frames: []Frame{base}}
+				steps := store.FollowChain(first, func(r *imageRow) []*imageRow { return children[r.ID] },
+					func(c *imageRow) bool {
+						return c.chain == first.chain && c.Model == first.Model && c.target == first.target
+					})
+				for _, r := range steps {
+					s.Frames = append(s.Frames, r.Frame)
 				}
 				for _, p := range picks[s.Frames[len(s.Frames)-1].ID] {
 					if p.BestStep >= 0 {

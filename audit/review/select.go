@@ -70,21 +70,10 @@ func Select(ctx context.Context, db *store.DB, cfg spec.Review) ([]Group, error)
 			if first.step != 1 {
 				continue
 			}
-			chain := []*imgRow{im, first}
-			for cur := first; ; {
-				var next *imgRow
-				for _, c := range children[cur.id] {
-					if c.chain == first.chain && c.model == first.model && c.target == first.target {
-						next = c
-						break
-					}
-				}
-				if next == nil {
-					break
-				}
-				chain = append(chain, next)
-				cur = next
-			}
+			chain := append([]*imgRow{im}, store.FollowChain(first, func(r *imgRow) []*imgRow { return children[r.id] },
+				func(c *imgRow) bool {
+					return c.chain == first.chain && c.model == first.model && c.target == first.target
+				})...)
 			cg := Group{ID: "chain-" + prompts.ContentID(im.id, first.model, first.chain, first.target), Kind: KindChain, Country: first.target, Category: im.category}
 			for _, s := range cfg.Steps {
 				if s < len(chain) {
