@@ -36,8 +36,18 @@ const (
 )
 
 func shareMetric(name, model, set string, flags []float64) store.Metric {
+	if len(flags) == 0 {
+		return store.Metric{Name: name, Model: model, PromptSet: set}
+	}
 	lo, hi := stats.Bootstrap(flags, stats.Mean, bootstrapReps, stats.Seed(name, model, set), ciLevel)
 	return store.Metric{Name: name, Model: model, PromptSet: set, Value: stats.Mean(flags), N: len(flags), CILow: &lo, CIHigh: &hi}
+}
+
+// answeredShare is shareMetric over the usable answers of asked ones.
+func answeredShare(name, model, set string, flags []float64, asked int) store.Metric {
+	m := shareMetric(name, model, set, flags)
+	m.Asked, m.ParseRate = asked, parseRate(len(flags), asked)
+	return m
 }
 
 // defaultMetrics reads which culture and era a model falls back on, and how
@@ -52,7 +62,7 @@ func defaultMetrics(recs []*record, globalNorth []string) []store.Metric {
 	var keys []key
 	countries := map[string]bool{}
 	for _, r := range recs {
-		if r.kind != store.KindGenerated || r.status != store.StatusOK {
+		if r.kind != store.KindGenerated || r.status != store.StatusOK || r.duplicate {
 			continue
 		}
 		k := key{r.model, r.set}
@@ -74,26 +84,39 @@ func defaultMetrics(recs []*record, globalNorth []string) []store.Metric {
 	for _, k := range keys {
 		rs := byKey[k]
 		// The judge's attributions: Global-North share and divergence.
+		// Unparsed and refused answers are missing data: counted in asked,
+		// never a country or an era.
 		var gnFlags, modern []float64
 		var labels []string
+		askedAttr, askedEra := 0, 0
 		for _, r := range rs {
 			if r.attributed != "" {
-				labels = append(labels, r.attributed)
-				gnFlags = append(gnFlags, b2f(gn[r.attributed]))
+				askedAttr++
+				if usableLabel(r.attributed) {
+					labels = append(labels, r.attributed)
+					gnFlags = append(gnFlags, b2f(gn[r.attributed]))
+				}
 			}
-			if r.era == "modern" || r.era == "traditional" {
-				modern = append(modern, b2f(r.era == "modern"))
+			if r.era != "" {
+				askedEra++
+				if r.era == "modern" || r.era == "traditional" {
+					modern = append(modern, b2f(r.era == "modern"))
+				}
 			}
 		}
-		if len(gnFlags) > 0 {
-			out = append(out, shareMetric(MetricGlobalNorth, k.model, k.set, gnFlags))
+		if askedAttr > 0 {
+			out = append(out, answeredShare(MetricGlobalNorth, k.model, k.set, gnFlags, askedAttr))
 			if len(support) > 0 {
-				out = append(out, store.Metric{Name: MetricAttributionDivergence, Model: k.model, PromptSet: k.set,
-					Value: attribution.Divergence(attribution.Shares(labels), support), N: len(labels)})
+				d := store.Metric{Name: MetricAttributionDivergence, Model: k.model, PromptSet: k.set, N: len(labels),
+					Asked: askedAttr, ParseRate: parseRate(len(labels), askedAttr)}
+				if len(labels) > 0 {
+					d.Value = attribution.Divergence(attribution.Shares(labels), support)
+				}
+				out = append(out, d)
 			}
 		}
-		if len(modern) > 0 {
-			out = append(out, shareMetric(MetricModernShare, k.model, k.set, modern))
+		if askedEra > 0 {
+			out = append(out, answeredShare(MetricModernShare, k.model, k.set, modern, askedEra))
 		}
 	}
 	// Embedding space: centroids of each model's country-specific images.

@@ -14,6 +14,7 @@ import (
 	"github.com/blindspot-audit/blindspot/audit/stats"
 	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/prompts"
+	"github.com/blindspot-audit/blindspot/vqa"
 )
 
 // Metric names.
@@ -53,6 +54,14 @@ type record struct {
 	human                                                           float64 // mean Cultural Representation of the native reviewers (0: none)
 	parent, sha                                                     string
 	vector                                                          []float64
+	judge, promptID                                                 string
+	seed                                                            int64
+	questions, answered                                             int             // yes/no questions asked and answered usably
+	askedKind                                                       map[string]bool // answer kinds the judge was asked
+	// duplicate marks an image byte-identical to one of a lower seed in
+	// the same cell (same model, prompt, chain, target and step): a model
+	// that ignores seeds does not add to n.
+	duplicate bool
 }
 
 // ComputeMetrics derives every metric from the run store (and the images
@@ -60,7 +69,11 @@ type record struct {
 // calls no model, so it can be re-run at will; drift measures already
 // stored are not computed again.
 func ComputeMetrics(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]store.Metric, error) {
-	recs, err := loadRecords(ctx, run.DB())
+	embedder, err := DiversityEmbedder(ctx, run)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := loadRecords(ctx, run.DB(), embedder)
 	if err != nil {
 		return nil, err
 	}
@@ -130,12 +143,13 @@ func ComputeMetrics(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]
 	return run.Metrics(ctx)
 }
 
-func loadRecords(ctx context.Context, db *store.DB) ([]*record, error) {
+func loadRecords(ctx context.Context, db *store.DB, embedder string) ([]*record, error) {
 	rows, err := db.QueryContext(ctx, `SELECT i.id, i.kind, i.model, i.prompt_set, i.country, i.target, i.category, i.variant, i.chain, i.step, i.status,
 			s.accuracy, COALESCE(s.attributed, ''), COALESCE(s.era, ''), COALESCE(s.rating, 0), COALESCE(s.geotag, ''), i.parent_id, i.image_sha,
-			(SELECT e.vector FROM embeddings e WHERE e.image_id = i.id ORDER BY e.embedder LIMIT 1)
+			(SELECT e.vector FROM embeddings e WHERE e.image_id = i.id AND e.embedder = ?),
+			COALESCE(s.judge, ''), i.prompt_id, i.seed, COALESCE(s.questions, 0), COALESCE(s.answered, 0)
 		FROM images i LEFT JOIN scores s ON s.image_id = i.id
-		ORDER BY i.id`)
+		ORDER BY i.id, s.judge`, embedder)
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
@@ -146,7 +160,7 @@ func loadRecords(ctx context.Context, db *store.DB) ([]*record, error) {
 		var acc sql.NullFloat64
 		var vec []byte
 		if err := rows.Scan(&r.id, &r.kind, &r.model, &r.set, &r.country, &r.target, &r.category, &r.variant, &r.chain, &r.step, &r.status,
-			&acc, &r.attributed, &r.era, &r.rating, &r.geotag, &r.parent, &r.sha, &vec); err != nil {
+			&acc, &r.attributed, &r.era, &r.rating, &r.geotag, &r.parent, &r.sha, &vec, &r.judge, &r.promptID, &r.seed, &r.questions, &r.answered); err != nil {
 			return nil, fmt.Errorf("metrics: %w", err)
 		}
 		if acc.Valid {
@@ -158,13 +172,77 @@ func loadRecords(ctx context.Context, db *store.DB) ([]*record, error) {
 		}
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	rows.Close()
+	if err := loadAskedKinds(ctx, db, out); err != nil {
+		return nil, err
+	}
+	markDuplicates(out)
+	return out, nil
 }
 
-// group collects values under a metric's key.
+// loadAskedKinds sets which kinds of question each image's judge was
+// asked (answers of failed calls do not count).
+func loadAskedKinds(ctx context.Context, db *store.DB, recs []*record) error {
+	rows, err := db.QueryContext(ctx, `SELECT DISTINCT image_id, judge, kind FROM answers WHERE parsed != 'error'`)
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	defer rows.Close()
+	kinds := map[[2]string]map[string]bool{}
+	for rows.Next() {
+		var id, judge, kind string
+		if err := rows.Scan(&id, &judge, &kind); err != nil {
+			return fmt.Errorf("metrics: %w", err)
+		}
+		k := [2]string{id, judge}
+		if kinds[k] == nil {
+			kinds[k] = map[string]bool{}
+		}
+		kinds[k][kind] = true
+	}
+	for _, r := range recs {
+		r.askedKind = kinds[[2]string{r.id, r.judge}]
+	}
+	return rows.Err()
+}
+
+// markDuplicates marks every image byte-identical to another of a lower
+// seed in its cell.
+func markDuplicates(recs []*record) {
+	type cell struct {
+		kind, model, prompt, chain, target string
+		step                               int
+		sha                                string
+	}
+	first := map[cell]*record{}
+	for _, r := range recs {
+		if r.status != store.StatusOK || r.sha == "" {
+			continue
+		}
+		c := cell{r.kind, r.model, r.promptID, r.chain, r.target, r.step, r.sha}
+		if f, ok := first[c]; !ok || r.seed < f.seed || (r.seed == f.seed && r.id < f.id) {
+			first[c] = r
+		}
+	}
+	for _, r := range recs {
+		if r.status != store.StatusOK || r.sha == "" {
+			continue
+		}
+		f := first[cell{r.kind, r.model, r.promptID, r.chain, r.target, r.step, r.sha}]
+		r.duplicate = f.id != r.id
+	}
+}
+
+// group collects values under a metric's key, and for metrics read from
+// answers how many answers were sought and how many were usable.
 type group struct {
-	key  store.Metric
-	vals []float64
+	key           store.Metric
+	vals          []float64
+	asked, usable int
+	parsedMetric  bool
 }
 
 type groups struct {
@@ -172,7 +250,30 @@ type groups struct {
 	m     map[string]*group
 }
 
-func (g *groups) add(key store.Metric, v float64) {
+func (g *groups) add(key store.Metric, v float64) { g.get(key).vals = append(g.get(key).vals, v) }
+
+// answer adds a value read from the judge's answers (nil when none was
+// usable), with how many answers it took and how many of them were usable.
+func (g *groups) answer(key store.Metric, v *float64, usable, asked int) {
+	gr := g.get(key)
+	gr.parsedMetric = true
+	gr.asked += asked
+	gr.usable += usable
+	if v != nil {
+		gr.vals = append(gr.vals, *v)
+	}
+}
+
+// answerOne adds one answer: its value when usable, a missing one when not.
+func (g *groups) answerOne(key store.Metric, v float64, usable bool) {
+	if usable {
+		g.answer(key, &v, 1, 1)
+		return
+	}
+	g.answer(key, nil, 0, 1)
+}
+
+func (g *groups) get(key store.Metric) *group {
 	if g.m == nil {
 		g.m = map[string]*group{}
 	}
@@ -183,7 +284,7 @@ func (g *groups) add(key store.Metric, v float64) {
 		g.m[k] = gr
 		g.order = append(g.order, k)
 	}
-	gr.vals = append(gr.vals, v)
+	return gr
 }
 
 // means turns every group into its mean with a bootstrap interval.
@@ -192,12 +293,38 @@ func (g *groups) means() []store.Metric {
 	for _, k := range g.order {
 		gr := g.m[k]
 		m := gr.key
+		if gr.parsedMetric {
+			m.Asked, m.ParseRate = gr.asked, parseRate(gr.usable, gr.asked)
+		}
+		if len(gr.vals) == 0 {
+			// Nothing usable: the row says so (parse rate 0), with no value.
+			out = append(out, m)
+			continue
+		}
 		m.Value, m.N = stats.Mean(gr.vals), len(gr.vals)
 		lo, hi := stats.Bootstrap(gr.vals, stats.Mean, bootstrapReps, stats.Seed(k), ciLevel)
 		m.CILow, m.CIHigh = &lo, &hi
 		out = append(out, m)
 	}
 	return out
+}
+
+func parseRate(usable, asked int) *float64 {
+	if asked == 0 {
+		return nil
+	}
+	r := float64(usable) / float64(asked)
+	return &r
+}
+
+// usableLabel reports whether a stored answer is a value: not unparsed,
+// refused, a failed call or absent.
+func usableLabel(s string) bool {
+	switch s {
+	case "", vqa.Unparsed, vqa.Refused, "error":
+		return false
+	}
+	return true
 }
 
 func accuracyMetrics(recs []*record) []store.Metric {
@@ -207,28 +334,28 @@ func accuracyMetrics(recs []*record) []store.Metric {
 	}
 	var g groups
 	for _, r := range recs {
-		if r.accuracy == nil {
+		if r.questions == 0 || r.duplicate {
 			continue
 		}
-		a := *r.accuracy
+		a := r.accuracy
 		if r.kind == store.KindGenerated {
 			base := store.Metric{Name: MetricVQAAccuracy, Model: r.model, PromptSet: r.set, Country: r.country}
-			g.add(base, a)
+			g.answer(base, a, r.answered, r.questions)
 			byVariant := base
 			byVariant.Variant = r.variant
-			g.add(byVariant, a)
+			g.answer(byVariant, a, r.answered, r.questions)
 			withCat := base
 			withCat.Category = r.category
-			g.add(withCat, a)
+			g.answer(withCat, a, r.answered, r.questions)
 			withVar := withCat
 			withVar.Variant = r.variant
-			g.add(withVar, a)
+			g.answer(withVar, a, r.answered, r.questions)
 			continue
 		}
-		g.add(store.Metric{Name: MetricVQAAccuracy, Model: r.model, PromptSet: r.set, Country: r.target, Chain: r.chain, Step: r.step}, a)
+		g.answer(store.Metric{Name: MetricVQAAccuracy, Model: r.model, PromptSet: r.set, Country: r.target, Chain: r.chain, Step: r.step}, a, r.answered, r.questions)
 		// Step 0 of a chain is the generated image its first step edited.
-		if p := byID[r.parent]; r.step == 1 && p != nil && p.accuracy != nil {
-			g.add(store.Metric{Name: MetricVQAAccuracy, Model: r.model, PromptSet: r.set, Country: r.target, Chain: r.chain}, *p.accuracy)
+		if p := byID[r.parent]; r.step == 1 && p != nil && p.questions > 0 {
+			g.answer(store.Metric{Name: MetricVQAAccuracy, Model: r.model, PromptSet: r.set, Country: r.target, Chain: r.chain}, p.accuracy, p.answered, p.questions)
 		}
 	}
 	return g.means()
@@ -236,42 +363,51 @@ func accuracyMetrics(recs []*record) []store.Metric {
 
 func attributionMetrics(recs []*record) []store.Metric {
 	type key struct{ model, set string }
-	totals := map[key]int{}
+	asked := map[key]int{}
+	labels := map[key][]string{}
 	var keys []key
 	for _, r := range recs {
-		if r.kind == store.KindGenerated && r.attributed != "" {
-			k := key{r.model, r.set}
-			if totals[k] == 0 {
-				keys = append(keys, k)
-			}
-			totals[k]++
+		if r.kind != store.KindGenerated || r.attributed == "" || r.duplicate {
+			continue
+		}
+		k := key{r.model, r.set}
+		if asked[k] == 0 {
+			keys = append(keys, k)
+		}
+		asked[k]++
+		if usableLabel(r.attributed) {
+			labels[k] = append(labels[k], r.attributed)
 		}
 	}
 	var out []store.Metric
 	for _, k := range keys {
-		var labels []string
-		for _, r := range recs {
-			if r.kind == store.KindGenerated && r.attributed != "" && r.model == k.model && r.set == k.set {
-				labels = append(labels, r.attributed)
-			}
+		ls := labels[k]
+		rate := parseRate(len(ls), asked[k])
+		if len(ls) == 0 {
+			out = append(out, store.Metric{Name: MetricAttribution, Model: k.model, PromptSet: k.set, Asked: asked[k], ParseRate: rate})
+			continue
 		}
-		seen := map[string]bool{}
-		for _, l := range labels {
-			if seen[l] {
-				continue
-			}
-			seen[l] = true
-			ind := make([]float64, len(labels))
-			for i, x := range labels {
+		for _, l := range slices.Sorted(maps.Keys(setOf(ls))) {
+			ind := make([]float64, len(ls))
+			for i, x := range ls {
 				if x == l {
 					ind[i] = 1
 				}
 			}
 			lo, hi := stats.Bootstrap(ind, stats.Mean, bootstrapReps, stats.Seed(MetricAttribution, k.model, k.set, l), ciLevel)
-			out = append(out, store.Metric{Name: MetricAttribution, Model: k.model, PromptSet: k.set, Country: l, Value: stats.Mean(ind), N: len(labels), CILow: &lo, CIHigh: &hi})
+			out = append(out, store.Metric{Name: MetricAttribution, Model: k.model, PromptSet: k.set, Country: l, Value: stats.Mean(ind), N: len(ls),
+				CILow: &lo, CIHigh: &hi, Asked: asked[k], ParseRate: rate})
 		}
 	}
 	return out
+}
+
+func setOf(xs []string) map[string]bool {
+	m := make(map[string]bool, len(xs))
+	for _, x := range xs {
+		m[x] = true
+	}
+	return m
 }
 
 func rateMetrics(recs []*record) []store.Metric {
@@ -329,7 +465,7 @@ func diversityMetrics(recs []*record, quality string) ([]store.Metric, error) {
 		}
 	}
 	for _, r := range recs {
-		if r.kind != store.KindGenerated || r.status != store.StatusOK || r.vector == nil {
+		if r.kind != store.KindGenerated || r.status != store.StatusOK || r.vector == nil || r.duplicate {
 			continue
 		}
 		key := store.Metric{Model: r.model, PromptSet: r.set, Country: r.country}
@@ -383,7 +519,7 @@ func finite(xs []float64) []float64 {
 func countryTests(recs []*record) []store.Test {
 	vals := map[string]map[string][]float64{} // model -> country -> accuracies
 	for _, r := range recs {
-		if r.kind != store.KindGenerated || r.set != prompts.SetCountry || r.accuracy == nil {
+		if r.kind != store.KindGenerated || r.set != prompts.SetCountry || r.accuracy == nil || r.duplicate {
 			continue
 		}
 		if vals[r.model] == nil {
@@ -421,7 +557,7 @@ const MetricCulturalRating = "cultural_rating"
 func ratingMetrics(recs []*record) []store.Metric {
 	var g groups
 	for _, r := range recs {
-		if r.rating == 0 {
+		if !r.askedKind[vqa.KindRating] || r.duplicate {
 			continue
 		}
 		country, chain, step := r.country, "", 0
@@ -429,10 +565,10 @@ func ratingMetrics(recs []*record) []store.Metric {
 			country, chain, step = r.target, r.chain, r.step
 		}
 		base := store.Metric{Name: MetricCulturalRating, Model: r.model, PromptSet: r.set, Country: country, Chain: chain, Step: step}
-		g.add(base, float64(r.rating))
+		g.answerOne(base, float64(r.rating), r.rating > 0)
 		if chain == "" {
 			base.Category = r.category
-			g.add(base, float64(r.rating))
+			g.answerOne(base, float64(r.rating), r.rating > 0)
 		}
 	}
 	return g.means()
@@ -569,23 +705,29 @@ func geotagMetrics(recs []*record) ([]store.Metric, error) {
 	type key struct{ model, set string }
 	tags := map[key][]diversity.Geotag{}
 	var keys []key
+	asked := map[key]int{}
 	for _, r := range recs {
-		if r.kind != store.KindGenerated || r.geotag == "" {
-			continue
-		}
-		parts := strings.SplitN(r.geotag, ";", 3)
-		if len(parts) != 3 {
+		if r.kind != store.KindGenerated || r.duplicate || !(r.askedKind[vqa.KindGeotag] || r.geotag != "") {
 			continue
 		}
 		k := key{r.model, r.set}
-		if tags[k] == nil {
+		if asked[k] == 0 {
 			keys = append(keys, k)
+		}
+		asked[k]++
+		parts := strings.SplitN(r.geotag, ";", 3)
+		if len(parts) != 3 {
+			continue
 		}
 		tags[k] = append(tags[k], diversity.Geotag{Continent: parts[0], Country: parts[1], Artifact: parts[2]})
 	}
 	var out []store.Metric
 	for _, k := range keys {
 		if len(tags[k]) < 2 {
+			if len(tags[k]) < asked[k] {
+				// Too few usable geotags to measure: withheld, with why.
+				out = append(out, store.Metric{Name: MetricCUBEVendi, Model: k.model, PromptSet: k.set, N: len(tags[k]), Asked: asked[k], ParseRate: parseRate(len(tags[k]), asked[k])})
+			}
 			continue
 		}
 		kern, err := diversity.GeotagKernel(tags[k], diversity.DefaultGeotagWeights)
@@ -596,7 +738,7 @@ func geotagMetrics(recs []*record) ([]store.Metric, error) {
 		if err != nil {
 			return nil, fmt.Errorf("cube diversity of %s: %w", k.model, err)
 		}
-		out = append(out, store.Metric{Name: MetricCUBEVendi, Model: k.model, PromptSet: k.set, Value: vs, N: len(tags[k])})
+		out = append(out, store.Metric{Name: MetricCUBEVendi, Model: k.model, PromptSet: k.set, Value: vs, N: len(tags[k]), Asked: asked[k], ParseRate: parseRate(len(tags[k]), asked[k])})
 	}
 	return out, nil
 }

@@ -27,10 +27,18 @@ func pickMetrics(ctx context.Context, run *store.Run, recs []*record) ([]store.M
 	var g groups
 	for _, p := range picks {
 		r := byID[p.ChainID]
-		if r == nil || p.BestStep < 0 {
+		if r == nil {
 			continue
 		}
 		key := store.Metric{Model: r.model, PromptSet: r.set, Country: p.Target, Chain: r.chain}
+		if p.BestStep < 0 {
+			// An unreadable or refused pick is missing data.
+			for _, name := range []string{MetricPickBestBase, MetricPickWorstFinal} {
+				key.Name = name
+				g.answer(key, nil, 0, 1)
+			}
+			continue
+		}
 		best := 0.0
 		if p.BestStep == p.Steps[0] {
 			best = 1
@@ -40,9 +48,9 @@ func pickMetrics(ctx context.Context, run *store.Run, recs []*record) ([]store.M
 			worst = 1
 		}
 		key.Name = MetricPickBestBase
-		g.add(key, best)
+		g.answerOne(key, best, true)
 		key.Name = MetricPickWorstFinal
-		g.add(key, worst)
+		g.answerOne(key, worst, true)
 	}
 	return g.means(), nil
 }

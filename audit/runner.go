@@ -170,6 +170,7 @@ func (r *Runner) open(ctx context.Context) error {
 	return r.Run.SetMeta(map[string]string{
 		"global_north":   string(gn),
 		"quality":        a.Analysis.Quality,
+		"embedder":       a.Analysis.Embedder,
 		"name":           a.Name,
 		"spec":           string(a.Raw),
 		"spec_file":      a.File,

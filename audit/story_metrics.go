@@ -141,9 +141,10 @@ func storyMetrics(ctx context.Context, run *store.Run) ([]store.Metric, error) {
 				g.add(k, float64(c[1])/float64(c[0]))
 			}
 		}
-		if s.Rating > 0 {
+		if s.RatingPrompt != "" {
+			// Asked: an unreadable rating is missing data, not a 0.
 			key.Name = MetricStoryRating
-			g.add(key, float64(s.Rating))
+			g.answerOne(key, float64(s.Rating), s.Rating > 0)
 		}
 	}
 	out := g.means()

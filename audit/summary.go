@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/blindspot-audit/blindspot/audit/store"
+	"github.com/blindspot-audit/blindspot/vqa"
 )
 
 // Summary is what a run did and found, from the store (and, after a run,
@@ -40,6 +41,45 @@ type Summary struct {
 	// Embedder is the endpoint whose image embeddings the diversity,
 	// attribution and drift metrics use ("" without embeddings).
 	Embedder string `json:"embedder,omitempty"`
+	// Withheld are metrics not reported because their answers were usable
+	// less than store.MinParseRate of the time; Metrics holds the rest.
+	Withheld []store.Metric `json:"withheld"`
+	// Notices say in words what is withheld or doubtful, for the top of
+	// the summary and the report.
+	Notices []string `json:"notices"`
+	// ParseRates are, per judge and kind of question, how many answers
+	// were sought and how many were usable.
+	ParseRates []ParseRate `json:"parse_rates"`
+	// Seeds says, per text-to-image model, how many prompts returned
+	// byte-identical images for different seeds. Metrics count such an
+	// image once.
+	Seeds []SeedUse `json:"seeds"`
+}
+
+// SeedUse counts one model's prompts (with more than one seed) by whether
+// their seeds gave distinct images.
+type SeedUse struct {
+	Model string `json:"model"`
+	// Prompts with at least two images; AllSame of them returned one image
+	// for every seed; Duplicates is how many images repeat one of a lower
+	// seed, and Distinct how many images remain.
+	Prompts    int `json:"prompts"`
+	AllSame    int `json:"all_same"`
+	Duplicates int `json:"duplicates"`
+	Distinct   int `json:"distinct"`
+}
+
+// ParseRate counts one judge's answers to one kind of question: asked
+// (calls that returned), usable (parsed to a value), refused, and how many
+// took the fallback question.
+type ParseRate struct {
+	Judge     string  `json:"judge"`
+	Kind      string  `json:"kind"`
+	Asked     int     `json:"asked"`
+	Usable    int     `json:"usable"`
+	Refused   int     `json:"refused"`
+	Fallbacks int     `json:"fallbacks"`
+	Rate      float64 `json:"parse_rate"`
 }
 
 // StageSummary counts the store's calls of one stage.
@@ -102,8 +142,30 @@ func Summarize(ctx context.Context, run *store.Run) (*Summary, error) {
 		s.FailedByClass[c] = n
 	}
 	rows.Close()
-	if s.Metrics, err = run.Metrics(ctx); err != nil {
+	all, err := run.Metrics(ctx)
+	if err != nil {
 		return nil, fmt.Errorf("summary: %w", err)
+	}
+	s.Metrics, s.Withheld = []store.Metric{}, []store.Metric{}
+	for _, m := range all {
+		if m.Withheld() {
+			s.Withheld = append(s.Withheld, m)
+		} else {
+			s.Metrics = append(s.Metrics, m)
+		}
+	}
+	if s.ParseRates, err = parseRates(ctx, db); err != nil {
+		return nil, fmt.Errorf("summary: %w", err)
+	}
+	s.Notices = withheldNotices(s.Withheld)
+	if s.Seeds, err = seedUse(ctx, db); err != nil {
+		return nil, fmt.Errorf("summary: %w", err)
+	}
+	for _, u := range s.Seeds {
+		if u.Duplicates > 0 {
+			s.Notices = append(s.Notices, fmt.Sprintf("%d of %d prompts of %s returned the same image for every seed (%d images repeat another seed's): "+
+				"the model ignores seeds, or they are not sent; n and every interval count distinct images (%d).", u.AllSame, u.Prompts, u.Model, u.Duplicates, u.Distinct))
+		}
 	}
 	if s.Tests, err = run.Tests(ctx); err != nil {
 		return nil, fmt.Errorf("summary: %w", err)
@@ -111,7 +173,7 @@ func Summarize(ctx context.Context, run *store.Run) (*Summary, error) {
 	if s.Agreement, err = run.Agreements(ctx); err != nil {
 		return nil, fmt.Errorf("summary: %w", err)
 	}
-	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MIN(embedder), '') FROM embeddings`).Scan(&s.Embedder); err != nil {
+	if s.Embedder, err = DiversityEmbedder(ctx, run); err != nil {
 		return nil, fmt.Errorf("summary: %w", err)
 	}
 	return s, nil
@@ -129,4 +191,124 @@ func (s *Summary) WithRunStats(st *Stats, status string) {
 	s.BudgetSkipped = st.BudgetSkip.Load()
 	s.FailedByClass = st.FailedByClass()
 	s.CostUSD = st.CostUSD()
+}
+
+// DiversityEmbedder names the embedder whose image embeddings the
+// diversity, attribution-by-centroid and drift metrics use: the spec's
+// analysis.embedder (by default its first embedder), or for a store made
+// before that was recorded, the first by name that embedded an image.
+func DiversityEmbedder(ctx context.Context, run *store.Run) (string, error) {
+	if v, err := run.Meta(ctx, "embedder"); err != nil {
+		return "", err
+	} else if v != "" {
+		return v, nil
+	}
+	var name string
+	err := run.DB().QueryRowContext(ctx, `SELECT COALESCE(MIN(embedder), '') FROM embeddings`).Scan(&name)
+	return name, err
+}
+
+// parseRates counts the judges' answers by kind. A question answered
+// through its fallback counts once, by its final answer.
+func parseRates(ctx context.Context, db *store.DB) ([]ParseRate, error) {
+	rows, err := db.QueryContext(ctx, `SELECT judge, kind, parsed, qid, protocol FROM answers WHERE parsed != 'error' ORDER BY judge, kind`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	idx := map[[2]string]*ParseRate{}
+	var out []ParseRate
+	var order [][2]string
+	for rows.Next() {
+		var judge, kind, parsed, qid, protocol string
+		if err := rows.Scan(&judge, &kind, &parsed, &qid, &protocol); err != nil {
+			return nil, err
+		}
+		k := [2]string{judge, kind}
+		pr := idx[k]
+		if pr == nil {
+			pr = &ParseRate{Judge: judge, Kind: kind}
+			idx[k] = pr
+			order = append(order, k)
+		}
+		if protocol == vqa.ProtocolFallback {
+			// The first answer was counted unusable; the fallback's replaces it.
+			pr.Fallbacks++
+			pr.Asked--
+		}
+		pr.Asked++
+		switch parsed {
+		case vqa.Unparsed:
+		case vqa.Refused:
+			pr.Refused++
+		default:
+			pr.Usable++
+		}
+	}
+	for _, k := range order {
+		pr := idx[k]
+		if pr.Asked > 0 {
+			pr.Rate = float64(pr.Usable) / float64(pr.Asked)
+		}
+		out = append(out, *pr)
+	}
+	return out, rows.Err()
+}
+
+// withheldNotices says, per metric name and model, what is withheld and
+// why.
+func withheldNotices(ws []store.Metric) []string {
+	type key struct{ name, model, set string }
+	worst := map[key]store.Metric{}
+	var order []key
+	for _, m := range ws {
+		k := key{m.Name, m.Model, m.PromptSet}
+		w, ok := worst[k]
+		if !ok {
+			order = append(order, k)
+		}
+		if !ok || *m.ParseRate < *w.ParseRate {
+			worst[k] = m
+		}
+	}
+	out := []string{}
+	for _, k := range order {
+		m := worst[k]
+		scope := m.Model
+		if m.PromptSet != "" {
+			scope += ", " + m.PromptSet + " prompts"
+		}
+		out = append(out, fmt.Sprintf("%s (%s) is not reported: the judge's answers were usable for %.0f%% of %d asked (at least %.0f%% needed).",
+			m.Name, scope, 100**m.ParseRate, m.Asked, 100*store.MinParseRate))
+	}
+	return out
+}
+
+// seedUse counts, per model, prompts whose seeds gave identical images.
+func seedUse(ctx context.Context, db *store.DB) ([]SeedUse, error) {
+	rows, err := db.QueryContext(ctx, `SELECT model, prompt_id, COUNT(*), COUNT(DISTINCT image_sha) FROM images
+		WHERE kind = 't2i' AND status = 'ok' GROUP BY model, prompt_id HAVING COUNT(*) > 1 ORDER BY model, prompt_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []SeedUse{}
+	for rows.Next() {
+		var model, prompt string
+		var n, distinct int
+		if err := rows.Scan(&model, &prompt, &n, &distinct); err != nil {
+			return nil, err
+		}
+		if len(out) == 0 || out[len(out)-1].Model != model {
+			out = append(out, SeedUse{Model: model})
+		}
+		u := &out[len(out)-1]
+		u.Prompts++
+		u.Duplicates += n - distinct
+		u.Distinct += distinct
+		if distinct == 1 {
+			u.AllSame++
+		}
+	}
+	return out, rows.Err()
 }

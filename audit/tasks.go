@@ -257,58 +257,42 @@ func (e *Engine) judge(ctx context.Context, im *store.Image, p prompts.Prompt, e
 	if img == nil {
 		return
 	}
-	chat := e.Endpoints[ep.Name].Chat
 	var tally vqa.Tally
 	var answers []store.Answer
 	status, class := store.StatusOK, ""
 	attributed, era, rating, geotag := "", "", 0, ""
+	choices := vqa.ChoicesOf(a.Schema.Countries)
 	for _, q := range qs {
-		req := generators.ChatRequest{Model: ep.Model, System: system, Prompt: q.Text, Images: [][]byte{img}, MaxTokens: 64}
-		c := &policy.Call{
-			Endpoint: ep.Name,
-			Key:      policy.Key(map[string]any{"endpoint": ep.Identity(), "role": "vlm", "system": system, "prompt": q.Text, "image": im.ImageSHA, "max_tokens": 64}),
-			Estimate: generators.Usage{InputTokens: judgeInputTokens(a), OutputTokens: estJudgeOutputTokens},
-			Do:       func(ctx context.Context) (*generators.Response, error) { return chat.Chat(ctx, req) },
-		}
-		o := e.call(ctx, id, StageJudge, c)
-		if interrupted(o) {
+		ans, failed, stop := e.askJudge(ctx, id, ep, system, q, im.ImageSHA, img, choices)
+		if stop {
 			return
 		}
-		ans := store.Answer{QID: q.ID, Kind: q.Kind, Question: q.Text, Expected: q.Expected}
-		switch {
-		case o.Class == generators.Refusal:
-			ans.Parsed = vqa.Refused
-			ans.Raw = truncate(o.Err.Error(), 2000)
-		case o.Class != "":
-			status, class = store.StatusFailed, string(o.Class)
-			ans.Parsed = "error"
-			ans.Raw = truncate(o.Err.Error(), 2000)
-		default:
-			ans.Raw = truncate(o.Resp.Text, vqa.MaxAnswerBytes)
-			switch q.Kind {
-			case vqa.KindAttribution:
-				ans.Parsed = vqa.ParseCountry(o.Resp.Text, names)
-				attributed = ans.Parsed
-			case vqa.KindEra:
-				ans.Parsed = vqa.ParseEra(o.Resp.Text)
-				era = ans.Parsed
-			case vqa.KindGeotag:
-				ans.Parsed = vqa.Unparsed
-				if c, k, art, ok := vqa.ParseGeotag(o.Resp.Text); ok {
-					geotag = c + ";" + k + ";" + art
-					ans.Parsed = geotag
-				}
-			case vqa.KindRating:
-				if rating = vqa.ParseRating(o.Resp.Text); rating > 0 {
-					ans.Parsed = fmt.Sprint(rating)
-				} else {
-					ans.Parsed = vqa.Unparsed
-				}
-			default: // yes/no, template or LLM-written
-				ans.Parsed = vqa.ParseYesNo(o.Resp.Text)
+		// An answer that cannot be read gets one plainer question; both are
+		// kept, and the second is final.
+		if fq, ok := vqa.Fallback(q, im.Target); ok && failed == "" && ans.Parsed == vqa.Unparsed {
+			answers = append(answers, ans)
+			if ans, failed, stop = e.askJudge(ctx, id, ep, system, fq, im.ImageSHA, img, choices); stop {
+				return
 			}
+			ans.Protocol = vqa.ProtocolFallback
 		}
-		if q.Kind == vqa.KindYesNo || q.Kind == vqa.KindLLM {
+		if failed != "" {
+			status, class = store.StatusFailed, failed
+		}
+		switch q.Kind {
+		case vqa.KindAttribution:
+			attributed = ans.Parsed
+		case vqa.KindEra:
+			era = ans.Parsed
+		case vqa.KindGeotag:
+			if ans.Parsed != vqa.Unparsed && ans.Parsed != vqa.Refused && ans.Parsed != "error" {
+				geotag = ans.Parsed
+			}
+		case vqa.KindRating:
+			if len(ans.Parsed) == 1 {
+				rating = int(ans.Parsed[0] - '0')
+			}
+		case vqa.KindYesNo, vqa.KindLLM:
 			tally.Add(q.Expected, ans.Parsed)
 			if ans.Parsed == "yes" || ans.Parsed == "no" {
 				ok := ans.Parsed == q.Expected
@@ -326,6 +310,36 @@ func (e *Engine) judge(ctx context.Context, im *store.Image, p prompts.Prompt, e
 		return
 	}
 	e.progress(StageJudge)
+}
+
+// askJudge puts one question about an image to a judge and reads the answer.
+// failed is the error class of a failed call ("" otherwise); stop is true
+// when the run is stopping and the judgement must not be recorded.
+func (e *Engine) askJudge(ctx context.Context, taskID string, ep spec.Endpoint, system string, q vqa.Question, sha string, img []byte, choices []vqa.Choice) (ans store.Answer, failed string, stop bool) {
+	chat := e.Endpoints[ep.Name].Chat
+	req := generators.ChatRequest{Model: ep.Model, System: system, Prompt: q.Text, Images: [][]byte{img}, MaxTokens: 64}
+	c := &policy.Call{
+		Endpoint: ep.Name,
+		Key:      policy.Key(map[string]any{"endpoint": ep.Identity(), "role": "vlm", "system": system, "prompt": q.Text, "image": sha, "max_tokens": 64}),
+		Estimate: generators.Usage{InputTokens: judgeInputTokens(e.Plan.Audit), OutputTokens: estJudgeOutputTokens},
+		Do:       func(ctx context.Context) (*generators.Response, error) { return chat.Chat(ctx, req) },
+	}
+	o := e.call(ctx, taskID, StageJudge, c)
+	if interrupted(o) {
+		return ans, "", true
+	}
+	ans = store.Answer{QID: q.ID, Kind: q.Kind, Question: q.Text, Expected: q.Expected}
+	switch {
+	case o.Class == generators.Refusal:
+		ans.Parsed, ans.Raw = vqa.Refused, truncate(o.Err.Error(), 2000)
+	case o.Class != "":
+		ans.Parsed, ans.Raw = "error", truncate(o.Err.Error(), 2000)
+		failed = string(o.Class)
+	default:
+		ans.Raw = truncate(o.Resp.Text, vqa.MaxAnswerBytes)
+		ans.Parsed = vqa.ParseAnswer(q.Kind, o.Resp.Text, choices)
+	}
+	return ans, failed, false
 }
 
 func (e *Engine) embed(ctx context.Context, im *store.Image, ep spec.Endpoint, load func() []byte) {

@@ -12,13 +12,16 @@ import (
 )
 
 // Country is one culture the grid can name. Demonym, Capital and Language
-// feed the attribute-addition edit chain's templates.
+// feed the attribute-addition edit chain's templates. Aliases are the
+// other names a judge's answer may call it by ("South Korea", "USA"); the
+// demonym counts as one too.
 type Country struct {
-	Name     string `yaml:"name"`
-	Demonym  string `yaml:"demonym"`
-	Capital  string `yaml:"capital"`
-	Language string `yaml:"language"`
-	Region   string `yaml:"region"`
+	Name     string   `yaml:"name"`
+	Demonym  string   `yaml:"demonym"`
+	Capital  string   `yaml:"capital"`
+	Language string   `yaml:"language"`
+	Region   string   `yaml:"region"`
+	Aliases  []string `yaml:"aliases"`
 }
 
 // Category groups subcategories that share one variant set (the era axis).

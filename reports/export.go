@@ -34,12 +34,16 @@ var ExportTables = []ExportTable{
 		2.0 * s.tp / NULLIF(2 * s.tp + s.fp + s.fn, 0) AS f1,
 		s.attributed, s.era, s.rating, s.geotag
 		FROM images i LEFT JOIN scores s ON s.image_id = i.id ORDER BY i.id, s.judge`},
-	{"answers", `SELECT image_id, judge, qid, kind, question, expected, raw, parsed, correct FROM answers ORDER BY image_id, judge, qid`},
+	{"answers", `SELECT image_id, judge, qid, kind, question, expected, raw, parsed, correct, protocol FROM answers ORDER BY image_id, judge, qid`},
 	{"picks", `SELECT chain_id, judge, target, steps, image_ids, question, raw, parsed, best_step, worst_step FROM picks ORDER BY chain_id, judge, steps`},
 	{"stories", `SELECT id, prompt_id, country, concept, qualifier, identity, prompt, model, mode, context_image, seed, status, error_class, error,
 		text, characters, scene_prompts, chain_raw, rating, rating_prompt, rating_raw FROM stories ORDER BY country, prompt_id, model, seed, id`},
-	{"metrics", `SELECT name, model, prompt_set, country, category, variant, chain, step, value, ci_low, ci_high, n FROM metrics
-		ORDER BY name, model, prompt_set, country, category, variant, chain, step`},
+	// A withheld metric has no value: too few of its answers were usable.
+	{"metrics", fmt.Sprintf(`SELECT name, model, prompt_set, country, category, variant, chain, step,
+		CASE WHEN parse_rate < %[1]g THEN NULL ELSE value END AS value, CASE WHEN parse_rate < %[1]g THEN NULL ELSE ci_low END AS ci_low,
+		CASE WHEN parse_rate < %[1]g THEN NULL ELSE ci_high END AS ci_high, n, asked, parse_rate,
+		CASE WHEN parse_rate < %[1]g THEN 1 ELSE 0 END AS withheld FROM metrics
+		ORDER BY name, model, prompt_set, country, category, variant, chain, step`, store.MinParseRate)},
 	{"tests", `SELECT metric, model, prompt_set, a, b, diff, p, p_holm, n_a, n_b FROM tests ORDER BY metric, model, prompt_set, a, b`},
 }
 

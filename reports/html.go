@@ -67,6 +67,9 @@ const (
 // set but no file is written.
 func BuildData(ctx context.Context, run *store.Run, s *audit.Summary) (*Data, error) {
 	d := &Data{Summary: s, Sections: Sections(s.Metrics, s.Tests, s.Agreement), Filters: map[string][]string{}}
+	if sec, ok := judgeAnswersSection(s); ok {
+		d.Sections = append(d.Sections, sec)
+	}
 	var err error
 	if d.Groups, err = loadGroups(ctx, run); err != nil {
 		return nil, fmt.Errorf("report gallery: %w", err)

@@ -428,3 +428,26 @@ func testsSection(ts []store.Test) (Section, bool) {
 	s.Tables = []Table{t}
 	return s, true
 }
+
+// judgeAnswersSection shows how usable each judge's answers were, and
+// every metric withheld for it.
+func judgeAnswersSection(s *audit.Summary) (Section, bool) {
+	if len(s.ParseRates) == 0 {
+		return Section{}, false
+	}
+	sec := Section{ID: "judge-answers", Title: "Judge answers",
+		Note: fmt.Sprintf("Unparsed and refused answers are missing data: they count in \"asked\" and never as a value. A metric whose answers were usable less than %.0f%% of the time is withheld.", 100*store.MinParseRate)}
+	t := Table{Caption: "Answers per judge and kind of question", Head: []string{"Judge", "Question", "Asked", "Usable", "Parse rate", "Refused", "Fallbacks"}}
+	for _, p := range s.ParseRates {
+		t.Rows = append(t.Rows, []string{p.Judge, p.Kind, fmt.Sprint(p.Asked), fmt.Sprint(p.Usable), fmt.Sprintf("%.1f%%", 100*p.Rate), fmt.Sprint(p.Refused), fmt.Sprint(p.Fallbacks)})
+	}
+	sec.Tables = append(sec.Tables, t)
+	if len(s.Withheld) > 0 {
+		w := Table{Caption: "Withheld metrics", Head: []string{"Metric", "Model", "Prompts", "Country", "Asked", "Usable", "Parse rate"}}
+		for _, m := range s.Withheld {
+			w.Rows = append(w.Rows, []string{m.Name, m.Model, m.PromptSet, m.Country, fmt.Sprint(m.Asked), fmt.Sprint(m.N), fmt.Sprintf("%.1f%%", 100**m.ParseRate)})
+		}
+		sec.Tables = append(sec.Tables, w)
+	}
+	return sec, true
+}

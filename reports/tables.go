@@ -143,15 +143,50 @@ func cell(m store.Metric) string {
 	if m.N == 0 {
 		return "-"
 	}
-	if m.CILow != nil && m.CIHigh != nil && m.N > 1 {
-		return fmt.Sprintf("%.2f [%.2f, %.2f] n=%d", m.Value, *m.CILow, *m.CIHigh, m.N)
+	parsed := ""
+	if m.ParseRate != nil && *m.ParseRate < 1 {
+		parsed = fmt.Sprintf(" parsed %.0f%%", 100**m.ParseRate)
 	}
-	return fmt.Sprintf("%.2f (n=%d)", m.Value, m.N)
+	if m.CILow != nil && m.CIHigh != nil && m.N > 1 {
+		return fmt.Sprintf("%.2f [%.2f, %.2f] n=%d%s", m.Value, *m.CILow, *m.CIHigh, m.N, parsed)
+	}
+	return fmt.Sprintf("%.2f (n=%d%s)", m.Value, m.N, parsed)
+}
+
+// writeNotices prints what is withheld or doubtful, before any number.
+func writeNotices(w io.Writer, s *audit.Summary) {
+	if len(s.Notices) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "Warnings:")
+	for _, n := range s.Notices {
+		fmt.Fprintf(w, "  ! %s\n", n)
+	}
+	fmt.Fprintln(w)
+}
+
+// writeParseRates prints how usable each judge's answers were, per kind
+// of question.
+func writeParseRates(w io.Writer, s *audit.Summary) error {
+	if len(s.ParseRates) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w, "\nJudge answers: how many were usable, per judge and kind of question:")
+	t := tablewriter.NewWriter(w)
+	t.Header("Judge", "Question", "Asked", "Usable", "Parse rate", "Refused", "Fallbacks")
+	for _, p := range s.ParseRates {
+		if err := t.Append([]string{p.Judge, p.Kind, fmt.Sprint(p.Asked), fmt.Sprint(p.Usable), fmt.Sprintf("%.1f%%", 100*p.Rate),
+			fmt.Sprint(p.Refused), fmt.Sprint(p.Fallbacks)}); err != nil {
+			return err
+		}
+	}
+	return t.Render()
 }
 
 // WriteSummary prints a run summary as terminal tables.
 func WriteSummary(w io.Writer, s *audit.Summary) error {
 	fmt.Fprintf(w, "Audit %q: %s, %d of %d images, run directory %s\n\n", s.Name, s.Status, s.Items, s.ItemsPlanned, s.RunDir)
+	writeNotices(w, s)
 	t := tablewriter.NewWriter(w)
 	t.Header("Calls", "Made", "Cache hits", "Resumed tasks", "Failed", "Refused", "Budget skipped", "Cost USD")
 	if err := t.Append([]string{"this " + scope(s), fmt.Sprint(s.CallsMade), fmt.Sprint(s.CacheHits), fmt.Sprint(s.Resumed),
@@ -177,6 +212,9 @@ func WriteSummary(w io.Writer, s *audit.Summary) error {
 		if err := writePivot(w, p); err != nil {
 			return err
 		}
+	}
+	if err := writeParseRates(w, s); err != nil {
+		return err
 	}
 	if p := DiversityPivot(s.Metrics, audit.MetricQualityVendi, prompts.SetCountry); len(p.Rows) > 0 {
 		fmt.Fprintf(w, "\nQuality-weighted Vendi diversity of generated images (mean quality x Vendi score; embeddings of %s), by model and country:\n", s.Embedder)

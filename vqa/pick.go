@@ -38,9 +38,7 @@ var (
 // refusal, a number out of range, a missing half, conflicting numbers or
 // the same image for both.
 func ParseBestWorst(raw string, n int) (best, worst int, ok bool) {
-	if len(raw) > MaxAnswerBytes {
-		raw = raw[:MaxAnswerBytes]
-	}
+	raw = prepare(raw)
 	s := strings.TrimSpace(raw)
 	if strings.HasPrefix(s, "{") {
 		var m map[string]any

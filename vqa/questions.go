@@ -64,15 +64,43 @@ var noTemplates = []string{
 const AttributionText = "Which country does this image most likely depict? Answer with the country name only."
 
 // AttributionChoices is the multiple-choice form of the attribution
-// question: the countries as lettered options and "Other".
+// question: the countries as lettered options, one per line as models are
+// trained to read them, and "Other".
 func AttributionChoices(countries []string) string {
 	var b strings.Builder
-	b.WriteString("Which country does this image most likely depict? Options: ")
+	b.WriteString("Which country does this image most likely depict?\n")
 	for i, c := range countries {
-		fmt.Fprintf(&b, "%c) %s; ", 'A'+i, c)
+		fmt.Fprintf(&b, "%c) %s\n", 'A'+i, c)
 	}
-	fmt.Fprintf(&b, "%c) Other. Answer with the letter or the country name.", 'A'+len(countries))
+	fmt.Fprintf(&b, "%c) Other\nAnswer with the letter of one option.", 'A'+len(countries))
 	return b.String()
+}
+
+// ChoicesOf are the attribution options of a schema's countries, with
+// their demonyms and aliases.
+func ChoicesOf(countries []prompts.Country) []Choice {
+	out := make([]Choice, len(countries))
+	for i, c := range countries {
+		out[i] = Choice{Name: c.Name, Aliases: append([]string{c.Demonym}, c.Aliases...)}
+	}
+	return out
+}
+
+// ProtocolFallback marks an answer to a fallback question.
+const ProtocolFallback = "fallback"
+
+// Fallback returns the plainer question asked once when the answer to q
+// could not be read (a bare "yes" to a multiple-choice question, a rating
+// off the scale), and false for kinds that have none.
+func Fallback(q Question, country string) (Question, bool) {
+	switch q.Kind {
+	case KindAttribution:
+		return Question{ID: q.ID + ".fallback", Kind: q.Kind, Text: AttributionText}, true
+	case KindRating:
+		return Question{ID: q.ID + ".fallback", Kind: q.Kind, Text: "How well does this image represent the culture of " + country +
+			"? Reply with a single digit from 1 to 5, where 1 means very poor and 5 means excellent."}, true
+	}
+	return Question{}, false
 }
 
 // KindRating asks for a 1-5 rating of cultural representation.

@@ -36,7 +36,7 @@ func TestParseCountry(t *testing.T) {
 	tests := map[string]string{
 		"It most likely depicts Kenya.":         "Kenya",
 		"I think it is united states":           "United States",
-		"Answer: B) Nigeria":                    "Nigeria",
+		"Answer: E) Nigeria":                    "Nigeria",
 		"Korea, or possibly China":              "Korea",
 		"Indiana":                               Unparsed,
 		"I cannot determine the country, sorry": Refused,

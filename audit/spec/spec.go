@@ -188,6 +188,10 @@ type Analysis struct {
 	// native reviewers' mean Cultural Representation, scaled to 0..1;
 	// images nobody rated do not count).
 	Quality string `yaml:"quality"`
+	// Embedder names the models.embedder endpoint whose image embeddings
+	// the diversity (Vendi), attribution-by-centroid and drift metrics use;
+	// the default is the first one listed.
+	Embedder string `yaml:"embedder"`
 }
 
 // Price is what an endpoint charges, in US dollars.

@@ -17,6 +17,7 @@ import (
 	"github.com/blindspot-audit/blindspot/corpus/lexicon"
 	"github.com/blindspot-audit/blindspot/generators"
 	"github.com/blindspot-audit/blindspot/generators/comfyui"
+	"github.com/blindspot-audit/blindspot/generators/openai"
 	"github.com/blindspot-audit/blindspot/generators/registry"
 	"github.com/blindspot-audit/blindspot/prompts"
 )
@@ -90,6 +91,19 @@ func (a *Audit) validate(d *decoder, readFile func(string) ([]byte, error)) {
 	default:
 		d.at("analysis.quality", "unknown quality %q (known: vqa_accuracy, cultural_rating, human_rating)", a.Analysis.Quality)
 	}
+	if name := a.Analysis.Embedder; name != "" {
+		found := false
+		var names []string
+		for _, e := range a.Models.Embedder {
+			found = found || e.Name == name
+			names = append(names, e.Name)
+		}
+		if !found {
+			d.at("analysis.embedder", "%q is not a models.embedder endpoint (known: %s)", name, strings.Join(names, ", "))
+		}
+	} else if len(a.Models.Embedder) > 0 {
+		a.Analysis.Embedder = a.Models.Embedder[0].Name
+	}
 	a.validateReview(d)
 	if strings.Contains(a.CacheDir, "://") && !store.IsBucketURL(a.CacheDir) {
 		d.at("cache_dir", "%q: a cache is a folder or an object-storage URL (file://, s3://, gs://, azblob://)", a.CacheDir)
@@ -161,7 +175,10 @@ func (a *Audit) checkEndpoints(d *decoder) {
 				d.at(p+".provider", "unknown provider %q (known: %s)", e.Provider, strings.Join(registry.Names(), ", "))
 			case !prov.Serves(l.role):
 				d.at(p+".provider", "provider %q cannot serve role %s", e.Provider, l.role)
-			case l.role == generators.RoleEmbedder && !prov.ImageEmbeddings:
+			case l.role == generators.RoleEmbedder && e.Provider == "openai" && (e.OpenAI == nil || e.OpenAI.ImageInput == ""):
+				d.at(p+".provider", "endpoint %q: an openai embeddings endpoint embeds text, and the embedder role embeds images for Vendi, attribution by centroid and drift; "+
+					"if the server embeds images, say how with openai.image_input (%s), otherwise use an image-embedding provider", e.Name, strings.Join(openai.ImageInputs, ", "))
+			case l.role == generators.RoleEmbedder && !prov.ImageEmbeddings && e.Provider != "openai":
 				d.at(p+".provider", "provider %q embeds text only, and the embedder role embeds images; use an image-embedding server", e.Provider)
 			}
 			for _, b := range e.optionBlocks() {

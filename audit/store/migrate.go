@@ -16,13 +16,14 @@ var addedColumns = []struct{ table, column, decl string }{
 	{"scores", "context", "TEXT NOT NULL DEFAULT ''"},
 	{"scores", "geotag", "TEXT NOT NULL DEFAULT ''"},
 	{"stories", "rating_prompt", "TEXT NOT NULL DEFAULT ''"},
+	{"answers", "protocol", "TEXT NOT NULL DEFAULT ''"},
 }
 
 // derivedTables hold what the metrics stage recomputes from the rest on
 // every run; one whose shape changed (a new key column) is dropped and
 // made again rather than altered.
 var derivedTables = map[string][]string{
-	"metrics": {"category", "variant", "ci_low", "ci_high"},
+	"metrics": {"category", "variant", "ci_low", "ci_high", "parse_rate"},
 	"tests":   {"p_holm"},
 }
 

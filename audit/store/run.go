@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -80,6 +81,7 @@ CREATE TABLE IF NOT EXISTS answers (
 	raw      TEXT NOT NULL,
 	parsed   TEXT NOT NULL,
 	correct  INTEGER,
+	protocol TEXT NOT NULL DEFAULT '',
 	PRIMARY KEY (image_id, judge, qid)
 );
 CREATE TABLE IF NOT EXISTS scores (
@@ -115,6 +117,8 @@ CREATE TABLE IF NOT EXISTS metrics (
 	ci_low     REAL,
 	ci_high    REAL,
 	n          INTEGER NOT NULL,
+	asked      INTEGER NOT NULL DEFAULT 0,
+	parse_rate REAL,
 	PRIMARY KEY (name, model, prompt_set, country, category, variant, chain, step)
 );
 CREATE TABLE IF NOT EXISTS llm_questions (
@@ -450,6 +454,10 @@ func (r *Run) SpentUSD(ctx context.Context) (float64, error) {
 type Answer struct {
 	QID, Kind, Question, Expected, Raw, Parsed string
 	Correct                                    *bool
+	// Protocol says how the answer was asked: "" for the question itself,
+	// "fallback" for the plainer question asked once when the first answer
+	// could not be read.
+	Protocol string
 }
 
 // Score is the judge's score of one image.
@@ -476,8 +484,8 @@ func (r *Run) PutJudgement(taskID, imageID, judge, status, class string, answers
 			if a.Correct != nil {
 				correct = *a.Correct
 			}
-			if err := r.w.exec(tx, `INSERT OR REPLACE INTO answers(image_id, judge, qid, kind, question, expected, raw, parsed, correct) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				imageID, judge, a.QID, a.Kind, a.Question, a.Expected, a.Raw, a.Parsed, correct); err != nil {
+			if err := r.w.exec(tx, `INSERT OR REPLACE INTO answers(image_id, judge, qid, kind, question, expected, raw, parsed, correct, protocol) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				imageID, judge, a.QID, a.Kind, a.Question, a.Expected, a.Raw, a.Parsed, correct, a.Protocol); err != nil {
 				return err
 			}
 		}
@@ -523,7 +531,22 @@ type Metric struct {
 	CILow     *float64 `json:"ci_low,omitempty"`
 	CIHigh    *float64 `json:"ci_high,omitempty"`
 	N         int      `json:"n"`
+	// Asked is, for a metric read from the judge's answers, how many
+	// answers were sought; N counts the usable ones. ParseRate is the
+	// share of answers the judge gave in a usable form (nil for metrics
+	// that parse nothing). Unparsed and refused answers are missing data,
+	// never a value.
+	Asked     int      `json:"asked,omitempty"`
+	ParseRate *float64 `json:"parse_rate,omitempty"`
 }
+
+// MinParseRate is the parse rate under which a metric is withheld: too
+// many of its answers were unusable for the rest to stand for the whole.
+const MinParseRate = 0.9
+
+// Withheld reports whether the metric must not be shown: its answers were
+// usable less than MinParseRate of the time.
+func (m Metric) Withheld() bool { return m.ParseRate != nil && *m.ParseRate < MinParseRate }
 
 // Test is a permutation test of a difference between two groups.
 type Test struct {
@@ -543,8 +566,8 @@ func (r *Run) ReplaceMetrics(ms []Metric, tests []Test) error {
 			return err
 		}
 		for _, m := range ms {
-			if err := r.w.exec(tx, `INSERT INTO metrics(name, model, prompt_set, country, category, variant, chain, step, value, ci_low, ci_high, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				m.Name, m.Model, m.PromptSet, m.Country, m.Category, m.Variant, m.Chain, m.Step, m.Value, m.CILow, m.CIHigh, m.N); err != nil {
+			if err := r.w.exec(tx, `INSERT INTO metrics(name, model, prompt_set, country, category, variant, chain, step, value, ci_low, ci_high, n, asked, parse_rate) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				m.Name, m.Model, m.PromptSet, m.Country, m.Category, m.Variant, m.Chain, m.Step, m.Value, m.CILow, m.CIHigh, m.N, m.Asked, m.ParseRate); err != nil {
 				return err
 			}
 		}
@@ -578,7 +601,7 @@ func (r *Run) Tests(ctx context.Context) ([]Test, error) {
 
 // Metrics reads every metric in a stable order.
 func (r *Run) Metrics(ctx context.Context) ([]Metric, error) {
-	rows, err := r.db.QueryContext(ctx, `SELECT name, model, prompt_set, country, category, variant, chain, step, value, ci_low, ci_high, n FROM metrics ORDER BY name, model, prompt_set, chain, step, country, category, variant`)
+	rows, err := r.db.QueryContext(ctx, `SELECT name, model, prompt_set, country, category, variant, chain, step, value, ci_low, ci_high, n, asked, parse_rate FROM metrics ORDER BY name, model, prompt_set, chain, step, country, category, variant`)
 	if err != nil {
 		return nil, err
 	}
@@ -586,7 +609,7 @@ func (r *Run) Metrics(ctx context.Context) ([]Metric, error) {
 	var out []Metric
 	for rows.Next() {
 		var m Metric
-		if err := rows.Scan(&m.Name, &m.Model, &m.PromptSet, &m.Country, &m.Category, &m.Variant, &m.Chain, &m.Step, &m.Value, &m.CILow, &m.CIHigh, &m.N); err != nil {
+		if err := rows.Scan(&m.Name, &m.Model, &m.PromptSet, &m.Country, &m.Category, &m.Variant, &m.Chain, &m.Step, &m.Value, &m.CILow, &m.CIHigh, &m.N, &m.Asked, &m.ParseRate); err != nil {
 			return nil, err
 		}
 		out = append(out, m)
@@ -720,4 +743,22 @@ func (r *Run) LLMQuestions(ctx context.Context, cellID, llm string) ([][3]string
 		out = append(out, q)
 	}
 	return out, rows.Err()
+}
+
+// MarshalJSON writes a withheld metric's value as null, with
+// "withheld": true, so that no reader takes it for a measured 0.
+func (m Metric) MarshalJSON() ([]byte, error) {
+	type plain Metric
+	out := struct {
+		plain
+		Value    *float64 `json:"value"`
+		CILow    *float64 `json:"ci_low,omitempty"`
+		CIHigh   *float64 `json:"ci_high,omitempty"`
+		Withheld bool     `json:"withheld,omitempty"`
+	}{plain: plain(m), Withheld: m.Withheld()}
+	if !out.Withheld {
+		v := m.Value
+		out.Value, out.CILow, out.CIHigh = &v, m.CILow, m.CIHigh
+	}
+	return json.Marshal(out)
 }

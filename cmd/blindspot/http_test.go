@@ -98,7 +98,7 @@ samples: 2
 models:
   t2i: [{name: g, provider: openai, base_url: URL/v1, model: sim, api_key_env: BLINDSPOT_TEST_KEY, retries: RETRIES, concurrency: 4, openai: {send_seed: true}}]
   vlm: [{name: j, provider: openai, base_url: URL/v1, model: sim, api_key_env: BLINDSPOT_TEST_KEY, retries: RETRIES}]
-  embedder: [{name: e, provider: openai, base_url: URL/v1, model: sim, api_key_env: BLINDSPOT_TEST_KEY, retries: RETRIES}]
+  embedder: [{name: e, provider: openai, base_url: URL/v1, model: sim, api_key_env: BLINDSPOT_TEST_KEY, retries: RETRIES, openai: {image_input: data_uri}}]
 output: run
 `
 

@@ -29,7 +29,18 @@ type Options struct {
 	SendSeed bool `yaml:"send_seed"`
 	// MaxResponseMB caps a response (default 64).
 	MaxResponseMB int `yaml:"max_response_mb"`
+	// ImageInput declares that the embeddings endpoint embeds images, and
+	// in which request shape: "data_uri" (the image's data URI as the
+	// input string, as CLIP servers such as Infinity take it),
+	// "image_objects" (input: [{"image": data URI}], as Jina-style
+	// multimodal servers take it) or "messages" (a chat message with an
+	// image_url part, as vLLM's multimodal embedding models take it).
+	// Empty: the endpoint embeds text only, and an image is never sent.
+	ImageInput string `yaml:"image_input"`
 }
+
+// ImageInputs lists the values of Options.ImageInput.
+var ImageInputs = []string{"data_uri", "image_objects", "messages"}
 
 // Config is everything an endpoint needs.
 type Config struct {
@@ -57,6 +68,11 @@ func New(cfg Config) (*Client, error) {
 	case "", "b64_json", "url":
 	default:
 		return nil, fmt.Errorf("openai.response_format must be b64_json or url, got %q", cfg.Options.ResponseFormat)
+	}
+	switch cfg.Options.ImageInput {
+	case "", "data_uri", "image_objects", "messages":
+	default:
+		return nil, fmt.Errorf("openai.image_input must be one of %s, got %q", strings.Join(ImageInputs, ", "), cfg.Options.ImageInput)
 	}
 	base := cfg.BaseURL
 	if base == "" {
@@ -243,14 +259,34 @@ func (c *Client) Chat(ctx context.Context, req generators.ChatRequest) (*generat
 	}, nil
 }
 
-// Embed calls embeddings; an image is sent as a data URI, which
-// image-embedding servers accept in place of text.
+// Embed calls embeddings. Text goes as the input string. An image goes
+// only to an endpoint declared multimodal (Options.ImageInput), in the
+// shape it declared: a text-only endpoint would embed the image's base64
+// text, and every image metric would measure that text.
 func (c *Client) Embed(ctx context.Context, req generators.EmbedRequest) (*generators.Response, error) {
-	in := req.Text
-	if req.Image != nil {
-		in = DataURI(req.Image)
+	var res oai.CreateEmbeddingResponse
+	var err error
+	switch {
+	case req.Image == nil:
+		var r *oai.CreateEmbeddingResponse
+		if r, err = c.c.Embeddings.New(ctx, oai.EmbeddingNewParams{Model: oai.EmbeddingModel(req.Model), Input: oai.EmbeddingNewParamsInputUnion{OfString: oai.String(req.Text)}}); r != nil {
+			res = *r
+		}
+	case c.cfg.Options.ImageInput == "":
+		return nil, generators.Errorf(generators.Permanent, "this embeddings endpoint embeds text only; declare openai.image_input if it embeds images")
+	case c.cfg.Options.ImageInput == "data_uri":
+		var r *oai.CreateEmbeddingResponse
+		if r, err = c.c.Embeddings.New(ctx, oai.EmbeddingNewParams{Model: oai.EmbeddingModel(req.Model), Input: oai.EmbeddingNewParamsInputUnion{OfString: oai.String(DataURI(req.Image))}}); r != nil {
+			res = *r
+		}
+	case c.cfg.Options.ImageInput == "image_objects":
+		body := map[string]any{"model": req.Model, "input": []map[string]string{{"image": DataURI(req.Image)}}, "encoding_format": "float"}
+		err = c.c.Post(ctx, "embeddings", body, &res)
+	default: // messages
+		body := map[string]any{"model": req.Model, "encoding_format": "float", "messages": []map[string]any{{"role": "user",
+			"content": []map[string]any{{"type": "image_url", "image_url": map[string]string{"url": DataURI(req.Image)}}}}}}
+		err = c.c.Post(ctx, "embeddings", body, &res)
 	}
-	res, err := c.c.Embeddings.New(ctx, oai.EmbeddingNewParams{Model: oai.EmbeddingModel(req.Model), Input: oai.EmbeddingNewParamsInputUnion{OfString: oai.String(in)}})
 	if err != nil {
 		return nil, c.classify(err)
 	}

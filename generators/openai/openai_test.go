@@ -1,7 +1,9 @@
 package openai
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -48,7 +50,7 @@ func TestConformance(t *testing.T) {
 	fs := &conformance.FaultServer{Next: (&sim.Server{Models: map[string]*sim.Provider{"m": p}, APIKey: secret}).Handler(), Shapes: openAIShapes}
 	srv := httptest.NewServer(fs)
 	defer srv.Close()
-	c, err := New(Config{BaseURL: srv.URL + "/v1", APIKey: secret, Options: Options{MaxResponseMB: 1}})
+	c, err := New(Config{BaseURL: srv.URL + "/v1", APIKey: secret, Options: Options{MaxResponseMB: 1, ImageInput: "data_uri"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,4 +88,66 @@ func chatReq() generators.ChatRequest {
 
 func imgReq() generators.ImageRequest {
 	return generators.ImageRequest{Model: "m", Prompt: "House in Kenya", Seed: 1}
+}
+
+// TestEmbedImageShapes: an image goes only to an endpoint declared
+// multimodal, in the request shape declared; a text-only endpoint refuses
+// it without a request.
+func TestEmbedImageShapes(t *testing.T) {
+	img := []byte("\x89PNG\r\n\x1a\n fake")
+	uri := DataURI(img)
+	tests := []struct {
+		input string
+		check func(body map[string]any) bool
+	}{
+		{"data_uri", func(b map[string]any) bool { return b["input"] == uri }},
+		{"image_objects", func(b map[string]any) bool {
+			in, _ := b["input"].([]any)
+			first, _ := in[0].(map[string]any)
+			return len(in) == 1 && first["image"] == uri
+		}},
+		{"messages", func(b map[string]any) bool {
+			msgs, _ := b["messages"].([]any)
+			m, _ := msgs[0].(map[string]any)
+			parts, _ := m["content"].([]any)
+			p, _ := parts[0].(map[string]any)
+			iu, _ := p["image_url"].(map[string]any)
+			return m["role"] == "user" && p["type"] == "image_url" && iu["url"] == uri
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.input, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				var body map[string]any
+				json.NewDecoder(r.Body).Decode(&body)
+				if r.URL.Path != "/v1/embeddings" || body["model"] != "m" || !tc.check(body) {
+					w.WriteHeader(http.StatusBadRequest)
+					fmt.Fprintf(w, `{"error":{"message":"unexpected request %s %v"}}`, r.URL.Path, body)
+					return
+				}
+				w.Header().Set("Content-Type", "application/json")
+				w.Write([]byte(`{"object":"list","model":"m","data":[{"object":"embedding","index":0,"embedding":[0.1,0.2]}],"usage":{"prompt_tokens":1,"total_tokens":1}}`))
+			}))
+			defer srv.Close()
+			c, err := New(Config{BaseURL: srv.URL + "/v1", Options: Options{ImageInput: tc.input}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := c.Embed(context.Background(), generators.EmbedRequest{Model: "m", Image: img})
+			if err != nil || len(r.Vector) != 2 {
+				t.Fatalf("%v %v", r, err)
+			}
+		})
+	}
+	requests := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { requests++ }))
+	defer srv.Close()
+	c, _ := New(Config{BaseURL: srv.URL + "/v1"})
+	_, err := c.Embed(context.Background(), generators.EmbedRequest{Model: "m", Image: img})
+	if generators.ClassOf(err) != generators.Permanent || requests != 0 {
+		t.Fatalf("text-only endpoint: %v after %d requests", err, requests)
+	}
+	if _, err := New(Config{Options: Options{ImageInput: "base64"}}); err == nil {
+		t.Fatal("an unknown image_input was accepted")
+	}
 }

@@ -100,7 +100,7 @@ func TestRequestsMatchOpenAPI(t *testing.T) {
 	ctx := context.Background()
 	// SendSeed is a documented extension outside the official API, so it is
 	// left out here.
-	for _, o := range []Options{{}, {Quality: "high", ResponseFormat: "b64_json"}} {
+	for _, o := range []Options{{ImageInput: "data_uri"}, {Quality: "high", ResponseFormat: "b64_json", ImageInput: "data_uri"}} {
 		c, err := New(Config{BaseURL: srv.URL + "/v1", APIKey: "sk-test", Size: 64, Options: o})
 		if err != nil {
 			t.Fatal(err)

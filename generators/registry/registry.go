@@ -93,7 +93,7 @@ var providers = map[string]Provider{
 	"openai": {
 		Name:            "openai",
 		Roles:           []generators.Role{generators.RoleT2I, generators.RoleI2I, generators.RoleVLM, generators.RoleLLM, generators.RoleEmbedder},
-		ImageEmbeddings: true,
+		ImageEmbeddings: false, // only with openai.image_input declared
 		Doc:             "OpenAI API and compatible servers: vLLM, SGLang, llama.cpp, LM Studio, LocalAI, OpenRouter, Ollama /v1, serve-sim",
 		Open: func(c Config, key string) (Endpoint, error) {
 			var o openai.Options

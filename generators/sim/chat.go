@@ -13,7 +13,7 @@ import (
 // from a different culture ...?" expects no for a faithful image.
 var contradictionCues = []string{"contradict", "different", "foreign", "western", "generic", "other than", "instead of", "not from"}
 
-var ratingRe = regexp.MustCompile(`(?i)\b(rate|score)\b`)
+var ratingRe = regexp.MustCompile(`(?i)\b(rate|score)\b|\bfrom 1 to 5\b`)
 
 // Chat answers about images (the VLM) or writes a story (the LLM, when no
 // image is given). The VLM understands four kinds of question:
