@@ -50,6 +50,9 @@ type Summary struct {
 	// ParseRates are, per judge and kind of question, how many answers
 	// were sought and how many were usable.
 	ParseRates []ParseRate `json:"parse_rates"`
+	// JudgeHealth is the item analysis of every yes/no question template
+	// of every judge; flagged ones also make a notice.
+	JudgeHealth []TemplateHealth `json:"judge_health"`
 	// Seeds says, per text-to-image model, how many prompts returned
 	// byte-identical images for different seeds. Metrics count such an
 	// image once.
@@ -158,6 +161,15 @@ func Summarize(ctx context.Context, run *store.Run) (*Summary, error) {
 		return nil, fmt.Errorf("summary: %w", err)
 	}
 	s.Notices = withheldNotices(s.Withheld)
+	if s.JudgeHealth, err = JudgeHealth(ctx, db); err != nil {
+		return nil, fmt.Errorf("summary: %w", err)
+	}
+	for _, h := range s.JudgeHealth {
+		if h.Flagged {
+			s.Notices = append(s.Notices, fmt.Sprintf("Judge %s, question %s (%q, expects %s): %s; answered as expected %.0f%% of %d times.",
+				h.Judge, h.QID, h.Example, h.Expected, h.Reason, 100*h.Accuracy, h.Answered))
+		}
+	}
 	if s.Seeds, err = seedUse(ctx, db); err != nil {
 		return nil, fmt.Errorf("summary: %w", err)
 	}

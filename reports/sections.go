@@ -435,13 +435,17 @@ func judgeAnswersSection(s *audit.Summary) (Section, bool) {
 	if len(s.ParseRates) == 0 {
 		return Section{}, false
 	}
-	sec := Section{ID: "judge-answers", Title: "Judge answers",
+	sec := Section{ID: "judge-answers", Title: "Judge answers and health",
 		Note: fmt.Sprintf("Unparsed and refused answers are missing data: they count in \"asked\" and never as a value. A metric whose answers were usable less than %.0f%% of the time is withheld.", 100*store.MinParseRate)}
 	t := Table{Caption: "Answers per judge and kind of question", Head: []string{"Judge", "Question", "Asked", "Usable", "Parse rate", "Refused", "Fallbacks"}}
 	for _, p := range s.ParseRates {
 		t.Rows = append(t.Rows, []string{p.Judge, p.Kind, fmt.Sprint(p.Asked), fmt.Sprint(p.Usable), fmt.Sprintf("%.1f%%", 100*p.Rate), fmt.Sprint(p.Refused), fmt.Sprint(p.Fallbacks)})
 	}
 	sec.Tables = append(sec.Tables, t)
+	if len(s.JudgeHealth) > 0 {
+		sec.Tables = append(sec.Tables, Table{Caption: "Judge health: each yes/no question template against the others asked of the same images (a negative item-rest r means the judge reads it the wrong way round)",
+			Head: []string{"Judge", "Question", "Expects", "Answered", "Parse rate", "Yes", "As expected", "Item-rest r", "Flag"}, Rows: JudgeHealthRows(s.JudgeHealth)})
+	}
 	if len(s.Withheld) > 0 {
 		w := Table{Caption: "Withheld metrics", Head: []string{"Metric", "Model", "Prompts", "Country", "Asked", "Usable", "Parse rate"}}
 		for _, m := range s.Withheld {

@@ -216,6 +216,9 @@ func WriteSummary(w io.Writer, s *audit.Summary) error {
 	if err := writeParseRates(w, s); err != nil {
 		return err
 	}
+	if err := writeJudgeHealth(w, s); err != nil {
+		return err
+	}
 	if p := DiversityPivot(s.Metrics, audit.MetricQualityVendi, prompts.SetCountry); len(p.Rows) > 0 {
 		fmt.Fprintf(w, "\nQuality-weighted Vendi diversity of generated images (mean quality x Vendi score; embeddings of %s), by model and country:\n", s.Embedder)
 		if err := writePivot(w, p); err != nil {
@@ -424,4 +427,39 @@ func cellOr(m *store.Metric) string {
 		return "-"
 	}
 	return cell(*m)
+}
+
+// writeJudgeHealth prints the item analysis of the judge's question
+// templates.
+func writeJudgeHealth(w io.Writer, s *audit.Summary) error {
+	if len(s.JudgeHealth) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w, "\nJudge health: each yes/no question template against the others asked of the same images:")
+	t := tablewriter.NewWriter(w)
+	t.Header("Judge", "Question", "Expects", "Answered", "Parse rate", "Yes", "As expected", "Item-rest r", "Flag")
+	for _, row := range JudgeHealthRows(s.JudgeHealth) {
+		if err := t.Append(row); err != nil {
+			return err
+		}
+	}
+	return t.Render()
+}
+
+// JudgeHealthRows formats the item analysis as table rows.
+func JudgeHealthRows(hs []audit.TemplateHealth) [][]string {
+	var out [][]string
+	for _, h := range hs {
+		r := "-"
+		if h.ItemRest != nil {
+			r = fmt.Sprintf("%+.2f (n=%d)", *h.ItemRest, h.N)
+		}
+		flag := ""
+		if h.Flagged {
+			flag = "FLAGGED"
+		}
+		out = append(out, []string{h.Judge, h.QID + ": " + h.Example, h.Expected, fmt.Sprint(h.Answered), fmt.Sprintf("%.1f%%", 100*h.ParseRate),
+			fmt.Sprintf("%.2f", h.YesShare), fmt.Sprintf("%.2f", h.Accuracy), r, flag})
+	}
+	return out
 }

@@ -298,7 +298,7 @@ models:
   vlm: [{name: judge, provider: openai, base_url: URL/v1, model: real-vlm, concurrency: 8}]
   embedder: [{name: emb, provider: openai, base_url: URL/v1, model: real-embed, concurrency: 8, openai: {image_input: data_uri}}]
 judge:
-  questions: 4
+  questions: 8
   ratings: true
 output: run
 `
@@ -314,6 +314,15 @@ type realSummary struct {
 		Fallbacks int     `json:"fallbacks"`
 		Rate      float64 `json:"parse_rate"`
 	} `json:"parse_rates"`
+	JudgeHealth []struct {
+		QID      string   `json:"qid"`
+		Example  string   `json:"example"`
+		Answered int      `json:"answered"`
+		YesShare float64  `json:"yes_share"`
+		Accuracy float64  `json:"accuracy"`
+		ItemRest *float64 `json:"item_rest_r"`
+		Flagged  bool     `json:"flagged"`
+	} `json:"judge_health"`
 	Seeds []struct {
 		Model      string `json:"model"`
 		Prompts    int    `json:"prompts"`
@@ -405,8 +414,29 @@ func TestRealVLMAnswers(t *testing.T) {
 			t.Errorf("a metric counts %q: %v", c, m)
 		}
 	}
-	if len(s.Withheld) > 0 || len(s.Notices) > 0 {
-		t.Errorf("withheld %v, notices %v", s.Withheld, s.Notices)
+	if len(s.Withheld) > 0 {
+		t.Errorf("withheld %v", s.Withheld)
+	}
+	// The template the server reads backwards, and only it, is flagged.
+	flagged := map[string]bool{}
+	for _, h := range s.JudgeHealth {
+		r := math.NaN()
+		if h.ItemRest != nil {
+			r = *h.ItemRest
+		}
+		t.Logf("judge health %s %q: answered %d, yes %.2f, as expected %.2f, item-rest r %.2f, flagged %v", h.QID, h.Example, h.Answered, h.YesShare, h.Accuracy, r, h.Flagged)
+		if h.Flagged {
+			flagged[h.QID] = true
+		}
+		if strings.Contains(h.Example, "generic depiction") != h.Flagged {
+			t.Errorf("template %s %q flagged %v", h.QID, h.Example, h.Flagged)
+		}
+	}
+	if len(flagged) != 1 || len(s.Notices) != 1 || !strings.Contains(s.Notices[0], "generic depiction") {
+		t.Errorf("flagged %v, notices %v", flagged, s.Notices)
+	}
+	if !strings.Contains(text, "Judge health") || !strings.Contains(text, "FLAGGED") {
+		t.Errorf("the summary does not show judge health:\n%s", text)
 	}
 	if _, ok := metricValue(s.Metrics, "cultural_rating", "country_specific", "Korea"); !ok {
 		t.Error("no cultural rating for Korea")

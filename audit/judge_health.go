@@ -1,0 +1,192 @@
+package audit
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+
+	"gonum.org/v1/gonum/stat"
+
+	"github.com/blindspot-audit/blindspot/audit/store"
+	"github.com/blindspot-audit/blindspot/vqa"
+)
+
+// TemplateHealth is the item analysis of one yes/no question template of
+// one judge, as psychometrics analyses the items of a test: how often it
+// was answered usably, how often "yes", how often as expected, and how its
+// verdicts go with those of the other questions asked about the same
+// images. A template read the wrong way round by the judge (its verdicts
+// fall where the others rise) is flagged.
+type TemplateHealth struct {
+	Judge string `json:"judge"`
+	QID   string `json:"qid"`
+	// Example is the question as asked of one image.
+	Example   string  `json:"example"`
+	Expected  string  `json:"expected"`
+	Asked     int     `json:"asked"`
+	Answered  int     `json:"answered"`
+	ParseRate float64 `json:"parse_rate"`
+	YesShare  float64 `json:"yes_share"`
+	// Accuracy is the share answered as expected.
+	Accuracy float64 `json:"accuracy"`
+	// ItemRest is the point-biserial (Pearson) correlation of this
+	// template's verdict (1 as expected, 0 not) with the mean verdict of
+	// the other questions on the same image, over images where both exist;
+	// nil when it cannot be computed (fewer than MinHealthImages images, or
+	// no variation).
+	ItemRest *float64 `json:"item_rest_r"`
+	N        int      `json:"n"`
+	Flagged  bool     `json:"flagged"`
+	Reason   string   `json:"reason,omitempty"`
+}
+
+// Item-analysis thresholds: a correlation needs MinHealthImages images; a
+// template is flagged when its item-rest correlation is negative, or
+// FlagGap below the median of the judge's other templates.
+const (
+	MinHealthImages = 10
+	FlagGap         = 0.5
+)
+
+// JudgeHealth runs the item analysis of every yes/no template of every
+// judge from the stored answers.
+func JudgeHealth(ctx context.Context, db *store.DB) ([]TemplateHealth, error) {
+	rows, err := db.QueryContext(ctx, `SELECT judge, image_id, qid, question, expected, parsed FROM answers
+		WHERE kind = ? AND parsed != 'error' ORDER BY judge, image_id, qid`, vqa.KindYesNo)
+	if err != nil {
+		return nil, fmt.Errorf("judge health: %w", err)
+	}
+	defer rows.Close()
+	type answer struct {
+		qid     string
+		verdict float64 // 1 as expected, 0 not, NaN unusable
+	}
+	type tally struct {
+		h     TemplateHealth
+		yes   int
+		right int
+		x, y  []float64
+	}
+	items := map[[2]string]*tally{}
+	var order [][2]string
+	byImage := map[[2]string][]answer{}
+	var images [][2]string
+	for rows.Next() {
+		var judge, image, qid, question, expected, parsed string
+		if err := rows.Scan(&judge, &image, &qid, &question, &expected, &parsed); err != nil {
+			return nil, fmt.Errorf("judge health: %w", err)
+		}
+		k := [2]string{judge, qid}
+		t := items[k]
+		if t == nil {
+			t = &tally{h: TemplateHealth{Judge: judge, QID: qid, Example: question, Expected: expected}}
+			items[k] = t
+			order = append(order, k)
+		}
+		t.h.Asked++
+		v := math.NaN()
+		if parsed == "yes" || parsed == "no" {
+			t.h.Answered++
+			if parsed == "yes" {
+				t.yes++
+			}
+			if parsed == expected {
+				t.right++
+				v = 1
+			} else {
+				v = 0
+			}
+		}
+		ik := [2]string{judge, image}
+		if byImage[ik] == nil {
+			images = append(images, ik)
+		}
+		byImage[ik] = append(byImage[ik], answer{qid, v})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("judge health: %w", err)
+	}
+	for _, ik := range images {
+		as := byImage[ik]
+		for i, a := range as {
+			if math.IsNaN(a.verdict) {
+				continue
+			}
+			sum, n := 0.0, 0
+			for j, b := range as {
+				if j != i && !math.IsNaN(b.verdict) {
+					sum += b.verdict
+					n++
+				}
+			}
+			if n == 0 {
+				continue
+			}
+			t := items[[2]string{ik[0], a.qid}]
+			t.x, t.y = append(t.x, a.verdict), append(t.y, sum/float64(n))
+		}
+	}
+	out := make([]TemplateHealth, 0, len(order))
+	for _, k := range order {
+		t := items[k]
+		h := t.h
+		if h.Asked > 0 {
+			h.ParseRate = float64(h.Answered) / float64(h.Asked)
+		}
+		if h.Answered > 0 {
+			h.YesShare, h.Accuracy = float64(t.yes)/float64(h.Answered), float64(t.right)/float64(h.Answered)
+		}
+		h.N = len(t.x)
+		if h.N >= MinHealthImages {
+			if r := stat.Correlation(t.x, t.y, nil); !math.IsNaN(r) {
+				h.ItemRest = &r
+			}
+		}
+		out = append(out, h)
+	}
+	flagTemplates(out)
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Judge != out[j].Judge {
+			return out[i].Judge < out[j].Judge
+		}
+		return out[i].QID < out[j].QID
+	})
+	return out, nil
+}
+
+// flagTemplates flags, per judge, templates whose verdicts go against the
+// rest: a negative item-rest correlation, or one FlagGap below the median
+// of the judge's other templates.
+func flagTemplates(hs []TemplateHealth) {
+	for i := range hs {
+		h := &hs[i]
+		if h.ItemRest == nil {
+			continue
+		}
+		var others []float64
+		for j, o := range hs {
+			if j != i && o.Judge == h.Judge && o.ItemRest != nil {
+				others = append(others, *o.ItemRest)
+			}
+		}
+		switch {
+		case *h.ItemRest < 0:
+			h.Flagged = true
+			h.Reason = fmt.Sprintf("its verdicts go against the other questions' (item-rest r = %.2f): the judge may read it the wrong way round", *h.ItemRest)
+		case len(others) > 0 && *h.ItemRest < median(others)-FlagGap:
+			h.Flagged = true
+			h.Reason = fmt.Sprintf("it agrees with the other questions far less than they do with each other (item-rest r = %.2f, median of the others %.2f)", *h.ItemRest, median(others))
+		}
+	}
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
