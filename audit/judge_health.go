@@ -13,34 +13,9 @@ import (
 	"github.com/blindspot-audit/blindspot/vqa"
 )
 
-// TemplateHealth is the item analysis of one yes/no question template of
-// one judge, as psychometrics analyses the items of a test: how often it
-// was answered usably, how often "yes", how often as expected, and how its
-// verdicts go with those of the other questions asked about the same
-// images. A template read the wrong way round by the judge (its verdicts
-// fall where the others rise) is flagged.
-type TemplateHealth struct {
-	Judge string `json:"judge"`
-	QID   string `json:"qid"`
-	// Example is the question as asked of one image.
-	Example   string  `json:"example"`
-	Expected  string  `json:"expected"`
-	Asked     int     `json:"asked"`
-	Answered  int     `json:"answered"`
-	ParseRate float64 `json:"parse_rate"`
-	YesShare  float64 `json:"yes_share"`
-	// Accuracy is the share answered as expected.
-	Accuracy float64 `json:"accuracy"`
-	// ItemRest is the point-biserial (Pearson) correlation of this
-	// template's verdict (1 as expected, 0 not) with the mean verdict of
-	// the other questions on the same image, over images where both exist;
-	// nil when it cannot be computed (fewer than MinHealthImages images, or
-	// no variation).
-	ItemRest *float64 `json:"item_rest_r"`
-	N        int      `json:"n"`
-	Flagged  bool     `json:"flagged"`
-	Reason   string   `json:"reason,omitempty"`
-}
+// TemplateHealth is the item analysis of one judge's question template;
+// see store.TemplateHealth.
+type TemplateHealth = store.TemplateHealth
 
 // Item-analysis thresholds: a correlation needs MinHealthImages images; a
 // template is flagged when its item-rest correlation is negative, or
@@ -189,4 +164,53 @@ func median(xs []float64) float64 {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// rescoreWithoutFlagged recomputes every record's yes/no tally and
+// accuracy from the stored answers, leaving out the flagged templates
+// (judge.drop_flagged).
+func rescoreWithoutFlagged(ctx context.Context, db *store.DB, recs []*record, health []TemplateHealth) error {
+	flagged := map[[2]string]bool{}
+	for _, h := range health {
+		if h.Flagged {
+			flagged[[2]string{h.Judge, h.QID}] = true
+		}
+	}
+	if len(flagged) == 0 {
+		return nil
+	}
+	rows, err := db.QueryContext(ctx, `SELECT image_id, judge, qid, expected, parsed FROM answers WHERE kind IN (?, ?) AND parsed != 'error'`, vqa.KindYesNo, vqa.KindLLM)
+	if err != nil {
+		return fmt.Errorf("rescoring without flagged questions: %w", err)
+	}
+	defer rows.Close()
+	tallies := map[[2]string]*vqa.Tally{}
+	for rows.Next() {
+		var image, judge, qid, expected, parsed string
+		if err := rows.Scan(&image, &judge, &qid, &expected, &parsed); err != nil {
+			return fmt.Errorf("rescoring without flagged questions: %w", err)
+		}
+		if flagged[[2]string{judge, qid}] {
+			continue
+		}
+		k := [2]string{image, judge}
+		if tallies[k] == nil {
+			tallies[k] = &vqa.Tally{}
+		}
+		tallies[k].Add(expected, parsed)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("rescoring without flagged questions: %w", err)
+	}
+	for _, r := range recs {
+		t := tallies[[2]string{r.id, r.judge}]
+		if t == nil {
+			continue
+		}
+		r.questions, r.answered, r.accuracy = t.Questions, t.Answered, nil
+		if acc, ok := t.Accuracy(); ok {
+			r.accuracy = &acc
+		}
+	}
+	return nil
 }

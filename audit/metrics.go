@@ -77,6 +77,29 @@ func ComputeMetrics(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]
 	if err != nil {
 		return nil, err
 	}
+	rates, err := ParseRates(ctx, run.DB())
+	if err != nil {
+		return nil, fmt.Errorf("parse rates: %w", err)
+	}
+	health, err := JudgeHealth(ctx, run.DB())
+	if err != nil {
+		return nil, err
+	}
+	if err := run.ReplaceJudgeHealth(rates, health); err != nil {
+		return nil, fmt.Errorf("storing the judge's health: %w", err)
+	}
+	if v, _ := run.Meta(ctx, "drop_flagged"); v == "true" {
+		if err := rescoreWithoutFlagged(ctx, run.DB(), recs, health); err != nil {
+			return nil, err
+		}
+	}
+	perceptual, err := perceptualDuplicates(ctx, run, blobs, recs)
+	if err != nil {
+		return nil, err
+	}
+	if err := storePerceptual(run, perceptual); err != nil {
+		return nil, fmt.Errorf("storing perceptual duplicates: %w", err)
+	}
 	drifts, err := measureDrift(ctx, run, blobs, recs)
 	if err != nil {
 		return nil, err

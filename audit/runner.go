@@ -171,6 +171,7 @@ func (r *Runner) open(ctx context.Context) error {
 		"global_north":   string(gn),
 		"quality":        a.Analysis.Quality,
 		"embedder":       a.Analysis.Embedder,
+		"drop_flagged":   fmt.Sprint(a.Judge.DropFlagged),
 		"name":           a.Name,
 		"spec":           string(a.Raw),
 		"spec_file":      a.File,

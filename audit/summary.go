@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/blindspot-audit/blindspot/audit/store"
@@ -70,20 +71,15 @@ type SeedUse struct {
 	AllSame    int `json:"all_same"`
 	Duplicates int `json:"duplicates"`
 	Distinct   int `json:"distinct"`
+	// Perceptual counts distinct images with the same perceptual hash
+	// (pHash distance 0) as a lower seed's image of the same prompt:
+	// reported, still counted in n.
+	Perceptual int `json:"perceptual_duplicates"`
 }
 
-// ParseRate counts one judge's answers to one kind of question: asked
-// (calls that returned), usable (parsed to a value), refused, and how many
-// took the fallback question.
-type ParseRate struct {
-	Judge     string  `json:"judge"`
-	Kind      string  `json:"kind"`
-	Asked     int     `json:"asked"`
-	Usable    int     `json:"usable"`
-	Refused   int     `json:"refused"`
-	Fallbacks int     `json:"fallbacks"`
-	Rate      float64 `json:"parse_rate"`
-}
+// ParseRate counts one judge's answers to one kind of question; see
+// store.ParseRate.
+type ParseRate = store.ParseRate
 
 // StageSummary counts the store's calls of one stage.
 type StageSummary struct {
@@ -157,14 +153,19 @@ func Summarize(ctx context.Context, run *store.Run) (*Summary, error) {
 			s.Metrics = append(s.Metrics, m)
 		}
 	}
-	if s.ParseRates, err = parseRates(ctx, db); err != nil {
+	if s.ParseRates, err = run.ParseRates(ctx); err != nil {
 		return nil, fmt.Errorf("summary: %w", err)
 	}
 	s.Notices = withheldNotices(s.Withheld)
-	if s.JudgeHealth, err = JudgeHealth(ctx, db); err != nil {
+	if s.JudgeHealth, err = run.JudgeHealth(ctx); err != nil {
 		return nil, fmt.Errorf("summary: %w", err)
 	}
+	dropped, _ := run.Meta(ctx, "drop_flagged")
 	for _, h := range s.JudgeHealth {
+		if h.Flagged && dropped == "true" {
+			s.Notices = append(s.Notices, fmt.Sprintf("Judge %s, question %s (%q) is left out of judge accuracy (judge.drop_flagged): %s.", h.Judge, h.QID, h.Example, h.Reason))
+			continue
+		}
 		if h.Flagged {
 			s.Notices = append(s.Notices, fmt.Sprintf("Judge %s, question %s (%q, expects %s): %s; answered as expected %.0f%% of %d times.",
 				h.Judge, h.QID, h.Example, h.Expected, h.Reason, 100*h.Accuracy, h.Answered))
@@ -173,7 +174,17 @@ func Summarize(ctx context.Context, run *store.Run) (*Summary, error) {
 	if s.Seeds, err = seedUse(ctx, db); err != nil {
 		return nil, fmt.Errorf("summary: %w", err)
 	}
+	var perceptual map[string]int
+	if v, _ := run.Meta(ctx, metaPerceptual); v != "" {
+		json.Unmarshal([]byte(v), &perceptual)
+	}
+	for i := range s.Seeds {
+		s.Seeds[i].Perceptual = perceptual[s.Seeds[i].Model]
+	}
 	for _, u := range s.Seeds {
+		if u.Perceptual > 0 {
+			s.Notices = append(s.Notices, fmt.Sprintf("%d images of %s look the same as another seed's image of the same prompt (perceptual hash distance 0) without being byte-identical; they still count in n.", u.Perceptual, u.Model))
+		}
 		if u.Duplicates > 0 {
 			s.Notices = append(s.Notices, fmt.Sprintf("%d of %d prompts of %s returned the same image for every seed (%d images repeat another seed's): "+
 				"the model ignores seeds, or they are not sent; n and every interval count distinct images (%d).", u.AllSame, u.Prompts, u.Model, u.Duplicates, u.Distinct))
@@ -220,9 +231,9 @@ func DiversityEmbedder(ctx context.Context, run *store.Run) (string, error) {
 	return name, err
 }
 
-// parseRates counts the judges' answers by kind. A question answered
+// ParseRates counts the judges' answers by kind. A question answered
 // through its fallback counts once, by its final answer.
-func parseRates(ctx context.Context, db *store.DB) ([]ParseRate, error) {
+func ParseRates(ctx context.Context, db *store.DB) ([]ParseRate, error) {
 	rows, err := db.QueryContext(ctx, `SELECT judge, kind, parsed, qid, protocol FROM answers WHERE parsed != 'error' ORDER BY judge, kind`)
 	if err != nil {
 		return nil, err

@@ -22,7 +22,9 @@ type ExportTable struct {
 
 // ExportTables are the tables Export writes, for pandas or R: one row per
 // call, per image and judge (with precision, recall and F1), per judge
-// answer, per best/worst pick, per story, per metric and per test.
+// answer, per best/worst pick, per story, per metric (withheld ones without a value), per
+// judge and kind of question (parse rates), per judge question template (its
+// health) and per test.
 var ExportTables = []ExportTable{
 	{"calls", `SELECT id, task_id, stage, endpoint, model_version, status, error_class, error, attempts, latency_ms,
 		input_tokens, output_tokens, images, cost_usd, cache_hit, at FROM calls ORDER BY id`},
@@ -44,6 +46,9 @@ var ExportTables = []ExportTable{
 		CASE WHEN parse_rate < %[1]g THEN NULL ELSE ci_high END AS ci_high, n, asked, parse_rate,
 		CASE WHEN parse_rate < %[1]g THEN 1 ELSE 0 END AS withheld FROM metrics
 		ORDER BY name, model, prompt_set, country, category, variant, chain, step`, store.MinParseRate)},
+	{"parse_rates", `SELECT judge, kind, asked, usable, refused, fallbacks, rate AS parse_rate FROM parse_rates ORDER BY judge, kind`},
+	{"judge_health", `SELECT judge, qid, example, expected, asked, answered, parse_rate, yes_share, accuracy, item_rest AS item_rest_r, n, flagged, reason
+		FROM judge_health ORDER BY judge, qid`},
 	{"tests", `SELECT metric, model, prompt_set, a, b, diff, p, p_holm, n_a, n_b FROM tests ORDER BY metric, model, prompt_set, a, b`},
 }
 

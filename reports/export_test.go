@@ -66,7 +66,7 @@ func TestExport(t *testing.T) {
 			t.Errorf("f1 without precision or recall: %v", rec)
 		}
 	}
-	for _, tb := range []struct{ file, table string }{{"calls", "calls"}, {"answers", "answers"}, {"metrics", "metrics"}, {"picks", "picks"}, {"tests", "tests"}} {
+	for _, tb := range []struct{ file, table string }{{"calls", "calls"}, {"answers", "answers"}, {"metrics", "metrics"}, {"picks", "picks"}, {"tests", "tests"}, {"parse_rates", "parse_rates"}, {"judge_health", "judge_health"}} {
 		b, err := os.ReadFile(filepath.Join(dir, tb.file+".csv"))
 		if err != nil {
 			t.Fatal(err)

@@ -1,6 +1,7 @@
 package vqa
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -291,6 +292,132 @@ func FuzzParseEra(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		if got := ParseEra(s); !ok[got] {
 			t.Fatalf("ParseEra(%q) = %q", s, got)
+		}
+	})
+}
+
+func TestParseBestWorstShapes(t *testing.T) {
+	tests := []struct {
+		in          string
+		best, worst int
+		ok          bool
+	}{
+		{"Best: 2; Worst: 4", 2, 4, true},
+		{"Best: 2, Worst: 4", 2, 4, true},
+		{"Best: 2\nWorst: 4", 2, 4, true},
+		{"best: 1; worst: 3", 1, 3, true},
+		{"BEST: 3; WORST: 1", 3, 1, true},
+		{"**Best:** 2\n**Worst:** 4", 2, 4, true},
+		{"**Best:** image 1\n**Worst:** image 3", 1, 3, true},
+		{"Best: Image 2; Worst: Image 4", 2, 4, true},
+		{"Best image: 2. Worst image: 3.", 2, 3, true},
+		{"Best = 4, Worst = 1", 4, 1, true},
+		{"Best - 3 / Worst - 2", 3, 2, true},
+		{"Best: #2; Worst: #1", 2, 1, true},
+		{"- Best: 2\n- Worst: 4", 2, 4, true},
+		{"Best: 2 (the hanok is clearest); Worst: 4 (generic apartment)", 2, 4, true},
+		{"Answer: Best: 1; Worst: 4", 1, 4, true},
+		{`{"best": 2, "worst": 1}`, 2, 1, true},
+		{`{"Best": "image 4", "Worst": "2"}`, 4, 2, true},
+		{"```json\n{\"best\": 3, \"worst\": 2}\n```", 3, 2, true},
+		{`Here is my answer: {"best": 1, "worst": 4}`, 1, 4, true},
+		{"Image 3 is the best fit. Image 1 represents it worst.", 3, 1, true},
+		{"Image 2 best represents the culture; image 4 represents it worst.", 2, 4, true},
+		{"The best is image 2 and the worst is image 3.", 2, 3, true},
+		{"The second image is the best and the fourth image is the worst.", 2, 4, true},
+		{"Best: the first image; Worst: the third image", 1, 3, true},
+		{"<think>Image 1 has a hanok, image 4 is generic.</think>\nBest: 1; Worst: 4", 1, 4, true},
+		{"<think>\nbest 3? worst 2?\n</think>\n\nBest: 2; Worst: 3", 2, 3, true},
+		{"Best: 1\nWorst: 4\n\nImage 1 shows traditional architecture while image 4 is a modern tower.", 1, 4, true},
+		{"Best: 3; Worst: 3", 3, 3, false},
+		{"best: 2, worst: 2", 2, 2, false},
+		{"Best: 7; Worst: 1", 7, 1, false},
+		{"Best: 0; Worst: 1", 0, 1, false},
+		{"Best: 2", 2, -1, false},
+		{"Worst: 4", -1, 4, false},
+		{"Best: 2 or best: 3; Worst: 1", -1, 1, false},
+		{"Sorry, I can't compare these images.", -1, -1, false},
+		{"", -1, -1, false},
+		{"They are all equally good.", -1, -1, false},
+		{"Yes", -1, -1, false},
+		{`{"best": null, "worst": 2}`, -1, 2, false},
+		{`{"answer": "none"}`, -1, -1, false},
+	}
+	for _, tc := range tests {
+		b, w, ok := ParseBestWorst(tc.in, 4)
+		if b != tc.best || w != tc.worst || ok != tc.ok {
+			t.Errorf("ParseBestWorst(%q) = %d, %d, %v; want %d, %d, %v", tc.in, b, w, ok, tc.best, tc.worst, tc.ok)
+		}
+	}
+	if len(tests) < 40 {
+		t.Fatalf("only %d shapes", len(tests))
+	}
+}
+
+func TestParseGeotagShapes(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string
+	}{
+		{"Asia; Korea; hanok", "asia;korea;hanok"},
+		{"Asia; Korea; hanok.", "asia;korea;hanok"},
+		{"Africa; Kenya; a bowl of ugali.", "africa;kenya;a bowl of ugali"},
+		{"Asia, Korea, hanok", "asia;korea;hanok"},
+		{"Asia\nKorea\nhanok", "asia;korea;hanok"},
+		{"Answer: Asia, Korea, hanok", "asia;korea;hanok"},
+		{"**Asia; India; sari**", "asia;india;sari"},
+		{"North America; United States; hamburger", "north america;united states;hamburger"},
+		{"Africa; Nigeria; jollof rice", "africa;nigeria;jollof rice"},
+		{"Europe; France; baguette", "europe;france;baguette"},
+		{"Asia; China; dumplings and tea", "asia;china;dumplings and tea"},
+		{"Asia; Japan; torii gate", "asia;japan;torii gate"},
+		{"South America; Brazil; carnival costume", "south america;brazil;carnival costume"},
+		{"Asia ; Korea ; hanok", "asia;korea;hanok"},
+		{"asia;korea;hanok", "asia;korea;hanok"},
+		{"ASIA; KOREA; HANOK", "asia;korea;hanok"},
+		{"Continent: Asia; Country: Korea; Main object: hanok", "asia;korea;hanok"},
+		{"Continent: Africa\nCountry: Kenya\nMain object: maasai shuka", "africa;kenya;maasai shuka"},
+		{"- Continent: Asia\n- Country: India\n- Main object: temple", "asia;india;temple"},
+		{`{"continent": "Asia", "country": "Korea", "object": "hanok"}`, "asia;korea;hanok"},
+		{`{"continent": "Africa", "country": "Kenya", "main_object": "ugali"}`, "africa;kenya;ugali"},
+		{"```json\n{\"continent\": \"Asia\", \"country\": \"China\", \"artifact\": \"lantern\"}\n```", "asia;china;lantern"},
+		{"<think>Looks like a hanok.</think>Asia; Korea; hanok", "asia;korea;hanok"},
+		{"<think>\nmaybe india\n</think>\n\nAsia; India; sari", "asia;india;sari"},
+		{"Asia; Korea; hanok (a traditional house)", "asia;korea;hanok (a traditional house)"},
+		{"Asia; South Korea; kimchi", "asia;south korea;kimchi"},
+		{"Africa; Kenya; ugali, sukuma wiki", "africa;kenya;ugali, sukuma wiki"},
+		{"Oceania; Australia; kangaroo", "oceania;australia;kangaroo"},
+		{"Europe; Italy; pizza", "europe;italy;pizza"},
+		{"Asia; Turkey; kebab", "asia;turkey;kebab"},
+		{"Somewhere in Asia", "unparsed"},
+		{"Asia; Korea", "unparsed"},
+		{"Korea", "unparsed"},
+		{"Yes", "unparsed"},
+		{"", "unparsed"},
+		{";;", "unparsed"},
+		{"Asia;;hanok", "unparsed"},
+		{"I'm sorry, I can't tell where this image is from.", "refused"},
+		{"I cannot determine the origin of this image.", "refused"},
+		{`{"continent": "Asia"}`, "unparsed"},
+	}
+	for _, tc := range tests {
+		if got := ParseAnswer(KindGeotag, tc.in, nil); got != tc.want {
+			t.Errorf("ParseAnswer(geotag, %q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	if len(tests) < 40 {
+		t.Fatalf("only %d shapes", len(tests))
+	}
+}
+
+func FuzzParseGeotag(f *testing.F) {
+	for _, s := range []string{"Asia; Korea; hanok", "Continent: Asia\nCountry: Korea\nMain object: hanok", `{"continent":"Asia","country":"Korea","object":"hanok"}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c, k, a, ok := ParseGeotag(s)
+		if ok && (c == "" || k == "" || a == "" || strings.Contains(c+k, ";")) {
+			t.Fatalf("ParseGeotag(%q) = %q, %q, %q", s, c, k, a)
 		}
 	})
 }

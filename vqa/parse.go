@@ -233,9 +233,20 @@ func ParseRating(raw string) int {
 }
 
 // ParseGeotag reads "continent; country; object" (also with commas or
-// lines); it returns ok false unless all three parts are there.
+// one per line, with or without labels such as "Country:", or as JSON);
+// it returns ok false unless all three parts are there.
 func ParseGeotag(raw string) (continent, country, artifact string, ok bool) {
 	raw = prepare(raw)
+	if loc := jsonObjectRe.FindStringIndex(raw); loc != nil {
+		c, _ := jsonField(raw, "continent")
+		k, _ := jsonField(raw, "country")
+		a, _ := jsonField(raw, "object", "main_object", "main object", "artifact", "item")
+		clean := func(x string) string {
+			return strings.Trim(strings.ReplaceAll(strings.ToLower(strings.TrimSpace(x)), ";", ","), "., ")
+		}
+		continent, country, artifact = clean(c), clean(k), clean(a)
+		return continent, country, artifact, continent != "" && country != "" && artifact != ""
+	}
 	s := strings.TrimSpace(markupRe.ReplaceAllString(raw, ""))
 	s = strings.TrimSpace(leadRe.ReplaceAllString(strings.ToLower(s), ""))
 	var parts []string
@@ -247,10 +258,17 @@ func ParseGeotag(raw string) (continent, country, artifact string, ok bool) {
 	if len(parts) < 3 {
 		return "", "", "", false
 	}
-	clean := func(x string) string { return strings.Trim(strings.TrimSpace(x), ".") }
+	clean := func(x string) string {
+		x = geotagLabelRe.ReplaceAllString(strings.TrimSpace(x), "")
+		// A part never holds the stored separator.
+		return strings.Trim(strings.ReplaceAll(strings.TrimSpace(x), ";", ","), "., ")
+	}
 	continent, country, artifact = clean(parts[0]), clean(parts[1]), clean(strings.Join(parts[2:], " "))
 	return continent, country, artifact, continent != "" && country != "" && artifact != ""
 }
+
+// geotagLabelRe is a part's label or list mark: "- Country: ".
+var geotagLabelRe = regexp.MustCompile(`^(?:[-*•]\s*)?(?:continent|country|main object|object|artifact)?\s*:?\s*`)
 
 // nameRegexps caches the word-boundary pattern of each country name: the
 // parser runs on every attribution answer.

@@ -25,8 +25,9 @@ func PickQuestion(country string, n int) Question {
 }
 
 var (
-	bestRe  = regexp.MustCompile(`(?i)\bbest\b[^0-9\n;,.]{0,24}?(\d+)`)
-	worstRe = regexp.MustCompile(`(?i)\bworst\b[^0-9\n;,.]{0,24}?(\d+)`)
+	// "Best: 2", "best image: #2", "Best = image 2", "the best is image 2"
+	bestRe  = regexp.MustCompile(`(?i)\bbest\b(?:[\s:=#\-–>→/]|image|picture|is|the|number)*(\d+)`)
+	worstRe = regexp.MustCompile(`(?i)\bworst\b(?:[\s:=#\-–>→/]|image|picture|is|the|number)*(\d+)`)
 	// "image 3 is the best", "#2 represents it worst"
 	bestAfterRe  = regexp.MustCompile(`(?i)(?:image|picture|#)\s*(\d+)[^0-9\n;.]{0,40}?\bbest\b`)
 	worstAfterRe = regexp.MustCompile(`(?i)(?:image|picture|#)\s*(\d+)[^0-9\n;.]{0,40}?\bworst\b`)
@@ -47,17 +48,34 @@ func ParseBestWorst(raw string, n int) (best, worst int, ok bool) {
 			return best, worst, validPick(best, worst, n)
 		}
 	}
+	if loc := jsonObjectRe.FindStringIndex(s); loc != nil {
+		var m map[string]any
+		if json.Unmarshal([]byte(s[loc[0]:loc[1]]), &m) == nil {
+			best, worst = jsonIndex(m, "best"), jsonIndex(m, "worst")
+			return best, worst, validPick(best, worst, n)
+		}
+	}
 	s = markupRe.ReplaceAllString(s, "")
+	s = ordinalRe.ReplaceAllStringFunc(s, func(w string) string {
+		return "image " + fmt.Sprint(ordinals[strings.ToLower(ordinalRe.FindStringSubmatch(w)[1])])
+	})
 	best = onePick(s, bestRe, bestAfterRe)
 	worst = onePick(s, worstRe, worstAfterRe)
 	return best, worst, validPick(best, worst, n)
 }
 
-// onePick is the single number the patterns find, or -1 when they find
-// none or disagree.
+// ordinalRe finds "the second image", "the third one": ordinals name
+// images by their place.
+var ordinalRe = regexp.MustCompile(`(?i)\b(?:the )?(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)(?: image| one| picture)\b`)
+
+var ordinals = map[string]int{"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10}
+
+// onePick is the single number the patterns find, tried in order (a label
+// followed by its number before a number followed by its label), or -1
+// when the first pattern that finds any finds two different ones.
 func onePick(s string, res ...*regexp.Regexp) int {
-	got := -1
 	for _, re := range res {
+		got := -1
 		for _, m := range re.FindAllStringSubmatch(s, 8) {
 			v, err := strconv.Atoi(m[1])
 			if err != nil {
@@ -68,8 +86,11 @@ func onePick(s string, res ...*regexp.Regexp) int {
 			}
 			got = v
 		}
+		if got >= 0 {
+			return got
+		}
 	}
-	return got
+	return -1
 }
 
 func jsonIndex(m map[string]any, key string) int {

@@ -156,32 +156,6 @@ func TestParseGeotag(t *testing.T) {
 	}
 }
 
-func TestParseBestWorst(t *testing.T) {
-	cases := []struct {
-		in          string
-		best, worst int
-		ok          bool
-	}{
-		{"Best: 2; Worst: 4", 2, 4, true},
-		{"**Best:** image 1\n**Worst:** image 3", 1, 3, true},
-		{`{"best": 2, "worst": 1}`, 2, 1, true},
-		{`{"Best": "image 4", "Worst": "2"}`, 4, 2, true},
-		{"Image 3 is the best fit. Image 1 represents it worst.", 3, 1, true},
-		{"best: 2, worst: 2", 2, 2, false},
-		{"Best: 7; Worst: 1", 7, 1, false},
-		{"Best: 2", 2, -1, false},
-		{"Best: 2 or best: 3; Worst: 1", -1, 1, false},
-		{"Sorry, I can't compare these images.", -1, -1, false},
-		{"", -1, -1, false},
-	}
-	for _, c := range cases {
-		b, w, ok := ParseBestWorst(c.in, 4)
-		if b != c.best || w != c.worst || ok != c.ok {
-			t.Errorf("ParseBestWorst(%q) = %d, %d, %v; want %d, %d, %v", c.in, b, w, ok, c.best, c.worst, c.ok)
-		}
-	}
-}
-
 func FuzzParseBestWorst(f *testing.F) {
 	for _, s := range []string{"Best: 2; Worst: 4", `{"best":1,"worst":3}`, "Image 3 is the best", "best 99999999999999999999"} {
 		f.Add(s, 4)

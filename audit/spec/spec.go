@@ -167,6 +167,10 @@ type Judge struct {
 	// yes/no questions (at most 8) per prompt and country, asked beside the
 	// template questions.
 	LLMQuestions int `yaml:"llm_questions"`
+	// DropFlagged recomputes judge accuracy without the question templates
+	// the judge's item analysis flags (answers the judge reads the wrong way
+	// round); the stored answers and scores are kept as they are.
+	DropFlagged bool `yaml:"drop_flagged"`
 	// BestWorst lists edit-chain steps (0 is the base image) that the judge
 	// sees side by side to pick the best and the worst representation of
 	// the chain's target culture, as ECB's reviewers do (e.g. [0, 1, 3, 5]).

@@ -269,11 +269,11 @@ func OpenRun(dir string) (*Run, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("run store: %w", err)
 	}
-	db, err := openSQLite(filepath.Join(dir, StoreFile), runSchema)
+	db, err := openSQLite(filepath.Join(dir, StoreFile), runSchema+healthSchema)
 	if err != nil {
 		return nil, fmt.Errorf("run store: %w", err)
 	}
-	if err := migrate(db, runSchema); err != nil {
+	if err := migrate(db, runSchema+healthSchema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("run store %s: %w", dir, err)
 	}
@@ -293,7 +293,7 @@ func OpenRunAt(ctx context.Context, dir, storeURL string) (*Run, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("run store: %w", err)
 	}
-	db, err := openPostgres(ctx, storeURL, runSchema)
+	db, err := openPostgres(ctx, storeURL, runSchema+healthSchema)
 	if err != nil {
 		return nil, fmt.Errorf("run store: %w", err)
 	}

@@ -109,6 +109,12 @@ func (a *App) runAudit(p *audit.Plan, asJSON, quiet, fresh bool, every time.Dura
 		return err
 	}
 	if !quiet {
+		// With --json the warnings are only in the JSON; say them on stderr too.
+		if asJSON {
+			for _, n := range r.Summary.Notices {
+				fmt.Fprintf(a.Stderr, "warning: %s\n", n)
+			}
+		}
 		fmt.Fprintf(a.Stderr, "Finished in %s. Report: %s\n", time.Since(start).Round(time.Millisecond), reportPath)
 	}
 	if reason := r.StopReason(); reason != "" {

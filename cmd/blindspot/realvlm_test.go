@@ -36,10 +36,12 @@ type realServer struct {
 	defaultTo   string             // culture of the images that were not drawn as asked
 	defaultRate float64            // chance an agnostic prompt is drawn as defaultTo
 	ignoreSeeds bool
+	nearSeeds   bool // seeds change one pixel a little: new bytes, same look
 	textOnlyEmb bool // embeddings embed the input string, whatever it holds
 
 	mu       sync.Mutex
-	agnostic map[string]string // image key -> culture drawn, for agnostic prompts
+	agnostic map[string]string    // image key -> culture drawn, for agnostic prompts
+	drawn    map[string][2]string // image key -> (country named, culture drawn), for the rest
 	calls    map[string]int
 }
 
@@ -81,7 +83,8 @@ func (s *realServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *realServer) generate(w http.ResponseWriter, body map[string]any) {
 	prompt, _ := body["prompt"].(string)
 	seed := fmt.Sprint(body["seed"])
-	if s.ignoreSeeds {
+	pixelSeed := seed
+	if s.ignoreSeeds || s.nearSeeds {
 		seed = ""
 	}
 	named := ""
@@ -104,11 +107,13 @@ func (s *realServer) generate(w http.ResponseWriter, body map[string]any) {
 		}
 		culture = others[int(realUnit("other", prompt, seed)*float64(len(others)))]
 	}
+	s.mu.Lock()
 	if named == "" {
-		s.mu.Lock()
 		s.agnostic[prompt+"\x00"+seed] = culture
-		s.mu.Unlock()
+	} else {
+		s.drawn[prompt+"\x00"+seed] = [2]string{named, culture}
 	}
+	s.mu.Unlock()
 	c := realColours[culture]
 	img := image.NewRGBA(image.Rect(0, 0, 32, 32))
 	for y := 0; y < 32; y++ {
@@ -117,6 +122,9 @@ func (s *realServer) generate(w http.ResponseWriter, body map[string]any) {
 			d := uint8(8 * realUnit("px", prompt, seed, fmt.Sprint(x/8, y/8)))
 			img.Set(x, y, color.RGBA{c.R + d, c.G + d, c.B + d, 255})
 		}
+	}
+	if s.nearSeeds {
+		img.Set(0, 0, color.RGBA{c.R, c.G, c.B + pixelSeed[len(pixelSeed)-1] - '0', 255})
 	}
 	var buf bytes.Buffer
 	png.Encode(&buf, img)
@@ -282,7 +290,7 @@ func (s *realServer) embed(w http.ResponseWriter, body map[string]any) {
 }
 
 func newRealServer(t *testing.T, rs *realServer) *httptest.Server {
-	rs.agnostic, rs.calls = map[string]string{}, map[string]int{}
+	rs.agnostic, rs.drawn, rs.calls = map[string]string{}, map[string][2]string{}, map[string]int{}
 	srv := httptest.NewServer(rs)
 	t.Cleanup(srv.Close)
 	return srv
@@ -329,14 +337,18 @@ type realSummary struct {
 		AllSame    int    `json:"all_same"`
 		Duplicates int    `json:"duplicates"`
 		Distinct   int    `json:"distinct"`
+		Perceptual int    `json:"perceptual_duplicates"`
 	} `json:"seeds"`
 }
 
 func runReal(t *testing.T, rs *realServer, sendSeed string) (realSummary, string) {
 	t.Helper()
 	srv := newRealServer(t, rs)
-	dir := t.TempDir()
-	spec := strings.NewReplacer("URL", srv.URL, "SEED", sendSeed).Replace(realSpec)
+	return runRealSpec(t, t.TempDir(), strings.NewReplacer("URL", srv.URL, "SEED", sendSeed).Replace(realSpec))
+}
+
+func runRealSpec(t *testing.T, dir, spec string) (realSummary, string) {
+	t.Helper()
 	if err := os.WriteFile(filepath.Join(dir, "real.yaml"), []byte(spec), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -375,7 +387,10 @@ func metricValue(ms []map[string]any, name, set, country string) (float64, bool)
 func TestRealVLMAnswers(t *testing.T) {
 	rs := &realServer{defaultTo: "United States", defaultRate: 0.85,
 		fidelity: map[string]float64{"United States": 0.95, "Korea": 0.9, "China": 0.8, "India": 0.6, "Nigeria": 0.4, "Kenya": 0.3}}
-	s, text := runReal(t, rs, "true")
+	srv := newRealServer(t, rs)
+	dir := t.TempDir()
+	spec := strings.NewReplacer("URL", srv.URL, "SEED", "true").Replace(realSpec)
+	s, text := runRealSpec(t, dir, spec)
 
 	// The truth: the share of agnostic images the server drew as American.
 	us := 0
@@ -437,6 +452,33 @@ func TestRealVLMAnswers(t *testing.T) {
 	}
 	if !strings.Contains(text, "Judge health") || !strings.Contains(text, "FLAGGED") {
 		t.Errorf("the summary does not show judge health:\n%s", text)
+	}
+
+	// With the flagged template dropped, judge accuracy per country is the
+	// share of images the server drew as asked (its judge sees perfectly).
+	// The re-run calls no model: only the metrics change.
+	calls := rs.calls["/v1/chat/completions"]
+	s, _ = runRealSpec(t, dir, strings.Replace(spec, "  ratings: true", "  ratings: true\n  drop_flagged: true", 1))
+	if rs.calls["/v1/chat/completions"] != calls {
+		t.Errorf("the re-run made %d judge calls", rs.calls["/v1/chat/completions"]-calls)
+	}
+	faithful, total := map[string]int{}, map[string]int{}
+	for _, d := range rs.drawn {
+		total[d[0]]++
+		if d[0] == d[1] {
+			faithful[d[0]]++
+		}
+	}
+	for _, c := range realCultures {
+		want := float64(faithful[c]) / float64(total[c])
+		got, ok := metricValue(s.Metrics, "vqa_accuracy", "country_specific", c)
+		t.Logf("%s: judge accuracy %.3f without the flagged template, drawn as asked %.3f", c, got, want)
+		if !ok || math.Abs(got-want) > 1e-9 {
+			t.Errorf("%s: accuracy %.3f (found %v), drawn as asked %.3f", c, got, ok, want)
+		}
+	}
+	if len(s.Notices) != 1 || !strings.Contains(s.Notices[0], "left out of judge accuracy") {
+		t.Errorf("notices %v", s.Notices)
 	}
 	if _, ok := metricValue(s.Metrics, "cultural_rating", "country_specific", "Korea"); !ok {
 		t.Error("no cultural rating for Korea")
@@ -521,5 +563,19 @@ func TestTextOnlyEmbedderRefused(t *testing.T) {
 	code := app.Main([]string{"run", "real.yaml"})
 	if code != ExitUsage || !strings.Contains(errb.String(), "real.yaml:9:") || !strings.Contains(errb.String(), "openai.image_input") {
 		t.Fatalf("exit %d\n%s", code, errb.String())
+	}
+}
+
+// TestRealSeedsNearlyIgnored: seeds that change a pixel make new bytes but
+// the same picture; the summary reports them apart from exact duplicates.
+func TestRealSeedsNearlyIgnored(t *testing.T) {
+	rs := &realServer{defaultTo: "United States", defaultRate: 0.85, nearSeeds: true, fidelity: map[string]float64{"Korea": 0.9}}
+	s, text := runReal(t, rs, "true")
+	if len(s.Seeds) != 1 || s.Seeds[0].Duplicates != 0 || s.Seeds[0].Perceptual == 0 {
+		t.Fatalf("seeds %+v", s.Seeds)
+	}
+	t.Logf("seeds: %+v", s.Seeds[0])
+	if !strings.Contains(text, "perceptual hash distance 0") {
+		t.Errorf("no perceptual warning in the summary:\n%s", text)
 	}
 }
