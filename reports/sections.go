@@ -80,6 +80,15 @@ func ci(m store.Metric) string {
 
 func f2(v float64) string { return fmt.Sprintf("%.2f", v) }
 
+// nCell is a metric's sample size, with its parse rate when some of its
+// answers could not be used.
+func nCell(m store.Metric) string {
+	if m.ParseRate != nil && *m.ParseRate < 1 {
+		return fmt.Sprintf("%d (%.0f%% of %d answers usable)", m.N, 100**m.ParseRate, m.Asked)
+	}
+	return fmt.Sprint(m.N)
+}
+
 // accuracySection: heatmaps of judge accuracy, country x category, one per
 // model, for country-specific prompts.
 func accuracySection(ms []store.Metric) (Section, bool) {
@@ -99,7 +108,7 @@ func accuracySection(ms []store.Metric) (Section, bool) {
 		grid := map[[2]string]store.Metric{}
 		for _, m := range mine {
 			grid[[2]string{m.Country, m.Category}] = m
-			t.Rows = append(t.Rows, []string{model, m.Country, m.Category, f2(m.Value), ci(m), fmt.Sprint(m.N)})
+			t.Rows = append(t.Rows, []string{model, m.Country, m.Category, f2(m.Value), ci(m), nCell(m)})
 		}
 		s.Charts = append(s.Charts, heatmap(fmt.Sprintf("accuracy-%d", i), model, xs, ys, grid))
 	}
@@ -126,7 +135,7 @@ func barsSection(ms []store.Metric) (Section, bool) {
 			if m.Model == model {
 				m := m
 				cs.Vals[slices.Index(xs, m.Country)] = &m
-				t.Rows = append(t.Rows, []string{model, m.Country, f2(m.Value), ci(m), fmt.Sprint(m.N)})
+				t.Rows = append(t.Rows, []string{model, m.Country, f2(m.Value), ci(m), nCell(m)})
 			}
 		}
 		series = append(series, cs)
@@ -148,7 +157,7 @@ func barsSection(ms []store.Metric) (Section, bool) {
 					if m.Variant == v {
 						m := m
 						cs.Vals[slices.Index(xs, m.Country)] = &m
-						vt.Rows = append(vt.Rows, []string{model, m.Country, v, f2(m.Value), ci(m), fmt.Sprint(m.N)})
+						vt.Rows = append(vt.Rows, []string{model, m.Country, v, f2(m.Value), ci(m), nCell(m)})
 					}
 				}
 				series = append(series, cs)
@@ -195,7 +204,7 @@ func driftSection(ms []store.Metric) (Section, bool) {
 			}
 			emb.Vals = append(emb.Vals, ev)
 			clip.Vals = append(clip.Vals, find(audit.MetricCLIPScore, r.Model, r.Chain, r.Target, st.Step)/100)
-			t.Rows = append(t.Rows, []string{r.Model, r.Chain, r.Target, fmt.Sprint(st.Step), f2(st.Value), ci(st), fmt.Sprint(st.N), num(sv), num(ev), num(clip.Vals[len(clip.Vals)-1])})
+			t.Rows = append(t.Rows, []string{r.Model, r.Chain, r.Target, fmt.Sprint(st.Step), f2(st.Value), ci(st), nCell(st), num(sv), num(ev), num(clip.Vals[len(clip.Vals)-1])})
 		}
 		series := []lineSeries{acc, ssim}
 		for _, extra := range []lineSeries{emb, clip} {
@@ -247,7 +256,7 @@ func defaultsSection(ms []store.Metric) (Section, bool) {
 				if m.N == 0 {
 					row = append(row, "-")
 				} else {
-					row = append(row, fmt.Sprintf("%.2f (n=%d)", m.Value, m.N))
+					row = append(row, fmt.Sprintf("%.2f (n=%s)", m.Value, nCell(m)))
 				}
 			}
 			t.Rows = append(t.Rows, row)
@@ -369,7 +378,7 @@ func refusalSection(ms []store.Metric) (Section, bool) {
 	t := Table{Head: []string{"Model", "Prompts", "Country", "Category", "Rate", "Kind", "95% CI", "n"}}
 	for _, m := range rs {
 		kind := strings.TrimSuffix(m.Name, "_rate")
-		t.Rows = append(t.Rows, []string{m.Model, m.PromptSet, m.Country, m.Category, f2(m.Value), kind, ci(m), fmt.Sprint(m.N)})
+		t.Rows = append(t.Rows, []string{m.Model, m.PromptSet, m.Country, m.Category, f2(m.Value), kind, ci(m), nCell(m)})
 	}
 	sort.SliceStable(t.Rows, func(i, j int) bool { return strings.Join(t.Rows[i][:6], "\x00") < strings.Join(t.Rows[j][:6], "\x00") })
 	byCountry := filter(rs, func(m store.Metric) bool { return m.Category == "" && m.PromptSet == prompts.SetCountry })
