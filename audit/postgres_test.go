@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -52,7 +53,13 @@ func TestPostgresStoreMatchesSQLite(t *testing.T) {
 // spend, together, no more than budget_usd.
 func TestSharedBudget(t *testing.T) {
 	pg := pgtest.URL(t)
-	spec := recoverSpec + "prices:\n  t2i: {per_image: 0.05}\nbudget_usd: 1\n"
+	// Each image takes 20 ms, so that neither worker can take every unit
+	// before the other starts, however the machine schedules them.
+	slow := strings.Replace(recoverSpec, "sim: {bias: {default_culture: United States,", "sim: {latency: 20ms, bias: {default_culture: United States,", 1)
+	if slow == recoverSpec {
+		t.Fatal("the spec's t2i endpoint was not slowed")
+	}
+	spec := slow + "prices:\n  t2i: {per_image: 0.05}\nbudget_usd: 1\n"
 	dir := t.TempDir()
 	coord := NewRunner(mustPlan(t, spec), Options{Dir: dir, StoreURL: pg})
 	worker := NewRunner(mustPlan(t, spec), Options{Dir: dir, StoreURL: pg, Worker: true})
