@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/blindspot-audit/blindspot/reports/outdir"
 	"io"
 	"mime"
 	"net/http"
@@ -228,6 +229,11 @@ func writeAtomic(path string, ps []Passage) error {
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".corpus-*")
 	if err != nil {
+		return err
+	}
+	if err := tmp.Chmod(outdir.FilePerm()); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
 		return err
 	}
 	w := bufio.NewWriter(tmp)

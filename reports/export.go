@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/blindspot-audit/blindspot/audit/store"
+	"github.com/blindspot-audit/blindspot/reports/outdir"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -94,6 +95,9 @@ func exportTable(ctx context.Context, db *store.DB, t ExportTable, path, format 
 			os.Remove(tmp.Name())
 		}
 	}()
+	if err := tmp.Chmod(outdir.FilePerm()); err != nil {
+		return 0, err
+	}
 	w := bufio.NewWriterSize(tmp, 1<<16)
 	var cw *csv.Writer
 	if format == "csv" {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/blindspot-audit/blindspot/audit"
 	"github.com/blindspot-audit/blindspot/audit/store"
+	"github.com/blindspot-audit/blindspot/reports/outdir"
 )
 
 //go:embed templates/*.html assets/*
@@ -155,14 +156,28 @@ func WriteHTML(ctx context.Context, run *store.Run, blobs *store.Blobs, s *audit
 	if err != nil {
 		return "", fmt.Errorf("report: %w", err)
 	}
+	if err := outdir.Check(final, "report", run.Dir); err != nil {
+		return "", fmt.Errorf("report: %w", err)
+	}
 	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
 		return "", fmt.Errorf("report: %w", err)
 	}
+	// Folders a killed writer left beside the report go first.
+	outdir.CleanStale(filepath.Join(filepath.Dir(final), ".report-*"))
 	tmp, err := os.MkdirTemp(filepath.Dir(final), ".report-*")
 	if err != nil {
 		return "", fmt.Errorf("report: %w", err)
 	}
 	defer os.RemoveAll(tmp)
+	if err := os.Chmod(tmp, outdir.DirPerm()); err != nil {
+		return "", fmt.Errorf("report: %w", err)
+	}
+	if err := outdir.MarkTemp(tmp); err != nil {
+		return "", fmt.Errorf("report: %w", err)
+	}
+	if err := outdir.Mark(tmp, "report"); err != nil {
+		return "", fmt.Errorf("report: %w", err)
+	}
 	for _, sub := range []string{"img", "groups", "assets"} {
 		if err := os.MkdirAll(filepath.Join(tmp, sub), 0o755); err != nil {
 			return "", fmt.Errorf("report: %w", err)
@@ -247,18 +262,24 @@ func copyAssets(dir, echartsJS string) error {
 	return os.WriteFile(filepath.Join(dir, "assets", "echarts.min.js"), b, 0o644)
 }
 
-// swapIn replaces the previous report by the new one.
+// swapIn replaces the previous report (checked to be one) by the new one.
+// The old one is moved aside under a name of its own, so nothing of the
+// user's beside it is touched; a kill between the two renames leaves it
+// there for CleanStale.
 func swapIn(tmp, final string) (string, error) {
-	old := final + ".old"
-	os.RemoveAll(old)
 	if _, err := os.Stat(final); err == nil {
+		// Ours now: a kill before the removal leaves it to CleanStale.
+		if err := outdir.MarkTemp(final); err != nil {
+			return "", fmt.Errorf("report: %w", err)
+		}
+		old := filepath.Join(filepath.Dir(final), fmt.Sprintf(".report-old-%d-%d", os.Getpid(), time.Now().UnixNano()))
 		if err := os.Rename(final, old); err != nil {
 			return "", fmt.Errorf("report: %w", err)
 		}
+		defer os.RemoveAll(old)
 	}
 	if err := os.Rename(tmp, final); err != nil {
 		return "", fmt.Errorf("report: %w", err)
 	}
-	os.RemoveAll(old)
 	return filepath.Join(final, "index.html"), nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"fmt"
+	"github.com/blindspot-audit/blindspot/reports/outdir"
 	"maps"
 	"os"
 	"path/filepath"
@@ -93,7 +94,7 @@ func Export(ctx context.Context, run *store.Run, blobs *store.Blobs, cfg spec.Re
 			err = writeCSV(tmp, filepath.Join(dir, s.Name+"-images"), s, runID, thumbs)
 		}
 		if err == nil {
-			err = os.Chmod(tmp, 0o644)
+			err = os.Chmod(tmp, outdir.FilePerm())
 		}
 		if err == nil {
 			err = os.Rename(tmp, path)

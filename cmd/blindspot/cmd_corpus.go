@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -22,6 +23,14 @@ func (a *App) corpusCmd() *cobra.Command {
 			cfg, err := corpus.LoadConfig(a.path(args[0]))
 			if err != nil {
 				return usageErr("%v", err)
+			}
+			// The output file is replaced: only when it is a corpus already.
+			if f, err := os.Open(cfg.Output); err == nil {
+				_, rerr := corpus.Read(f, cfg.Output)
+				f.Close()
+				if rerr != nil {
+					return usageErr("%s exists and is not a corpus file (%v); choose another output, Blindspot will not replace it", cfg.Output, rerr)
+				}
 			}
 			var log io.Writer
 			if verbose {

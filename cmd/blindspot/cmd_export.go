@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/blindspot-audit/blindspot/reports"
+	"github.com/blindspot-audit/blindspot/reports/outdir"
 )
 
 func (a *App) exportCmd() *cobra.Command {
@@ -31,9 +32,15 @@ func (a *App) exportCmd() *cobra.Command {
 			if out == "" {
 				out = filepath.Join(args[0], "export")
 			}
+			if err := outdir.Check(a.path(out), "export", run.Dir); err != nil {
+				return err
+			}
 			files, err := reports.Export(context.Background(), run.DB(), a.path(out), format)
 			if err != nil {
 				return err
+			}
+			if err := outdir.Mark(a.path(out), "export"); err != nil {
+				return fmt.Errorf("export: %w", err)
 			}
 			for _, f := range files {
 				fmt.Fprintln(a.Stdout, f)

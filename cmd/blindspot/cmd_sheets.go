@@ -13,6 +13,7 @@ import (
 	"github.com/blindspot-audit/blindspot/audit/spec"
 	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/reports"
+	"github.com/blindspot-audit/blindspot/reports/outdir"
 )
 
 func (a *App) sheetsCmd() *cobra.Command {
@@ -68,9 +69,15 @@ func (a *App) sheetsExportCmd() *cobra.Command {
 			if out == "" {
 				out = filepath.Join(args[0], "sheets")
 			}
+			if err := outdir.Check(a.path(out), "sheets", run.Dir); err != nil {
+				return err
+			}
 			res, err := review.Export(ctx, run, cache.Blobs, cfg, a.path(out), format)
 			if err != nil {
 				return err
+			}
+			if err := outdir.Mark(a.path(out), "sheets"); err != nil {
+				return fmt.Errorf("sheets export: %w", err)
 			}
 			for _, f := range res.Files {
 				fmt.Fprintln(a.Stdout, f)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/blindspot-audit/blindspot/audit/spec"
+	"github.com/blindspot-audit/blindspot/reports/outdir"
 )
 
 // Exit codes, mapped here and nowhere else.
@@ -41,7 +42,7 @@ func exitCode(err error) int {
 		return ExitOK
 	case errors.As(err, &ee):
 		return ee.code
-	case errors.As(err, &se):
+	case errors.As(err, &se), errors.Is(err, outdir.ErrRefused):
 		return ExitUsage
 	}
 	return ExitError

@@ -53,3 +53,57 @@ func TestReportAndExportCommands(t *testing.T) {
 		t.Fatalf("export: %d %s %s", code, out, errs)
 	}
 }
+
+// TestOutputFoldersGuarded: report, export and sheets export refuse a
+// folder of the user's (exit 2, nothing changed), the run directory and
+// its parents; corpus build refuses to replace a file that is not a
+// corpus.
+func TestOutputFoldersGuarded(t *testing.T) {
+	dir := t.TempDir()
+	if code, out, errs := runCLI(t, dir, "init", "proj"); code != ExitOK {
+		t.Fatalf("init: %d %s %s", code, out, errs)
+	}
+	if code, out, errs := runCLI(t, dir, "run", "proj/blindspot.yaml", "-q"); code != ExitOK {
+		t.Fatalf("run: %d %s %s", code, out, errs)
+	}
+	os.MkdirAll(filepath.Join(dir, "imp"), 0o755)
+	os.WriteFile(filepath.Join(dir, "imp", "thesis.tex"), []byte("mine"), 0o644)
+	for _, args := range [][]string{
+		{"report", "runs/starter", "--out", "imp"},
+		{"report", "runs/starter", "--out", "."},
+		{"report", "runs/starter", "--out", "runs/starter"},
+		{"report", "runs/starter", "--out", "runs"},
+		{"export", "runs/starter", "--out", "imp"},
+		{"export", "runs/starter", "--out", "runs/starter"},
+		{"sheets", "export", "runs/starter", "--out", "imp"},
+		{"sheets", "export", "runs/starter", "--out", "runs/starter/report"},
+	} {
+		code, _, errs := runCLI(t, dir, args...)
+		if code != ExitUsage || !strings.Contains(errs, "refused output folder") {
+			t.Errorf("%v: exit %d, %q", args, code, errs)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "imp", "thesis.tex")); err != nil || string(b) != "mine" {
+		t.Fatalf("thesis.tex: %q %v", b, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "runs/starter/store.db")); err != nil {
+		t.Fatalf("the run store is gone: %v", err)
+	}
+	entries, _ := os.ReadDir(filepath.Join(dir, "imp"))
+	if len(entries) != 1 {
+		t.Errorf("imp holds %d entries", len(entries))
+	}
+	// Each command may write its own folder again.
+	for _, args := range [][]string{{"export", "runs/starter"}, {"export", "runs/starter"}, {"report", "runs/starter"}} {
+		if code, _, errs := runCLI(t, dir, args...); code != ExitOK {
+			t.Errorf("%v: exit %d %s", args, code, errs)
+		}
+	}
+	// corpus build: an output that is not a corpus is not replaced.
+	os.WriteFile(filepath.Join(dir, "notes.jsonl"), []byte("my notes\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "corpus.yaml"), []byte("output: notes.jsonl\nseeds:\n  - {url: \"http://127.0.0.1:9/\", country: Kenya, category: food}\n"), 0o644)
+	code, _, errs := runCLI(t, dir, "corpus", "build", "corpus.yaml")
+	if b, _ := os.ReadFile(filepath.Join(dir, "notes.jsonl")); code != ExitUsage || string(b) != "my notes\n" || !strings.Contains(errs, "is not a corpus file") {
+		t.Errorf("corpus build: exit %d %q, notes %q", code, errs, b)
+	}
+}
