@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -59,6 +60,7 @@ type Runner struct {
 	// Outcome is the execute stage's soft ending: nil, ErrBudgetReached or
 	// ErrInterrupted.
 	Outcome error
+	lock    *store.DirLock
 }
 
 // NewRunner prepares a run of a plan.
@@ -112,6 +114,21 @@ func (r *Runner) open(ctx context.Context) error {
 	if storeURL == "" {
 		storeURL = a.Store
 	}
+	// The endpoints' keys are checked before anything is written.
+	eps, err := a.Open(r.Opts.Getenv)
+	if err != nil {
+		return err
+	}
+	// One process at a time writes a SQLite run; a shared run on PostgreSQL
+	// has many workers, whose budget and queue live in the database.
+	if storeURL == "" && !r.Opts.Worker {
+		if err := os.MkdirAll(r.RunDir(), 0o755); err != nil {
+			return fmt.Errorf("run directory: %w", err)
+		}
+		if r.lock, err = store.LockDir(r.RunDir(), "run"); err != nil {
+			return err
+		}
+	}
 	if r.Run, err = store.OpenRunAt(ctx, r.RunDir(), storeURL); err != nil {
 		return err
 	}
@@ -122,10 +139,6 @@ func (r *Runner) open(ctx context.Context) error {
 		}
 	}
 	if r.Cache, err = store.OpenCacheAt(ctx, r.cacheLocation()); err != nil {
-		return err
-	}
-	eps, err := a.Open(r.Opts.Getenv)
-	if err != nil {
 		return err
 	}
 	spent, err := r.Run.SpentUSD(ctx)
@@ -250,6 +263,7 @@ func (r *Runner) Close() error {
 	if r.Cache != nil {
 		errs = append(errs, r.Cache.Close())
 	}
+	errs = append(errs, r.lock.Unlock())
 	return errors.Join(errs...)
 }
 

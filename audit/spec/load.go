@@ -335,6 +335,11 @@ func lenOr(x *Extension, f func(*Extension) int) int {
 	return f(x)
 }
 
+// ErrEndpoint marks an endpoint that cannot be opened as configured (an
+// unset api_key_env, bad provider options): a usage error, found before
+// anything is written.
+var ErrEndpoint = errors.New("cannot open endpoint")
+
 // Open opens every endpoint of the spec. getenv supplies API keys.
 func (a *Audit) Open(getenv func(string) string) (map[string]registry.Endpoint, error) {
 	out := map[string]registry.Endpoint{}
@@ -348,7 +353,7 @@ func (a *Audit) Open(getenv func(string) string) (map[string]registry.Endpoint, 
 			Workflow: e.Workflows.Generate, EditWorkflow: e.Workflows.Edit, PollInterval: pollOf(e.ComfyUI), HTTP: e.HTTP,
 		})
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w: endpoint %s: %w", ErrEndpoint, e.Name, err)
 		}
 		out[e.Name] = ep
 	}

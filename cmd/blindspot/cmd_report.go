@@ -45,6 +45,11 @@ func (a *App) reportCmd() *cobra.Command {
 			if echartsJS != "" {
 				echartsJS = a.path(echartsJS)
 			}
+			lock, err := a.lockRun(args[0], storeURL, "report")
+			if err != nil {
+				return err
+			}
+			defer lock.Unlock()
 			run, err := a.openRun(ctx, args[0], storeURL, false)
 			if err != nil {
 				return err

@@ -43,6 +43,11 @@ func (a *App) sheetsExportCmd() *cobra.Command {
 			if format != "xlsx" && format != "csv" {
 				return usageErr("--format %q: want xlsx or csv", format)
 			}
+			lock, err := a.lockRun(args[0], storeURL, "sheets")
+			if err != nil {
+				return err
+			}
+			defer lock.Unlock()
 			run, err := a.openRun(ctx, args[0], storeURL, false)
 			if err != nil {
 				return err
@@ -137,6 +142,11 @@ func (a *App) sheetsImportCmd() *cobra.Command {
 		},
 		RunE: func(c *cobra.Command, args []string) error {
 			ctx := context.Background()
+			lock, err := a.lockRun(args[0], storeURL, "sheets")
+			if err != nil {
+				return err
+			}
+			defer lock.Unlock()
 			run, err := a.openRun(ctx, args[0], storeURL, false)
 			if err != nil {
 				return err

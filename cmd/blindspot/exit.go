@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/blindspot-audit/blindspot/audit/spec"
+	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/reports/outdir"
 )
 
@@ -42,7 +43,7 @@ func exitCode(err error) int {
 		return ExitOK
 	case errors.As(err, &ee):
 		return ee.code
-	case errors.As(err, &se), errors.Is(err, outdir.ErrRefused):
+	case errors.As(err, &se), errors.Is(err, outdir.ErrRefused), errors.Is(err, spec.ErrEndpoint), errors.Is(err, store.ErrInUse):
 		return ExitUsage
 	}
 	return ExitError

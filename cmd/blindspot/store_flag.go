@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -33,4 +35,17 @@ func (a *App) openRun(ctx context.Context, runDir, storeURL string, create bool)
 		return nil, usageErr("%v", err)
 	}
 	return run, nil
+}
+
+// lockRun takes the run directory's lock for a command that writes the
+// run (its report, sheets or ratings) while no other process may; a
+// shared run on PostgreSQL takes none.
+func (a *App) lockRun(runDir, storeURL, what string) (*store.DirLock, error) {
+	if storeURL != "" {
+		return nil, nil
+	}
+	if _, err := os.Stat(filepath.Join(a.path(runDir), store.StoreFile)); err != nil {
+		return nil, nil // not a run: opening it says so
+	}
+	return store.LockDir(a.path(runDir), what)
 }
