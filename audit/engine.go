@@ -211,6 +211,7 @@ func (e *Engine) invoke(ctx context.Context, taskID, stage string, c *policy.Cal
 		e.stopped.Store(true)
 	case o.CacheHit:
 		e.Stats.CacheHits.Add(1)
+		e.Stats.costMicros.Add(int64(math.Round(o.CostUSD * 1e6)))
 	default:
 		e.Stats.CallsMade.Add(1)
 		e.Stats.costMicros.Add(int64(math.Round(o.CostUSD * 1e6)))
@@ -224,7 +225,7 @@ func (e *Engine) invoke(ctx context.Context, taskID, stage string, c *policy.Cal
 		e.Stats.countClass(o.Class)
 	}
 	rec := store.Call{TaskID: taskID, Stage: stage, Endpoint: c.Endpoint, RequestKey: c.Key, Status: callStatus(o),
-		ErrorClass: string(o.Class), Attempts: o.Attempts, Latency: o.Latency, CostUSD: o.CostUSD, CacheHit: o.CacheHit}
+		ErrorClass: string(o.Class), Attempts: o.Attempts, Latency: o.Latency, CostUSD: o.CostUSD, CacheHit: o.CacheHit && !o.Recovered}
 	if o.Err != nil {
 		rec.Error = truncate(o.Err.Error(), 2000)
 	}

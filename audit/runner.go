@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -155,8 +156,13 @@ func (r *Runner) open(ctx context.Context) error {
 		r.Budget.Share(r.Run)
 	}
 	ep := func(name string) spec.Endpoint { return endpointOf(a, name) }
+	runID, err := r.Run.ID(ctx)
+	if err != nil {
+		return err
+	}
+	acct := &policy.Accounting{Run: runID, Process: processID(), Recorded: r.Run.PaidCallRecorded, Charge: r.Budget.Charge}
 	invoke := policy.Chain(policy.Provider(),
-		policy.Cache(r.Cache, r.Opts.Fresh),
+		policy.Cache(r.Cache, r.Opts.Fresh, acct),
 		r.Budget.Wrap,
 		policy.Retry(func(n string) int { return *ep(n).Retries }, r.Opts.Backoff),
 		r.rateLimit(),
@@ -276,4 +282,11 @@ func (r *Runner) StopReason() string {
 		return "interrupted: calls in flight were finished and recorded; run the same command again to resume"
 	}
 	return ""
+}
+
+// processID names this process among all that ever work on a run.
+func processID() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return fmt.Sprintf("%d-%x", os.Getpid(), b)
 }

@@ -93,7 +93,8 @@ func TestStoryAuditRecoversLeak(t *testing.T) {
 	if withChars != len(stories) || scenes != prompted || scenes < len(stories) || judged != scenes {
 		t.Errorf("chain: %d stories with characters, %d scenes, %d judged", withChars, scenes, judged)
 	}
-	// A second run calls nothing.
+	// A second run (after the first has let go of the run) calls nothing.
+	r.Close()
 	r2 := runAll(t, loadSpec(t, storySpec), r.Opts.Dir, Options{})
 	if made := r2.Engine.Stats.CallsMade.Load(); made != 0 {
 		t.Errorf("second run made %d calls", made)

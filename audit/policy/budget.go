@@ -81,6 +81,17 @@ func (b *Budget) settle(reserved, actual float64) {
 	b.mu.Unlock()
 }
 
+// Charge adds money already spent outside a call through Wrap: a call a
+// killed process of the run paid for and never recorded.
+func (b *Budget) Charge(ctx context.Context, cost float64) {
+	if b.ledger != nil && b.cap > 0 {
+		b.ledger.Settle(context.WithoutCancel(ctx), 0, cost)
+	}
+	b.mu.Lock()
+	b.spent += cost
+	b.mu.Unlock()
+}
+
 // Wrap is the budget wrapper.
 func (b *Budget) Wrap(next Invoker) Invoker {
 	return func(ctx context.Context, c *Call) Outcome {

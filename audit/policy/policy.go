@@ -34,7 +34,11 @@ type Outcome struct {
 	Attempts int
 	Latency  time.Duration
 	CacheHit bool
-	CostUSD  float64
+	// Recovered marks a cache hit that a killed process of the run paid
+	// for and never recorded: CostUSD is charged now, and the call is
+	// recorded as the paid call it was.
+	Recovered bool
+	CostUSD   float64
 	// ImageSHA is the blob address of the response's image once stored.
 	ImageSHA string
 	// StoreErr is a failure to store a good response.

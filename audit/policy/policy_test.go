@@ -149,7 +149,7 @@ func TestCacheWrapper(t *testing.T) {
 	for _, fresh := range []bool{false, true} {
 		call, n := script(nil)
 		call.Key = "key-" + map[bool]string{false: "a", true: "b"}[fresh]
-		inv := Chain(Provider(), Cache(c, fresh))
+		inv := Chain(Provider(), Cache(c, fresh, nil))
 		first, second := inv(context.Background(), call), inv(context.Background(), call)
 		wantCalls := int64(1)
 		if fresh {
@@ -180,5 +180,47 @@ func TestKeyIsCanonical(t *testing.T) {
 	c := Key(map[string]any{"seed": 2, "prompt": "p", "model": "m"})
 	if a != b || a == c {
 		t.Fatal("key depends on map order or ignores a field")
+	}
+}
+
+// TestCacheChargesUnrecordedPaidResponse: a response that a killed process
+// of this run paid for but never recorded is charged once by the process
+// that finds it; one recorded, one another run paid for, and one this
+// process paid for itself are free hits.
+func TestCacheChargesUnrecordedPaidResponse(t *testing.T) {
+	c, err := store.OpenCache(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, k := range []string{"lost", "recorded", "other-run", "mine"} {
+		run, proc := "R", "dead"
+		switch k {
+		case "other-run":
+			run = "R2"
+		case "mine":
+			proc = "me"
+		}
+		if _, err := c.PutPaid(k, "e", &generators.Response{Text: "ok"}, store.Paid{CostUSD: 0.25, Run: run, Process: proc}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	charged := 0.0
+	acct := &Accounting{Run: "R", Process: "me",
+		Recorded: func(_ context.Context, key string) (bool, error) { return key == "recorded", nil },
+		Charge:   func(_ context.Context, cost float64) { charged += cost }}
+	for _, tc := range []struct {
+		key       string
+		recovered bool
+	}{{"lost", true}, {"recorded", false}, {"other-run", false}, {"mine", false}} {
+		call, n := script(nil)
+		call.Key = tc.key
+		o := Chain(Provider(), Cache(c, false, acct))(context.Background(), call)
+		if !o.CacheHit || o.Recovered != tc.recovered || n.Load() != 0 || (tc.recovered && o.CostUSD != 0.25) {
+			t.Errorf("%s: hit %v, recovered %v, cost %v, calls %d", tc.key, o.CacheHit, o.Recovered, o.CostUSD, n.Load())
+		}
+	}
+	if charged != 0.25 {
+		t.Errorf("charged $%v, want $0.25", charged)
 	}
 }

@@ -2,9 +2,7 @@ package review
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/csv"
-	"encoding/hex"
 	"fmt"
 	"github.com/blindspot-audit/blindspot/reports/outdir"
 	"maps"
@@ -31,19 +29,9 @@ type ExportResult struct {
 	Rows  int // over all files
 }
 
-// RunID returns the run's review identity, creating it on first use. It
-// ties every exported sheet to this run.
-func RunID(ctx context.Context, run *store.Run) (string, error) {
-	if id, err := run.Meta(ctx, "run_id"); err == nil && id != "" {
-		return id, nil
-	}
-	b := make([]byte, 8)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	id := hex.EncodeToString(b)
-	return id, run.SetMeta(map[string]string{"run_id": id})
-}
+// RunID returns the run's identity (store.Run.ID): it ties every exported
+// sheet to this run.
+func RunID(ctx context.Context, run *store.Run) (string, error) { return run.ID(ctx) }
 
 // Export samples the items, records them in the run store and writes one
 // file per sheet into dir: NAME.xlsx, or with format "csv" NAME.csv and

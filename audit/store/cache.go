@@ -31,8 +31,29 @@ CREATE TABLE IF NOT EXISTS responses (
 	endpoint   TEXT NOT NULL,
 	response   TEXT NOT NULL,
 	image_sha  TEXT NOT NULL DEFAULT '',
-	created_at TEXT NOT NULL
+	created_at TEXT NOT NULL,
+	cost_usd   REAL NOT NULL DEFAULT 0,
+	paid_run   TEXT NOT NULL DEFAULT '',
+	paid_proc  TEXT NOT NULL DEFAULT ''
 );`
+
+// cacheAddedColumns are the cache's columns added after it first shipped.
+var cacheAddedColumns = []addedColumn{
+	{"responses", "cost_usd", "REAL NOT NULL DEFAULT 0"},
+	{"responses", "paid_run", "TEXT NOT NULL DEFAULT ''"},
+	{"responses", "paid_proc", "TEXT NOT NULL DEFAULT ''"},
+}
+
+// Paid says what a cached response cost and who paid for it: the run (its
+// ID) and the process of that run that made the call. A process killed
+// after caching a response and before recording its call leaves a paid
+// response that its run has not accounted for; the next process of the
+// run charges it when it first uses it.
+type Paid struct {
+	CostUSD float64
+	Run     string
+	Process string
+}
 
 // OpenCache opens (creating) the cache in dir: dir/cache.db holds the
 // responses and the image blobs.
@@ -44,6 +65,10 @@ func OpenCache(dir string) (*Cache, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
 	}
+	if err := addColumns(db, cacheAddedColumns); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("cache: %w", err)
+	}
 	w := newWriter(db)
 	return &Cache{db: db, w: w, Blobs: &Blobs{db: db, w: w}}, nil
 }
@@ -52,29 +77,38 @@ func OpenCache(dir string) (*Cache, error) {
 // image, if any. A cached image whose blob is missing or corrupt counts as
 // a miss.
 func (c *Cache) Get(ctx context.Context, key string) (*generators.Response, string, bool, error) {
+	r, sha, _, ok, err := c.GetPaid(ctx, key)
+	return r, sha, ok, err
+}
+
+// GetPaid is Get with who paid for the response.
+func (c *Cache) GetPaid(ctx context.Context, key string) (*generators.Response, string, Paid, bool, error) {
 	if c.objects != nil {
-		r, sha, ok, err := c.objects.getResponse(key)
+		r, sha, paid, ok, err := c.objects.getResponse(key)
 		if err != nil {
-			return nil, "", false, fmt.Errorf("cache lookup: %w", err)
+			return nil, "", Paid{}, false, fmt.Errorf("cache lookup: %w", err)
 		}
 		if !ok {
-			return nil, "", false, nil
+			return nil, "", Paid{}, false, nil
 		}
-		return c.withImage(r, sha)
+		r, sha, ok, err = c.withImage(r, sha)
+		return r, sha, paid, ok, err
 	}
 	var body, sha string
-	err := c.db.QueryRowContext(ctx, `SELECT response, image_sha FROM responses WHERE key = ?`, key).Scan(&body, &sha)
+	var paid Paid
+	err := c.db.QueryRowContext(ctx, `SELECT response, image_sha, cost_usd, paid_run, paid_proc FROM responses WHERE key = ?`, key).Scan(&body, &sha, &paid.CostUSD, &paid.Run, &paid.Process)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, "", false, nil
+		return nil, "", Paid{}, false, nil
 	}
 	if err != nil {
-		return nil, "", false, fmt.Errorf("cache lookup: %w", err)
+		return nil, "", Paid{}, false, fmt.Errorf("cache lookup: %w", err)
 	}
 	var r generators.Response
 	if err := json.Unmarshal([]byte(body), &r); err != nil {
-		return nil, "", false, nil
+		return nil, "", Paid{}, false, nil
 	}
-	return c.withImage(&r, sha)
+	rr, sha, ok, err := c.withImage(&r, sha)
+	return rr, sha, paid, ok, err
 }
 
 // withImage completes a cached response with its image; a missing or
@@ -93,6 +127,11 @@ func (c *Cache) withImage(r *generators.Response, sha string) (*generators.Respo
 // Put stores a successful response, its image blob in the same
 // transaction, and returns the image's address ("" without an image).
 func (c *Cache) Put(key, endpoint string, r *generators.Response) (string, error) {
+	return c.PutPaid(key, endpoint, r, Paid{})
+}
+
+// PutPaid is Put with what the call cost and who paid for it.
+func (c *Cache) PutPaid(key, endpoint string, r *generators.Response, paid Paid) (string, error) {
 	var sha string
 	if r.Image != nil {
 		sha = Hash(r.Image)
@@ -108,7 +147,7 @@ func (c *Cache) Put(key, endpoint string, r *generators.Response) (string, error
 				return "", fmt.Errorf("cache: %w", err)
 			}
 		}
-		if err := c.objects.putResponse(key, endpoint, body, sha); err != nil {
+		if err := c.objects.putResponse(key, endpoint, body, sha, paid); err != nil {
 			return "", fmt.Errorf("cache: %w", err)
 		}
 		return sha, nil
@@ -120,7 +159,8 @@ func (c *Cache) Put(key, endpoint string, r *generators.Response) (string, error
 				return err
 			}
 		}
-		err := c.w.exec(tx, `INSERT OR REPLACE INTO responses(key, endpoint, response, image_sha, created_at) VALUES (?, ?, ?, ?, ?)`, key, endpoint, string(body), sha, now)
+		err := c.w.exec(tx, `INSERT OR REPLACE INTO responses(key, endpoint, response, image_sha, created_at, cost_usd, paid_run, paid_proc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			key, endpoint, string(body), sha, now, paid.CostUSD, paid.Run, paid.Process)
 		return err
 	})
 	if err != nil {

@@ -8,9 +8,12 @@ import (
 // migrate brings it up to the current schema on open, in both dialects.
 // Creating the schema adds missing tables; these add the rest.
 
+// addedColumn is a column added to a table after the table first shipped.
+type addedColumn struct{ table, column, decl string }
+
 // addedColumns are columns added to tables after those tables first
 // shipped. A store that lacks one gets it, with its default.
-var addedColumns = []struct{ table, column, decl string }{
+var addedColumns = []addedColumn{
 	{"scores", "era", "TEXT NOT NULL DEFAULT ''"},
 	{"scores", "rating", "INTEGER NOT NULL DEFAULT 0"},
 	{"scores", "context", "TEXT NOT NULL DEFAULT ''"},
@@ -62,7 +65,12 @@ func migrate(db *DB, schema string) error {
 			return err
 		}
 	}
-	for _, m := range addedColumns {
+	return addColumns(db, addedColumns)
+}
+
+// addColumns adds the columns a store lacks, with their defaults.
+func addColumns(db *DB, cols []addedColumn) error {
+	for _, m := range cols {
 		ok, err := hasColumn(db, m.table, m.column)
 		if err != nil {
 			return fmt.Errorf("migrating %s: %w", m.table, err)
@@ -75,7 +83,10 @@ func migrate(db *DB, schema string) error {
 			decl = postgresSchema(decl)
 		}
 		if _, err := db.db.Exec(`ALTER TABLE ` + m.table + ` ADD COLUMN ` + m.column + ` ` + decl); err != nil {
-			return fmt.Errorf("migrating %s.%s: %w", m.table, m.column, err)
+			// Another process sharing the store may have added it first.
+			if ok, _ := hasColumn(db, m.table, m.column); !ok {
+				return fmt.Errorf("migrating %s.%s: %w", m.table, m.column, err)
+			}
 		}
 	}
 	return nil

@@ -118,26 +118,30 @@ type storedResponse struct {
 	Response json.RawMessage `json:"response"`
 	ImageSHA string          `json:"image_sha,omitempty"`
 	Created  string          `json:"created_at"`
+	CostUSD  float64         `json:"cost_usd,omitempty"`
+	PaidRun  string          `json:"paid_run,omitempty"`
+	PaidProc string          `json:"paid_proc,omitempty"`
 }
 
-func (o *objectCache) getResponse(key string) (*generators.Response, string, bool, error) {
+func (o *objectCache) getResponse(key string) (*generators.Response, string, Paid, bool, error) {
 	data, ok, err := o.get(responseKey(key))
 	if err != nil || !ok {
-		return nil, "", false, err
+		return nil, "", Paid{}, false, err
 	}
 	var s storedResponse
 	if json.Unmarshal(data, &s) != nil {
-		return nil, "", false, nil
+		return nil, "", Paid{}, false, nil
 	}
 	var r generators.Response
 	if json.Unmarshal(s.Response, &r) != nil {
-		return nil, "", false, nil
+		return nil, "", Paid{}, false, nil
 	}
-	return &r, s.ImageSHA, true, nil
+	return &r, s.ImageSHA, Paid{CostUSD: s.CostUSD, Run: s.PaidRun, Process: s.PaidProc}, true, nil
 }
 
-func (o *objectCache) putResponse(key, endpoint string, body []byte, sha string) error {
-	data, err := json.Marshal(storedResponse{Endpoint: endpoint, Response: body, ImageSHA: sha, Created: time.Now().UTC().Format(time.RFC3339)})
+func (o *objectCache) putResponse(key, endpoint string, body []byte, sha string, paid Paid) error {
+	data, err := json.Marshal(storedResponse{Endpoint: endpoint, Response: body, ImageSHA: sha, Created: time.Now().UTC().Format(time.RFC3339),
+		CostUSD: paid.CostUSD, PaidRun: paid.Run, PaidProc: paid.Process})
 	if err != nil {
 		return err
 	}

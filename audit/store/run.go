@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -71,6 +73,7 @@ CREATE TABLE IF NOT EXISTS calls (
 	at            TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS calls_task ON calls(task_id);
+CREATE INDEX IF NOT EXISTS calls_key ON calls(request_key);
 CREATE TABLE IF NOT EXISTS answers (
 	image_id TEXT NOT NULL,
 	judge    TEXT NOT NULL,
@@ -307,6 +310,30 @@ func OpenRunReadOnly(dir string) (*Run, error) {
 		return nil, fmt.Errorf("%s is not a run directory (no %s): %w", dir, StoreFile, err)
 	}
 	return OpenRun(dir)
+}
+
+// ID returns the run's identity, made once, at random, by whichever
+// process asks first (every later one reads the same): it ties review
+// sheets and cached responses to this run.
+func (r *Run) ID(ctx context.Context) (string, error) {
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	if err := r.w.do(func(tx *Tx) error {
+		return r.w.exec(tx, `INSERT OR IGNORE INTO meta(key, value) VALUES ('run_id', ?)`, hex.EncodeToString(b))
+	}); err != nil {
+		return "", fmt.Errorf("run id: %w", err)
+	}
+	return r.Meta(ctx, "run_id")
+}
+
+// PaidCallRecorded reports whether the run holds a call with this request
+// key that was made and paid for (not a cache hit).
+func (r *Run) PaidCallRecorded(ctx context.Context, key string) (bool, error) {
+	var n int
+	err := r.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM calls WHERE request_key = ? AND cache_hit = 0 AND status = 'ok'`, key).Scan(&n)
+	return n > 0, err
 }
 
 // DB exposes the database for read-only queries by metrics and reports.
