@@ -168,6 +168,7 @@ func (r *Runner) open(ctx context.Context) error {
 		r.rateLimit(),
 		policy.Concurrency(func(n string) int { return ep(n).Concurrency }),
 		policy.Timeout(func(n string) time.Duration { return ep(n).Timeout }),
+		policy.Gate(r.Opts.Stopping),
 	)
 	r.Engine = &Engine{Plan: r.Plan, Run: r.Run, Blobs: r.Cache.Blobs, Endpoints: eps, Invoke: invoke,
 		Progress: r.Opts.Progress, Stopping: r.Opts.Stopping, Fresh: r.Opts.Fresh}

@@ -92,6 +92,24 @@ func Provider() Invoker {
 	}
 }
 
+// ErrStopping is the error of a call refused because the run is stopping.
+var ErrStopping = errors.New("not started: the run is stopping")
+
+// Gate refuses to start a call once stopping reports a graceful stop (the
+// first Ctrl-C): the calls in flight finish, and none starts, not even one
+// that was waiting for a concurrency slot or a rate-limit turn, nor a
+// retry. Innermost in the chain, it is the last check before the network.
+func Gate(stopping func() bool) Wrapper {
+	return func(next Invoker) Invoker {
+		return func(ctx context.Context, c *Call) Outcome {
+			if stopping != nil && stopping() {
+				return Outcome{Err: ErrStopping, Class: generators.Canceled}
+			}
+			return next(ctx, c)
+		}
+	}
+}
+
 // Timeout bounds each attempt.
 func Timeout(per func(endpoint string) time.Duration) Wrapper {
 	return func(next Invoker) Invoker {

@@ -224,3 +224,16 @@ func TestCacheChargesUnrecordedPaidResponse(t *testing.T) {
 		t.Errorf("charged $%v, want $0.25", charged)
 	}
 }
+
+func TestGateStartsNothingOnceStopping(t *testing.T) {
+	var stop bool
+	inv := Chain(Provider(), Gate(func() bool { return stop }))
+	call, n := script(nil)
+	if o := inv(context.Background(), call); o.Class != "" || n.Load() != 1 {
+		t.Fatalf("before the stop: %v, %d calls", o.Class, n.Load())
+	}
+	stop = true
+	if o := inv(context.Background(), call); o.Class != generators.Canceled || n.Load() != 1 {
+		t.Fatalf("after the stop: %v, %d calls", o.Class, n.Load())
+	}
+}

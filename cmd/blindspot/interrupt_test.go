@@ -1,0 +1,116 @@
+package main
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/blindspot-audit/blindspot/generators/sim"
+)
+
+// requestLog records when each request arrived and how many were in
+// flight per path.
+type requestLog struct {
+	mu       sync.Mutex
+	arrivals []time.Time
+	inFlight map[string]int
+	next     http.Handler
+}
+
+func (l *requestLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	l.mu.Lock()
+	l.arrivals = append(l.arrivals, time.Now())
+	l.inFlight[r.URL.Path]++
+	l.mu.Unlock()
+	defer func() {
+		l.mu.Lock()
+		l.inFlight[r.URL.Path]--
+		l.mu.Unlock()
+	}()
+	l.next.ServeHTTP(w, r)
+}
+
+// TestFirstInterruptStartsNoCall: after the first SIGINT, no request
+// reaches the server (beyond those already sent), and at most each
+// endpoint's concurrency is in flight; the run exits 130 and resumes.
+func TestFirstInterruptStartsNoCall(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the real binary")
+	}
+	bin := buildBinary(t)
+	p, _ := sim.New(sim.Options{})
+	log := &requestLog{inFlight: map[string]int{}, next: (&sim.Server{Models: map[string]*sim.Provider{"sim": p}, Latency: 200 * time.Millisecond}).Handler()}
+	srv := httptest.NewServer(log)
+	defer srv.Close()
+	dir := t.TempDir()
+	spec := strings.ReplaceAll(`name: int
+countries: [India, Kenya, Korea]
+categories: [food, architecture]
+samples: 2
+models:
+  t2i: [{name: g, provider: openai, base_url: URL/v1, model: sim, concurrency: 8, openai: {send_seed: true}}]
+  vlm: [{name: j, provider: openai, base_url: URL/v1, model: sim, concurrency: 8}]
+judge: {questions: 8}
+output: run
+`, "URL", srv.URL)
+	os.WriteFile(filepath.Join(dir, "int.yaml"), []byte(spec), 0o644)
+	cmd := exec.Command(bin, "run", "int.yaml", "-q")
+	cmd.Dir = dir
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		time.Sleep(20 * time.Millisecond)
+		log.mu.Lock()
+		n := len(log.arrivals)
+		log.mu.Unlock()
+		if n >= 40 {
+			break
+		}
+	}
+	log.mu.Lock()
+	inFlight := map[string]int{}
+	for k, v := range log.inFlight {
+		inFlight[k] = v
+	}
+	signalled := time.Now()
+	cmd.Process.Signal(os.Interrupt)
+	log.mu.Unlock()
+	err := cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != ExitInterrupted {
+		t.Fatalf("exit %v, want %d\n%s", err, ExitInterrupted, errb.String())
+	}
+	log.mu.Lock()
+	after := 0
+	for _, at := range log.arrivals {
+		// A request the client had sent before the signal may land a moment later.
+		if at.After(signalled.Add(20 * time.Millisecond)) {
+			after++
+		}
+	}
+	total := len(log.arrivals)
+	log.mu.Unlock()
+	t.Logf("%d requests in all; in flight at the signal %v; %d arrived after it", total, inFlight, after)
+	if after != 0 {
+		t.Errorf("%d requests arrived after the first interrupt", after)
+	}
+	for path, n := range inFlight {
+		if n > 8 {
+			t.Errorf("%d requests in flight on %s, concurrency 8", n, path)
+		}
+	}
+	resume := exec.Command(bin, "run", "int.yaml", "-q")
+	resume.Dir = dir
+	if out, err := resume.CombinedOutput(); err != nil {
+		t.Fatalf("resume: %v\n%s", err, out)
+	}
+}
