@@ -53,11 +53,17 @@ func TestPostgresStoreMatchesSQLite(t *testing.T) {
 // spend, together, no more than budget_usd.
 func TestSharedBudget(t *testing.T) {
 	pg := pgtest.URL(t)
-	// Each image takes 20 ms, so that neither worker can take every unit
-	// before the other starts, however the machine schedules them.
-	slow := strings.Replace(recoverSpec, "sim: {bias: {default_culture: United States,", "sim: {latency: 20ms, bias: {default_culture: United States,", 1)
-	if slow == recoverSpec {
-		t.Fatal("the spec's t2i endpoint was not slowed")
+	// One call at a time per endpoint, 20 ms an image: a worker then
+	// claims at most 16 units at once (4 x its endpoints' concurrency),
+	// fewer than the 20 images the budget pays for, so both workers get
+	// units however the machine schedules them.
+	slow := strings.NewReplacer(
+		"sim: {bias: {default_culture: United States,", "concurrency: 1\n      sim: {latency: 20ms, bias: {default_culture: United States,",
+		"sim: {bias: {fidelity:", "concurrency: 1\n      sim: {bias: {fidelity:",
+		"{name: judge, provider: sim,", "{name: judge, provider: sim, concurrency: 1,",
+		"{name: feat, provider: sim}", "{name: feat, provider: sim, concurrency: 1}").Replace(recoverSpec)
+	if strings.Count(slow, "concurrency: 1") != 4 {
+		t.Fatalf("the spec's endpoints were not limited:\n%s", slow)
 	}
 	spec := slow + "prices:\n  t2i: {per_image: 0.05}\nbudget_usd: 1\n"
 	dir := t.TempDir()

@@ -167,3 +167,51 @@ func TestExportWritesSheets(t *testing.T) {
 		t.Errorf("re-export differs: %v", err)
 	}
 }
+
+// TestExportHostileNames: countries and reviewers whose names hold path
+// parts or separators still export, each to its own file inside the
+// folder, and nothing is written outside it.
+func TestExportHostileNames(t *testing.T) {
+	const hostile = `
+name: hostile
+extend:
+  countries:
+    - {name: "../../../escaped-sheet", demonym: X, capital: X, language: X}
+    - {name: "a/b", demonym: Y, capital: Y, language: Y}
+    - {name: "a_b", demonym: Z, capital: Z, language: Z}
+countries: ["../../../escaped-sheet", "a/b", "a_b"]
+categories: [food]
+samples: 1
+models:
+  t2i: [{name: t2i, provider: sim}]
+  vlm: [{name: judge, provider: sim}]
+review:
+  per_cell: 2
+  reviewers: {"a/b": ["r.1", "r 1"]}
+`
+	r, a := simRun(t, hostile)
+	base := t.TempDir()
+	dir := filepath.Join(base, "a", "b", "c", "sheets")
+	for _, format := range []string{"csv", "xlsx"} {
+		res, err := Export(context.Background(), r.Run, r.Cache.Blobs, a.Review, filepath.Join(dir, format), format)
+		if err != nil {
+			t.Fatalf("%s: %v", format, err)
+		}
+		seen := map[string]bool{}
+		for _, f := range res.Files {
+			if filepath.Dir(f) != filepath.Join(dir, format) || seen[f] {
+				t.Errorf("%s: file %s", format, f)
+			}
+			seen[f] = true
+		}
+		if len(res.Files) != 4 {
+			t.Errorf("%s: %d files: %v", format, len(res.Files), res.Files)
+		}
+	}
+	filepath.WalkDir(base, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && !strings.HasPrefix(path, dir+string(filepath.Separator)) {
+			t.Errorf("written outside the folder: %s", path)
+		}
+		return nil
+	})
+}

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/blindspot-audit/blindspot/audit/spec"
 	"github.com/blindspot-audit/blindspot/audit/stats"
@@ -67,6 +68,7 @@ func Plan(groups []Group, cfg spec.Review) []Sheet {
 	sort.Strings(countries)
 	models := blindLabels(groups, cfg)
 	var out []Sheet
+	used := map[string]bool{}
 	for _, c := range countries {
 		reviewers := cfg.Reviewers[c]
 		if len(reviewers) == 0 {
@@ -77,6 +79,11 @@ func Plan(groups []Group, cfg spec.Review) []Sheet {
 			if r != "" {
 				name += "-" + safe(r)
 			}
+			// Two names that differ only in what safe replaced stay apart.
+			for base, i := name, 2; used[strings.ToLower(name)]; i++ {
+				name = fmt.Sprintf("%s-%d", base, i)
+			}
+			used[strings.ToLower(name)] = true
 			gs := append([]Group(nil), byCountry[c]...)
 			seed := stats.Seed("rows", fmt.Sprint(cfg.Seed), name)
 			rng := rand.New(rand.NewPCG(seed, seed>>1|1))
@@ -125,13 +132,24 @@ func letters(i int) string {
 	return s
 }
 
+// safe makes a file-name part of a country or reviewer name from a spec:
+// letters, digits, '-' and '_' only (no dot, no separator, so never a path
+// out of the folder), at most 60 characters.
 func safe(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == ' ' {
-			return '_'
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		if n == 60 {
+			break
 		}
-		return r
-	}, s)
+		n++
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_' {
+			b.WriteRune(r)
+		} else {
+			b.WriteRune('_')
+		}
+	}
+	return b.String()
 }
 
 // Integrity is the hidden check value of a row: it ties the row's item to
