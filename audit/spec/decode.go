@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -82,6 +83,12 @@ func (d *decoder) problem(n *yaml.Node, path, format string, a ...any) {
 
 // at reports a problem at a path recorded while decoding; an unrecorded
 // path falls back to its nearest recorded parent.
+// present reports whether the spec wrote a value at path.
+func (d *decoder) present(path string) bool {
+	_, ok := d.pos[path]
+	return ok
+}
+
 func (d *decoder) at(path, format string, a ...any) {
 	p := Problem{File: d.file, Path: path, Msg: fmt.Sprintf(format, a...)}
 	for q := path; ; {
@@ -118,9 +125,20 @@ func kindName(n *yaml.Node) string {
 		if n.Tag == "!!null" {
 			return "null"
 		}
-		return fmt.Sprintf("%q", n.Value)
+		return fmt.Sprintf("%q", excerpt(n.Value))
 	}
 	return "an unexpected node"
+}
+
+// excerpt is at most the first 60 characters of a value from a file: an
+// error quotes a file, it does not print it.
+func excerpt(s string) string {
+	const max = 60
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:max]) + fmt.Sprintf("… (%d more characters)", len(r)-max)
 }
 
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
@@ -244,7 +262,7 @@ func (d *decoder) decodeScalar(n *yaml.Node, v reflect.Value, path string) {
 	if v.Type() == durationType {
 		dur, err := time.ParseDuration(s)
 		if err != nil {
-			d.problem(n, path, "expected a duration such as 30s or 2m, got %q", s)
+			d.problem(n, path, "expected a duration such as 30s or 2m, got %q", excerpt(s))
 			return
 		}
 		v.SetInt(int64(dur))
@@ -256,28 +274,28 @@ func (d *decoder) decodeScalar(n *yaml.Node, v reflect.Value, path string) {
 	case reflect.Bool:
 		b, err := strconv.ParseBool(s)
 		if err != nil || n.Tag != "!!bool" {
-			d.problem(n, path, "expected true or false, got %q", s)
+			d.problem(n, path, "expected true or false, got %q", excerpt(s))
 			return
 		}
 		v.SetBool(b)
 	case reflect.Int, reflect.Int64, reflect.Int32:
 		i, err := strconv.ParseInt(s, 0, 64)
 		if err != nil || n.Tag == "!!str" {
-			d.problem(n, path, "expected a whole number, got %q", s)
+			d.problem(n, path, "expected a whole number, got %q", excerpt(s))
 			return
 		}
 		v.SetInt(i)
 	case reflect.Uint64, reflect.Uint:
 		i, err := strconv.ParseUint(s, 0, 64)
 		if err != nil || n.Tag == "!!str" {
-			d.problem(n, path, "expected a non-negative whole number, got %q", s)
+			d.problem(n, path, "expected a non-negative whole number, got %q", excerpt(s))
 			return
 		}
 		v.SetUint(i)
 	case reflect.Float64:
 		f, err := strconv.ParseFloat(s, 64)
 		if err != nil || n.Tag == "!!str" {
-			d.problem(n, path, "expected a number, got %q", s)
+			d.problem(n, path, "expected a number, got %q", excerpt(s))
 			return
 		}
 		v.SetFloat(f)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -22,6 +23,9 @@ import (
 
 // MaxSpecBytes caps a spec or schema file.
 const MaxSpecBytes = 4 << 20
+
+// MaxSamples bounds samples: seeds per prompt.
+const MaxSamples = 10000
 
 // Audit is a validated spec with its schema resolved and defaults filled.
 type Audit struct {
@@ -50,31 +54,15 @@ func ReadFile(path string) ([]byte, error) {
 	}
 	defer f.Close()
 	var buf bytes.Buffer
-	n, err := buf.ReadFrom(&limited{f, MaxSpecBytes + 1})
+	// One byte more than allowed tells a file that is too large.
+	n, err := buf.ReadFrom(io.LimitReader(f, MaxSpecBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
 	if n > MaxSpecBytes {
-		return nil, fmt.Errorf("%s: larger than %d bytes", path, MaxSpecBytes)
+		return nil, fmt.Errorf("%s is too large: a spec or schema file may hold at most %d bytes (4 MiB)", path, MaxSpecBytes)
 	}
 	return buf.Bytes(), nil
-}
-
-type limited struct {
-	f *os.File
-	n int64
-}
-
-func (l *limited) Read(p []byte) (int, error) {
-	if l.n <= 0 {
-		return 0, errors.New("EOF")
-	}
-	if int64(len(p)) > l.n {
-		p = p[:l.n]
-	}
-	n, err := l.f.Read(p)
-	l.n -= int64(n)
-	return n, err
 }
 
 // Parse validates spec text. readFile loads a schema file the spec names.
@@ -92,7 +80,7 @@ func Parse(file string, data []byte, readFile func(string) ([]byte, error)) (*Au
 	if len(d.problems) > 0 {
 		return nil, &Error{Problems: sortProblems(d.problems)}
 	}
-	a.defaults(file)
+	a.defaults(file, d.present)
 	a.resolveSchema(d, readFile)
 	if a.Schema != nil {
 		a.validate(d, readFile)
@@ -131,7 +119,9 @@ func yamlProblem(file string, err error) Problem {
 	return Problem{File: file, Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
 }
 
-func (a *Audit) defaults(file string) {
+// defaults fills in what the spec left out; a value written in the spec,
+// even 0, is kept, for validate to judge.
+func (a *Audit) defaults(file string, present func(path string) bool) {
 	if a.Name == "" {
 		base := filepath.Base(file)
 		a.Name = strings.TrimSuffix(base, filepath.Ext(base))
@@ -148,17 +138,18 @@ func (a *Audit) defaults(file string) {
 	if a.CacheDir == "" {
 		a.CacheDir = ".blindspot-cache"
 	}
-	if a.Judge.Questions == 0 {
+	if a.Judge.Questions == 0 && !present("judge.questions") {
 		a.Judge.Questions = 4
 	}
 
 	for _, eps := range a.endpointLists() {
 		for i := range *eps.list {
 			e := &(*eps.list)[i]
-			if e.Concurrency == 0 {
+			p := fmt.Sprintf("models.%s[%d]", eps.role, i)
+			if e.Concurrency == 0 && !present(p+".concurrency") {
 				e.Concurrency = 4
 			}
-			if e.Timeout == 0 {
+			if e.Timeout == 0 && !present(p+".timeout") {
 				e.Timeout = 60 * time.Second
 			}
 			if e.Retries == nil {
@@ -173,7 +164,8 @@ func (a *Audit) defaults(file string) {
 	switch {
 	case len(a.Seeds) > 0:
 		a.SeedList = a.Seeds
-	case a.Samples > 0:
+	case a.Samples > 0 && a.Samples <= MaxSamples:
+		// validate reports a larger number before anything is made of it.
 		for i := 1; i <= a.Samples; i++ {
 			a.SeedList = append(a.SeedList, int64(i))
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -49,6 +50,10 @@ func TestParseErrors(t *testing.T) {
 		{"text-only openai embedder", base + "  embedder:\n    - {name: e, provider: openai, base_url: \"http://127.0.0.1:9/v1\"}\n",
 			[]string{"t.yaml:6:17: models.embedder[0].provider: endpoint \"e\": an openai embeddings endpoint embeds text", "openai.image_input (data_uri, image_objects, messages)"}},
 		{"analysis embedder", base + "  embedder: [{name: e, provider: sim}]\nanalysis: {embedder: f}\n", []string{"analysis.embedder: \"f\" is not a models.embedder endpoint (known: e)"}},
+		{"huge samples", base + "samples: 1000000000\n", []string{"t.yaml:5:1: samples: must be between 1 and 10000, got 1000000000"}},
+		{"explicit zeros", "name: t\nsamples: 0\nmodels:\n  t2i: [{name: g, provider: sim, concurrency: 0, timeout: 0s}]\njudge: {questions: 0}\n",
+			[]string{"samples: must be between 1 and 10000, got 0", "models.t2i[0].concurrency: must be between 1 and 1024, got 0",
+				"models.t2i[0].timeout: must be positive", "judge.questions: must be an even number from 2 to 8 (half expect yes, half no), got 0"}},
 		{"ollama cannot draw", "name: t\nmodels:\n  t2i:\n    - {name: g, provider: ollama}\n", []string{"provider \"ollama\" cannot serve role t2i"}},
 		{"base url", "name: t\nmodels:\n  t2i:\n    - {name: g, provider: openai, base_url: localhost:8000}\n", []string{"models.t2i[0].base_url: must be an http(s) URL"}},
 		{"unknown provider", "name: t\nmodels:\n  t2i:\n    - {name: g, provider: dalle}\n", []string{"models.t2i[0].provider: unknown provider \"dalle\""}},
@@ -253,5 +258,25 @@ func TestECBExampleCommentedEndpoints(t *testing.T) {
 		if !providers[p] {
 			t.Errorf("examples/ecb.yaml shows no %s endpoint", p)
 		}
+	}
+}
+
+// TestErrorsQuoteExcerpts: a schema path that names some other file gets
+// an error quoting at most a short excerpt of it.
+func TestErrorsQuoteExcerpts(t *testing.T) {
+	secret := strings.Repeat("root:x:0:0:root:/root:/bin/bash ", 200)
+	_, err := Parse("t.yaml", []byte(base+"schema: other.txt\n"), func(string) ([]byte, error) { return []byte(secret), nil })
+	if err == nil || len(err.Error()) > 2000 || strings.Count(err.Error(), "root:x") > 2 || !strings.Contains(err.Error(), "more characters") {
+		t.Fatalf("error of %d bytes: %.300s", len(err.Error()), err)
+	}
+}
+
+// TestSpecTooLarge: a file over the cap says so.
+func TestSpecTooLarge(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "big.yaml")
+	os.WriteFile(path, bytes.Repeat([]byte("# padding\n"), MaxSpecBytes/10+1), 0o644)
+	_, err := Load(path)
+	if err == nil || !strings.Contains(err.Error(), "is too large") {
+		t.Fatalf("%v", err)
 	}
 }

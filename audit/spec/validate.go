@@ -51,8 +51,8 @@ func (a *Audit) validate(d *decoder, readFile func(string) ([]byte, error)) {
 	if len(a.Seeds) > 0 && a.Samples > 0 {
 		d.at("samples", "give seeds or samples, not both")
 	}
-	if a.Samples < 0 || a.Samples > 10000 {
-		d.at("samples", "must be between 1 and 10000, got %d", a.Samples)
+	if a.Samples < 0 || a.Samples > MaxSamples || (a.Samples == 0 && d.present("samples")) {
+		d.at("samples", "must be between 1 and %d, got %d", MaxSamples, a.Samples)
 	}
 	seen := map[int64]bool{}
 	for i, sd := range a.Seeds {
@@ -247,8 +247,8 @@ func (a *Audit) checkEndpoints(d *decoder) {
 			if e.RequestsPerMinute < 0 {
 				d.at(p+".requests_per_minute", "must not be negative, got %g", e.RequestsPerMinute)
 			}
-			if e.Timeout < 0 {
-				d.at(p+".timeout", "must not be negative, got %s", e.Timeout)
+			if e.Timeout <= 0 {
+				d.at(p+".timeout", "must be positive (for example 60s), got %s", e.Timeout)
 			}
 			if *e.Retries < 0 || *e.Retries > 20 {
 				d.at(p+".retries", "must be between 0 and 20, got %d", *e.Retries)
