@@ -145,6 +145,26 @@ func readXLSX(name string, data []byte) (*filled, []Problem) {
 	if rowNum == 0 {
 		return fail("%s is empty", SheetRatings)
 	}
+	// A formula where a reviewer types a value would be read as its cached
+	// result or as blank: refuse it at its cell.
+	formula := func(sheet, cell string) {
+		if fm, err := f.GetCellFormula(sheet, cell); err == nil && fm != "" {
+			probs = append(probs, Problem{Where: sheet + "!" + cell, Msg: fmt.Sprintf("a formula (=%s) where a value belongs: type the value, not a formula", excerpt(fm))})
+		}
+	}
+	if idx, _ := f.GetSheetIndex(SheetInstructions); idx >= 0 {
+		formula(SheetInstructions, ReviewerCell)
+	}
+	for _, r := range out.Rows {
+		for _, c := range []int{colQuality, colCultural, colAlignment, colBest, colWorst, colComment} {
+			if index[c] >= 0 {
+				formula(SheetRatings, fmt.Sprintf("%s%d", colName(index[c]), r.Row))
+			}
+		}
+	}
+	if len(probs) > 0 {
+		return nil, probs
+	}
 	// Report cells by the file's own columns.
 	out.ref = func(col, row int) string { return fmt.Sprintf("%s!%s%d", SheetRatings, colName(index[col]), row) }
 	return out, nil
@@ -241,4 +261,12 @@ func readCSV(name string, data []byte) (*filled, []Problem) {
 		probs = append(probs, Problem{Where: base, Msg: "rows from more than one run"})
 	}
 	return out, probs
+}
+
+// excerpt is at most 40 characters of a cell's text, for a message.
+func excerpt(s string) string {
+	if r := []rune(s); len(r) > 40 {
+		return string(r[:40]) + "…"
+	}
+	return s
 }

@@ -213,6 +213,12 @@ func TestImportProblems(t *testing.T) {
 			[]string{"Meta!B2: this file was exported from another run (0123456789abcdef)"}},
 		{"no reviewer", korea, func(f *excelize.File) {}, []string{"Instructions!C4: the reviewer's name is missing"}},
 		{"deleted column", amina, func(f *excelize.File) { f.SetCellValue(SheetRatings, "M1", "Check") }, []string{`column "Integrity" is missing from the header row`}},
+		{"formula in a rating", amina, func(f *excelize.File) { f.SetCellFormula(SheetRatings, "G2", "2+2") },
+			[]string{"Ratings!G2: a formula (=2+2) where a value belongs: type the value, not a formula"}},
+		{"formula in a comment", amina, func(f *excelize.File) { f.SetCellFormula(SheetRatings, "L3", `HYPERLINK("http://x.example","click")`) },
+			[]string{`Ratings!L3: a formula (=HYPERLINK("http://x.example","click")) where a value belongs`}},
+		{"formula in the name", korea, func(f *excelize.File) { f.SetCellFormula(SheetInstructions, ReviewerCell, `"am"&"ina"`) },
+			[]string{"Instructions!" + ReviewerCell + `: a formula (="am"&"ina") where a value belongs`}},
 		{"not a workbook", "", nil, []string{"not an XLSX workbook"}},
 	}
 	for _, c := range cases {

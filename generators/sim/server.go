@@ -63,6 +63,9 @@ type apiError struct {
 	Msg    string `json:"message"`
 }
 
+// maxEmbeddingInputs is the OpenAI API's cap on inputs per request.
+const maxEmbeddingInputs = 2048
+
 func badRequest(param, format string, a ...any) *apiError {
 	return &apiError{status: http.StatusBadRequest, Type: "invalid_request_error", Param: param, Msg: fmt.Sprintf(format, a...)}
 }
@@ -153,7 +156,7 @@ func decodeJSON(r *http.Request, v any) *apiError {
 type imagesRequest struct {
 	Model          string `json:"model"`
 	Prompt         string `json:"prompt"`
-	N              int    `json:"n"`
+	N              *int   `json:"n"`
 	Size           string `json:"size"`
 	ResponseFormat string `json:"response_format"`
 	Seed           int64  `json:"seed"`
@@ -239,9 +242,12 @@ func (s *Server) generations(r *http.Request) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	n := max(req.N, 1)
-	if n > 10 {
-		return nil, badRequest("n", "n must be at most 10")
+	n := 1
+	if req.N != nil {
+		n = *req.N
+	}
+	if n < 1 || n > 10 {
+		return nil, badRequest("n", "n must be between 1 and 10, got %d", n)
 	}
 	var imgs [][]byte
 	for i := 0; i < n; i++ {
@@ -429,6 +435,10 @@ func (s *Server) embeddings(r *http.Request) (any, *apiError) {
 		inputs = []string{one}
 	} else if err := json.Unmarshal(req.Input, &inputs); err != nil || len(inputs) == 0 {
 		return nil, badRequest("input", "input must be a string or a non-empty list of strings")
+	}
+	// The OpenAI API takes at most 2048 inputs a request.
+	if len(inputs) > maxEmbeddingInputs {
+		return nil, badRequest("input", "input must have at most %d items, got %d", maxEmbeddingInputs, len(inputs))
 	}
 	data := make([]map[string]any, len(inputs))
 	total := 0

@@ -3,6 +3,10 @@ package sim
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -141,4 +145,39 @@ func TestConformance(t *testing.T) {
 		skip[f] = "the in-process simulator has no server to fail"
 	}
 	conformance.Run(t, conformance.Harness{Generator: p, Editor: p, Chat: p, Embedder: p, Model: "m", SetFault: func(conformance.Fault) {}, Skip: skip})
+}
+
+// TestServerCapsLikeTheAPI: serve-sim refuses, as the OpenAI API does, an
+// n outside 1..10 and more than 2048 embedding inputs, with a 400 and
+// without doing the work.
+func TestServerCapsLikeTheAPI(t *testing.T) {
+	p, _ := New(Options{})
+	srv := httptest.NewServer((&Server{Models: map[string]*Provider{"sim": p}}).Handler())
+	defer srv.Close()
+	many := make([]string, 2049)
+	for i := range many {
+		many[i] = "x"
+	}
+	manyJSON, _ := json.Marshal(many)
+	for _, tc := range []struct{ path, body string }{
+		{"/v1/images/generations", `{"model": "sim", "prompt": "a house", "n": -1}`},
+		{"/v1/images/generations", `{"model": "sim", "prompt": "a house", "n": 0}`},
+		{"/v1/images/generations", `{"model": "sim", "prompt": "a house", "n": 11}`},
+		{"/v1/embeddings", `{"model": "sim", "input": ` + string(manyJSON) + `}`},
+	} {
+		resp, err := http.Post(srv.URL+tc.path, "application/json", strings.NewReader(tc.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || len(body) > 1000 {
+			t.Errorf("%s %.60s: %d, %d bytes", tc.path, tc.body, resp.StatusCode, len(body))
+		}
+	}
+	resp, err := http.Post(srv.URL+"/v1/images/generations", "application/json", strings.NewReader(`{"model": "sim", "prompt": "a house", "response_format": "b64_json"}`))
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("without n: %v %v", err, resp.Status)
+	}
+	resp.Body.Close()
 }
