@@ -1,6 +1,7 @@
 package diversity
 
 import (
+	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -22,9 +23,15 @@ type Table struct {
 const MaxCSVRows = 1_000_000
 
 // ReadTable reads a numeric CSV. A first row that is not all numbers is a
-// header. Every error names file:line:column.
+// header, but only when some field is not a number at all. Every error
+// names file:line:column.
 func ReadTable(r io.Reader, file string) (*Table, error) {
-	cr := csv.NewReader(r)
+	// A UTF-8 byte-order mark (spreadsheets write one) is not data.
+	br := bufio.NewReader(r)
+	if b, err := br.Peek(3); err == nil && string(b) == "\ufeff" {
+		br.Discard(3)
+	}
+	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	cr.ReuseRecord = true
@@ -46,6 +53,11 @@ func ReadTable(r io.Reader, file string) (*Table, error) {
 		var bad error
 		for i, f := range rec {
 			v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+			if errors.Is(err, strconv.ErrRange) {
+				// A number, but too large or small for a float: not a header.
+				_, col := cr.FieldPos(i)
+				return nil, fmt.Errorf("%s:%d:%d: %q is out of the range of a number (about 1e-308 to 1e308)", file, line, col, f)
+			}
 			if err != nil {
 				numeric = false
 				if bad == nil {

@@ -94,6 +94,9 @@ func FromKernel(k [][]float64, q float64) (float64, error) {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				return 0, &CellError{Row: i + 1, Col: j + 1, Msg: "not finite"}
 			}
+			if math.Abs(v) > 1+1e-9 {
+				return 0, &CellError{Row: i + 1, Col: j + 1, Msg: fmt.Sprintf("similarity %v is outside [-1, 1]; a Vendi kernel holds similarities with k(x,x) = 1", v)}
+			}
 			if j < i && math.Abs(v-k[j][i]) > 1e-9 {
 				return 0, &CellError{Row: i + 1, Col: j + 1, Msg: fmt.Sprintf("the kernel is not symmetric: %v here, %v at row %d, value %d", v, k[j][i], j+1, i+1)}
 			}
@@ -109,7 +112,29 @@ func FromKernel(k [][]float64, q float64) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return Order(eigs, q), nil
+	// A similarity matrix is positive semi-definite; rounding leaves tiny
+	// negative eigenvalues, a wrong matrix clearly negative ones.
+	for _, l := range eigs {
+		if l < -1e-8 {
+			return 0, fmt.Errorf("the kernel is not positive semi-definite (K/n has the eigenvalue %.3g): it is not a similarity matrix the Vendi score is defined for", l)
+		}
+	}
+	return inRange(Order(eigs, q), n)
+}
+
+// inRange checks that a Vendi score lies in [1, n], where it always lies
+// for a valid kernel, forgiving rounding at the ends.
+func inRange(vs float64, n int) (float64, error) {
+	const tol = 1e-9
+	switch {
+	case vs >= 1 && vs <= float64(n):
+		return vs, nil
+	case vs >= 1-tol*float64(n) && vs < 1:
+		return 1, nil
+	case vs > float64(n) && vs <= float64(n)*(1+tol):
+		return float64(n), nil
+	}
+	return 0, fmt.Errorf("the Vendi score came out as %g, outside [1, %d]: the input is not a valid kernel or embedding set", vs, n)
 }
 
 func eigenvalues(s *mat.SymDense) ([]float64, error) {
@@ -148,19 +173,25 @@ func normalizedRows(x [][]float64) ([]float64, int, error) {
 		if len(row) != d {
 			return nil, 0, &CellError{Row: i + 1, Msg: fmt.Sprintf("%d values, the first row has %d", len(row), d)}
 		}
-		var s float64
+		// Scaled by the largest magnitude first, so that 1e160 does not
+		// overflow the sum of squares nor 1e-200 underflow it to zero.
+		var m float64
 		for j, v := range row {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				return nil, 0, &CellError{Row: i + 1, Col: j + 1, Msg: "not finite"}
 			}
-			s += v * v
+			m = math.Max(m, math.Abs(v))
 		}
-		if s == 0 {
+		if m == 0 {
 			return nil, 0, &CellError{Row: i + 1, Msg: "all zeros: no direction for the cosine kernel"}
+		}
+		var s float64
+		for _, v := range row {
+			s += (v / m) * (v / m)
 		}
 		s = 1 / math.Sqrt(s)
 		for j, v := range row {
-			data[i*d+j] = v * s
+			data[i*d+j] = (v / m) * s
 		}
 	}
 	return data, d, nil
@@ -176,7 +207,7 @@ func FromEmbeddings(x [][]float64, q float64) (float64, error) {
 	if err := CheckQ(q); err != nil {
 		return 0, err
 	}
-	return Order(eigs, q), nil
+	return inRange(Order(eigs, q), len(x))
 }
 
 // EmbeddingEigenvalues returns the eigenvalues of K/n for the cosine

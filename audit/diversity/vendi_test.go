@@ -3,6 +3,7 @@ package diversity
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -224,5 +225,45 @@ func TestNgramKernel(t *testing.T) {
 	vs, _ := FromKernel(k, 1)
 	if want := math.Exp(-(2.0/3*math.Log(2.0/3) + 1.0/3*math.Log(1.0/3))); math.Abs(vs-want) > 1e-9 {
 		t.Fatalf("VS %v, want %v", vs, want)
+	}
+}
+
+// TestHostileInputs: inputs that gave silent wrong answers.
+func TestHostileInputs(t *testing.T) {
+	emb := func(text string) (float64, error) {
+		tb, err := ReadTable(strings.NewReader(text), "x.csv")
+		if err != nil {
+			return 0, err
+		}
+		return FromEmbeddings(tb.Rows, 1)
+	}
+	kern := func(text string) (float64, error) {
+		tb, err := ReadTable(strings.NewReader(text), "k.csv")
+		if err != nil {
+			return 0, err
+		}
+		return FromKernel(tb.Rows, 1)
+	}
+	for _, tc := range []struct {
+		name string
+		got  func() (float64, error)
+		want float64 // 0: an error is wanted
+		err  string
+	}{
+		{"huge rows", func() (float64, error) { return emb("1e160,0\n0,1e160\n") }, 2, ""},
+		{"tiny rows", func() (float64, error) { return emb("1e-200,-1e-200\n-1e-200,-1e-200\n") }, 2, ""},
+		{"out-of-range number is no header", func() (float64, error) { return emb("1e400,1\n1,0\n") }, 0, "x.csv:1:1: \"1e400\" is out of the range"},
+		{"BOM", func() (float64, error) { return emb("\ufeff1,0\n0,1\n") }, 2, ""},
+		{"BOM before a header", func() (float64, error) { return emb("\ufeffa,b\n1,0\n0,1\n") }, 2, ""},
+		{"kernel entries over 1", func() (float64, error) { return kern("1,5\n5,1\n") }, 0, "similarity 5 is outside [-1, 1]"},
+		{"kernel not PSD", func() (float64, error) { return kern("1,0.9,-0.9\n0.9,1,0.9\n-0.9,0.9,1\n") }, 0, "not positive semi-definite"},
+	} {
+		v, err := tc.got()
+		switch {
+		case tc.want == 0 && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("%s: %v, %v; want an error with %q", tc.name, v, err, tc.err)
+		case tc.want != 0 && (err != nil || math.Abs(v-tc.want) > 1e-9):
+			t.Errorf("%s: %v, %v; want %v", tc.name, v, err, tc.want)
+		}
 	}
 }
