@@ -4,6 +4,9 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"hash/crc32"
+	"io"
+	"os"
 	"strings"
 	"testing"
 
@@ -80,5 +83,65 @@ func TestHumanRatingWeighsVendi(t *testing.T) {
 	kenya, rated := after["Kenya"]
 	if !(after["Korea"] > 0 && rated && kenya == 0) {
 		t.Errorf("quality Vendi: %v (want Korea > 0, rated Excellent, and Kenya 0, rated Very poor)", after)
+	}
+}
+
+// TestTamperedWorkbook: a sheet part whose directory declares fewer bytes
+// than it holds, or a wrong CRC, is refused instead of imported short; an
+// ODS file is named as such.
+func TestTamperedWorkbook(t *testing.T) {
+	r, a := simRun(t, reviewSpec)
+	res, err := Export(context.Background(), r.Run, r.Cache.Blobs, a.Review, t.TempDir(), "xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig, _ := os.ReadFile(res.Files[0])
+	rewrite := func(change func(h *zip.FileHeader, data []byte) []byte) []byte {
+		zr, err := zip.NewReader(bytes.NewReader(orig), int64(len(orig)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		for _, f := range zr.File {
+			rc, _ := f.Open()
+			data, _ := io.ReadAll(rc)
+			rc.Close()
+			h := &zip.FileHeader{Name: f.Name, Method: zip.Store, CRC32: crc32.ChecksumIEEE(data), UncompressedSize64: uint64(len(data))}
+			if strings.HasPrefix(f.Name, "xl/worksheets/") {
+				data = change(h, data)
+			}
+			h.CompressedSize64 = uint64(len(data))
+			w, err := zw.CreateRaw(h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.Write(data)
+		}
+		zw.Close()
+		return buf.Bytes()
+	}
+	for _, tc := range []struct {
+		name   string
+		change func(h *zip.FileHeader, data []byte) []byte
+	}{
+		{"declared short", func(h *zip.FileHeader, data []byte) []byte { h.UncompressedSize64 /= 2; return data }},
+		{"wrong checksum", func(h *zip.FileHeader, data []byte) []byte { h.CRC32++; return data }},
+	} {
+		if _, probs := readFile("tampered.xlsx", rewrite(tc.change)); len(probs) != 1 || !strings.Contains(probs[0].Msg, "damaged or was altered") {
+			t.Errorf("%s: %v", tc.name, probs)
+		}
+	}
+	// The untampered rewrite still reads.
+	if _, probs := readFile("same.xlsx", rewrite(func(_ *zip.FileHeader, d []byte) []byte { return d })); len(probs) != 0 {
+		t.Errorf("untampered: %v", probs)
+	}
+	var ods bytes.Buffer
+	zw := zip.NewWriter(&ods)
+	w, _ := zw.Create("mimetype")
+	w.Write([]byte("application/vnd.oasis.opendocument.spreadsheet"))
+	zw.Close()
+	if _, probs := readFile("saved.xlsx", ods.Bytes()); len(probs) != 1 || !strings.Contains(probs[0].Msg, "OpenDocument spreadsheet (.ods)") {
+		t.Errorf("ods: %v", probs)
 	}
 }

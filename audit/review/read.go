@@ -77,6 +77,29 @@ func readXLSX(name string, data []byte) (*filled, []Problem) {
 	if total > MaxUnzippedBytes {
 		return fail("the workbook unpacks to %d MB; the limit is %d MB", total>>20, MaxUnzippedBytes>>20)
 	}
+	if isODS(zr) {
+		return fail("this is an OpenDocument spreadsheet (.ods), not an .xlsx workbook; in LibreOffice choose File > Save As and the type Excel 2007-365 (.xlsx)")
+	}
+	// Every part is read to its end against its directory entry: the zip
+	// reader checks its CRC, and a part longer than its declared size is
+	// caught after one byte too many, so no tampered part is read short.
+	for _, zf := range zr.File {
+		rc, err := zf.Open()
+		if err != nil {
+			return fail("the workbook is damaged or was altered (part %s: %v); save it again as .xlsx", excerpt(zf.Name), err)
+		}
+		n, err := io.Copy(io.Discard, io.LimitReader(rc, int64(zf.UncompressedSize64)+1))
+		rc.Close()
+		if err == nil && uint64(n) != zf.UncompressedSize64 {
+			err = fmt.Errorf("%d bytes where its directory says %d", n, zf.UncompressedSize64)
+			if uint64(n) > zf.UncompressedSize64 {
+				err = fmt.Errorf("more bytes than the %d its directory says", zf.UncompressedSize64)
+			}
+		}
+		if err != nil {
+			return fail("the workbook is damaged or was altered (part %s: %v); save it again as .xlsx", excerpt(zf.Name), err)
+		}
+	}
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: MaxUnzippedBytes, UnzipXMLSizeLimit: MaxSheetXMLBytes})
 	if err != nil {
 		return fail("cannot open the workbook: %v", err)
@@ -269,4 +292,21 @@ func excerpt(s string) string {
 		return string(r[:40]) + "…"
 	}
 	return s
+}
+
+// isODS reports whether a zip is an OpenDocument spreadsheet.
+func isODS(zr *zip.Reader) bool {
+	for _, f := range zr.File {
+		if f.Name != "mimetype" {
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return false
+		}
+		b, _ := io.ReadAll(io.LimitReader(rc, 100))
+		rc.Close()
+		return strings.HasPrefix(string(b), "application/vnd.oasis.opendocument")
+	}
+	return false
 }
