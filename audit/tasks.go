@@ -262,8 +262,19 @@ func (e *Engine) judge(ctx context.Context, im *store.Image, p prompts.Prompt, e
 	status, class := store.StatusOK, ""
 	attributed, era, rating, geotag := "", "", 0, ""
 	choices := vqa.ChoicesOf(a.Schema.Countries)
+	// A retried judgement asks again only what failed transiently: a
+	// refusal or a permanent failure of an earlier run stands.
+	prev, err := e.Run.JudgeAnswers(context.WithoutCancel(ctx), im.ID, ep.Name)
+	if err != nil {
+		e.setFatal(err)
+		return
+	}
+	if e.Fresh {
+		prev = nil
+	}
+	j := judgeCall{taskID: id, ep: ep, system: system, sha: im.ImageSHA, img: img, choices: choices, prev: prev}
 	for _, q := range qs {
-		ans, failed, stop := e.askJudge(ctx, id, ep, system, q, im.ImageSHA, img, choices)
+		ans, failed, stop := e.askJudge(ctx, j, q)
 		if stop {
 			return
 		}
@@ -271,13 +282,18 @@ func (e *Engine) judge(ctx context.Context, im *store.Image, p prompts.Prompt, e
 		// kept, and the second is final.
 		if fq, ok := vqa.Fallback(q, im.Target); ok && failed == "" && ans.Parsed == vqa.Unparsed {
 			answers = append(answers, ans)
-			if ans, failed, stop = e.askJudge(ctx, id, ep, system, fq, im.ImageSHA, img, choices); stop {
+			if ans, failed, stop = e.askJudge(ctx, j, fq); stop {
 				return
 			}
 			ans.Protocol = vqa.ProtocolFallback
 		}
+		// The task's class is transient if any question's is, so that a
+		// later run retries it; otherwise the first failure's.
 		if failed != "" {
-			status, class = store.StatusFailed, failed
+			status = store.StatusFailed
+			if class == "" || failed == string(generators.Transient) {
+				class = failed
+			}
 		}
 		switch q.Kind {
 		case vqa.KindAttribution:
@@ -312,19 +328,39 @@ func (e *Engine) judge(ctx context.Context, im *store.Image, p prompts.Prompt, e
 	e.progress(StageJudge)
 }
 
+// judgeCall is what every question of one judgement shares.
+type judgeCall struct {
+	taskID, system, sha string
+	ep                  spec.Endpoint
+	img                 []byte
+	choices             []vqa.Choice
+	prev                map[string]store.Answer // an earlier run's answers, by question id
+}
+
 // askJudge puts one question about an image to a judge and reads the answer.
 // failed is the error class of a failed call ("" otherwise); stop is true
-// when the run is stopping and the judgement must not be recorded.
-func (e *Engine) askJudge(ctx context.Context, taskID string, ep spec.Endpoint, system string, q vqa.Question, sha string, img []byte, choices []vqa.Choice) (ans store.Answer, failed string, stop bool) {
+// when the run is stopping and the judgement must not be recorded. An
+// earlier run's refusal or permanent failure of the same question is kept
+// without a call.
+func (e *Engine) askJudge(ctx context.Context, j judgeCall, q vqa.Question) (ans store.Answer, failed string, stop bool) {
+	if p, ok := j.prev[q.ID]; ok && p.Question == q.Text {
+		switch {
+		case p.Parsed == vqa.Refused:
+			return p, "", false
+		case p.Parsed == "error" && p.ErrorClass != "" && p.ErrorClass != string(generators.Transient):
+			return p, p.ErrorClass, false
+		}
+	}
+	ep := j.ep
 	chat := e.Endpoints[ep.Name].Chat
-	req := generators.ChatRequest{Model: ep.Model, System: system, Prompt: q.Text, Images: [][]byte{img}, MaxTokens: 64}
+	req := generators.ChatRequest{Model: ep.Model, System: j.system, Prompt: q.Text, Images: [][]byte{j.img}, MaxTokens: 64}
 	c := &policy.Call{
 		Endpoint: ep.Name,
-		Key:      policy.Key(map[string]any{"endpoint": ep.Identity(), "role": "vlm", "system": system, "prompt": q.Text, "image": sha, "max_tokens": 64}),
+		Key:      policy.Key(map[string]any{"endpoint": ep.Identity(), "role": "vlm", "system": j.system, "prompt": q.Text, "image": j.sha, "max_tokens": 64}),
 		Estimate: generators.Usage{InputTokens: judgeInputTokens(e.Plan.Audit), OutputTokens: estJudgeOutputTokens},
 		Do:       func(ctx context.Context) (*generators.Response, error) { return chat.Chat(ctx, req) },
 	}
-	o := e.call(ctx, taskID, StageJudge, c)
+	o := e.call(ctx, j.taskID, StageJudge, c)
 	if interrupted(o) {
 		return ans, "", true
 	}
@@ -333,11 +369,11 @@ func (e *Engine) askJudge(ctx context.Context, taskID string, ep spec.Endpoint, 
 	case o.Class == generators.Refusal:
 		ans.Parsed, ans.Raw = vqa.Refused, truncate(o.Err.Error(), 2000)
 	case o.Class != "":
-		ans.Parsed, ans.Raw = "error", truncate(o.Err.Error(), 2000)
+		ans.Parsed, ans.Raw, ans.ErrorClass = "error", truncate(o.Err.Error(), 2000), string(o.Class)
 		failed = string(o.Class)
 	default:
 		ans.Raw = truncate(o.Resp.Text, vqa.MaxAnswerBytes)
-		ans.Parsed = vqa.ParseAnswer(q.Kind, o.Resp.Text, choices)
+		ans.Parsed = vqa.ParseAnswer(q.Kind, o.Resp.Text, j.choices)
 	}
 	return ans, failed, false
 }

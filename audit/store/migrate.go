@@ -20,6 +20,7 @@ var addedColumns = []addedColumn{
 	{"scores", "geotag", "TEXT NOT NULL DEFAULT ''"},
 	{"stories", "rating_prompt", "TEXT NOT NULL DEFAULT ''"},
 	{"answers", "protocol", "TEXT NOT NULL DEFAULT ''"},
+	{"answers", "error_class", "TEXT NOT NULL DEFAULT ''"},
 }
 
 // derivedTables hold what the metrics stage recomputes from the rest on

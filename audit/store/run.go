@@ -85,6 +85,7 @@ CREATE TABLE IF NOT EXISTS answers (
 	parsed   TEXT NOT NULL,
 	correct  INTEGER,
 	protocol TEXT NOT NULL DEFAULT '',
+	error_class TEXT NOT NULL DEFAULT '',
 	PRIMARY KEY (image_id, judge, qid)
 );
 CREATE TABLE IF NOT EXISTS scores (
@@ -485,6 +486,9 @@ type Answer struct {
 	// "fallback" for the plainer question asked once when the first answer
 	// could not be read.
 	Protocol string
+	// ErrorClass is the failure class of a failed call (Parsed "error"):
+	// a later run asks again only a transient one.
+	ErrorClass string
 }
 
 // Score is the judge's score of one image.
@@ -511,8 +515,8 @@ func (r *Run) PutJudgement(taskID, imageID, judge, status, class string, answers
 			if a.Correct != nil {
 				correct = *a.Correct
 			}
-			if err := r.w.exec(tx, `INSERT OR REPLACE INTO answers(image_id, judge, qid, kind, question, expected, raw, parsed, correct, protocol) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				imageID, judge, a.QID, a.Kind, a.Question, a.Expected, a.Raw, a.Parsed, correct, a.Protocol); err != nil {
+			if err := r.w.exec(tx, `INSERT OR REPLACE INTO answers(image_id, judge, qid, kind, question, expected, raw, parsed, correct, protocol, error_class) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				imageID, judge, a.QID, a.Kind, a.Question, a.Expected, a.Raw, a.Parsed, correct, a.Protocol, a.ErrorClass); err != nil {
 				return err
 			}
 		}
@@ -528,6 +532,25 @@ func (r *Run) PutJudgement(taskID, imageID, judge, status, class string, answers
 		}
 		return markTask(r.w, tx, taskID, "judge", status, class)
 	})
+}
+
+// JudgeAnswers reads the answers a judge gave about an image, by
+// question id: what a retried judgement need not ask again.
+func (r *Run) JudgeAnswers(ctx context.Context, imageID, judge string) (map[string]Answer, error) {
+	rows, err := r.db.QueryContext(ctx, `SELECT qid, kind, question, expected, raw, parsed, protocol, error_class FROM answers WHERE image_id = ? AND judge = ?`, imageID, judge)
+	if err != nil {
+		return nil, fmt.Errorf("reading answers: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]Answer{}
+	for rows.Next() {
+		var a Answer
+		if err := rows.Scan(&a.QID, &a.Kind, &a.Question, &a.Expected, &a.Raw, &a.Parsed, &a.Protocol, &a.ErrorClass); err != nil {
+			return nil, fmt.Errorf("reading answers: %w", err)
+		}
+		out[a.QID] = a
+	}
+	return out, rows.Err()
 }
 
 // PutEmbedding records an image embedding and completes its task.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
@@ -10,6 +11,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -577,5 +579,104 @@ func TestRealSeedsNearlyIgnored(t *testing.T) {
 	t.Logf("seeds: %+v", s.Seeds[0])
 	if !strings.Contains(text, "perceptual hash distance 0") {
 		t.Errorf("no perceptual warning in the summary:\n%s", text)
+	}
+}
+
+// TestJudgeRetriesOnlyTransientQuestions: in one judgement one question
+// gets a 429 (transient) and another a body that is not JSON (bad_output).
+// The task is recorded as transient, and the next run asks again exactly
+// the 429 question, not the bad_output one.
+func TestJudgeRetriesOnlyTransientQuestions(t *testing.T) {
+	// Both orders: the transient failure before the bad output, and after.
+	for _, order := range [][2]string{{"depict", "culturally representative"}, {"culturally representative", "depict"}} {
+		t.Run(order[0]+" transient", func(t *testing.T) { judgeRetryCase(t, order[0], order[1]) })
+	}
+}
+
+func judgeRetryCase(t *testing.T, transientText, badText string) {
+	rs := &realServer{defaultTo: "United States", defaultRate: 0.85, fidelity: map[string]float64{"Korea": 0.9, "Kenya": 0.3}}
+	var mu sync.Mutex
+	healed := false
+	asked := map[string]int{}
+	inner := rs
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/chat/completions" {
+			inner.ServeHTTP(w, r)
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case bytes.Contains(body, []byte(transientText)):
+			asked["transient"]++
+			if !healed {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusTooManyRequests)
+				w.Write([]byte(`{"error": {"message": "Rate limit reached", "type": "rate_limit_error"}}`))
+				return
+			}
+		case bytes.Contains(body, []byte(badText)):
+			asked["bad"]++
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"choices": [`)) // cut off
+			return
+		}
+		mu.Unlock()
+		inner.ServeHTTP(w, r)
+		mu.Lock()
+	})
+	rs.agnostic, rs.drawn, rs.calls = map[string]string{}, map[string][2]string{}, map[string]int{}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	dir := t.TempDir()
+	spec := `name: retry
+countries: [Korea, Kenya]
+categories: [food]
+samples: 1
+models:
+  t2i: [{name: gen, provider: openai, base_url: URL/v1, model: real-image, openai: {send_seed: true}}]
+  vlm: [{name: judge, provider: openai, base_url: URL/v1, model: real-vlm, retries: 0}]
+judge: {questions: 4}
+output: run
+`
+	spec = strings.ReplaceAll(spec, "URL", srv.URL)
+	os.WriteFile(filepath.Join(dir, "r.yaml"), []byte(spec), 0o644)
+	run := func() {
+		var out, errb bytes.Buffer
+		no := false
+		app := &App{Stdout: &out, Stderr: &errb, Dir: dir, Terminal: &no, Getenv: func(string) string { return "" }}
+		if code := app.Main([]string{"run", "r.yaml", "-q", "--json"}); code != ExitOK {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+	}
+	run()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "run/store.db")+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var classes []string
+	rows, _ := db.Query(`SELECT DISTINCT error_class FROM tasks WHERE stage = 'judge'`)
+	for rows.Next() {
+		var c string
+		rows.Scan(&c)
+		classes = append(classes, c)
+	}
+	rows.Close()
+	db.Close()
+	if strings.Join(classes, ",") != "transient" {
+		t.Fatalf("judge tasks recorded as %v, want transient", classes)
+	}
+	mu.Lock()
+	first := map[string]int{"transient": asked["transient"], "bad": asked["bad"]}
+	healed = true
+	mu.Unlock()
+	run()
+	mu.Lock()
+	defer mu.Unlock()
+	t.Logf("first run asked %v; second run asked %d transient and %d bad_output questions again", first, asked["transient"]-first["transient"], asked["bad"]-first["bad"])
+	if asked["transient"] == first["transient"] || asked["bad"] != first["bad"] {
+		t.Errorf("second run: transient asked %d more times, bad_output %d more", asked["transient"]-first["transient"], asked["bad"]-first["bad"])
 	}
 }
