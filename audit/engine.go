@@ -8,7 +8,6 @@ import (
 	"image"
 	_ "image/jpeg" // endpoints may answer with JPEG
 	_ "image/png"
-	"math"
 	"sync"
 	"sync/atomic"
 
@@ -73,12 +72,24 @@ type Stats struct {
 	Failed     atomic.Int64
 	Refused    atomic.Int64
 	BudgetSkip atomic.Int64
-	costMicros atomic.Int64
 	byClass    sync.Map // class -> *atomic.Int64
+	costMu     sync.Mutex
+	cost       float64 // exact, as the store records each call's cost
 }
 
-// CostUSD is what this run's calls cost.
-func (s *Stats) CostUSD() float64 { return float64(s.costMicros.Load()) / 1e6 }
+// CostUSD is what this run's calls cost: the sum of the costs the store
+// records, not of rounded ones, so that every figure agrees.
+func (s *Stats) CostUSD() float64 {
+	s.costMu.Lock()
+	defer s.costMu.Unlock()
+	return s.cost
+}
+
+func (s *Stats) addCost(v float64) {
+	s.costMu.Lock()
+	s.cost += v
+	s.costMu.Unlock()
+}
 
 // FailedByClass returns failures per class.
 func (s *Stats) FailedByClass() map[string]int64 {
@@ -211,10 +222,10 @@ func (e *Engine) invoke(ctx context.Context, taskID, stage string, c *policy.Cal
 		e.stopped.Store(true)
 	case o.CacheHit:
 		e.Stats.CacheHits.Add(1)
-		e.Stats.costMicros.Add(int64(math.Round(o.CostUSD * 1e6)))
+		e.Stats.addCost(o.CostUSD)
 	default:
 		e.Stats.CallsMade.Add(1)
-		e.Stats.costMicros.Add(int64(math.Round(o.CostUSD * 1e6)))
+		e.Stats.addCost(o.CostUSD)
 	}
 	switch o.Class {
 	case "", generators.Budget:

@@ -22,6 +22,7 @@ var chaosSpec = strings.Replace(killSpec, "output: run",
 type chaosResult struct {
 	Metrics []json.RawMessage `json:"metrics"`
 	Cost    float64           `json:"total_cost_usd"`
+	RunCost float64           `json:"cost_usd"`
 	Items   int               `json:"items"`
 	Status  string            `json:"status"`
 }
@@ -70,6 +71,11 @@ func TestChaosKills(t *testing.T) {
 	start := time.Now()
 	want := runToEnd(t, bin, ref)
 	full := time.Since(start)
+	// One source, one rounding: what the run says it spent is what the
+	// store says.
+	if math.Abs(want.RunCost-want.Cost) > 1e-9 {
+		t.Errorf("the run says $%.6f, the store $%.6f", want.RunCost, want.Cost)
+	}
 	rng := rand.New(rand.NewPCG(7, 11))
 	kills := 0
 	for kills < 20 {

@@ -160,7 +160,23 @@ func Redact(err error, secrets ...string) error {
 	}
 	var ge *generators.Error
 	if errors.As(err, &ge) {
-		return &generators.Error{Class: ge.Class, Status: ge.Status, RetryAfter: ge.RetryAfter, Msg: msg}
+		// Each part redacted in place: the class and status are said once.
+		hide := func(s string) string {
+			for _, sec := range secrets {
+				if len(sec) >= 4 {
+					s = strings.ReplaceAll(s, sec, "[redacted]")
+				}
+			}
+			return s
+		}
+		out := &generators.Error{Class: ge.Class, Status: ge.Status, RetryAfter: ge.RetryAfter, Msg: hide(ge.Msg)}
+		if ge.Err != nil {
+			out.Err = errors.New(hide(ge.Err.Error()))
+		}
+		if ge != err { // wrapped: what the wrapping said, redacted, with the class kept
+			return &generators.Error{Class: ge.Class, Status: ge.Status, RetryAfter: ge.RetryAfter, Msg: msg}
+		}
+		return out
 	}
 	return errors.New(msg)
 }

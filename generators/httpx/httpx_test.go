@@ -81,4 +81,9 @@ func TestRedact(t *testing.T) {
 	if strings.Contains(err.Error(), "sk-abcdef") || generators.ClassOf(err) != generators.Permanent {
 		t.Fatalf("%v", err)
 	}
+	// The class and status are said once.
+	err = Redact(&generators.Error{Class: generators.Permanent, Status: 401, Msg: "Incorrect API key provided: sk-abcdef"}, "sk-abcdef")
+	if got := err.Error(); got != "permanent (HTTP 401): Incorrect API key provided: [redacted]" {
+		t.Fatalf("%q", got)
+	}
 }
