@@ -2,6 +2,7 @@ package corpus
 
 import (
 	"bufio"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -52,11 +53,14 @@ func Build(ctx context.Context, cfg *Config, log io.Writer) (Stats, error) {
 		colly.Async(true),
 		colly.UserAgent(cfg.UserAgent),
 		colly.CacheDir(filepath.Join(cfg.CacheDir, "pages")),
-		colly.MaxBodySize(cfg.MaxPageKB<<10),
+		// capTransport enforces the cap on the decoded page; colly's own
+		// limit counts compressed bytes and truncates instead of skipping.
+		colly.MaxBodySize((cfg.MaxPageKB<<10)+1),
 	)
 	c.IgnoreRobotsTxt = false
 	c.Context = ctx
-	c.WithTransport(&robotsCache{dir: filepath.Join(cfg.CacheDir, "robots"), next: countingTransport{&requests, http.DefaultTransport}})
+	c.WithTransport(&robotsCache{dir: filepath.Join(cfg.CacheDir, "robots"),
+		next: capTransport{max: int64(cfg.MaxPageKB) << 10, next: countingTransport{&requests, http.DefaultTransport}}})
 	c.SetRequestTimeout(30 * time.Second)
 	if err := c.Limit(&colly.LimitRule{DomainGlob: "*", Parallelism: cfg.Parallelism, Delay: cfg.Delay}); err != nil {
 		return st, err
@@ -243,6 +247,59 @@ func writeAtomic(path string, ps []Passage) error {
 	}
 	return os.Rename(tmp.Name(), path)
 }
+
+// errPageTooLarge ends the reading of a page over max_page_kb.
+var errPageTooLarge = errors.New("over the max_page_kb cap")
+
+// capTransport caps what a page may hold once decoded: it decompresses a
+// gzip body itself (a small download can unpack to gigabytes) and fails
+// the read past max bytes, so an oversized page is skipped with a reason
+// whether or not it said its Content-Length.
+type capTransport struct {
+	max  int64
+	next http.RoundTripper
+}
+
+func (t capTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(r)
+	if err != nil || resp.Body == nil {
+		return resp, err
+	}
+	body := io.ReadCloser(resp.Body)
+	if !resp.Uncompressed && strings.Contains(resp.Header.Get("Content-Encoding"), "gzip") {
+		gz, err := gzip.NewReader(resp.Body)
+		if err != nil {
+			resp.Body.Close()
+			return nil, fmt.Errorf("gzip body: %w", err)
+		}
+		body = struct {
+			io.Reader
+			io.Closer
+		}{gz, resp.Body}
+		resp.Header.Del("Content-Encoding")
+		resp.Header.Del("Content-Length")
+		resp.ContentLength = -1
+		resp.Uncompressed = true
+	}
+	resp.Body = &cappedBody{r: body, left: t.max}
+	return resp, nil
+}
+
+type cappedBody struct {
+	r    io.ReadCloser
+	left int64
+}
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	if b.left < 0 {
+		return n, errPageTooLarge
+	}
+	return n, err
+}
+
+func (b *cappedBody) Close() error { return b.r.Close() }
 
 // countingTransport counts the requests that reach the network.
 type countingTransport struct {

@@ -1,6 +1,7 @@
 package corpus
 
 import (
+	"compress/gzip"
 	"context"
 	"fmt"
 	"net/http"
@@ -39,7 +40,7 @@ func newSite(t *testing.T) *site {
 		case r.URL.Path == "/":
 			html(`<nav><a href="/a">Food</a> <a href="/b">Houses</a></nav><main><h1>Kenya</h1><p>Reference pages.</p>
 				<a href="/private/secret">secret</a> <a href="` + off + `/off">elsewhere</a> <a href="/calendar?m=0">calendar</a>
-				<a href="/huge">huge</a> <a href="/doc.pdf">pdf</a> <a href="/loop1">loop</a></main>`)
+				<a href="/huge">huge</a> <a href="/chunked">chunked</a> <a href="/gzipped">gzipped</a> <a href="/doc.pdf">pdf</a> <a href="/loop1">loop</a></main>`)
 		case r.URL.Path == "/a":
 			html(`<nav>Main menu Home About</nav><main><h2>Food</h2><p>Ugali is a stiff maize porridge.</p><ul><li>Sukuma wiki is collard greens.</li></ul>
 				<div class="toc">Contents 1 Food 2 Drink</div><h2>Drink</h2><p>Chai is spiced milk tea.</p></main><footer>Copyright notice</footer>`)
@@ -53,6 +54,25 @@ func newSite(t *testing.T) *site {
 			w.Header().Set("Content-Type", "text/html")
 			w.Header().Set("Content-Length", fmt.Sprint(5<<20))
 			w.Write([]byte(strings.Repeat("<p>x</p>", (5<<20)/8)))
+		case r.URL.Path == "/chunked":
+			// 3 MB with no Content-Length: sent in chunks.
+			w.Header().Set("Content-Type", "text/html")
+			for i := 0; i < 3<<10; i++ {
+				w.Write([]byte(strings.Repeat("<p>chunked page text</p>", 1024/24+1)[:1024]))
+				if i%256 == 0 {
+					w.(http.Flusher).Flush()
+				}
+			}
+		case r.URL.Path == "/gzipped":
+			// 8 MB of text that compresses to a few KB.
+			w.Header().Set("Content-Type", "text/html")
+			w.Header().Set("Content-Encoding", "gzip")
+			zw := gzip.NewWriter(w)
+			zw.Write([]byte("<html><body>"))
+			for i := 0; i < 8<<10; i++ {
+				zw.Write([]byte(strings.Repeat("<p>gzipped bomb text</p>", 1024/24+1)[:1024]))
+			}
+			zw.Close()
 		case r.URL.Path == "/doc.pdf":
 			w.Header().Set("Content-Type", "application/pdf")
 			w.Write([]byte("%PDF-1.4"))
@@ -123,7 +143,7 @@ func TestCrawlerTraps(t *testing.T) {
 			t.Errorf("corpus lacks %q:\n%s", want, all)
 		}
 	}
-	for _, bad := range []string{"Main menu", "Copyright", "Contents 1", "tabular noise", "should never"} {
+	for _, bad := range []string{"Main menu", "Copyright", "Contents 1", "tabular noise", "should never", "chunked page text", "gzipped bomb text"} {
 		if strings.Contains(all, bad) {
 			t.Errorf("corpus holds boilerplate %q", bad)
 		}
