@@ -241,3 +241,30 @@ func TestCrawl2000Pages(t *testing.T) {
 		t.Fatalf("second build: %+v", st2)
 	}
 }
+
+// TestConfigErrorsAllAtOnce: every problem of a corpus config is reported
+// at once, each at its line and column; an unknown country is one.
+func TestConfigErrorsAllAtOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(path, []byte(`output: out.jsonl
+max_pages: -1
+seeds:
+  - {url: "ftp://x.example/", country: Kenya}
+  - {url: "https://x.example/", country: Atlantis}
+  - {url: "https://x.example/b"}
+`), 0o644)
+	_, err := LoadConfig(path)
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, want := range []string{
+		path + ":2:12: max_pages: must not be negative, got -1",
+		path + ":4:11: seeds[0].url: must be an http(s) URL",
+		path + `:5:42: seeds[1].country: unknown country "Atlantis"`,
+		path + ":6:5: seeds[2].country: every seed needs the country",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error\n%s\nlacks %q", err, want)
+		}
+	}
+}
