@@ -80,6 +80,8 @@ func TestParseAttributionShapes(t *testing.T) {
 		{"   ", Unparsed},
 		{"Let us look at the image: it is Chinese.", "China"},
 		{"Hard to say.", Unparsed},
+		{"It most likely depicts Turkey.", Other},
+		{"A roast turkey on a table in the United States.", "United States"},
 	}
 	for _, tc := range tests {
 		if got := ParseAttribution(tc.in, ecbChoices); got != tc.want {

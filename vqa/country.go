@@ -150,6 +150,11 @@ func findMentions(s string, choices []Choice) []mention {
 		add(Other, nameRegexp(n), ls)
 	}
 	add(Other, worldRegexp(taken), ls)
+	for _, loc := range worldCasedRe.FindAllStringIndex(s, -1) {
+		if !taken[asciiLower(s[loc[0]:loc[1]])] {
+			spans = append(spans, span{Other, loc[0], loc[1]})
+		}
+	}
 	for _, n := range notCountries {
 		add("", nameRegexp(n), ls)
 	}
