@@ -11,11 +11,8 @@ import (
 	"time"
 
 	"gocloud.dev/blob"
-	_ "gocloud.dev/blob/azureblob" // azblob://container
-	_ "gocloud.dev/blob/fileblob"  // file:///path
-	_ "gocloud.dev/blob/gcsblob"   // gs://bucket
-	_ "gocloud.dev/blob/memblob"   // mem:// (tests)
-	_ "gocloud.dev/blob/s3blob"    // s3://bucket?region=...&endpoint=... (S3 and S3-compatible)
+	_ "gocloud.dev/blob/fileblob" // file:///path
+	_ "gocloud.dev/blob/memblob"  // mem:// (tests)
 	"gocloud.dev/gcerrors"
 
 	"github.com/blindspot-audit/blindspot/generators"
@@ -62,6 +59,9 @@ func OpenCacheAt(ctx context.Context, loc string) (*Cache, error) {
 	}
 	b, err := blob.OpenBucket(ctx, loc)
 	if err != nil {
+		if u, perr := url.Parse(loc); perr == nil && !cloudDrivers && (u.Scheme == "s3" || u.Scheme == "gs" || u.Scheme == "azblob") {
+			return nil, fmt.Errorf("cache %s: this build has no %s driver: the cloud object stores are opt-in, build with `go build -tags cloud ./cmd/blindspot`: %w", loc, u.Scheme, err)
+		}
 		return nil, fmt.Errorf("cache %s: %w", loc, err)
 	}
 	oc := &objectCache{b: b}
