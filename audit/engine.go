@@ -106,8 +106,9 @@ func (s *Stats) countClass(c generators.Class) {
 	v.(*atomic.Int64).Add(1)
 }
 
-// ErrBudgetReached reports that the run stopped at the budget cap.
-var ErrBudgetReached = errors.New("budget cap reached")
+// ErrBudgetReached reports that the run stopped at the budget cap: the
+// call policy's ErrBudget, one sentinel for both.
+var ErrBudgetReached = policy.ErrBudget
 
 // ErrInterrupted reports a run stopped by the user.
 var ErrInterrupted = errors.New("interrupted")

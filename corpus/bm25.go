@@ -58,9 +58,6 @@ func NewIndex(ps []Passage) *Index {
 	return ix
 }
 
-// Len is the number of passages.
-func (ix *Index) Len() int { return len(ix.passages) }
-
 func (ix *Index) score(i int, query []string) float64 {
 	n := float64(len(ix.passages))
 	var s float64

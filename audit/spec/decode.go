@@ -6,7 +6,6 @@ import (
 	"maps"
 	"reflect"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -303,5 +302,3 @@ func (d *decoder) decodeScalar(n *yaml.Node, v reflect.Value, path string) {
 		d.problem(n, path, "cannot hold a value of type %s", v.Type())
 	}
 }
-
-func sortStrings(s []string) { sort.Strings(s) }

@@ -31,7 +31,12 @@ func LockDir(dir, what string) (*DirLock, error) {
 		return nil, fmt.Errorf("locking the run directory: %w", err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		// The holder writes who it is just after it takes the lock.
 		holder, _ := os.ReadFile(path)
+		for i := 0; i < 20 && len(holder) == 0; i++ {
+			time.Sleep(10 * time.Millisecond)
+			holder, _ = os.ReadFile(path)
+		}
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
 			who := strings.TrimSpace(string(holder))

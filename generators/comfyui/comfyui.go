@@ -341,7 +341,7 @@ func (c *Client) wait(ctx context.Context, id string) (*historyEntry, error) {
 		if e, ok := hist[id]; ok {
 			switch {
 			case e.Status.StatusStr == "error":
-				return nil, generators.Errorf(generators.Permanent, "the job failed: %s", truncate(string(joinRaw(e.Status.Messages)), 500))
+				return nil, generators.Errorf(generators.Permanent, "the job failed: %s", httpx.Truncate(string(joinRaw(e.Status.Messages)), 500))
 			case e.Status.Completed || e.Status.StatusStr == "success":
 				return &e, nil
 			}
@@ -372,13 +372,6 @@ func joinRaw(ms []json.RawMessage) []byte {
 		b.Write(m)
 	}
 	return b.Bytes()
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // httpxHash names an uploaded image by its content.

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/blindspot-audit/blindspot/generators"
 )
@@ -221,14 +222,19 @@ func Download(ctx context.Context, c *http.Client, base, ref string, header http
 		return nil, &generators.Error{Class: generators.BadOutput, Err: err}
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, StatusError(resp.StatusCode, resp.Header, "downloading the image: "+truncate(string(body), 300))
+		return nil, StatusError(resp.StatusCode, resp.Header, "downloading the image: "+Truncate(string(body), 300))
 	}
 	return body, nil
 }
 
-func truncate(s string, n int) string {
+// Truncate cuts a server's text to at most n bytes (on a rune boundary)
+// for an error message.
+func Truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "…"
 }

@@ -74,7 +74,7 @@ func (c JSONCall) finish(req *http.Request, out any) error {
 			msg = c.ErrorMessage(data)
 		}
 		if msg == "" {
-			msg = truncate(strings.TrimSpace(string(data)), 300)
+			msg = Truncate(strings.TrimSpace(string(data)), 300)
 		}
 		e := StatusError(resp.StatusCode, resp.Header, msg)
 		if c.Refusal != nil && c.Refusal(resp.StatusCode, msg) {
@@ -83,7 +83,7 @@ func (c JSONCall) finish(req *http.Request, out any) error {
 		return e
 	}
 	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "application/json" {
-		return generators.Errorf(generators.BadOutput, "expected a JSON response, got Content-Type %q: %s", resp.Header.Get("Content-Type"), truncate(string(data), 120))
+		return generators.Errorf(generators.BadOutput, "expected a JSON response, got Content-Type %q: %s", resp.Header.Get("Content-Type"), Truncate(string(data), 120))
 	}
 	if err := json.Unmarshal(data, out); err != nil {
 		return &generators.Error{Class: generators.BadOutput, Msg: fmt.Sprintf("the response is not the expected JSON (%d bytes)", len(data)), Err: err}
