@@ -208,25 +208,34 @@ func (e *Engine) post(ctx context.Context, im *store.Image, p prompts.Prompt) bo
 // the store already holds it (it counts as resumed) nor when the run is
 // stopping.
 func (e *Engine) startTask(ctx context.Context, id, stage string) bool {
+	run, _ := e.startTaskAgain(ctx, id, stage)
+	return run
+}
+
+// startTaskAgain is startTask that also reports whether an earlier run
+// recorded a failed attempt of the task (whose answers a retry may keep).
+func (e *Engine) startTaskAgain(ctx context.Context, id, stage string) (run, again bool) {
 	if !e.Fresh {
 		st, class, err := e.Run.TaskState(context.WithoutCancel(ctx), id)
 		if err != nil {
 			e.setFatal(err)
-			return false
+			return false, false
 		}
 		if settled(st, class) {
 			e.Stats.Resumed.Add(1)
 			e.progress(stage)
-			return false
+			return false, false
 		}
+		again = st != ""
 	}
-	return !e.halted()
+	return !e.halted(), again
 }
 
 func (e *Engine) judge(ctx context.Context, im *store.Image, p prompts.Prompt, ep spec.Endpoint, load func() []byte) {
 	a := e.Plan.Audit
 	id := "judge:" + im.ID + ":" + ep.Name
-	if !e.startTask(ctx, id, StageJudge) {
+	run, again := e.startTaskAgain(ctx, id, StageJudge)
+	if !run {
 		return
 	}
 	var qs []vqa.Question
@@ -263,14 +272,15 @@ func (e *Engine) judge(ctx context.Context, im *store.Image, p prompts.Prompt, e
 	attributed, era, rating, geotag := "", "", 0, ""
 	choices := vqa.ChoicesOf(a.Schema.Countries)
 	// A retried judgement asks again only what failed transiently: a
-	// refusal or a permanent failure of an earlier run stands.
-	prev, err := e.Run.JudgeAnswers(context.WithoutCancel(ctx), im.ID, ep.Name)
-	if err != nil {
-		e.setFatal(err)
-		return
-	}
-	if e.Fresh {
-		prev = nil
+	// refusal or a permanent failure of an earlier run stands. A first
+	// attempt has nothing to read.
+	var prev map[string]store.Answer
+	if again {
+		var err error
+		if prev, err = e.Run.JudgeAnswers(context.WithoutCancel(ctx), im.ID, ep.Name); err != nil {
+			e.setFatal(err)
+			return
+		}
 	}
 	j := judgeCall{taskID: id, ep: ep, system: system, sha: im.ImageSHA, img: img, choices: choices, prev: prev}
 	for _, q := range qs {
