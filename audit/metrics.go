@@ -646,6 +646,9 @@ func clipMetrics(ctx context.Context, db *store.DB, recs []*record) ([]store.Met
 	}
 	var g groups
 	for _, r := range recs {
+		if r.duplicate { // a seed that repeated an image adds no sample
+			continue
+		}
 		for e := range embedders {
 			iv, tv := images[[2]string{r.id, e}], texts[[2]string{e, text[r.id]}]
 			if iv == nil || tv == nil {
@@ -706,7 +709,7 @@ func scorerMetrics(ctx context.Context, db *store.DB, recs []*record) ([]store.M
 			return nil, fmt.Errorf("scores: %w", err)
 		}
 		r := byID[id]
-		if r == nil {
+		if r == nil || r.duplicate {
 			continue
 		}
 		// The scorer's name goes in the category column: one series per scorer.
