@@ -1,25 +1,19 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"strings"
 	"time"
-
-	"gocloud.dev/blob"
-	_ "gocloud.dev/blob/fileblob" // file:///path
-	_ "gocloud.dev/blob/memblob"  // mem:// (tests)
-	"gocloud.dev/gcerrors"
 
 	"github.com/blindspot-audit/blindspot/generators"
 )
 
 // bucketSchemes are the object-storage URLs a cache may live at.
-var bucketSchemes = []string{"file", "s3", "gs", "azblob", "mem"}
+var bucketSchemes = []string{"file", "s3", "gs", "azblob"}
 
 // IsBucketURL reports whether a cache location is an object-storage URL
 // rather than a folder.
@@ -40,8 +34,23 @@ func IsBucketURL(s string) bool {
 // that workers on several machines share one cache and every image.
 // Objects are written whole (a writer commits on Close), never half.
 type objectCache struct {
-	b *blob.Bucket
+	b bucket
 }
+
+// bucket is the little of an object store the cache uses. A file:// bucket
+// is a folder (dirBucket); the cloud stores come through gocloud.dev in a
+// build with the tag "cloud" (cloud.go).
+type bucket interface {
+	// ReadAll returns an object, or errNoObject.
+	ReadAll(ctx context.Context, key string) ([]byte, error)
+	// Write stores an object whole: a reader sees the old one or the new.
+	Write(ctx context.Context, key string, data []byte, contentType string) error
+	Exists(ctx context.Context, key string) (bool, error)
+	Close() error
+}
+
+// errNoObject is a bucket's answer for a key it does not hold.
+var errNoObject = errors.New("no such object")
 
 const (
 	blobPrefix     = "blobs/"
@@ -57,11 +66,15 @@ func OpenCacheAt(ctx context.Context, loc string) (*Cache, error) {
 	if !IsBucketURL(loc) {
 		return OpenCache(loc)
 	}
-	b, err := blob.OpenBucket(ctx, loc)
+	u, _ := url.Parse(loc)
+	var b bucket
+	var err error
+	if u.Scheme == "file" {
+		b, err = openDirBucket(u)
+	} else {
+		b, err = openCloudBucket(ctx, loc)
+	}
 	if err != nil {
-		if u, perr := url.Parse(loc); perr == nil && !cloudDrivers && (u.Scheme == "s3" || u.Scheme == "gs" || u.Scheme == "azblob") {
-			return nil, fmt.Errorf("cache %s: this build has no %s driver: the cloud object stores are opt-in, build with `go build -tags cloud ./cmd/blindspot`: %w", loc, u.Scheme, err)
-		}
 		return nil, fmt.Errorf("cache %s: %w", loc, err)
 	}
 	oc := &objectCache{b: b}
@@ -72,7 +85,7 @@ func (o *objectCache) get(key string) ([]byte, bool, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), objectTimeout)
 	defer cancel()
 	data, err := o.b.ReadAll(ctx, key)
-	if gcerrors.Code(err) == gcerrors.NotFound {
+	if errors.Is(err, errNoObject) {
 		return nil, false, nil
 	}
 	if err != nil {
@@ -84,15 +97,7 @@ func (o *objectCache) get(key string) ([]byte, bool, error) {
 func (o *objectCache) put(key string, data []byte, contentType string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), objectTimeout)
 	defer cancel()
-	w, err := o.b.NewWriter(ctx, key, &blob.WriterOptions{ContentType: contentType})
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(w, bytes.NewReader(data)); err != nil {
-		w.Close()
-		return err
-	}
-	return w.Close()
+	return o.b.Write(ctx, key, data, contentType)
 }
 
 func (o *objectCache) putBlob(sha string, data []byte) error {

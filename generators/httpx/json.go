@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"strings"
 
 	"github.com/blindspot-audit/blindspot/generators"
@@ -19,7 +21,8 @@ type JSONCall struct {
 	Method  string
 	URL     string
 	Header  http.Header
-	Body    any // marshalled as JSON; nil sends no body
+	Body    any   // marshalled as JSON; nil sends no body
+	Form    *Form // sent as multipart/form-data instead of Body
 	Secrets []string
 	// ErrorMessage extracts the server's message from an error body.
 	ErrorMessage func(body []byte) string
@@ -31,12 +34,20 @@ type JSONCall struct {
 // failure comes back classified, with secrets removed.
 func (c JSONCall) Do(ctx context.Context, out any) error {
 	var body io.Reader
-	if c.Body != nil {
+	contentType := ""
+	switch {
+	case c.Form != nil:
+		b, ct, err := c.Form.encode()
+		if err != nil {
+			return &generators.Error{Class: generators.Permanent, Msg: "encoding the form", Err: err}
+		}
+		body, contentType = bytes.NewReader(b), ct
+	case c.Body != nil:
 		b, err := json.Marshal(c.Body)
 		if err != nil {
 			return &generators.Error{Class: generators.Permanent, Msg: "encoding the request", Err: err}
 		}
-		body = bytes.NewReader(b)
+		body, contentType = bytes.NewReader(b), "application/json"
 	}
 	req, err := http.NewRequestWithContext(ctx, c.Method, c.URL, body)
 	if err != nil {
@@ -45,8 +56,8 @@ func (c JSONCall) Do(ctx context.Context, out any) error {
 	for k, v := range c.Header {
 		req.Header[k] = v
 	}
-	if c.Body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	req.Header.Set("Accept", "application/json")
 	return Redact(c.finish(req, out), c.Secrets...)
@@ -89,4 +100,45 @@ func (c JSONCall) finish(req *http.Request, out any) error {
 		return &generators.Error{Class: generators.BadOutput, Msg: fmt.Sprintf("the response is not the expected JSON (%d bytes)", len(data)), Err: err}
 	}
 	return nil
+}
+
+// Form is a multipart/form-data body: fields in order, then files.
+type Form struct {
+	Fields [][2]string
+	Files  []FormFile
+}
+
+// FormFile is one file part of a Form.
+type FormFile struct {
+	Field, Name, Type string
+	Data              []byte
+}
+
+// Add appends a field.
+func (f *Form) Add(name, value string) { f.Fields = append(f.Fields, [2]string{name, value}) }
+
+func (f *Form) encode() ([]byte, string, error) {
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for _, kv := range f.Fields {
+		if err := w.WriteField(kv[0], kv[1]); err != nil {
+			return nil, "", err
+		}
+	}
+	for _, file := range f.Files {
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, file.Field, file.Name))
+		h.Set("Content-Type", file.Type)
+		pw, err := w.CreatePart(h)
+		if err != nil {
+			return nil, "", err
+		}
+		if _, err := pw.Write(file.Data); err != nil {
+			return nil, "", err
+		}
+	}
+	if err := w.Close(); err != nil {
+		return nil, "", err
+	}
+	return buf.Bytes(), w.FormDataContentType(), nil
 }

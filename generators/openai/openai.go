@@ -1,17 +1,13 @@
 package openai
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
-	"errors"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
-
-	oai "github.com/openai/openai-go/v3"
-	"github.com/openai/openai-go/v3/option"
 
 	"github.com/blindspot-audit/blindspot/generators"
 	"github.com/blindspot-audit/blindspot/generators/httpx"
@@ -51,9 +47,10 @@ type Config struct {
 	Options Options
 }
 
-// Client is one OpenAI-compatible endpoint.
+// Client is one OpenAI-compatible endpoint. It speaks the four JSON and
+// multipart operations Blindspot uses directly: the official SDK would
+// add 26 MB to the binary and minutes to a cold build for them.
 type Client struct {
-	c    oai.Client
 	cfg  Config
 	http *http.Client
 	base string
@@ -81,55 +78,57 @@ func New(cfg Config) (*Client, error) {
 	if !strings.HasSuffix(base, "/") {
 		base += "/"
 	}
-	hc := httpx.Client(int64(cfg.Options.MaxResponseMB) << 20)
-	opts := []option.RequestOption{option.WithBaseURL(base), option.WithHTTPClient(hc), option.WithMaxRetries(0)}
-	if cfg.APIKey != "" {
-		opts = append(opts, option.WithAPIKey(cfg.APIKey))
-	} else {
-		// Local servers take no key; the SDK would otherwise read one from
-		// OPENAI_API_KEY behind the spec's back.
-		opts = append(opts, option.WithAPIKey("none"))
-	}
-	return &Client{c: oai.NewClient(opts...), cfg: cfg, http: hc, base: base}, nil
+	return &Client{cfg: cfg, http: httpx.Client(int64(cfg.Options.MaxResponseMB) << 20), base: base}, nil
 }
 
-// classify turns an SDK error into a generators.Error.
-func (c *Client) classify(err error) error {
-	if err == nil {
-		return nil
+// call sends one request to an operation under the base URL and decodes
+// its JSON answer into out.
+func (c *Client) call(ctx context.Context, op string, body any, multipart *httpx.Form, out any) error {
+	h := http.Header{}
+	if c.cfg.APIKey != "" {
+		h.Set("Authorization", "Bearer "+c.cfg.APIKey)
 	}
-	var ae *oai.Error
-	if errors.As(err, &ae) {
-		msg := ae.Message
-		if msg == "" {
-			msg = http.StatusText(ae.StatusCode)
-		}
-		var h http.Header
-		if ae.Response != nil {
-			h = ae.Response.Header
-		}
-		e := httpx.StatusError(ae.StatusCode, h, msg)
-		if isRefusal(ae.Code, ae.Type, msg) {
-			e.Class = generators.Refusal
-		}
-		return httpx.Redact(e, c.cfg.APIKey)
-	}
-	// The SDK reports a complete response whose JSON does not parse as
-	// "error parsing response json"; that is the server's bad output, even
-	// when the JSON decoder's cause is an unexpected EOF.
-	if strings.Contains(err.Error(), "parsing response json") {
-		return httpx.Redact(&generators.Error{Class: generators.BadOutput, Msg: "the response is not valid JSON", Err: err}, c.cfg.APIKey)
-	}
-	if e := httpx.Transport(err); e != nil {
-		return httpx.Redact(e, c.cfg.APIKey)
-	}
-	// Anything else failed while reading a response: not JSON, or not of
-	// the expected shape.
-	return httpx.Redact(&generators.Error{Class: generators.BadOutput, Msg: "unreadable response", Err: err}, c.cfg.APIKey)
+	return httpx.JSONCall{
+		Client: c.http, Method: http.MethodPost, URL: c.base + op, Header: h,
+		Body: body, Form: multipart, Secrets: []string{c.cfg.APIKey},
+		ErrorMessage: errorMessage, Refusal: isRefusal,
+	}.Do(ctx, out)
 }
 
-func isRefusal(code, typ, msg string) bool {
-	l := strings.ToLower(code + " " + typ + " " + msg)
+// apiError is the error body OpenAI and compatible servers send.
+type apiError struct {
+	Error struct {
+		Message string `json:"message"`
+		Type    string `json:"type"`
+		Code    any    `json:"code"`
+	} `json:"error"`
+	Detail  any    `json:"detail"`  // FastAPI-style servers
+	Message string `json:"message"` // a few gateways
+}
+
+// errorMessage keeps the server's words and, for a refusal, its code.
+func errorMessage(body []byte) string {
+	var e apiError
+	if json.Unmarshal(body, &e) != nil {
+		return ""
+	}
+	msg := e.Error.Message
+	if code := fmt.Sprint(e.Error.Code); e.Error.Code != nil && code != "" && isRefusal(0, code+" "+e.Error.Type) && !isRefusal(0, msg) {
+		msg = code + ": " + msg
+	}
+	switch {
+	case msg != "":
+		return msg
+	case e.Message != "":
+		return e.Message
+	case e.Detail != nil:
+		return fmt.Sprint(e.Detail)
+	}
+	return ""
+}
+
+func isRefusal(_ int, msg string) bool {
+	l := strings.ToLower(msg)
 	for _, s := range []string{"content_policy_violation", "content_filter", "moderation_blocked", "safety system", "safety_violations"} {
 		if strings.Contains(l, s) {
 			return true
@@ -138,61 +137,78 @@ func isRefusal(code, typ, msg string) bool {
 	return false
 }
 
-func (c *Client) size(req int) oai.ImageGenerateParamsSize {
+func (c *Client) size(req int) string {
 	if req == 0 {
 		req = c.cfg.Size
 	}
 	if req == 0 {
 		return ""
 	}
-	return oai.ImageGenerateParamsSize(fmt.Sprintf("%dx%d", req, req))
+	return fmt.Sprintf("%dx%d", req, req)
+}
+
+// imagesResponse is the answer of images/generations and images/edits.
+type imagesResponse struct {
+	Data []struct {
+		B64JSON string `json:"b64_json"`
+		URL     string `json:"url"`
+	} `json:"data"`
+	Usage struct {
+		InputTokens  int `json:"input_tokens"`
+		OutputTokens int `json:"output_tokens"`
+	} `json:"usage"`
 }
 
 // Generate calls images/generations.
 func (c *Client) Generate(ctx context.Context, req generators.ImageRequest) (*generators.Response, error) {
-	p := oai.ImageGenerateParams{Prompt: req.Prompt, Model: oai.ImageModel(req.Model), N: oai.Int(1), Size: c.size(req.Size)}
+	body := map[string]any{"prompt": req.Prompt, "n": 1}
+	if req.Model != "" {
+		body["model"] = req.Model
+	}
+	if s := c.size(req.Size); s != "" {
+		body["size"] = s
+	}
 	if q := c.cfg.Options.Quality; q != "" {
-		p.Quality = oai.ImageGenerateParamsQuality(q)
+		body["quality"] = q
 	}
 	if f := c.cfg.Options.ResponseFormat; f != "" {
-		p.ResponseFormat = oai.ImageGenerateParamsResponseFormat(f)
+		body["response_format"] = f
 	}
 	if c.cfg.Options.SendSeed {
-		p.SetExtraFields(map[string]any{"seed": req.Seed})
+		body["seed"] = req.Seed
 	}
-	res, err := c.c.Images.Generate(ctx, p)
-	if err != nil {
-		return nil, c.classify(err)
+	var res imagesResponse
+	if err := c.call(ctx, "images/generations", body, nil, &res); err != nil {
+		return nil, err
 	}
-	return c.image(ctx, res, req.Model)
+	return c.image(ctx, &res, req.Model)
 }
 
 // Edit calls images/edits with the image as a multipart upload.
 func (c *Client) Edit(ctx context.Context, req generators.EditRequest) (*generators.Response, error) {
-	p := oai.ImageEditParams{
-		Image:  oai.ImageEditParamsImageUnion{OfFile: oai.File(bytes.NewReader(req.Image), "image.png", "image/png")},
-		Prompt: req.Instruction,
-		Model:  oai.ImageModel(req.Model),
-		N:      oai.Int(1),
+	f := &httpx.Form{Files: []httpx.FormFile{{Field: "image", Name: "image.png", Type: "image/png", Data: req.Image}}}
+	f.Add("prompt", req.Instruction)
+	if req.Model != "" {
+		f.Add("model", req.Model)
 	}
+	f.Add("n", "1")
 	if s := c.size(0); s != "" {
-		p.Size = oai.ImageEditParamsSize(s)
+		f.Add("size", s)
 	}
-	if f := c.cfg.Options.ResponseFormat; f != "" {
-		p.ResponseFormat = oai.ImageEditParamsResponseFormat(f)
+	if rf := c.cfg.Options.ResponseFormat; rf != "" {
+		f.Add("response_format", rf)
 	}
 	if c.cfg.Options.SendSeed {
-		// The SDK writes only string extras into a multipart body.
-		p.SetExtraFields(map[string]any{"seed": strconv.FormatInt(req.Seed, 10)})
+		f.Add("seed", strconv.FormatInt(req.Seed, 10))
 	}
-	res, err := c.c.Images.Edit(ctx, p)
-	if err != nil {
-		return nil, c.classify(err)
+	var res imagesResponse
+	if err := c.call(ctx, "images/edits", nil, f, &res); err != nil {
+		return nil, err
 	}
-	return c.image(ctx, res, req.Model)
+	return c.image(ctx, &res, req.Model)
 }
 
-func (c *Client) image(ctx context.Context, res *oai.ImagesResponse, model string) (*generators.Response, error) {
+func (c *Client) image(ctx context.Context, res *imagesResponse, model string) (*generators.Response, error) {
 	if len(res.Data) == 0 {
 		return nil, generators.Errorf(generators.BadOutput, "the response holds no image")
 	}
@@ -214,36 +230,79 @@ func (c *Client) image(ctx context.Context, res *oai.ImagesResponse, model strin
 	}
 	return &generators.Response{
 		Image:        img,
-		Usage:        generators.Usage{Images: 1, InputTokens: int(res.Usage.InputTokens), OutputTokens: int(res.Usage.OutputTokens)},
+		Usage:        generators.Usage{Images: 1, InputTokens: res.Usage.InputTokens, OutputTokens: res.Usage.OutputTokens},
 		ModelVersion: model,
 	}, nil
 }
 
+// chatResponse is the answer of chat/completions.
+type chatResponse struct {
+	Model             string `json:"model"`
+	SystemFingerprint string `json:"system_fingerprint"`
+	Choices           []struct {
+		FinishReason string `json:"finish_reason"`
+		Message      struct {
+			Content content `json:"content"`
+			Refusal string  `json:"refusal"`
+		} `json:"message"`
+	} `json:"choices"`
+	Usage struct {
+		PromptTokens     int `json:"prompt_tokens"`
+		CompletionTokens int `json:"completion_tokens"`
+	} `json:"usage"`
+}
+
+// content is a message's content: a string, null, or (from a few servers)
+// a list of parts whose text is joined.
+type content string
+
+func (c *content) UnmarshalJSON(b []byte) error {
+	var s *string
+	if err := json.Unmarshal(b, &s); err == nil {
+		if s != nil {
+			*c = content(*s)
+		}
+		return nil
+	}
+	var parts []struct {
+		Text string `json:"text"`
+	}
+	if err := json.Unmarshal(b, &parts); err != nil {
+		return fmt.Errorf("message content is neither a string nor a list of parts: %w", err)
+	}
+	var sb strings.Builder
+	for _, p := range parts {
+		sb.WriteString(p.Text)
+	}
+	*c = content(sb.String())
+	return nil
+}
+
 // Chat calls chat/completions, images as data URIs.
 func (c *Client) Chat(ctx context.Context, req generators.ChatRequest) (*generators.Response, error) {
-	var msgs []oai.ChatCompletionMessageParamUnion
+	var msgs []map[string]any
 	if req.System != "" {
-		msgs = append(msgs, oai.SystemMessage(req.System))
+		msgs = append(msgs, map[string]any{"role": "system", "content": req.System})
 	}
-	parts := []oai.ChatCompletionContentPartUnionParam{oai.TextContentPart(req.Prompt)}
+	parts := []map[string]any{{"type": "text", "text": req.Prompt}}
 	for _, img := range req.Images {
-		parts = append(parts, oai.ImageContentPart(oai.ChatCompletionContentPartImageImageURLParam{URL: DataURI(img)}))
+		parts = append(parts, map[string]any{"type": "image_url", "image_url": map[string]string{"url": DataURI(img)}})
 	}
-	msgs = append(msgs, oai.UserMessage(parts))
-	p := oai.ChatCompletionNewParams{Model: oai.ChatModel(req.Model), Messages: msgs, Temperature: oai.Float(req.Temperature), Seed: oai.Int(req.Seed)}
+	msgs = append(msgs, map[string]any{"role": "user", "content": parts})
+	body := map[string]any{"model": req.Model, "messages": msgs, "temperature": req.Temperature, "seed": req.Seed}
 	if req.MaxTokens > 0 {
-		p.MaxCompletionTokens = oai.Int(int64(req.MaxTokens))
+		body["max_completion_tokens"] = req.MaxTokens
 	}
-	res, err := c.c.Chat.Completions.New(ctx, p)
-	if err != nil {
-		return nil, c.classify(err)
+	var res chatResponse
+	if err := c.call(ctx, "chat/completions", body, nil, &res); err != nil {
+		return nil, err
 	}
 	if len(res.Choices) == 0 {
 		return nil, generators.Errorf(generators.BadOutput, "the response has no choices")
 	}
 	ch := res.Choices[0]
 	if ch.Message.Refusal != "" {
-		return nil, generators.Errorf(generators.Refusal, "model refused: %s", ch.Message.Refusal)
+		return nil, generators.Errorf(generators.Refusal, "model refused: %s", httpx.Truncate(ch.Message.Refusal, 300))
 	}
 	if ch.FinishReason == "content_filter" {
 		return nil, generators.Errorf(generators.Refusal, "content filter")
@@ -253,10 +312,21 @@ func (c *Client) Chat(ctx context.Context, req generators.ChatRequest) (*generat
 		v += " (" + res.SystemFingerprint + ")"
 	}
 	return &generators.Response{
-		Text:         ch.Message.Content,
-		Usage:        generators.Usage{InputTokens: int(res.Usage.PromptTokens), OutputTokens: int(res.Usage.CompletionTokens)},
+		Text:         string(ch.Message.Content),
+		Usage:        generators.Usage{InputTokens: res.Usage.PromptTokens, OutputTokens: res.Usage.CompletionTokens},
 		ModelVersion: v,
 	}, nil
+}
+
+// embeddingResponse is the answer of embeddings.
+type embeddingResponse struct {
+	Model string `json:"model"`
+	Data  []struct {
+		Embedding []float64 `json:"embedding"`
+	} `json:"data"`
+	Usage struct {
+		PromptTokens int `json:"prompt_tokens"`
+	} `json:"usage"`
 }
 
 // Embed calls embeddings. Text goes as the input string. An image goes
@@ -264,36 +334,28 @@ func (c *Client) Chat(ctx context.Context, req generators.ChatRequest) (*generat
 // shape it declared: a text-only endpoint would embed the image's base64
 // text, and every image metric would measure that text.
 func (c *Client) Embed(ctx context.Context, req generators.EmbedRequest) (*generators.Response, error) {
-	var res oai.CreateEmbeddingResponse
-	var err error
+	body := map[string]any{"model": req.Model, "encoding_format": "float"}
 	switch {
 	case req.Image == nil:
-		var r *oai.CreateEmbeddingResponse
-		if r, err = c.c.Embeddings.New(ctx, oai.EmbeddingNewParams{Model: oai.EmbeddingModel(req.Model), Input: oai.EmbeddingNewParamsInputUnion{OfString: oai.String(req.Text)}}); r != nil {
-			res = *r
-		}
+		body["input"] = req.Text
 	case c.cfg.Options.ImageInput == "":
 		return nil, generators.Errorf(generators.Permanent, "this embeddings endpoint embeds text only; declare openai.image_input if it embeds images")
 	case c.cfg.Options.ImageInput == "data_uri":
-		var r *oai.CreateEmbeddingResponse
-		if r, err = c.c.Embeddings.New(ctx, oai.EmbeddingNewParams{Model: oai.EmbeddingModel(req.Model), Input: oai.EmbeddingNewParamsInputUnion{OfString: oai.String(DataURI(req.Image))}}); r != nil {
-			res = *r
-		}
+		body["input"] = DataURI(req.Image)
 	case c.cfg.Options.ImageInput == "image_objects":
-		body := map[string]any{"model": req.Model, "input": []map[string]string{{"image": DataURI(req.Image)}}, "encoding_format": "float"}
-		err = c.c.Post(ctx, "embeddings", body, &res)
+		body["input"] = []map[string]string{{"image": DataURI(req.Image)}}
 	default: // messages
-		body := map[string]any{"model": req.Model, "encoding_format": "float", "messages": []map[string]any{{"role": "user",
-			"content": []map[string]any{{"type": "image_url", "image_url": map[string]string{"url": DataURI(req.Image)}}}}}}
-		err = c.c.Post(ctx, "embeddings", body, &res)
+		body["messages"] = []map[string]any{{"role": "user",
+			"content": []map[string]any{{"type": "image_url", "image_url": map[string]string{"url": DataURI(req.Image)}}}}}
 	}
-	if err != nil {
-		return nil, c.classify(err)
+	var res embeddingResponse
+	if err := c.call(ctx, "embeddings", body, nil, &res); err != nil {
+		return nil, err
 	}
 	if len(res.Data) == 0 || len(res.Data[0].Embedding) == 0 {
 		return nil, generators.Errorf(generators.BadOutput, "the response holds no embedding")
 	}
-	return &generators.Response{Vector: res.Data[0].Embedding, Usage: generators.Usage{InputTokens: int(res.Usage.PromptTokens)}, ModelVersion: res.Model}, nil
+	return &generators.Response{Vector: res.Data[0].Embedding, Usage: generators.Usage{InputTokens: res.Usage.PromptTokens}, ModelVersion: res.Model}, nil
 }
 
 // DataURI encodes an image for a JSON request, sniffing its type.

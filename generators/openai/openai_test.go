@@ -151,3 +151,34 @@ func TestEmbedImageShapes(t *testing.T) {
 		t.Fatal("an unknown image_input was accepted")
 	}
 }
+
+// TestResponseShapes reads the answer shapes compatible servers send
+// beside the official one: null content, content as a list of parts, and
+// error bodies in OpenAI, FastAPI and bare-message form.
+func TestResponseShapes(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`"plain"`, "plain"},
+		{`null`, ""},
+		{`[{"type":"text","text":"Yes"},{"type":"text","text":", Kenya"}]`, "Yes, Kenya"},
+	} {
+		var c content
+		if err := json.Unmarshal([]byte(tc.in), &c); err != nil || string(c) != tc.want {
+			t.Errorf("content %s = %q, %v; want %q", tc.in, c, err, tc.want)
+		}
+	}
+	var c content
+	if err := json.Unmarshal([]byte(`42`), &c); err == nil {
+		t.Error("a number as content was accepted")
+	}
+	for _, tc := range []struct{ in, want string }{
+		{`{"error":{"message":"bad model","type":"invalid_request_error","code":null}}`, "bad model"},
+		{`{"error":{"message":"Your request was rejected.","type":"invalid_request_error","code":"content_policy_violation"}}`, "content_policy_violation: Your request was rejected."},
+		{`{"detail":"Not Found"}`, "Not Found"},
+		{`{"message":"quota exceeded"}`, "quota exceeded"},
+		{`not json`, ""},
+	} {
+		if got := errorMessage([]byte(tc.in)); got != tc.want {
+			t.Errorf("errorMessage(%s) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
