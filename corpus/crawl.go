@@ -8,7 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/blindspot-audit/blindspot/reports/outdir"
+	"github.com/blindspot-audit/blindspot/audit/outdir"
 	"io"
 	"mime"
 	"net/http"

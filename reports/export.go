@@ -7,7 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/blindspot-audit/blindspot/audit/store"
-	"github.com/blindspot-audit/blindspot/reports/outdir"
+	"github.com/blindspot-audit/blindspot/audit/outdir"
 	"os"
 	"path/filepath"
 	"strconv"

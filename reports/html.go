@@ -14,7 +14,7 @@ import (
 
 	"github.com/blindspot-audit/blindspot/audit"
 	"github.com/blindspot-audit/blindspot/audit/store"
-	"github.com/blindspot-audit/blindspot/reports/outdir"
+	"github.com/blindspot-audit/blindspot/audit/outdir"
 )
 
 //go:embed templates/*.html assets/*

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/blindspot-audit/blindspot/reports/outdir"
+	"github.com/blindspot-audit/blindspot/audit/outdir"
 )
 
 const smallSpec = `

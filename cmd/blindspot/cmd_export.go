@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/blindspot-audit/blindspot/reports"
-	"github.com/blindspot-audit/blindspot/reports/outdir"
+	"github.com/blindspot-audit/blindspot/audit/outdir"
 )
 
 func (a *App) exportCmd() *cobra.Command {

@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/blindspot-audit/blindspot/audit"
-	"github.com/blindspot-audit/blindspot/audit/review"
+	"github.com/blindspot-audit/blindspot/reports/review"
 	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/reports"
 )

@@ -9,11 +9,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/blindspot-audit/blindspot/audit/review"
+	"github.com/blindspot-audit/blindspot/reports/review"
 	"github.com/blindspot-audit/blindspot/audit/spec"
 	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/reports"
-	"github.com/blindspot-audit/blindspot/reports/outdir"
+	"github.com/blindspot-audit/blindspot/audit/outdir"
 )
 
 func (a *App) sheetsCmd() *cobra.Command {
