@@ -18,8 +18,10 @@ import (
 	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/corpus"
 	"github.com/blindspot-audit/blindspot/generators"
+	"github.com/blindspot-audit/blindspot/generators/httpx"
 	"github.com/blindspot-audit/blindspot/generators/registry"
 	"github.com/blindspot-audit/blindspot/prompts"
+	"github.com/blindspot-audit/blindspot/vqa"
 )
 
 // Stage names, as counted by Progress.
@@ -49,8 +51,8 @@ type Engine struct {
 	Stopping func() bool
 	// Fresh redoes tasks the run store already holds.
 	Fresh bool
-	// Corpus is retrieved into the judge's prompt (nil: no retrieval).
-	Corpus *corpus.Index
+	// Judge builds, asks, reads and scores the judge's questions.
+	Judge *vqa.Judge
 
 	Stats Stats
 
@@ -117,40 +119,19 @@ var ErrInterrupted = errors.New("interrupted")
 // attempted (failed calls are data, not errors), ErrBudgetReached or
 // ErrInterrupted when it stopped early, or the first store error.
 func (e *Engine) Execute(ctx context.Context) error {
-	a := e.Plan.Audit
-	workers := 0
-	for _, ep := range a.Endpoints() {
-		workers += ep.Concurrency
-	}
-	// Four times the endpoints' concurrency: while some units wait for their
-	// results to commit, others keep every endpoint busy.
-	workers = max(4, 4*workers)
-	p := pool.New().WithMaxGoroutines(workers)
+	p := pool.New().WithMaxGoroutines(e.Plan.Slots())
 	// Units are produced lazily, so memory does not grow with the grid.
-feed:
-	for _, pr := range e.Plan.Prompts {
-		for _, t := range a.Models.T2I {
-			for si, seed := range a.SeedList {
-				if e.halted() || ctx.Err() != nil {
-					break feed
-				}
-				pr, t, si, seed := pr, t, si, seed
-				p.Go(func() { e.unit(ctx, pr, t, si, seed) })
-			}
+	e.Plan.EachUnit(func(u Unit) bool {
+		if e.halted() || ctx.Err() != nil {
+			return false
 		}
-	}
-	if st := a.Stories; st != nil {
-	stories:
-		for _, sp := range st.Prompts {
-			for seed := int64(1); seed <= int64(st.Samples); seed++ {
-				if e.halted() || ctx.Err() != nil {
-					break stories
-				}
-				sp, seed := sp, seed
-				p.Go(func() { e.storyUnit(ctx, sp, seed) })
+		p.Go(func() {
+			if err := e.RunUnit(ctx, u); err != nil {
+				e.setFatal(err)
 			}
-		}
-	}
+		})
+		return true
+	})
 	p.Wait()
 	return e.outcome(ctx)
 }
@@ -239,7 +220,7 @@ func (e *Engine) invoke(ctx context.Context, taskID, stage string, c *policy.Cal
 	rec := store.Call{TaskID: taskID, Stage: stage, Endpoint: c.Endpoint, RequestKey: c.Key, Status: callStatus(o),
 		ErrorClass: string(o.Class), Attempts: o.Attempts, Latency: o.Latency, CostUSD: o.CostUSD, CacheHit: o.CacheHit && !o.Recovered}
 	if o.Err != nil {
-		rec.Error = truncate(o.Err.Error(), 2000)
+		rec.Error = httpx.Truncate(o.Err.Error(), 2000)
 	}
 	if o.Resp != nil {
 		rec.ModelVersion = o.Resp.ModelVersion
@@ -258,13 +239,6 @@ func callStatus(o policy.Outcome) string {
 		return "skipped"
 	}
 	return store.StatusFailed
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // interrupted reports an outcome that must leave its task unrecorded so a
@@ -340,4 +314,15 @@ func endpointOf(a *spec.Audit, name string) spec.Endpoint {
 // promptFields are a prompt's template fields.
 func promptFields(p prompts.Prompt) prompts.Fields {
 	return prompts.Fields{Category: p.Category, Subcategory: p.Subcategory, Variant: p.Variant}
+}
+
+// newJudge is the spec's judge: its questions, and retrieval from its
+// corpus when it has passages.
+func newJudge(a *spec.Audit) *vqa.Judge {
+	j := &vqa.Judge{Schema: a.Schema, Questions: a.Judge.Questions, Ratings: a.Judge.Ratings, TopK: a.Judge.TopK,
+		Attribution: a.Judge.Attribution != nil && *a.Judge.Attribution}
+	if len(a.Judge.Passages) > 0 {
+		j.Corpus = corpus.NewIndex(a.Judge.Passages)
+	}
+	return j
 }

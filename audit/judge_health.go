@@ -28,12 +28,6 @@ const (
 // JudgeHealth runs the item analysis of every yes/no template of every
 // judge from the stored answers.
 func JudgeHealth(ctx context.Context, db *store.DB) ([]TemplateHealth, error) {
-	rows, err := db.QueryContext(ctx, `SELECT judge, image_id, qid, question, expected, parsed FROM answers
-		WHERE kind = ? AND parsed != 'error' ORDER BY judge, image_id, qid`, vqa.KindYesNo)
-	if err != nil {
-		return nil, fmt.Errorf("judge health: %w", err)
-	}
-	defer rows.Close()
 	type answer struct {
 		qid     string
 		verdict float64 // 1 as expected, 0 not, NaN unusable
@@ -48,11 +42,8 @@ func JudgeHealth(ctx context.Context, db *store.DB) ([]TemplateHealth, error) {
 	var order [][2]string
 	byImage := map[[2]string][]answer{}
 	var images [][2]string
-	for rows.Next() {
-		var judge, image, qid, question, expected, parsed string
-		if err := rows.Scan(&judge, &image, &qid, &question, &expected, &parsed); err != nil {
-			return nil, fmt.Errorf("judge health: %w", err)
-		}
+	err := db.EachAnswer(ctx, store.AnswerQuery{Kinds: []string{vqa.KindYesNo}, Usable: true}, func(a store.StoredAnswer) error {
+		judge, image, qid, question, expected, parsed := a.Judge, a.ImageID, a.QID, a.Question, a.Expected, a.Parsed
 		k := [2]string{judge, qid}
 		t := items[k]
 		if t == nil {
@@ -79,8 +70,9 @@ func JudgeHealth(ctx context.Context, db *store.DB) ([]TemplateHealth, error) {
 			images = append(images, ik)
 		}
 		byImage[ik] = append(byImage[ik], answer{qid, v})
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("judge health: %w", err)
 	}
 	for _, ik := range images {
@@ -179,27 +171,19 @@ func rescoreWithoutFlagged(ctx context.Context, db *store.DB, recs []*record, he
 	if len(flagged) == 0 {
 		return nil
 	}
-	rows, err := db.QueryContext(ctx, `SELECT image_id, judge, qid, expected, parsed FROM answers WHERE kind IN (?, ?) AND parsed != 'error'`, vqa.KindYesNo, vqa.KindLLM)
-	if err != nil {
-		return fmt.Errorf("rescoring without flagged questions: %w", err)
-	}
-	defer rows.Close()
 	tallies := map[[2]string]*vqa.Tally{}
-	for rows.Next() {
-		var image, judge, qid, expected, parsed string
-		if err := rows.Scan(&image, &judge, &qid, &expected, &parsed); err != nil {
-			return fmt.Errorf("rescoring without flagged questions: %w", err)
+	err := db.EachAnswer(ctx, store.AnswerQuery{Kinds: []string{vqa.KindYesNo, vqa.KindLLM}, Usable: true}, func(a store.StoredAnswer) error {
+		if flagged[[2]string{a.Judge, a.QID}] {
+			return nil
 		}
-		if flagged[[2]string{judge, qid}] {
-			continue
-		}
-		k := [2]string{image, judge}
+		k := [2]string{a.ImageID, a.Judge}
 		if tallies[k] == nil {
 			tallies[k] = &vqa.Tally{}
 		}
-		tallies[k].Add(expected, parsed)
-	}
-	if err := rows.Err(); err != nil {
+		tallies[k].Add(a.Expected, a.Parsed)
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("rescoring without flagged questions: %w", err)
 	}
 	for _, r := range recs {

@@ -2,8 +2,6 @@ package audit
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"math"
@@ -69,6 +67,10 @@ type record struct {
 // calls no model, so it can be re-run at will; drift measures already
 // stored are not computed again.
 func ComputeMetrics(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]store.Metric, error) {
+	info, err := run.Info(ctx)
+	if err != nil {
+		return nil, err
+	}
 	embedder, err := DiversityEmbedder(ctx, run)
 	if err != nil {
 		return nil, err
@@ -88,7 +90,7 @@ func ComputeMetrics(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]
 	if err := run.ReplaceJudgeHealth(rates, health); err != nil {
 		return nil, fmt.Errorf("storing the judge's health: %w", err)
 	}
-	if v, _ := run.Meta(ctx, "drop_flagged"); v == "true" {
+	if info.DropFlagged {
 		if err := rescoreWithoutFlagged(ctx, run.DB(), recs, health); err != nil {
 			return nil, err
 		}
@@ -134,13 +136,9 @@ func ComputeMetrics(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]
 		return nil, err
 	}
 	ms = append(ms, pm...)
-	var globalNorth []string
-	if v, err := run.Meta(ctx, "global_north"); err == nil && v != "" {
-		json.Unmarshal([]byte(v), &globalNorth)
-	}
-	ms = append(ms, defaultMetrics(recs, globalNorth)...)
+	ms = append(ms, defaultMetrics(recs, info.GlobalNorth)...)
 	ms = append(ms, rateMetrics(recs)...)
-	quality, _ := run.Meta(ctx, "quality")
+	quality := info.Quality
 	if quality == "human_rating" {
 		if err := loadHumanRatings(ctx, run.DB(), recs); err != nil {
 			return nil, err
@@ -167,38 +165,18 @@ func ComputeMetrics(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]
 }
 
 func loadRecords(ctx context.Context, db *store.DB, embedder string) ([]*record, error) {
-	rows, err := db.QueryContext(ctx, `SELECT i.id, i.kind, i.model, i.prompt_set, i.country, i.target, i.category, i.variant, i.chain, i.step, i.status,
-			s.accuracy, COALESCE(s.attributed, ''), COALESCE(s.era, ''), COALESCE(s.rating, 0), COALESCE(s.geotag, ''), i.parent_id, i.image_sha,
-			(SELECT e.vector FROM embeddings e WHERE e.image_id = i.id AND e.embedder = ?),
-			COALESCE(s.judge, ''), i.prompt_id, i.seed, COALESCE(s.questions, 0), COALESCE(s.answered, 0)
-		FROM images i LEFT JOIN scores s ON s.image_id = i.id
-		ORDER BY i.id, s.judge`, embedder)
+	ims, err := db.JudgedImages(ctx, embedder)
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
-	defer rows.Close()
-	var out []*record
-	for rows.Next() {
-		r := &record{}
-		var acc sql.NullFloat64
-		var vec []byte
-		if err := rows.Scan(&r.id, &r.kind, &r.model, &r.set, &r.country, &r.target, &r.category, &r.variant, &r.chain, &r.step, &r.status,
-			&acc, &r.attributed, &r.era, &r.rating, &r.geotag, &r.parent, &r.sha, &vec, &r.judge, &r.promptID, &r.seed, &r.questions, &r.answered); err != nil {
-			return nil, fmt.Errorf("metrics: %w", err)
-		}
-		if acc.Valid {
-			v := acc.Float64
-			r.accuracy = &v
-		}
-		if len(vec) > 0 {
-			r.vector = store.DecodeVector(vec)
-		}
-		out = append(out, r)
+	out := make([]*record, len(ims))
+	for i, im := range ims {
+		out[i] = &record{id: im.ID, kind: im.Kind, model: im.Model, set: im.PromptSet, country: im.Country, target: im.Target,
+			category: im.Category, variant: im.Variant, chain: im.Chain, step: im.Step, status: im.Status,
+			accuracy: im.Accuracy, attributed: im.Attributed, era: im.Era, rating: im.Rating, geotag: im.Geotag,
+			parent: im.ParentID, sha: im.ImageSHA, vector: im.Vector, judge: im.Judge, promptID: im.PromptID, seed: im.Seed,
+			questions: im.Questions, answered: im.Answered}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("metrics: %w", err)
-	}
-	rows.Close()
 	if err := loadAskedKinds(ctx, db, out); err != nil {
 		return nil, err
 	}
@@ -209,27 +187,22 @@ func loadRecords(ctx context.Context, db *store.DB, embedder string) ([]*record,
 // loadAskedKinds sets which kinds of question each image's judge was
 // asked (answers of failed calls do not count).
 func loadAskedKinds(ctx context.Context, db *store.DB, recs []*record) error {
-	rows, err := db.QueryContext(ctx, `SELECT DISTINCT image_id, judge, kind FROM answers WHERE parsed != 'error'`)
-	if err != nil {
-		return fmt.Errorf("metrics: %w", err)
-	}
-	defer rows.Close()
 	kinds := map[[2]string]map[string]bool{}
-	for rows.Next() {
-		var id, judge, kind string
-		if err := rows.Scan(&id, &judge, &kind); err != nil {
-			return fmt.Errorf("metrics: %w", err)
-		}
-		k := [2]string{id, judge}
+	err := db.EachAnswer(ctx, store.AnswerQuery{Usable: true}, func(a store.StoredAnswer) error {
+		k := [2]string{a.ImageID, a.Judge}
 		if kinds[k] == nil {
 			kinds[k] = map[string]bool{}
 		}
-		kinds[k][kind] = true
+		kinds[k][a.Kind] = true
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
 	}
 	for _, r := range recs {
 		r.askedKind = kinds[[2]string{r.id, r.judge}]
 	}
-	return rows.Err()
+	return nil
 }
 
 // markDuplicates marks every image byte-identical to another of a lower
@@ -603,46 +576,34 @@ func ratingMetrics(recs []*record) []store.Metric {
 const MetricCLIPScore = "clip_score"
 
 func clipMetrics(ctx context.Context, db *store.DB, recs []*record) ([]store.Metric, error) {
-	texts := map[[2]string][]float64{}
-	rows, err := db.QueryContext(ctx, `SELECT embedder, text, vector FROM text_embeddings`)
+	tes, err := db.TextEmbeddings(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("clip score: %w", err)
 	}
-	embedders := map[string]bool{}
-	for rows.Next() {
-		var e, t string
-		var v []byte
-		if err := rows.Scan(&e, &t, &v); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("clip score: %w", err)
-		}
-		texts[[2]string{e, t}] = store.DecodeVector(v)
-		embedders[e] = true
-	}
-	rows.Close()
-	if len(texts) == 0 {
+	if len(tes) == 0 {
 		return nil, nil
 	}
-	images := map[[2]string][]float64{}
-	rows, err = db.QueryContext(ctx, `SELECT image_id, embedder, vector FROM embeddings`)
+	texts := map[[2]string][]float64{}
+	embedders := map[string]bool{}
+	var names []string
+	for _, e := range tes {
+		texts[[2]string{e.Embedder, e.Text}] = e.Vector
+		if !embedders[e.Embedder] {
+			names = append(names, e.Embedder)
+		}
+		embedders[e.Embedder] = true
+	}
+	ies, err := db.ImageEmbeddings(ctx, names...)
 	if err != nil {
 		return nil, fmt.Errorf("clip score: %w", err)
 	}
-	for rows.Next() {
-		var id, e string
-		var v []byte
-		if err := rows.Scan(&id, &e, &v); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("clip score: %w", err)
-		}
-		if embedders[e] {
-			images[[2]string{id, e}] = store.DecodeVector(v)
-		}
+	images := map[[2]string][]float64{}
+	for _, e := range ies {
+		images[[2]string{e.ImageID, e.Embedder}] = e.Vector
 	}
-	rows.Close()
-	text, err := imageTexts(ctx, db)
+	text, err := db.ImageTexts(ctx)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("clip score: %w", err)
 	}
 	var g groups
 	for _, r := range recs {
@@ -669,57 +630,33 @@ func clipMetrics(ctx context.Context, db *store.DB, recs []*record) ([]store.Met
 	return g.means(), nil
 }
 
-// imageTexts maps every image to its prompt or edit instruction.
-func imageTexts(ctx context.Context, db *store.DB) (map[string]string, error) {
-	rows, err := db.QueryContext(ctx, `SELECT id, CASE WHEN kind = 'edit' THEN instruction ELSE prompt END FROM images`)
-	if err != nil {
-		return nil, fmt.Errorf("clip score: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]string{}
-	for rows.Next() {
-		var id, t string
-		if err := rows.Scan(&id, &t); err != nil {
-			return nil, fmt.Errorf("clip score: %w", err)
-		}
-		out[id] = t
-	}
-	return out, rows.Err()
-}
-
 // MetricAestheticScore is a scorer endpoint's mean rating, per scorer,
 // model and country, and per edit step.
 const MetricAestheticScore = "aesthetic_score"
 
 func scorerMetrics(ctx context.Context, db *store.DB, recs []*record) ([]store.Metric, error) {
-	rows, err := db.QueryContext(ctx, `SELECT image_id, scorer, score FROM quality_scores ORDER BY scorer, image_id`)
+	scores, err := db.QualityScores(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("scores: %w", err)
 	}
-	defer rows.Close()
 	byID := map[string]*record{}
 	for _, r := range recs {
 		byID[r.id] = r
 	}
 	var g groups
-	for rows.Next() {
-		var id, scorer string
-		var v float64
-		if err := rows.Scan(&id, &scorer, &v); err != nil {
-			return nil, fmt.Errorf("scores: %w", err)
-		}
-		r := byID[id]
+	for _, q := range scores {
+		r := byID[q.ImageID]
 		if r == nil || r.duplicate {
 			continue
 		}
 		// The scorer's name goes in the category column: one series per scorer.
 		if r.kind == store.KindEdited {
-			g.add(store.Metric{Name: MetricAestheticScore, Model: r.model, PromptSet: r.set, Country: r.target, Category: scorer, Chain: r.chain, Step: r.step}, v)
+			g.add(store.Metric{Name: MetricAestheticScore, Model: r.model, PromptSet: r.set, Country: r.target, Category: q.Scorer, Chain: r.chain, Step: r.step}, q.Score)
 			continue
 		}
-		g.add(store.Metric{Name: MetricAestheticScore, Model: r.model, PromptSet: r.set, Country: r.country, Category: scorer}, v)
+		g.add(store.Metric{Name: MetricAestheticScore, Model: r.model, PromptSet: r.set, Country: r.country, Category: q.Scorer}, q.Score)
 	}
-	return g.means(), rows.Err()
+	return g.means(), nil
 }
 
 // MetricCUBEVendi is CUBE's cultural diversity: the Vendi score of a
@@ -772,24 +709,12 @@ func geotagMetrics(recs []*record) ([]store.Metric, error) {
 // loadHumanRatings sets each record's mean Cultural Representation from
 // the reviewers' current ratings, for analysis.quality: human_rating.
 func loadHumanRatings(ctx context.Context, db *store.DB, recs []*record) error {
-	rows, err := db.QueryContext(ctx, `SELECT ri.image_id, AVG(r.cultural) FROM ratings r
-		JOIN review_imports i ON i.file_sha = r.file_sha JOIN review_items ri ON ri.item_id = r.item_id
-		WHERE i.superseded_by = '' AND r.cultural IS NOT NULL GROUP BY ri.image_id`)
+	mean, err := db.HumanCulturalRatings(ctx)
 	if err != nil {
-		return fmt.Errorf("reading human ratings: %w", err)
-	}
-	defer rows.Close()
-	mean := map[string]float64{}
-	for rows.Next() {
-		var id string
-		var v float64
-		if err := rows.Scan(&id, &v); err != nil {
-			return err
-		}
-		mean[id] = v
+		return err
 	}
 	for _, r := range recs {
 		r.human = mean[r.id]
 	}
-	return rows.Err()
+	return nil
 }

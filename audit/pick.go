@@ -8,6 +8,7 @@ import (
 	"github.com/blindspot-audit/blindspot/audit/spec"
 	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/generators"
+	"github.com/blindspot-audit/blindspot/generators/httpx"
 	"github.com/blindspot-audit/blindspot/prompts"
 	"github.com/blindspot-audit/blindspot/vqa"
 )
@@ -50,7 +51,7 @@ func (e *Engine) pick(ctx context.Context, p prompts.Prompt, target string, chai
 	}
 	c, _ := e.Plan.Audit.Schema.Country(target)
 	q := vqa.PickQuestion(c.Name, len(steps))
-	system := vqa.SystemWith(e.references(last, p))
+	system := e.Judge.SystemFor(p, last.Target)
 	rec := store.Pick{ChainID: last.ID, Judge: ep.Name, Target: target, Steps: steps, Question: q.Text, Context: system, BestStep: -1, WorstStep: -1}
 	var images [][]byte
 	var shas []string
@@ -78,12 +79,12 @@ func (e *Engine) pick(ctx context.Context, p prompts.Prompt, target string, chai
 	status, class := store.StatusOK, ""
 	switch {
 	case o.Class == generators.Refusal:
-		rec.Parsed, rec.Raw = vqa.Refused, truncate(o.Err.Error(), 2000)
+		rec.Parsed, rec.Raw = vqa.Refused, httpx.Truncate(o.Err.Error(), 2000)
 	case o.Class != "":
 		status, class = store.StatusFailed, string(o.Class)
-		rec.Parsed, rec.Raw = "error", truncate(o.Err.Error(), 2000)
+		rec.Parsed, rec.Raw = "error", httpx.Truncate(o.Err.Error(), 2000)
 	default:
-		rec.Raw = truncate(o.Resp.Text, vqa.MaxAnswerBytes)
+		rec.Raw = httpx.Truncate(o.Resp.Text, vqa.MaxAnswerBytes)
 		var best, worst int
 		best, worst, rec.Parsed = vqa.ParsePick(o.Resp.Text, len(steps))
 		if best > 0 {

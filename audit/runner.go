@@ -3,7 +3,6 @@ package audit
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -13,7 +12,6 @@ import (
 	"github.com/blindspot-audit/blindspot/audit/policy"
 	"github.com/blindspot-audit/blindspot/audit/spec"
 	"github.com/blindspot-audit/blindspot/audit/store"
-	"github.com/blindspot-audit/blindspot/corpus"
 )
 
 // Stage is one named step of a run.
@@ -135,7 +133,11 @@ func (r *Runner) open(ctx context.Context) error {
 	}
 	// Workers of a run started with --fresh redo what the store holds too.
 	if r.Opts.Worker {
-		if v, _ := r.Run.Meta(ctx, "fresh"); v == "true" {
+		info, err := r.Run.Info(ctx)
+		if err != nil {
+			return err
+		}
+		if info.Fresh {
 			r.Opts.Fresh = true
 		}
 	}
@@ -172,34 +174,21 @@ func (r *Runner) open(ctx context.Context) error {
 	)
 	r.Engine = &Engine{Plan: r.Plan, Run: r.Run, Blobs: r.Cache.Blobs, Endpoints: eps, Invoke: invoke,
 		Progress: r.Opts.Progress, Stopping: r.Opts.Stopping, Fresh: r.Opts.Fresh}
-	if len(a.Judge.Passages) > 0 {
-		r.Engine.Corpus = corpus.NewIndex(a.Judge.Passages)
-	}
+	r.Engine.Judge = newJudge(a)
 	if r.Opts.Worker {
 		return nil
 	}
-	gn, _ := json.Marshal(a.Analysis.GlobalNorth)
-	meta := map[string]string{"fresh": fmt.Sprint(r.Opts.Fresh)}
+	info := store.RunInfo{
+		Name: a.Name, Spec: string(a.Raw), SpecFile: a.File, ToolVersion: r.Opts.Version,
+		StartedAt: time.Now().UTC().Format(time.RFC3339), PlannedImages: r.Plan.Counts.Images,
+		Fresh: r.Opts.Fresh, CacheDir: r.cacheLocation(),
+		GlobalNorth: a.Analysis.GlobalNorth, Quality: a.Analysis.Quality, Embedder: a.Analysis.Embedder,
+		DropFlagged: a.Judge.DropFlagged,
+	}
 	if st := a.Stories; st != nil {
-		lex, _ := json.Marshal(st.LexiconFiles)
-		meta["story_lexicon"], meta["story_similarity"] = string(lex), st.Similarity
+		info.StoryLexicon, info.StorySimilarity = st.LexiconFiles, st.Similarity
 	}
-	if err := r.Run.SetMeta(meta); err != nil {
-		return err
-	}
-	return r.Run.SetMeta(map[string]string{
-		"global_north":   string(gn),
-		"quality":        a.Analysis.Quality,
-		"embedder":       a.Analysis.Embedder,
-		"drop_flagged":   fmt.Sprint(a.Judge.DropFlagged),
-		"name":           a.Name,
-		"spec":           string(a.Raw),
-		"spec_file":      a.File,
-		"tool_version":   r.Opts.Version,
-		"started_at":     time.Now().UTC().Format(time.RFC3339),
-		"planned_images": fmt.Sprint(r.Plan.Counts.Images),
-		"cache_dir":      r.cacheLocation(),
-	})
+	return r.Run.SetInfo(info)
 }
 
 // shared reports whether the run goes through the work queue: its store is

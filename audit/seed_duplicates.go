@@ -3,7 +3,6 @@ package audit
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"image"
 	"math/bits"
@@ -16,10 +15,6 @@ import (
 
 	"github.com/blindspot-audit/blindspot/audit/store"
 )
-
-// metaPerceptual is the run-meta key of the perceptual-duplicate counts
-// per model (JSON), written by the metrics stage for the summary.
-const metaPerceptual = "perceptual_duplicates"
 
 // perceptualDuplicates counts, per model, generated images that are not
 // byte-identical to another seed's image of the same prompt but have the
@@ -106,9 +101,5 @@ func perceptualDuplicates(ctx context.Context, run *store.Run, blobs *store.Blob
 
 // storePerceptual records the counts for the summary.
 func storePerceptual(run *store.Run, counts map[string]int) error {
-	b, err := json.Marshal(counts)
-	if err != nil {
-		return err
-	}
-	return run.SetMeta(map[string]string{metaPerceptual: string(b)})
+	return run.SetPerceptualDuplicates(counts)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/blindspot-audit/blindspot/audit/spec"
 	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/generators"
+	"github.com/blindspot-audit/blindspot/generators/httpx"
 	"github.com/blindspot-audit/blindspot/prompts"
 	"github.com/blindspot-audit/blindspot/vqa"
 )
@@ -116,13 +117,13 @@ func (e *Engine) writeStory(ctx context.Context, sp prompts.StoryPrompt, seed in
 	}
 	switch {
 	case o.Class == generators.Refusal:
-		s.Status, s.ErrorClass, s.Error = store.StatusRefused, string(o.Class), truncate(o.Err.Error(), 2000)
+		s.Status, s.ErrorClass, s.Error = store.StatusRefused, string(o.Class), httpx.Truncate(o.Err.Error(), 2000)
 	case o.Class != "":
-		s.Status, s.ErrorClass, s.Error = store.StatusFailed, string(o.Class), truncate(o.Err.Error(), 2000)
+		s.Status, s.ErrorClass, s.Error = store.StatusFailed, string(o.Class), httpx.Truncate(o.Err.Error(), 2000)
 	case strings.TrimSpace(o.Resp.Text) == "":
 		s.Status, s.ErrorClass, s.Error = store.StatusFailed, string(generators.BadOutput), "the model returned no text"
 	default:
-		s.Status, s.Text = store.StatusOK, truncate(o.Resp.Text, maxStoryBytes)
+		s.Status, s.Text = store.StatusOK, httpx.Truncate(o.Resp.Text, maxStoryBytes)
 	}
 	if err := e.Run.PutStory(id, *s); err != nil {
 		e.setFatal(fmt.Errorf("recording story %s: %w", id, err))
@@ -148,9 +149,9 @@ func (e *Engine) ask(ctx context.Context, taskID, stage, prompt string, seed int
 		return "", generators.Canceled, false
 	}
 	if o.Class != "" {
-		return truncate(o.Err.Error(), 2000), o.Class, true
+		return httpx.Truncate(o.Err.Error(), 2000), o.Class, true
 	}
-	return truncate(o.Resp.Text, maxStoryBytes), "", true
+	return httpx.Truncate(o.Resp.Text, maxStoryBytes), "", true
 }
 
 func (e *Engine) rateStory(ctx context.Context, s *store.Story, sp prompts.StoryPrompt) {

@@ -2,7 +2,6 @@ package audit
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"math"
@@ -52,15 +51,11 @@ const (
 // made with (stored in the run's meta).
 func storyLexicon(ctx context.Context, run *store.Run) (*lexicon.Lexicon, error) {
 	lex := lexicon.Default()
-	raw, err := run.Meta(ctx, "story_lexicon")
-	if err != nil || raw == "" {
-		return lex, nil
+	info, err := run.Info(ctx)
+	if err != nil {
+		return nil, err
 	}
-	var files [][2]string
-	if err := json.Unmarshal([]byte(raw), &files); err != nil {
-		return nil, fmt.Errorf("the stored story lexicon: %w", err)
-	}
-	for _, f := range files {
+	for _, f := range info.StoryLexicon {
 		if err := lex.Add(f[0], []byte(f[1])); err != nil {
 			return nil, err
 		}
@@ -148,8 +143,11 @@ func storyMetrics(ctx context.Context, run *store.Run) ([]store.Metric, error) {
 		}
 	}
 	out := g.means()
-	method, _ := run.Meta(ctx, "story_similarity")
-	sims, simMetrics, err := storySimilarity(ctx, run, ok, method)
+	info, err := run.Info(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sims, simMetrics, err := storySimilarity(ctx, run, ok, info.StorySimilarity)
 	if err != nil {
 		return nil, err
 	}
@@ -276,21 +274,18 @@ func storyKernel(ctx context.Context, run *store.Run, texts []string, method str
 // embedded by several embedders, the first by name, as before); ok is
 // false unless every text has one.
 func storedTextEmbeddings(ctx context.Context, run *store.Run, texts []string) ([][]float64, bool) {
-	rows, err := run.DB().QueryContext(ctx, `SELECT text, vector FROM text_embeddings ORDER BY embedder`)
+	stored, err := run.DB().TextEmbeddings(ctx)
 	if err != nil {
 		return nil, false
 	}
-	defer rows.Close()
 	want := make(map[string]bool, len(texts))
 	for _, t := range texts {
 		want[t] = true
 	}
 	have := map[string][]float64{}
-	for rows.Next() {
-		var t string
-		var b []byte
-		if rows.Scan(&t, &b) == nil && want[t] && have[t] == nil {
-			have[t] = store.DecodeVector(b)
+	for _, e := range stored {
+		if want[e.Text] && have[e.Text] == nil {
+			have[e.Text] = e.Vector
 		}
 	}
 	vecs := make([][]float64, len(texts))

@@ -2,7 +2,6 @@ package audit
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/blindspot-audit/blindspot/audit/store"
@@ -96,28 +95,20 @@ func Summarize(ctx context.Context, run *store.Run) (*Summary, error) {
 	s := &Summary{RunDir: run.Dir, Status: "recorded", FailedByClass: map[string]int64{}}
 	db := run.DB()
 	var err error
-	if s.Name, err = run.Meta(ctx, "name"); err != nil {
-		return nil, fmt.Errorf("summary: %w", err)
-	}
-	var planned string
-	if planned, err = run.Meta(ctx, "planned_images"); err == nil && planned != "" {
-		fmt.Sscan(planned, &s.ItemsPlanned)
-	}
-	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM images WHERE status = 'ok'`).Scan(&s.Items); err != nil {
-		return nil, fmt.Errorf("summary: %w", err)
-	}
-	rows, err := db.QueryContext(ctx, `SELECT stage, SUM(CASE WHEN cache_hit = 0 AND status != 'skipped' THEN 1 ELSE 0 END), SUM(cache_hit),
-		SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), SUM(CASE WHEN status = 'refused' THEN 1 ELSE 0 END), SUM(cost_usd)
-		FROM calls GROUP BY stage ORDER BY CASE stage WHEN 'generate' THEN 0 WHEN 'edit' THEN 1 WHEN 'judge' THEN 2 ELSE 3 END`)
+	info, err := run.Info(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("summary: %w", err)
 	}
-	for rows.Next() {
-		var st StageSummary
-		if err := rows.Scan(&st.Stage, &st.Calls, &st.CacheHits, &st.Failed, &st.Refused, &st.CostUSD); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("summary: %w", err)
-		}
+	s.Name, s.ItemsPlanned = info.Name, info.PlannedImages
+	if s.Items, err = db.CountOKImages(ctx); err != nil {
+		return nil, fmt.Errorf("summary: %w", err)
+	}
+	stages, err := db.CallsByStage(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("summary: %w", err)
+	}
+	for _, c := range stages {
+		st := StageSummary{Stage: c.Stage, Calls: c.Made, CacheHits: c.CacheHits, Failed: c.Failed, Refused: c.Refused, CostUSD: c.CostUSD}
 		s.Stages = append(s.Stages, st)
 		s.CallsMade += st.Calls
 		s.CacheHits += st.CacheHits
@@ -125,22 +116,10 @@ func Summarize(ctx context.Context, run *store.Run) (*Summary, error) {
 		s.Refused += st.Refused
 		s.CostUSD += st.CostUSD
 	}
-	rows.Close()
 	s.TotalCostUSD = s.CostUSD
-	rows, err = db.QueryContext(ctx, `SELECT error_class, COUNT(*) FROM calls WHERE status = 'failed' GROUP BY error_class ORDER BY error_class`)
-	if err != nil {
+	if s.FailedByClass, err = db.FailuresByClass(ctx); err != nil {
 		return nil, fmt.Errorf("summary: %w", err)
 	}
-	for rows.Next() {
-		var c string
-		var n int64
-		if err := rows.Scan(&c, &n); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("summary: %w", err)
-		}
-		s.FailedByClass[c] = n
-	}
-	rows.Close()
 	all, err := run.Metrics(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("summary: %w", err)
@@ -160,9 +139,8 @@ func Summarize(ctx context.Context, run *store.Run) (*Summary, error) {
 	if s.JudgeHealth, err = run.JudgeHealth(ctx); err != nil {
 		return nil, fmt.Errorf("summary: %w", err)
 	}
-	dropped, _ := run.Meta(ctx, "drop_flagged")
 	for _, h := range s.JudgeHealth {
-		if h.Flagged && dropped == "true" {
+		if h.Flagged && info.DropFlagged {
 			s.Notices = append(s.Notices, fmt.Sprintf("Judge %s, question %s (%q) is left out of judge accuracy (judge.drop_flagged): %s.", h.Judge, h.QID, h.Example, h.Reason))
 			continue
 		}
@@ -174,9 +152,9 @@ func Summarize(ctx context.Context, run *store.Run) (*Summary, error) {
 	if s.Seeds, err = seedUse(ctx, db); err != nil {
 		return nil, fmt.Errorf("summary: %w", err)
 	}
-	var perceptual map[string]int
-	if v, _ := run.Meta(ctx, metaPerceptual); v != "" {
-		json.Unmarshal([]byte(v), &perceptual)
+	perceptual, err := run.PerceptualDuplicates(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("summary: %w", err)
 	}
 	for i := range s.Seeds {
 		s.Seeds[i].Perceptual = perceptual[s.Seeds[i].Model]
@@ -221,52 +199,45 @@ func (s *Summary) WithRunStats(st *Stats, status string) {
 // analysis.embedder (by default its first embedder), or for a store made
 // before that was recorded, the first by name that embedded an image.
 func DiversityEmbedder(ctx context.Context, run *store.Run) (string, error) {
-	if v, err := run.Meta(ctx, "embedder"); err != nil {
+	if info, err := run.Info(ctx); err != nil {
 		return "", err
-	} else if v != "" {
-		return v, nil
+	} else if info.Embedder != "" {
+		return info.Embedder, nil
 	}
-	var name string
-	err := run.DB().QueryRowContext(ctx, `SELECT COALESCE(MIN(embedder), '') FROM embeddings`).Scan(&name)
-	return name, err
+	return run.DB().FirstImageEmbedder(ctx)
 }
 
 // ParseRates counts the judges' answers by kind. A question answered
 // through its fallback counts once, by its final answer.
 func ParseRates(ctx context.Context, db *store.DB) ([]ParseRate, error) {
-	rows, err := db.QueryContext(ctx, `SELECT judge, kind, parsed, qid, protocol FROM answers WHERE parsed != 'error' ORDER BY judge, kind`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	idx := map[[2]string]*ParseRate{}
 	var out []ParseRate
 	var order [][2]string
-	for rows.Next() {
-		var judge, kind, parsed, qid, protocol string
-		if err := rows.Scan(&judge, &kind, &parsed, &qid, &protocol); err != nil {
-			return nil, err
-		}
-		k := [2]string{judge, kind}
+	err := db.EachAnswer(ctx, store.AnswerQuery{Usable: true}, func(a store.StoredAnswer) error {
+		k := [2]string{a.Judge, a.Kind}
 		pr := idx[k]
 		if pr == nil {
-			pr = &ParseRate{Judge: judge, Kind: kind}
+			pr = &ParseRate{Judge: a.Judge, Kind: a.Kind}
 			idx[k] = pr
 			order = append(order, k)
 		}
-		if protocol == vqa.ProtocolFallback {
+		if a.Protocol == vqa.ProtocolFallback {
 			// The first answer was counted unusable; the fallback's replaces it.
 			pr.Fallbacks++
 			pr.Asked--
 		}
 		pr.Asked++
-		switch parsed {
+		switch a.Parsed {
 		case vqa.Unparsed:
 		case vqa.Refused:
 			pr.Refused++
 		default:
 			pr.Usable++
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	for _, k := range order {
 		pr := idx[k]
@@ -275,7 +246,7 @@ func ParseRates(ctx context.Context, db *store.DB) ([]ParseRate, error) {
 		}
 		out = append(out, *pr)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // withheldNotices says, per metric name and model, what is withheld and
@@ -309,29 +280,22 @@ func withheldNotices(ws []store.Metric) []string {
 
 // seedUse counts, per model, prompts whose seeds gave identical images.
 func seedUse(ctx context.Context, db *store.DB) ([]SeedUse, error) {
-	rows, err := db.QueryContext(ctx, `SELECT model, prompt_id, COUNT(*), COUNT(DISTINCT image_sha) FROM images
-		WHERE kind = 't2i' AND status = 'ok' GROUP BY model, prompt_id HAVING COUNT(*) > 1 ORDER BY model, prompt_id`)
+	repeats, err := db.SeedRepeats(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	out := []SeedUse{}
-	for rows.Next() {
-		var model, prompt string
-		var n, distinct int
-		if err := rows.Scan(&model, &prompt, &n, &distinct); err != nil {
-			return nil, err
-		}
-		if len(out) == 0 || out[len(out)-1].Model != model {
-			out = append(out, SeedUse{Model: model})
+	for _, r := range repeats {
+		if len(out) == 0 || out[len(out)-1].Model != r.Model {
+			out = append(out, SeedUse{Model: r.Model})
 		}
 		u := &out[len(out)-1]
 		u.Prompts++
-		u.Duplicates += n - distinct
-		u.Distinct += distinct
-		if distinct == 1 {
+		u.Duplicates += r.Images - r.Distinct
+		u.Distinct += r.Distinct
+		if r.Distinct == 1 {
 			u.AllSame++
 		}
 	}
-	return out, rows.Err()
+	return out, nil
 }

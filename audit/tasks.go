@@ -10,6 +10,7 @@ import (
 	"github.com/blindspot-audit/blindspot/audit/spec"
 	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/generators"
+	"github.com/blindspot-audit/blindspot/generators/httpx"
 	"github.com/blindspot-audit/blindspot/prompts"
 	"github.com/blindspot-audit/blindspot/vqa"
 )
@@ -160,9 +161,9 @@ func (e *Engine) finishImage(ctx context.Context, im *store.Image, stage string,
 		}
 		im.Status, im.ImageSHA = store.StatusOK, sha
 	case generators.Refusal:
-		im.Status, im.ErrorClass, im.Error = store.StatusRefused, string(o.Class), truncate(o.Err.Error(), 2000)
+		im.Status, im.ErrorClass, im.Error = store.StatusRefused, string(o.Class), httpx.Truncate(o.Err.Error(), 2000)
 	default:
-		im.Status, im.ErrorClass, im.Error = store.StatusFailed, string(o.Class), truncate(o.Err.Error(), 2000)
+		im.Status, im.ErrorClass, im.Error = store.StatusFailed, string(o.Class), httpx.Truncate(o.Err.Error(), 2000)
 	}
 	// The call and its image commit together: one transaction per image.
 	if err := e.Run.PutImage(*im, &rec); err != nil {
@@ -232,160 +233,61 @@ func (e *Engine) startTaskAgain(ctx context.Context, id, stage string) (run, aga
 }
 
 func (e *Engine) judge(ctx context.Context, im *store.Image, p prompts.Prompt, ep spec.Endpoint, load func() []byte) {
-	a := e.Plan.Audit
 	id := "judge:" + im.ID + ":" + ep.Name
 	run, again := e.startTaskAgain(ctx, id, StageJudge)
 	if !run {
 		return
 	}
-	var qs []vqa.Question
-	system := vqa.System
-	names := make([]string, len(a.Schema.Countries))
-	for i, c := range a.Schema.Countries {
-		names[i] = c.Name
+	system, qs, err := e.Judge.Prepare(p, im.PromptSet, im.Target)
+	if err != nil {
+		e.setFatal(err)
+		return
 	}
-	if im.PromptSet == prompts.SetAgnostic {
-		qs = vqa.AgnosticQuestions(names)
-	} else {
-		system = vqa.SystemWith(e.references(im, p))
-		c, _ := a.Schema.Country(im.Target)
-		attr := a.Judge.Attribution != nil && *a.Judge.Attribution
-		var err error
-		if qs, err = vqa.Build(c, promptFields(p), a.Judge.Questions, attr, names); err != nil {
-			e.setFatal(err)
-			return
-		}
-		if a.Judge.Ratings {
-			qs = append(qs, vqa.RatingQuestion(c))
-		}
-		if a.Judge.LLMQuestions > 0 {
-			qs = append(qs, e.llmQuestions(ctx, im, p)...)
-		}
+	if im.PromptSet != prompts.SetAgnostic && e.Plan.Audit.Judge.LLMQuestions > 0 {
+		qs = append(qs, e.llmQuestions(ctx, im, p)...)
 	}
 	img := load()
 	if img == nil {
 		return
 	}
-	var tally vqa.Tally
-	var answers []store.Answer
-	status, class := store.StatusOK, ""
-	attributed, era, rating, geotag := "", "", 0, ""
-	choices := vqa.ChoicesOf(a.Schema.Countries)
 	// A retried judgement asks again only what failed transiently: a
 	// refusal or a permanent failure of an earlier run stands. A first
 	// attempt has nothing to read.
 	var prev map[string]store.Answer
 	if again {
-		var err error
 		if prev, err = e.Run.JudgeAnswers(context.WithoutCancel(ctx), im.ID, ep.Name); err != nil {
 			e.setFatal(err)
 			return
 		}
 	}
-	j := judgeCall{taskID: id, ep: ep, system: system, sha: im.ImageSHA, img: img, choices: choices, prev: prev}
-	for _, q := range qs {
-		ans, failed, stop := e.askJudge(ctx, j, q)
-		if stop {
-			return
+	ask := func(ctx context.Context, system, question string) (vqa.Reply, bool) {
+		chat := e.Endpoints[ep.Name].Chat
+		req := generators.ChatRequest{Model: ep.Model, System: system, Prompt: question, Images: [][]byte{img}, MaxTokens: 64}
+		c := &policy.Call{
+			Endpoint: ep.Name,
+			Key:      policy.Key(map[string]any{"endpoint": ep.Identity(), "role": "vlm", "system": system, "prompt": question, "image": im.ImageSHA, "max_tokens": 64}),
+			Estimate: generators.Usage{InputTokens: judgeInputTokens(e.Plan.Audit), OutputTokens: estJudgeOutputTokens},
+			Do:       func(ctx context.Context) (*generators.Response, error) { return chat.Chat(ctx, req) },
 		}
-		// An answer that cannot be read gets one plainer question; both are
-		// kept, and the second is final.
-		if fq, ok := vqa.Fallback(q, im.Target); ok && failed == "" && ans.Parsed == vqa.Unparsed {
-			answers = append(answers, ans)
-			if ans, failed, stop = e.askJudge(ctx, j, fq); stop {
-				return
-			}
-			ans.Protocol = vqa.ProtocolFallback
+		o := e.call(ctx, id, StageJudge, c)
+		if interrupted(o) {
+			return vqa.Reply{}, true
 		}
-		// The task's class is transient if any question's is, so that a
-		// later run retries it; otherwise the first failure's.
-		if failed != "" {
-			status = store.StatusFailed
-			if class == "" || failed == string(generators.Transient) {
-				class = failed
-			}
+		r := vqa.Reply{Class: o.Class, Err: o.Err}
+		if o.Resp != nil {
+			r.Text = o.Resp.Text
 		}
-		switch q.Kind {
-		case vqa.KindAttribution:
-			attributed = ans.Parsed
-		case vqa.KindEra:
-			era = ans.Parsed
-		case vqa.KindGeotag:
-			if ans.Parsed != vqa.Unparsed && ans.Parsed != vqa.Refused && ans.Parsed != "error" {
-				geotag = ans.Parsed
-			}
-		case vqa.KindRating:
-			if len(ans.Parsed) == 1 {
-				rating = int(ans.Parsed[0] - '0')
-			}
-		case vqa.KindYesNo, vqa.KindLLM:
-			tally.Add(q.Expected, ans.Parsed)
-			if ans.Parsed == "yes" || ans.Parsed == "no" {
-				ok := ans.Parsed == q.Expected
-				ans.Correct = &ok
-			}
-		}
-		answers = append(answers, ans)
+		return r, false
 	}
-	s := store.Score{Questions: tally.Questions, Answered: tally.Answered, TP: tally.TP, FP: tally.FP, TN: tally.TN, FN: tally.FN, Attributed: attributed, Era: era, Rating: rating, Context: system, Geotag: geotag}
-	if acc, ok := tally.Accuracy(); ok {
-		s.Accuracy = &acc
+	j, stop := e.Judge.Run(ctx, im.Target, system, qs, prev, ask)
+	if stop {
+		return
 	}
-	if err := e.Run.PutJudgement(id, im.ID, ep.Name, status, class, answers, s); err != nil {
+	if err := e.Run.PutJudgement(id, im.ID, ep.Name, j.Status, j.Class, j.Answers, j.Score); err != nil {
 		e.setFatal(fmt.Errorf("recording the judgement of %s: %w", im.ID, err))
 		return
 	}
 	e.progress(StageJudge)
-}
-
-// judgeCall is what every question of one judgement shares.
-type judgeCall struct {
-	taskID, system, sha string
-	ep                  spec.Endpoint
-	img                 []byte
-	choices             []vqa.Choice
-	prev                map[string]store.Answer // an earlier run's answers, by question id
-}
-
-// askJudge puts one question about an image to a judge and reads the answer.
-// failed is the error class of a failed call ("" otherwise); stop is true
-// when the run is stopping and the judgement must not be recorded. An
-// earlier run's refusal or permanent failure of the same question is kept
-// without a call.
-func (e *Engine) askJudge(ctx context.Context, j judgeCall, q vqa.Question) (ans store.Answer, failed string, stop bool) {
-	if p, ok := j.prev[q.ID]; ok && p.Question == q.Text {
-		switch {
-		case p.Parsed == vqa.Refused:
-			return p, "", false
-		case p.Parsed == "error" && p.ErrorClass != "" && p.ErrorClass != string(generators.Transient):
-			return p, p.ErrorClass, false
-		}
-	}
-	ep := j.ep
-	chat := e.Endpoints[ep.Name].Chat
-	req := generators.ChatRequest{Model: ep.Model, System: j.system, Prompt: q.Text, Images: [][]byte{j.img}, MaxTokens: 64}
-	c := &policy.Call{
-		Endpoint: ep.Name,
-		Key:      policy.Key(map[string]any{"endpoint": ep.Identity(), "role": "vlm", "system": j.system, "prompt": q.Text, "image": j.sha, "max_tokens": 64}),
-		Estimate: generators.Usage{InputTokens: judgeInputTokens(e.Plan.Audit), OutputTokens: estJudgeOutputTokens},
-		Do:       func(ctx context.Context) (*generators.Response, error) { return chat.Chat(ctx, req) },
-	}
-	o := e.call(ctx, j.taskID, StageJudge, c)
-	if interrupted(o) {
-		return ans, "", true
-	}
-	ans = store.Answer{QID: q.ID, Kind: q.Kind, Question: q.Text, Expected: q.Expected}
-	switch {
-	case o.Class == generators.Refusal:
-		ans.Parsed, ans.Raw = vqa.Refused, truncate(o.Err.Error(), 2000)
-	case o.Class != "":
-		ans.Parsed, ans.Raw, ans.ErrorClass = "error", truncate(o.Err.Error(), 2000), string(o.Class)
-		failed = string(o.Class)
-	default:
-		ans.Raw = truncate(o.Resp.Text, vqa.MaxAnswerBytes)
-		ans.Parsed = vqa.ParseAnswer(q.Kind, o.Resp.Text, j.choices)
-	}
-	return ans, failed, false
 }
 
 func (e *Engine) embed(ctx context.Context, im *store.Image, ep spec.Endpoint, load func() []byte) {
@@ -399,34 +301,50 @@ func (e *Engine) embed(ctx context.Context, im *store.Image, ep spec.Endpoint, l
 	}
 	emb := e.Endpoints[ep.Name].Embedder
 	req := generators.EmbedRequest{Model: ep.Model, Image: img}
-	c := &policy.Call{
+	var vec []float64
+	e.callTask(ctx, id, StageEmbed, &policy.Call{
 		Endpoint: ep.Name,
 		Key:      policy.Key(map[string]any{"endpoint": ep.Identity(), "role": "embedder", "image": im.ImageSHA}),
 		Do:       func(ctx context.Context) (*generators.Response, error) { return emb.Embed(ctx, req) },
-	}
-	o := e.call(ctx, id, StageEmbed, c)
+	}, func(r *generators.Response) error {
+		vec = r.Vector
+		return checkVector(vec)
+	}, func(status, class string) error {
+		if err := e.Run.PutEmbedding(id, im.ID, ep.Name, status, class, vec); err != nil {
+			return fmt.Errorf("recording the embedding of %s: %w", im.ID, err)
+		}
+		return nil
+	})
+}
+
+// callTask is the skeleton of every task that makes one call: the call
+// through the policy, then read checks the response (an error makes it bad
+// output), record stores the result under the task's status and failure
+// class, and progress counts it. An interrupted call records nothing, so a
+// later run does the task.
+func (e *Engine) callTask(ctx context.Context, id, stage string, c *policy.Call, read func(*generators.Response) error, record func(status, class string) error) {
+	o := e.call(ctx, id, stage, c)
 	if interrupted(o) {
 		return
 	}
-	status, class := store.StatusOK, ""
-	var vec []float64
 	if o.Class == "" {
-		vec = o.Resp.Vector
-		if err := checkVector(vec); err != nil {
+		if err := read(o.Resp); err != nil {
 			o.Class = generators.BadOutput
 		}
 	}
-	if o.Class != "" {
+	status, class := store.StatusOK, ""
+	switch o.Class {
+	case "":
+	case generators.Refusal:
+		status, class = store.StatusRefused, string(o.Class)
+	default:
 		status, class = store.StatusFailed, string(o.Class)
-		if o.Class == generators.Refusal {
-			status = store.StatusRefused
-		}
 	}
-	if err := e.Run.PutEmbedding(id, im.ID, ep.Name, status, class, vec); err != nil {
-		e.setFatal(fmt.Errorf("recording the embedding of %s: %w", im.ID, err))
+	if err := record(status, class); err != nil {
+		e.setFatal(err)
 		return
 	}
-	e.progress(StageEmbed)
+	e.progress(stage)
 }
 
 func checkVector(v []float64) error {
@@ -461,29 +379,21 @@ func (e *Engine) embedText(ctx context.Context, text string, ep spec.Endpoint) {
 	}
 	emb := e.Endpoints[ep.Name].Embedder
 	req := generators.EmbedRequest{Model: ep.Model, Text: text}
-	c := &policy.Call{
+	var vec []float64
+	e.callTask(ctx, id, stageEmbedText, &policy.Call{
 		Endpoint: ep.Name,
 		Key:      policy.Key(map[string]any{"endpoint": ep.Identity(), "role": "embedder", "text": text}),
 		Estimate: generators.Usage{InputTokens: len(text) / 4},
 		Do:       func(ctx context.Context) (*generators.Response, error) { return emb.Embed(ctx, req) },
-	}
-	o := e.call(ctx, id, stageEmbedText, c)
-	if interrupted(o) {
-		return
-	}
-	status, class := store.StatusOK, ""
-	var vec []float64
-	if o.Class == "" {
-		if vec = o.Resp.Vector; checkVector(vec) != nil {
-			o.Class = generators.BadOutput
+	}, func(r *generators.Response) error {
+		vec = r.Vector
+		return checkVector(vec)
+	}, func(status, class string) error {
+		if err := e.Run.PutTextEmbedding(id, ep.Name, text, status, class, vec); err != nil {
+			return fmt.Errorf("recording a text embedding: %w", err)
 		}
-	}
-	if o.Class != "" {
-		status, class = store.StatusFailed, string(o.Class)
-	}
-	if err := e.Run.PutTextEmbedding(id, ep.Name, text, status, class, vec); err != nil {
-		e.setFatal(fmt.Errorf("recording a text embedding: %w", err))
-	}
+		return nil
+	})
 }
 
 // score has a scorer rate an image.
@@ -498,52 +408,24 @@ func (e *Engine) score(ctx context.Context, im *store.Image, ep spec.Endpoint, l
 	}
 	sc := e.Endpoints[ep.Name].Scorer
 	req := generators.ScoreRequest{Model: ep.Model, Image: img, Prompt: imageText(im)}
-	c := &policy.Call{
+	v := 0.0
+	e.callTask(ctx, id, StageScore, &policy.Call{
 		Endpoint: ep.Name,
 		Key:      policy.Key(map[string]any{"endpoint": ep.Identity(), "role": "scorer", "image": im.ImageSHA, "prompt": req.Prompt}),
 		Estimate: generators.Usage{Images: 1},
 		Do:       func(ctx context.Context) (*generators.Response, error) { return sc.Score(ctx, req) },
-	}
-	o := e.call(ctx, id, StageScore, c)
-	if interrupted(o) {
-		return
-	}
-	status, class, v := store.StatusOK, "", 0.0
-	if o.Class == "" {
-		if o.Resp.Score == nil || math.IsNaN(*o.Resp.Score) || math.IsInf(*o.Resp.Score, 0) {
-			o.Class = generators.BadOutput
-		} else {
-			v = *o.Resp.Score
+	}, func(r *generators.Response) error {
+		if r.Score == nil || math.IsNaN(*r.Score) || math.IsInf(*r.Score, 0) {
+			return fmt.Errorf("no finite score")
 		}
-	}
-	if o.Class != "" {
-		status, class = store.StatusFailed, string(o.Class)
-		if o.Class == generators.Refusal {
-			status = store.StatusRefused
-		}
-	}
-	e.progress(StageScore)
-	if err := e.Run.PutQualityScore(id, im.ID, ep.Name, status, class, v); err != nil {
-		e.setFatal(fmt.Errorf("recording the score of %s: %w", im.ID, err))
-	}
-}
-
-// references retrieves the corpus passages for judging an image: about its
-// target country and category, ranked against its prompt.
-func (e *Engine) references(im *store.Image, p prompts.Prompt) []vqa.Reference {
-	if e.Corpus == nil {
+		v = *r.Score
 		return nil
-	}
-	query := p.Text + " " + prompts.Words(p.Subcategory) + " " + prompts.VariantWord(p.Variant)
-	var out []vqa.Reference
-	for _, h := range e.Corpus.Retrieve(query, im.Target, p.Category, e.Plan.Audit.Judge.TopK) {
-		src := h.Passage.URL
-		if h.Passage.Section != "" {
-			src += " #" + h.Passage.Section
+	}, func(status, class string) error {
+		if err := e.Run.PutQualityScore(id, im.ID, ep.Name, status, class, v); err != nil {
+			return fmt.Errorf("recording the score of %s: %w", im.ID, err)
 		}
-		out = append(out, vqa.Reference{ID: h.Passage.ID, Country: h.Passage.Country, Category: h.Passage.Category, Source: src, Text: h.Passage.Text})
-	}
-	return out
+		return nil
+	})
 }
 
 // cellID names a prompt cell and target country, the unit LLM-written

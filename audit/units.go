@@ -48,6 +48,17 @@ func (p *Plan) EachUnit(fn func(Unit) bool) {
 	}
 }
 
+// Slots is how many units run at once, in a run or in a worker: four times
+// the endpoints' total concurrency, so that while some units wait for
+// their results to commit, others keep every endpoint busy.
+func (p *Plan) Slots() int {
+	n := 0
+	for _, ep := range p.Audit.Endpoints() {
+		n += ep.Concurrency
+	}
+	return max(4, 4*n)
+}
+
 // RunUnit does one unit; what the store already holds is not done again.
 func (e *Engine) RunUnit(ctx context.Context, u Unit) error {
 	e.indexOnce.Do(e.index)

@@ -57,11 +57,7 @@ func (r *Runner) Work(ctx context.Context, o WorkOptions) error {
 		o.ID = fmt.Sprintf("%s-%d", host, os.Getpid())
 	}
 	e := r.Engine
-	slots := 0
-	for _, ep := range r.Plan.Audit.Endpoints() {
-		slots += ep.Concurrency
-	}
-	slots = max(4, 4*slots)
+	slots := r.Plan.Slots()
 	var done atomic.Int64
 	beat := func() error { return r.Run.Heartbeat(context.WithoutCancel(ctx), o.ID, host, o.Lease, done.Load()) }
 	if err := beat(); err != nil {

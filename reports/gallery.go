@@ -2,7 +2,6 @@ package reports
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"sort"
 	"strings"
@@ -76,25 +75,18 @@ type imageRow struct {
 // arranges them by prompt group, in a stable order.
 func loadGroups(ctx context.Context, run *store.Run) ([]Group, error) {
 	db := run.DB()
-	rows, err := db.QueryContext(ctx, `SELECT id, kind, prompt_id, prompt_set, country, category, variant, prompt, model, seed, step, chain, target, parent_id, instruction, image_sha
-		FROM images WHERE status = 'ok' AND image_sha != '' ORDER BY id`)
+	ims, err := db.Images(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("reading images: %w", err)
+		return nil, err
 	}
 	byID := map[string]*imageRow{}
 	var order []*imageRow
-	for rows.Next() {
-		r := &imageRow{}
-		if err := rows.Scan(&r.ID, &r.kind, &r.promptID, &r.set, &r.country, &r.category, &r.variant, &r.prompt, &r.Model, &r.Seed, &r.Step, &r.chain, &r.target, &r.parent, &r.Instruction, &r.SHA); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("reading images: %w", err)
-		}
+	for _, im := range ims {
+		r := &imageRow{Frame: Frame{ID: im.ID, Model: im.Model, Seed: im.Seed, Step: im.Step, Instruction: im.Instruction, SHA: im.ImageSHA},
+			kind: im.Kind, promptID: im.PromptID, set: im.PromptSet, country: im.Country, category: im.Category, variant: im.Variant,
+			prompt: im.Prompt, chain: im.Chain, target: im.Target, parent: im.ParentID}
 		byID[r.ID] = r
 		order = append(order, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	if err := loadJudgements(ctx, db, byID); err != nil {
 		return nil, err
@@ -185,56 +177,39 @@ func loadPicks(ctx context.Context, run *store.Run) (map[string][]store.Pick, er
 }
 
 func loadJudgements(ctx context.Context, db *store.DB, byID map[string]*imageRow) error {
-	rows, err := db.QueryContext(ctx, `SELECT image_id, judge, accuracy, attributed, era, rating, geotag, context FROM scores ORDER BY image_id, judge`)
+	scores, err := db.Scores(ctx)
 	if err != nil {
-		return fmt.Errorf("reading scores: %w", err)
+		return err
 	}
-	for rows.Next() {
-		var id string
-		var j Judge
-		var acc sql.NullFloat64
-		if err := rows.Scan(&id, &j.Judge, &acc, &j.Attributed, &j.Era, &j.Rating, &j.Geotag, &j.Context); err != nil {
-			rows.Close()
-			return err
+	for _, sc := range scores {
+		j := Judge{Judge: sc.Judge, Attributed: sc.Attributed, Era: sc.Era, Rating: sc.Rating, Geotag: sc.Geotag, Context: sc.Context}
+		if sc.Accuracy != nil {
+			j.Accuracy = fmt.Sprintf("%.2f", *sc.Accuracy)
 		}
-		if acc.Valid {
-			j.Accuracy = fmt.Sprintf("%.2f", acc.Float64)
-		}
-		if r := byID[id]; r != nil {
+		if r := byID[sc.ImageID]; r != nil {
 			if r.Accuracy == "" {
 				r.Accuracy = j.Accuracy
 			}
 			r.Judgements = append(r.Judgements, j)
 		}
 	}
-	rows.Close()
-	rows, err = db.QueryContext(ctx, `SELECT image_id, judge, question, expected, raw, parsed, correct FROM answers ORDER BY image_id, judge, qid`)
-	if err != nil {
-		return fmt.Errorf("reading answers: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, judge string
-		var a Answer
-		var correct sql.NullBool
-		if err := rows.Scan(&id, &judge, &a.Question, &a.Expected, &a.Raw, &a.Parsed, &correct); err != nil {
-			return err
+	return db.EachAnswer(ctx, store.AnswerQuery{ByImage: true}, func(sa store.StoredAnswer) error {
+		a := Answer{Question: sa.Question, Expected: sa.Expected, Raw: sa.Raw, Parsed: sa.Parsed}
+		if sa.Correct != nil {
+			a.Verdict = map[bool]string{true: "right", false: "wrong"}[*sa.Correct]
 		}
-		if correct.Valid {
-			a.Verdict = map[bool]string{true: "right", false: "wrong"}[correct.Bool]
-		}
-		r := byID[id]
+		r := byID[sa.ImageID]
 		if r == nil {
-			continue
+			return nil
 		}
 		i := 0
-		for i < len(r.Judgements) && r.Judgements[i].Judge != judge {
+		for i < len(r.Judgements) && r.Judgements[i].Judge != sa.Judge {
 			i++
 		}
 		if i == len(r.Judgements) { // a judgement that failed has answers but no score
-			r.Judgements = append(r.Judgements, Judge{Judge: judge})
+			r.Judgements = append(r.Judgements, Judge{Judge: sa.Judge})
 		}
 		r.Judgements[i].Answers = append(r.Judgements[i].Answers, a)
-	}
-	return rows.Err()
+		return nil
+	})
 }

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/blindspot-audit/blindspot/audit"
-	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/audit/outdir"
+	"github.com/blindspot-audit/blindspot/audit/store"
 )
 
 //go:embed templates/*.html assets/*

@@ -322,11 +322,11 @@ func (r *Run) ID(ctx context.Context) (string, error) {
 		return "", err
 	}
 	if err := r.w.do(func(tx *Tx) error {
-		return r.w.exec(tx, `INSERT OR IGNORE INTO meta(key, value) VALUES ('run_id', ?)`, hex.EncodeToString(b))
+		return r.w.exec(tx, `INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)`, metaRunID, hex.EncodeToString(b))
 	}); err != nil {
 		return "", fmt.Errorf("run id: %w", err)
 	}
-	return r.Meta(ctx, "run_id")
+	return r.meta(ctx, metaRunID)
 }
 
 // PaidCallRecorded reports whether the run holds a call with this request
@@ -346,8 +346,8 @@ func (r *Run) Close() error {
 	return r.db.Close()
 }
 
-// SetMeta records provenance (spec, tool version, ...).
-func (r *Run) SetMeta(kv map[string]string) error {
+// setMeta records meta values (RunInfo's fields and the run's own).
+func (r *Run) setMeta(kv map[string]string) error {
 	return r.w.do(func(tx *Tx) error {
 		for k, v := range kv {
 			if err := r.w.exec(tx, `INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)`, k, v); err != nil {
@@ -358,8 +358,8 @@ func (r *Run) SetMeta(kv map[string]string) error {
 	})
 }
 
-// Meta reads one provenance value ("" when unset).
-func (r *Run) Meta(ctx context.Context, key string) (string, error) {
+// meta reads one meta value ("" when unset).
+func (r *Run) meta(ctx context.Context, key string) (string, error) {
 	var v string
 	err := r.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/blindspot-audit/blindspot/generators"
+	"github.com/blindspot-audit/blindspot/generators/httpx"
 	"github.com/blindspot-audit/blindspot/generators/registry"
 )
 
@@ -62,7 +63,7 @@ func (a *App) checkCmd() *cobra.Command {
 					version = resp.ModelVersion
 					detail = describe(e.Role, resp) + extra
 				}
-				if err := t.Append([]string{e.Name, string(e.Role), result, lat.String(), version, truncateText(detail, 160)}); err != nil {
+				if err := t.Append([]string{e.Name, string(e.Role), result, lat.String(), version, httpx.Truncate(detail, 160)}); err != nil {
 					return err
 				}
 			}
@@ -209,11 +210,4 @@ func describe(role generators.Role, r *generators.Response) string {
 		return "no score"
 	}
 	return fmt.Sprintf("%q", r.Text)
-}
-
-func truncateText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

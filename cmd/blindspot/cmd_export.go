@@ -7,8 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/blindspot-audit/blindspot/reports"
 	"github.com/blindspot-audit/blindspot/audit/outdir"
+	"github.com/blindspot-audit/blindspot/reports"
 )
 
 func (a *App) exportCmd() *cobra.Command {

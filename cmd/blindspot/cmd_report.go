@@ -88,8 +88,8 @@ func (a *App) reportCmd() *cobra.Command {
 // folder the run recorded.
 func (a *App) openImages(ctx context.Context, run *store.Run, runDir, cacheDir string) (*store.Cache, error) {
 	if cacheDir == "" {
-		var err error
-		if cacheDir, err = run.Meta(ctx, "cache_dir"); err != nil || cacheDir == "" {
+		info, err := run.Info(ctx)
+		if cacheDir = info.CacheDir; err != nil || cacheDir == "" {
 			return nil, usageErr("%s: the store does not say where its images are; pass --cache DIR", runDir)
 		}
 	}

@@ -9,9 +9,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/blindspot-audit/blindspot/audit"
-	"github.com/blindspot-audit/blindspot/reports/review"
 	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/reports"
+	"github.com/blindspot-audit/blindspot/reports/review"
 )
 
 func (a *App) runCmd() *cobra.Command {

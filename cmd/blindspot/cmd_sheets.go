@@ -9,11 +9,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/blindspot-audit/blindspot/reports/review"
+	"github.com/blindspot-audit/blindspot/audit/outdir"
 	"github.com/blindspot-audit/blindspot/audit/spec"
 	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/reports"
-	"github.com/blindspot-audit/blindspot/audit/outdir"
+	"github.com/blindspot-audit/blindspot/reports/review"
 )
 
 func (a *App) sheetsCmd() *cobra.Command {
@@ -111,11 +111,14 @@ func (a *App) reviewConfig(ctx context.Context, run *store.Run, runDir, specFile
 		}
 		return s.Review, nil
 	}
-	raw, err := run.Meta(ctx, "spec")
-	if err != nil || raw == "" {
+	info, err := run.Info(ctx)
+	if err != nil {
+		return spec.Review{}, err
+	}
+	raw, file := info.Spec, info.SpecFile
+	if raw == "" {
 		return spec.Review{}, usageErr("%s has no stored spec; pass --spec", runDir)
 	}
-	file, _ := run.Meta(ctx, "spec_file")
 	s, err := spec.Parse(file, []byte(raw), func(p string) ([]byte, error) { return os.ReadFile(a.path(p)) })
 	if err != nil {
 		return spec.Review{}, usageErr("the spec stored with %s no longer validates (pass --spec): %v", runDir, err)

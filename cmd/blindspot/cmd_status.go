@@ -48,21 +48,26 @@ func (a *App) statusCmd() *cobra.Command {
 			}
 			defer run.Close()
 			var s Status
-			s.Name, _ = run.Meta(ctx, "name")
-			s.ItemsPlanned, _ = run.Meta(ctx, "planned_images")
+			info, err := run.Info(ctx)
+			if err != nil {
+				return err
+			}
+			s.Name = info.Name
+			if info.PlannedImages > 0 {
+				s.ItemsPlanned = fmt.Sprint(info.PlannedImages)
+			}
 			if s.Queue, err = run.Queue(ctx); err != nil {
 				return err
 			}
 			db := run.DB()
-			if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM images WHERE status = 'ok'`).Scan(&s.Items); err != nil {
+			if s.Items, err = db.CountOKImages(ctx); err != nil {
 				return err
 			}
-			if err := db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0) FROM calls`).Scan(&s.Calls, &s.Failed); err != nil {
+			calls, err := db.CountCalls(ctx, time.Now().Add(-time.Minute))
+			if err != nil {
 				return err
 			}
-			if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM calls WHERE at >= ?`, time.Now().UTC().Add(-time.Minute).Format(time.RFC3339Nano)).Scan(&s.CallsPerMin); err != nil {
-				return err
-			}
+			s.Calls, s.Failed, s.CallsPerMin = calls.All, calls.Failed, calls.Since
 			if s.CostUSD, err = run.SpentUSD(ctx); err != nil {
 				return err
 			}

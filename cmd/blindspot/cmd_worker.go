@@ -100,9 +100,12 @@ func (a *App) storedPlan(ctx context.Context, storeURL string) (*audit.Plan, err
 	if err != nil {
 		return nil, err
 	}
-	raw, _ := run.Meta(ctx, "spec")
-	file, _ := run.Meta(ctx, "spec_file")
+	info, err := run.Info(ctx)
 	run.Close()
+	if err != nil {
+		return nil, err
+	}
+	raw, file := info.Spec, info.SpecFile
 	if raw == "" {
 		return nil, usageErr("%s holds no run yet: start one with blindspot run SPEC --store URL", store.Redacted(storeURL))
 	}

@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/blindspot-audit/blindspot/audit/outdir"
 	"github.com/blindspot-audit/blindspot/audit/spec"
 	"github.com/blindspot-audit/blindspot/audit/store"
-	"github.com/blindspot-audit/blindspot/audit/outdir"
 )
 
 // Exit codes, mapped here and nowhere else.

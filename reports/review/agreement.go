@@ -261,28 +261,12 @@ const (
 // (mean over judges), aesthetic score (mean over scorers), SSIM to step 0.
 func automatic(ctx context.Context, db *store.DB) (map[string]map[string]float64, error) {
 	out := map[string]map[string]float64{}
-	for _, q := range []struct{ name, sql string }{
-		{AutoVQAAccuracy, `SELECT image_id, AVG(accuracy) FROM scores WHERE accuracy IS NOT NULL GROUP BY image_id`},
-		{AutoVLMRating, `SELECT image_id, AVG(rating) FROM scores WHERE rating > 0 GROUP BY image_id`},
-		{AutoAesthetic, `SELECT image_id, AVG(score) FROM quality_scores GROUP BY image_id`},
-		{AutoSSIM, `SELECT image_id, ssim FROM drift WHERE against = 'step0'`},
-	} {
-		rows, err := db.QueryContext(ctx, q.sql)
+	for name, figure := range map[string]string{AutoVQAAccuracy: store.MeanAccuracy, AutoVLMRating: store.MeanRating, AutoAesthetic: store.MeanQuality, AutoSSIM: store.SSIMToStart} {
+		m, err := db.PerImage(ctx, figure)
 		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", q.name, err)
+			return nil, err
 		}
-		m := map[string]float64{}
-		for rows.Next() {
-			var id string
-			var v float64
-			if err := rows.Scan(&id, &v); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			m[id] = v
-		}
-		rows.Close()
-		out[q.name] = m
+		out[name] = m
 	}
 	return out, nil
 }

@@ -55,7 +55,10 @@ func Check(ctx context.Context, run *store.Run, name string, data []byte) (*Chec
 	if err != nil {
 		return nil, err
 	}
-	runID, _ := run.Meta(ctx, "run_id")
+	runID, err := run.StoredID(ctx)
+	if err != nil {
+		return nil, err
+	}
 	f, probs := readFile(name, data)
 	if len(probs) > 0 {
 		return nil, &Problems{File: name, List: probs}

@@ -128,19 +128,15 @@ func ItemID(country, group, imageID string) string {
 }
 
 func loadImages(ctx context.Context, db *store.DB) ([]*imgRow, error) {
-	rows, err := db.QueryContext(ctx, `SELECT id, kind, prompt_id, prompt_set, country, category, prompt, model, chain, target, parent_id, instruction, image_sha, seed, step
-		FROM images WHERE status = 'ok' AND image_sha != '' ORDER BY id`)
+	ims, err := db.Images(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("reading images: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	var out []*imgRow
-	for rows.Next() {
-		im := &imgRow{}
-		if err := rows.Scan(&im.id, &im.kind, &im.promptID, &im.set, &im.country, &im.category, &im.prompt, &im.model, &im.chain, &im.target, &im.parent, &im.instruction, &im.sha, &im.seed, &im.step); err != nil {
-			return nil, err
-		}
-		out = append(out, im)
+	out := make([]*imgRow, len(ims))
+	for i, im := range ims {
+		out[i] = &imgRow{id: im.ID, kind: im.Kind, promptID: im.PromptID, set: im.PromptSet, country: im.Country, category: im.Category,
+			prompt: im.Prompt, model: im.Model, chain: im.Chain, target: im.Target, parent: im.ParentID, instruction: im.Instruction,
+			sha: im.ImageSHA, seed: im.Seed, step: im.Step}
 	}
-	return out, rows.Err()
+	return out, nil
 }
