@@ -233,13 +233,36 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			fields[name] = i
 		}
 	}
+	// A struct holding provider option blocks (an endpoint) decodes a key
+	// naming a provider into that provider's options type.
+	holder, _ := v.Addr().Interface().(blockHolder)
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
 		p := join(path, k.Value)
 		idx, ok := fields[k.Value]
+		if !ok && holder != nil {
+			if block, isBlock := holder.newBlock(k.Value); isBlock {
+				if seen[k.Value] {
+					d.problem(k, p, "field %q is given twice", k.Value)
+					continue
+				}
+				seen[k.Value] = true
+				d.decode(val, reflect.ValueOf(block).Elem(), p)
+				d.pos[p] = Pos{k.Line, k.Column}
+				if !(val.Kind == yaml.ScalarNode && val.Tag == "!!null") { // `openai:` alone is no block
+					holder.setBlock(k.Value, block)
+				}
+				continue
+			}
+		}
 		if !ok {
-			d.problem(k, p, "unknown field %q (known: %s)", k.Value, strings.Join(slices.Sorted(maps.Keys(fields)), ", "))
+			known := slices.Collect(maps.Keys(fields))
+			if holder != nil {
+				known = append(known, holder.blockKeys()...)
+			}
+			slices.Sort(known)
+			d.problem(k, p, "unknown field %q (known: %s)", k.Value, strings.Join(known, ", "))
 			continue
 		}
 		if seen[k.Value] {
@@ -250,6 +273,13 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		d.decode(val, v.Field(idx), p)
 		d.pos[p] = Pos{k.Line, k.Column}
 	}
+}
+
+// blockHolder is a struct with provider option blocks (spec.Endpoint).
+type blockHolder interface {
+	newBlock(key string) (any, bool)
+	setBlock(key string, v any)
+	blockKeys() []string
 }
 
 func (d *decoder) decodeScalar(n *yaml.Node, v reflect.Value, path string) {

@@ -16,7 +16,6 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/blindspot-audit/blindspot/generators"
-	"github.com/blindspot-audit/blindspot/generators/comfyui"
 	"github.com/blindspot-audit/blindspot/generators/registry"
 	"github.com/blindspot-audit/blindspot/prompts"
 )
@@ -341,8 +340,7 @@ func (a *Audit) Open(getenv func(string) string) (map[string]registry.Endpoint, 
 		}
 		ep, err := registry.Open(registry.Config{
 			Name: e.Name, Provider: e.Provider, Model: e.Model, BaseURL: e.BaseURL,
-			APIKeyEnv: e.APIKeyEnv, Size: e.Size, Sim: e.Sim, OpenAI: e.OpenAI, A1111: e.A1111, Getenv: getenv,
-			Workflow: e.Workflows.Generate, EditWorkflow: e.Workflows.Edit, PollInterval: pollOf(e.ComfyUI), HTTP: e.HTTP,
+			APIKeyEnv: e.APIKeyEnv, Size: e.Size, Options: e.Options(), Getenv: getenv,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("%w: endpoint %s: %w", ErrEndpoint, e.Name, err)
@@ -353,10 +351,3 @@ func (a *Audit) Open(getenv func(string) string) (map[string]registry.Endpoint, 
 }
 
 func reflectValue(p any) reflect.Value { return reflect.ValueOf(p).Elem() }
-
-func pollOf(o *comfyui.Options) time.Duration {
-	if o == nil {
-		return 0
-	}
-	return o.PollInterval
-}

@@ -2,15 +2,16 @@ package spec
 
 import (
 	"encoding/json"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/blindspot-audit/blindspot/corpus"
 	"github.com/blindspot-audit/blindspot/corpus/lexicon"
-	"github.com/blindspot-audit/blindspot/generators/a1111"
-	"github.com/blindspot-audit/blindspot/generators/comfyui"
-	"github.com/blindspot-audit/blindspot/generators/httpapi"
-	"github.com/blindspot-audit/blindspot/generators/openai"
-	"github.com/blindspot-audit/blindspot/generators/sim"
+	"github.com/blindspot-audit/blindspot/generators"
+	"github.com/blindspot-audit/blindspot/generators/registry"
 	"github.com/blindspot-audit/blindspot/prompts"
 )
 
@@ -96,36 +97,44 @@ type Endpoint struct {
 	// (CLIP-class): prompts are embedded too and CLIPScore is computed.
 	ClipScore bool `yaml:"clip_score"`
 	// Size is the image edge length asked of a text-to-image endpoint.
-	Size   int             `yaml:"size"`
-	Sim    *sim.Options    `yaml:"sim"`
-	OpenAI *openai.Options `yaml:"openai"`
-	A1111  *a1111.Options  `yaml:"a1111"`
-	// ComfyUI names the workflow files of a comfyui endpoint.
-	ComfyUI *comfyui.Options `yaml:"comfyui"`
-	// HTTP declares the requests of an http endpoint.
-	HTTP *httpapi.Options `yaml:"http"`
+	Size int `yaml:"size"`
 
-	// Workflows holds the comfyui workflows, read and checked with the spec.
-	Workflows Workflows `yaml:"-"`
+	// Blocks are the provider option blocks the endpoint wrote (`openai:`,
+	// `sim:`, ...), each decoded into its provider's options type; only
+	// the one named after the endpoint's provider is allowed.
+	Blocks map[string]any `yaml:"-"`
 }
 
-// Workflows are an endpoint's parsed comfyui workflows and a hash of their
-// text, which makes a changed workflow a different model to the cache.
-type Workflows struct {
-	Generate, Edit comfyui.Workflow
-	Hash           string
+// Options is the endpoint's provider options block (nil when it has none).
+func (e Endpoint) Options() any { return e.Blocks[e.Provider] }
+
+// newBlock makes an empty options block for a key that names a provider
+// taking options: how the spec decoder reads `openai:` and its kind
+// without the spec package knowing any provider's fields.
+func (e *Endpoint) newBlock(key string) (any, bool) {
+	p, ok := registry.Lookup(key)
+	if !ok || p.Options == nil {
+		return nil, false
+	}
+	return p.Options(), true
 }
 
-// optionBlocks lists the provider-specific blocks an endpoint may have,
-// with the provider each belongs to.
-func (e Endpoint) optionBlocks() []struct {
-	name, provider string
-	set            bool
-} {
-	return []struct {
-		name, provider string
-		set            bool
-	}{{"sim", "sim", e.Sim != nil}, {"openai", "openai", e.OpenAI != nil}, {"a1111", "a1111", e.A1111 != nil}, {"comfyui", "comfyui", e.ComfyUI != nil}, {"http", "http", e.HTTP != nil}}
+func (e *Endpoint) setBlock(key string, v any) {
+	if e.Blocks == nil {
+		e.Blocks = map[string]any{}
+	}
+	e.Blocks[key] = v
+}
+
+// blockKeys are the option-block keys an endpoint may have.
+func (e *Endpoint) blockKeys() []string {
+	var out []string
+	for _, n := range registry.Names() {
+		if p, _ := registry.Lookup(n); p.Options != nil {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // EditChain is a series of edits applied to generated images, each to the
@@ -214,32 +223,73 @@ const (
 )
 
 // Identity is what makes two endpoints the same model for the response
-// cache: provider, address, model and, for the simulator, the options that
-// shape its answers. Limits, names and secrets are not part of it.
+// cache: provider, address, model, size and what its provider says of its
+// options. Limits, names and secrets are not part of it.
 func (e Endpoint) Identity() string {
-	id := struct {
-		Provider, BaseURL, Model string
-		Sim                      *sim.Options     `json:",omitempty"`
-		SimVersion               string           `json:",omitempty"`
-		OpenAI                   *openai.Options  `json:",omitempty"`
-		A1111                    *a1111.Options   `json:",omitempty"`
-		Size                     int              `json:",omitempty"`
-		Workflows                string           `json:",omitempty"`
-		HTTP                     *httpapi.Options `json:",omitempty"`
-	}{Provider: e.Provider, BaseURL: e.BaseURL, Model: e.Model, OpenAI: e.OpenAI, A1111: e.A1111, Size: e.Size, Workflows: e.Workflows.Hash, HTTP: e.HTTP}
-	if e.Provider == "sim" {
-		id.SimVersion = sim.Version
+	var parts []generators.IdentityPart
+	if p, ok := registry.Lookup(e.Provider); ok && p.Identity != nil {
+		parts = p.Identity(e.Options())
 	}
-	if e.Sim != nil {
-		o := *e.Sim
-		o.Latency = 0 // timing does not change an answer
-		id.Sim = &o
+	parts = append(parts, generators.IdentityPart{Key: "Size", Value: e.Size})
+	// The pieces keep the order of the identity's first form, so every
+	// cache written since still answers; new pieces go after.
+	rank := func(k string) int {
+		for i, o := range identityOrder {
+			if o == k {
+				return i
+			}
+		}
+		return len(identityOrder)
 	}
-	b, err := json.Marshal(id)
-	if err != nil {
+	slices.SortStableFunc(parts, func(a, b generators.IdentityPart) int { return rank(a.Key) - rank(b.Key) })
+	var b strings.Builder
+	field := func(k string, v any) bool {
+		j, err := json.Marshal(v)
+		if err != nil {
+			return false
+		}
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.Quote(k) + ":")
+		b.Write(j)
+		return true
+	}
+	ok := field("Provider", e.Provider) && field("BaseURL", e.BaseURL) && field("Model", e.Model)
+	for _, p := range parts {
+		if ok && !emptyIdentity(p.Value) {
+			ok = field(p.Key, p.Value)
+		}
+	}
+	if !ok {
 		return e.Provider + "|" + e.BaseURL + "|" + e.Model
 	}
-	return string(b)
+	return "{" + b.String() + "}"
+}
+
+// identityOrder is the order of the identity's pieces when it was a Go
+// struct (Provider, BaseURL, Model, then these).
+var identityOrder = []string{"Sim", "SimVersion", "OpenAI", "A1111", "Size", "Workflows", "HTTP"}
+
+// emptyIdentity is encoding/json's omitempty for the values identities hold.
+func emptyIdentity(v any) bool {
+	if v == nil {
+		return true
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Pointer, reflect.Interface, reflect.Map, reflect.Slice:
+		return rv.IsNil() || (rv.Kind() != reflect.Pointer && rv.Kind() != reflect.Interface && rv.Len() == 0)
+	case reflect.String:
+		return rv.Len() == 0
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		return rv.Int() == 0
+	case reflect.Bool:
+		return !rv.Bool()
+	case reflect.Float64:
+		return rv.Float() == 0
+	}
+	return false
 }
 
 // Review configures the native-reviewer sheets of blindspot sheets export.

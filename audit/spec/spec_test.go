@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/blindspot-audit/blindspot/generators/comfyui"
 )
 
 func TestExamplesLoad(t *testing.T) {
@@ -183,7 +185,7 @@ func TestComfyUIWorkflows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Models.T2I[0].Workflows.Generate == nil || a.Models.T2I[0].Identity() == "" {
+	if o, _ := a.Models.T2I[0].Options().(*comfyui.Options); o == nil || o.Generate == nil || a.Models.T2I[0].Identity() == "" {
 		t.Fatal("workflow not loaded")
 	}
 	for name, tc := range map[string]struct{ yaml, want string }{

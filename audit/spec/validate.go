@@ -2,8 +2,6 @@ package spec
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"maps"
 	"net/url"
@@ -16,8 +14,6 @@ import (
 	"github.com/blindspot-audit/blindspot/corpus"
 	"github.com/blindspot-audit/blindspot/corpus/lexicon"
 	"github.com/blindspot-audit/blindspot/generators"
-	"github.com/blindspot-audit/blindspot/generators/comfyui"
-	"github.com/blindspot-audit/blindspot/generators/openai"
 	"github.com/blindspot-audit/blindspot/generators/registry"
 	"github.com/blindspot-audit/blindspot/prompts"
 )
@@ -61,8 +57,7 @@ func (a *Audit) validate(d *decoder, readFile func(string) ([]byte, error)) {
 		}
 		seen[sd] = true
 	}
-	a.checkEndpoints(d)
-	a.loadWorkflows(d, readFile)
+	a.checkEndpoints(d, readFile)
 	a.loadCorpus(d, readFile)
 	a.checkChains(d)
 	if a.Judge.Questions < 2 || a.Judge.Questions > 8 || a.Judge.Questions%2 != 0 {
@@ -156,7 +151,14 @@ func (a *Audit) checkCategories(d *decoder, path string, list []string) {
 	}
 }
 
-func (a *Audit) checkEndpoints(d *decoder) {
+func (a *Audit) checkEndpoints(d *decoder, readFile func(string) ([]byte, error)) {
+	// read reads a file an options block names, relative to the spec.
+	read := func(path string) ([]byte, error) {
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(filepath.Dir(a.File), path)
+		}
+		return readFile(path)
+	}
 	seen := map[string]string{}
 	for _, l := range a.endpointLists() {
 		for i, e := range *l.list {
@@ -175,70 +177,33 @@ func (a *Audit) checkEndpoints(d *decoder) {
 				d.at(p+".provider", "unknown provider %q (known: %s)", e.Provider, strings.Join(registry.Names(), ", "))
 			case !prov.Serves(l.role):
 				d.at(p+".provider", "provider %q cannot serve role %s", e.Provider, l.role)
-			case l.role == generators.RoleEmbedder && e.Provider == "openai" && (e.OpenAI == nil || e.OpenAI.ImageInput == ""):
-				d.at(p+".provider", "endpoint %q: an openai embeddings endpoint embeds text, and the embedder role embeds images for Vendi, attribution by centroid and drift; "+
-					"if the server embeds images, say how with openai.image_input (%s), otherwise use an image-embedding provider", e.Name, strings.Join(openai.ImageInputs, ", "))
-			case l.role == generators.RoleEmbedder && !prov.ImageEmbeddings && e.Provider != "openai":
+			case l.role == generators.RoleEmbedder && !prov.ImageEmbeddings:
 				d.at(p+".provider", "provider %q embeds text only, and the embedder role embeds images; use an image-embedding server", e.Provider)
+			case prov.Check != nil:
+				for _, pr := range prov.Check(generators.Check{Name: e.Name, Role: l.role, Options: e.Options(), ClipScore: e.ClipScore, Read: read}) {
+					at := p
+					if pr.Path != "" {
+						at += "." + pr.Path
+					}
+					d.at(at, "%s", pr.Msg)
+				}
 			}
-			for _, b := range e.optionBlocks() {
-				if b.set && e.Provider != b.provider {
-					d.at(p+"."+b.name, "%s options are for provider %s, not %q", b.name, b.provider, e.Provider)
+			for _, key := range slices.Sorted(maps.Keys(e.Blocks)) {
+				if key != e.Provider {
+					d.at(p+"."+key, "%s options are for provider %s, not %q", key, key, e.Provider)
 				}
 			}
 			if e.ClipScore {
 				switch {
 				case l.role != generators.RoleEmbedder:
 					d.at(p+".clip_score", "only embedders compute CLIPScore")
-				case e.Provider == "sim" && (e.Sim == nil || !e.Sim.CLIP):
-					d.at(p+".clip_score", "a sim embedder puts text in its image space only with sim.clip: true")
-				case e.Provider != "sim" && e.Provider != "openai" && e.Provider != "infinity":
+				case ok && !prov.ClipScore:
 					d.at(p+".clip_score", "provider %q does not embed text beside images", e.Provider)
-				}
-			}
-			if e.Provider == "http" && e.HTTP == nil {
-				d.at(p, "an http endpoint needs an http block declaring its requests")
-			}
-			if e.HTTP != nil {
-				for _, msg := range e.HTTP.Check() {
-					field, text, _ := strings.Cut(msg, ": ")
-					d.at(p+".http."+field, "%s", text)
-				}
-				if l.role == generators.RoleT2I && e.HTTP.Generate == nil {
-					d.at(p+".http", "a t2i endpoint needs http.generate")
-				}
-				if l.role == generators.RoleI2I && e.HTTP.Edit == nil {
-					d.at(p+".http", "an i2i endpoint needs http.edit")
-				}
-				if l.role == generators.RoleScorer && e.HTTP.Score == nil {
-					d.at(p+".http", "a scorer endpoint needs http.score")
-				}
-			}
-			if e.A1111 != nil {
-				for _, msg := range e.A1111.Check() {
-					field, text, _ := strings.Cut(msg, ": ")
-					d.at(p+".a1111."+field, "%s", text)
-				}
-			}
-			if e.OpenAI != nil {
-				switch e.OpenAI.ResponseFormat {
-				case "", "b64_json", "url":
-				default:
-					d.at(p+".openai.response_format", "must be b64_json or url, got %q", e.OpenAI.ResponseFormat)
-				}
-				if e.OpenAI.MaxResponseMB < 0 || e.OpenAI.MaxResponseMB > 1024 {
-					d.at(p+".openai.max_response_mb", "must be between 1 and 1024, got %d", e.OpenAI.MaxResponseMB)
 				}
 			}
 			if e.BaseURL != "" {
 				if u, err := url.Parse(e.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 					d.at(p+".base_url", "must be an http(s) URL such as http://127.0.0.1:8000/v1, got %q", e.BaseURL)
-				}
-			}
-			if e.Sim != nil {
-				for _, msg := range e.Sim.Check() {
-					field, text, _ := strings.Cut(msg, ": ")
-					d.at(p+".sim."+field, "%s", text)
 				}
 			}
 			if e.Concurrency < 1 || e.Concurrency > 1024 {
@@ -341,62 +306,6 @@ func countryNames(s *prompts.Schema) []string {
 		out[i] = c.Name
 	}
 	return out
-}
-
-// loadWorkflows reads and checks the comfyui workflows of every endpoint,
-// relative to the spec file.
-func (a *Audit) loadWorkflows(d *decoder, readFile func(string) ([]byte, error)) {
-	for _, l := range a.endpointLists() {
-		for i := range *l.list {
-			e := &(*l.list)[i]
-			if e.Provider != "comfyui" {
-				continue
-			}
-			p := fmt.Sprintf("models.%s[%d]", l.role, i)
-			if e.ComfyUI == nil {
-				d.at(p, "a comfyui endpoint needs a comfyui block with its workflow files")
-				continue
-			}
-			h := sha256.New()
-			for _, w := range []struct {
-				field, path string
-				edit        bool
-				into        *comfyui.Workflow
-				needed      bool
-			}{
-				{"workflow", e.ComfyUI.Workflow, false, &e.Workflows.Generate, l.role == generators.RoleT2I},
-				{"edit_workflow", e.ComfyUI.EditWorkflow, true, &e.Workflows.Edit, l.role == generators.RoleI2I},
-			} {
-				fp := p + ".comfyui." + w.field
-				if w.path == "" {
-					if w.needed {
-						d.at(p+".comfyui", "a comfyui %s endpoint needs comfyui.%s", l.role, w.field)
-					}
-					continue
-				}
-				path := w.path
-				if !filepath.IsAbs(path) {
-					path = filepath.Join(filepath.Dir(a.File), path)
-				}
-				data, err := readFile(path)
-				if err != nil {
-					d.at(fp, "cannot read the workflow: %v", err)
-					continue
-				}
-				wf, err := comfyui.ParseWorkflow(data, w.edit)
-				if err != nil {
-					d.at(fp, "%s: %v", w.path, err)
-					continue
-				}
-				*w.into = wf
-				h.Write(data)
-			}
-			if e.ComfyUI.PollInterval < 0 {
-				d.at(p+".comfyui.poll_interval", "must not be negative")
-			}
-			e.Workflows.Hash = hex.EncodeToString(h.Sum(nil))[:16]
-		}
-	}
 }
 
 // loadCorpus reads the judge's reference corpus.

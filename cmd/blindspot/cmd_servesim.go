@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/blindspot-audit/blindspot/generators"
 	"github.com/blindspot-audit/blindspot/generators/sim"
 )
 
@@ -83,11 +84,8 @@ func (a *App) simModels(specPath string) (map[string]*sim.Provider, error) {
 			if e.Provider != "sim" {
 				continue
 			}
-			var o sim.Options
-			if e.Sim != nil {
-				o = *e.Sim
-				o.Latency = 0
-			}
+			o := generators.OptionsOf[sim.Options](e.Options())
+			o.Latency = 0
 			if prev, ok := opts[e.Model]; ok && e.Model != "sim" && !reflect.DeepEqual(prev, o) {
 				return nil, usageErr("%s: model %q is used by two sim endpoints with different options; give them different model names", specPath, e.Model)
 			}

@@ -39,6 +39,12 @@ type Options struct {
 	EditWorkflow string `yaml:"edit_workflow"`
 	// PollInterval is how often a queued job is checked (default 500ms).
 	PollInterval time.Duration `yaml:"poll_interval"`
+
+	// Generate and Edit are the workflows as read and checked with the
+	// spec; Hash is a hash of their text, which makes a changed workflow a
+	// different model to the cache.
+	Generate, Edit Workflow `yaml:"-"`
+	Hash           string   `yaml:"-"`
 }
 
 // Placeholders.

@@ -55,6 +55,7 @@ type Harness struct {
 	Editor    generators.ImageEditor
 	Chat      generators.ChatModel
 	Embedder  generators.Embedder
+	Scorer    generators.Scorer
 	// Model is the model name to send.
 	Model string
 	// SetFault makes the fake server answer every following request with f.
@@ -94,6 +95,11 @@ func Run(t *testing.T, h Harness) {
 				return h.Embedder.Embed(ctx, generators.EmbedRequest{Model: h.Model, Text: "a traditional house in Kenya"})
 			}
 			return h.Embedder.Embed(ctx, generators.EmbedRequest{Model: h.Model, Image: seed})
+		}
+	}
+	if h.Scorer != nil {
+		calls["score"] = func() (*generators.Response, error) {
+			return h.Scorer.Score(ctx, generators.ScoreRequest{Model: h.Model, Image: seed, Prompt: "Traditional house in Kenya, photorealistic."})
 		}
 	}
 	for role, call := range calls {
@@ -151,6 +157,10 @@ func checkResponse(t *testing.T, role string, r *generators.Response) {
 	case "chat":
 		if strings.TrimSpace(r.Text) == "" {
 			t.Fatal("chat returned no text")
+		}
+	case "score":
+		if r.Score == nil || math.IsNaN(*r.Score) || math.IsInf(*r.Score, 0) {
+			t.Fatalf("score returned no finite score: %+v", r.Score)
 		}
 	case "embed":
 		if len(r.Vector) == 0 {

@@ -246,3 +246,52 @@ func TestScoreRequest(t *testing.T) {
 		t.Fatalf("a score request without score_path: %q", errs)
 	}
 }
+
+// TestConformanceScorer runs the suite on a declared scorer: a fake
+// aesthetic predictor that takes the image as base64 JSON and answers
+// {"score": ...}, or {"status": "blocked"} for a refusal.
+func TestConformanceScorer(t *testing.T) {
+	const key = "sk-scorer-SECRET-42"
+	predictor := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Image string `json:"image"`
+		}
+		if r.Header.Get("Authorization") != "Bearer "+key {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Image == "" {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"score": %.2f}`, 1+float64(len(req.Image)%900)/100)
+	})
+	fs := &conformance.FaultServer{Next: predictor, Shapes: conformance.Shapes{
+		Error: func(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			json.NewEncoder(w).Encode(map[string]any{"detail": msg})
+		},
+		Empty: func(r *http.Request) string { return `{"status": "ok"}` },
+		Refuse: func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"status": "blocked"}`))
+		},
+		OversizedBytes: 65 << 20,
+	}}
+	srv := httptest.NewServer(fs)
+	defer srv.Close()
+	o := Options{Score: &Request{
+		Method: "POST", URL: srv.URL + "/score",
+		Headers: map[string]string{"Authorization": "Bearer {{key}}"},
+		Body:    `{"image": {{image_b64}}}`,
+		Result:  Result{ScorePath: "score"},
+		Refused: &Match{Path: "status", In: []string{"blocked"}},
+	}}
+	if errs := o.Check(); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	c := New(o, key)
+	conformance.Run(t, conformance.Harness{Scorer: c, Model: "aesthetic", SetFault: fs.Set, Secret: key})
+}

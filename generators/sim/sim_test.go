@@ -144,7 +144,7 @@ func TestConformance(t *testing.T) {
 	for f := range conformance.Want {
 		skip[f] = "the in-process simulator has no server to fail"
 	}
-	conformance.Run(t, conformance.Harness{Generator: p, Editor: p, Chat: p, Embedder: p, Model: "m", SetFault: func(conformance.Fault) {}, Skip: skip})
+	conformance.Run(t, conformance.Harness{Generator: p, Editor: p, Chat: p, Embedder: p, Scorer: p, Model: "m", SetFault: func(conformance.Fault) {}, Skip: skip})
 }
 
 // TestServerCapsLikeTheAPI: serve-sim refuses, as the OpenAI API does, an
