@@ -143,6 +143,7 @@ func BenchmarkEngineOverhead(b *testing.B) {
 }
 
 func TestUniquePNGDecodes(t *testing.T) {
+	t.Parallel()
 	a, b := uniquePNG("a"), uniquePNG("b")
 	if bytes.Equal(a, b) {
 		t.Fatal("not unique")
@@ -153,6 +154,7 @@ func TestUniquePNGDecodes(t *testing.T) {
 }
 
 func TestBlankImageIsARefusal(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	png.Encode(&buf, image.NewRGBA(image.Rect(0, 0, 64, 64)))
 	if err := checkImage(buf.Bytes()); generators.ClassOf(err) != generators.Refusal {

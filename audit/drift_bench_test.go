@@ -79,6 +79,7 @@ func BenchmarkDriftPairs(b *testing.B) {
 }
 
 func TestDriftMeasuresChains(t *testing.T) {
+	t.Parallel()
 	run, cache, recs := driftFixture(t, t.TempDir(), 4, 3)
 	defer run.Close()
 	defer cache.Close()

@@ -58,6 +58,7 @@ models:
 // injected fidelities with a clear gap, and that agnostic prompts land on
 // the default culture.
 func TestBiasRecovered(t *testing.T) {
+	t.Parallel()
 	r := runAll(t, loadSpec(t, biasSpec), t.TempDir(), Options{})
 	acc := map[string]float64{}
 	attr := map[string]float64{}
@@ -82,6 +83,7 @@ func TestBiasRecovered(t *testing.T) {
 }
 
 func TestRerunMakesNoCalls(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	a := loadSpec(t, biasSpec+"  i2i: [{name: editor, provider: sim}]\nedit_chains: [{name: loop, kind: repeat, steps: 2, categories: [house]}]\n")
 	first := runAll(t, a, dir, Options{})
@@ -114,6 +116,7 @@ func TestRerunMakesNoCalls(t *testing.T) {
 // Two simulated models that differ only in their bias must not share
 // cached answers.
 func TestCacheKeyIncludesSimOptions(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	a := loadSpec(t, biasSpec)
 	b := loadSpec(t, strings.Replace(biasSpec, "Korea: 0.9, Kenya: 0.3", "Korea: 0.2, Kenya: 0.3", 1))

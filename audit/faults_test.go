@@ -77,6 +77,7 @@ func countByStatus(t *testing.T, r *Runner) map[string]int {
 }
 
 func TestFailedCallsAreRecordedAndTransientOnesResume(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	inner, _ := registry.Open(registry.Config{Name: "g", Provider: "sim"})
 	gen := &faultyGenerator{inner: inner.Generator}
@@ -123,6 +124,7 @@ func (g refusingGenerator) Generate(ctx context.Context, req generators.ImageReq
 }
 
 func TestRefusalsReportedPerCountryAndCategory(t *testing.T) {
+	t.Parallel()
 	a := loadSpec(t, `name: refusals
 countries: [India, Kenya]
 categories: [event, food]

@@ -8,6 +8,7 @@ import (
 // the run completes, its images are read back from the bucket, and a
 // second run calls nothing.
 func TestCacheInObjectStorage(t *testing.T) {
+	t.Parallel()
 	spec := recoverSpec + "cache_dir: file://" + t.TempDir() + "\n"
 	dir := t.TempDir()
 	r := runAll(t, loadSpec(t, spec), dir, Options{})

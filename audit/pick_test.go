@@ -14,6 +14,7 @@ import (
 // finds the base image best and the last step worst where the editor
 // loses the culture (Kenya), and a restyle's base (another culture) worst.
 func TestBestWorstPick(t *testing.T) {
+	t.Parallel()
 	spec := recoverSpec + `  - {name: restyle, kind: restyle, steps: 3, targets: [Kenya], categories: [food], seeds_per_prompt: 1}
 judge: {best_worst: [0, 1, 3, 5]}
 `

@@ -17,6 +17,7 @@ import (
 // SQLite and in PostgreSQL: the same images, calls and metrics; a second
 // run on PostgreSQL calls nothing.
 func TestPostgresStoreMatchesSQLite(t *testing.T) {
+	t.Parallel()
 	pg := pgtest.URL(t)
 	spec := recoverSpec + "judge: {ratings: true, best_worst: [0, 1, 3, 5]}\n"
 	lite := runAll(t, loadSpec(t, spec), t.TempDir(), Options{})
@@ -52,6 +53,7 @@ func TestPostgresStoreMatchesSQLite(t *testing.T) {
 // TestSharedBudget: two processes' worth of workers on one PostgreSQL run
 // spend, together, no more than budget_usd.
 func TestSharedBudget(t *testing.T) {
+	t.Parallel()
 	pg := pgtest.URL(t)
 	// One call at a time per endpoint, 20 ms an image: a worker then
 	// claims at most 16 units at once (4 x its endpoints' concurrency),

@@ -35,6 +35,7 @@ edit_chains:
 // over edit steps while SSIM to the previous step stays flat, and the
 // low-fidelity country scores lower quality-weighted diversity.
 func TestMetricsRecoverBias(t *testing.T) {
+	t.Parallel()
 	r := runAll(t, loadSpec(t, recoverSpec), t.TempDir(), Options{})
 	get := func(name, set, country, chain string) (float64, bool) {
 		for _, m := range r.Summary.Metrics {
@@ -65,6 +66,7 @@ func TestMetricsRecoverBias(t *testing.T) {
 }
 
 func TestCulturalRatingsAsQuality(t *testing.T) {
+	t.Parallel()
 	spec := recoverSpec + "judge: {ratings: true}\nanalysis: {quality: cultural_rating}\n"
 	r := runAll(t, loadSpec(t, spec), t.TempDir(), Options{})
 	rating := map[string]float64{}
@@ -89,6 +91,7 @@ func TestCulturalRatingsAsQuality(t *testing.T) {
 }
 
 func TestCLIPScore(t *testing.T) {
+	t.Parallel()
 	spec := strings.Replace(recoverSpec, "    - {name: feat, provider: sim}", "    - {name: clip, provider: sim, clip_score: true, sim: {clip: true}}", 1)
 	a := loadSpec(t, spec)
 	p, _ := NewPlan(a)
@@ -114,6 +117,7 @@ func TestCLIPScore(t *testing.T) {
 }
 
 func TestScorer(t *testing.T) {
+	t.Parallel()
 	spec := strings.Replace(recoverSpec, "edit_chains:", "  scorer:\n    - {name: aesthetic, provider: sim}\nedit_chains:", 1)
 	a := loadSpec(t, spec)
 	p, _ := NewPlan(a)
@@ -134,6 +138,7 @@ func TestScorer(t *testing.T) {
 }
 
 func TestLLMQuestions(t *testing.T) {
+	t.Parallel()
 	spec := strings.Replace(recoverSpec, "edit_chains:", "  llm:\n    - {name: writer, provider: sim}\nedit_chains:", 1) + "judge: {llm_questions: 4}\n"
 	a := loadSpec(t, spec)
 	p, _ := NewPlan(a)
@@ -159,6 +164,7 @@ func TestLLMQuestions(t *testing.T) {
 // TestCUBEVendi: agnostic images all land on the default culture, so their
 // geotag diversity is near 1; country-specific images spread over countries.
 func TestCUBEVendi(t *testing.T) {
+	t.Parallel()
 	r := runAll(t, loadSpec(t, recoverSpec), t.TempDir(), Options{})
 	cube := map[string]float64{}
 	for _, m := range r.Summary.Metrics {

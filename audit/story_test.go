@@ -31,6 +31,7 @@ stories:
 // within a few points (0 for the default culture itself); the chain draws
 // and judges scenes; similarity and distinctive words are stored.
 func TestStoryAuditRecoversLeak(t *testing.T) {
+	t.Parallel()
 	a := loadSpec(t, storySpec)
 	r := runAll(t, a, t.TempDir(), Options{})
 	if got := r.Plan.Counts.Stories; got != 4*len(prompts.DefaultConcepts)*10 {
@@ -105,6 +106,7 @@ func TestStoryAuditRecoversLeak(t *testing.T) {
 // the culture; where the image model draws the default culture instead
 // (Kenya at fidelity 0.2), the stories lose their culture with it.
 func TestImageConditionedStories(t *testing.T) {
+	t.Parallel()
 	spec := strings.Replace(storySpec, "  t2i: [{name: t2i, provider: sim}]", "  t2i: [{name: t2i, provider: sim, sim: {bias: {default_culture: United States, fidelity: {Kenya: 0.2, Korea: 0.95}}}}]", 1)
 	spec = strings.Replace(spec, "  scenes: 2\n  rate: true\n", "  image_conditioned: true\n  samples: 8\n", 1)
 	spec = strings.Replace(spec, "  samples: 10\n", "", 1)
@@ -130,6 +132,7 @@ func TestImageConditionedStories(t *testing.T) {
 // TestStorySimilarityByEmbedding: with similarity: embedding the stories
 // are embedded by the first embedder and compared by those vectors.
 func TestStorySimilarityByEmbedding(t *testing.T) {
+	t.Parallel()
 	spec := strings.Replace(storySpec, "  scenes: 2\n", "  similarity: embedding\n  samples: 2\n", 1)
 	spec = strings.Replace(spec, "  samples: 10\n", "", 1)
 	spec = strings.Replace(spec, "  llm:\n", "  embedder: [{name: feat, provider: sim}]\n  llm:\n", 1)

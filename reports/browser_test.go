@@ -95,6 +95,7 @@ func poll(t *testing.T, ctx context.Context, js string, timeout time.Duration, p
 // text and never run, filters working. It saves a screenshot
 // (BLINDSPOT_ARTIFACTS, or the temp folder).
 func TestReportInBrowser(t *testing.T) {
+	t.Parallel()
 	echartsJS := os.Getenv("BLINDSPOT_ECHARTS_JS")
 	if echartsJS == "" {
 		skipOrFail(t, "BLINDSPOT_ECHARTS_JS is not set: npm install echarts and point it at node_modules/echarts/dist/echarts.min.js (.ci/run does)")
@@ -191,6 +192,7 @@ func TestReportInBrowser(t *testing.T) {
 // BLINDSPOT_REPORT_DIR names a report folder (built offline), and logs
 // the timing rather than asserting it.
 func TestRenderExistingReport(t *testing.T) {
+	t.Parallel()
 	dir := os.Getenv("BLINDSPOT_REPORT_DIR")
 	if dir == "" {
 		t.Skip("set BLINDSPOT_REPORT_DIR to a report folder to measure its rendering")

@@ -17,6 +17,7 @@ import (
 // the store, numbers stay numbers (negative ones too), formulas in text
 // are neutralised in CSV and kept as data in JSON lines.
 func TestExport(t *testing.T) {
+	t.Parallel()
 	r := simRun(t, reportSpec)
 	evil := `=HYPERLINK("http://evil.example","click")`
 	if err := r.Run.PutImage(store.Image{ID: "zz-evil", Kind: store.KindGenerated, PromptSet: "country_specific", Country: "Kenya",

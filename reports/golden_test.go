@@ -16,6 +16,7 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // TestReportDataGolden pins the report's data (sections with their chart
 // options and tables, galleries, filters) for a fixed simulator run.
 func TestReportDataGolden(t *testing.T) {
+	t.Parallel()
 	r := simRun(t, reportSpec)
 	d, err := BuildData(context.Background(), r.Run, r.Summary)
 	if err != nil {

@@ -26,6 +26,7 @@ models:
 // report (such as DIR.old) is touched; a killed writer's temporary folder
 // is cleaned up, one without Blindspot's marker is not.
 func TestReportNeverReplacesUserFiles(t *testing.T) {
+	t.Parallel()
 	r := simRun(t, smallSpec)
 	ctx := context.Background()
 	write := func(out string) error {

@@ -15,6 +15,7 @@ import (
 // TestHTMLEscapesUntrustedText records an image whose prompt carries
 // script payloads and checks the report shows them as text.
 func TestHTMLEscapesUntrustedText(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	run, err := store.OpenRun(dir)
 	if err != nil {
@@ -73,6 +74,7 @@ func TestHTMLEscapesUntrustedText(t *testing.T) {
 }
 
 func TestWriteSummaryTables(t *testing.T) {
+	t.Parallel()
 	s := &audit.Summary{Name: "t", Status: "complete", Items: 2, ItemsPlanned: 2, RunDir: "runs/t", Metrics: []store.Metric{
 		{Name: audit.MetricVQAAccuracy, Model: "m", PromptSet: "country_specific", Country: "Kenya", Value: 0.5, N: 4},
 		{Name: audit.MetricVQAAccuracy, Model: "m", PromptSet: "country_specific", Country: "Korea", Value: 0.75, N: 4},

@@ -60,6 +60,7 @@ func storeCost(t *testing.T, dir string) float64 {
 // the same audit run without interruption: the same metrics, the same cost
 // to the cent, and no temporary folder left behind.
 func TestChaosKills(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts the real binary 40 times")
 	}

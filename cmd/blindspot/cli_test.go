@@ -22,6 +22,7 @@ func runCLI(t *testing.T, dir string, args ...string) (int, string, string) {
 }
 
 func TestInitThenRun(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	code, out, errs := runCLI(t, dir, "init", "proj")
 	if code != ExitOK || !strings.Contains(out, "blindspot run proj/blindspot.yaml") {
@@ -62,6 +63,7 @@ func TestInitThenRun(t *testing.T) {
 }
 
 func TestGridECB(t *testing.T) {
+	t.Parallel()
 	code, out, errs := runCLI(t, "../..", "grid", "examples/ecb.yaml", "--json")
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errs)
@@ -90,6 +92,7 @@ func TestGridECB(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(bad, []byte("name: bad\noutput: out\nmodels:\n  t2i:\n    - {name: g, provider: sim, concurrency: -1}\ncountries: [Atlantis]\n"), 0o644)
@@ -128,6 +131,7 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func TestBudgetStopsAndResumes(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	spec := func(budget int) string {
 		return fmt.Sprintf("name: b\ncategories: [food]\ncountries: [Kenya]\nmodels:\n  t2i: [{name: g, provider: sim, concurrency: 1}]\n"+
@@ -159,6 +163,7 @@ func TestBudgetStopsAndResumes(t *testing.T) {
 // slow simulated audit: the run must stop at once with exit 130, and a
 // later run must finish the audit.
 func TestSecondInterruptAborts(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	spec := strings.Replace(killSpec, "latency: 2ms", "latency: 200ms", -1)
 	os.WriteFile(filepath.Join(dir, "kill.yaml"), []byte(spec), 0o644)
@@ -187,6 +192,7 @@ func TestSecondInterruptAborts(t *testing.T) {
 }
 
 func TestVendiCommand(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write := func(name, body string) { os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644) }
 	write("k.csv", "1,0.9,0\n0.9,1,0\n0,0,1\n")

@@ -12,6 +12,7 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // TestGolden compares command output with files under testdata/; run
 // `go test ./cmd/blindspot -run Golden -update` after an intended change.
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		golden string
 		args   []string

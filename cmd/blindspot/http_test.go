@@ -61,6 +61,7 @@ func runJSON(t *testing.T, dir string, env map[string]string, args ...string) (i
 // TestQuickstartOverHTTP runs the quickstart in-process and over HTTP
 // against the simulator server: the metrics must be the same.
 func TestQuickstartOverHTTP(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs the quickstart twice")
 	}
@@ -113,6 +114,7 @@ func writeHTTPSpec(t *testing.T, dir, url, retries string) {
 // audit whose endpoints need it (and one where the server rejects it), and
 // searches every file the tool wrote, and its output, for the key.
 func TestSecretsNeverWritten(t *testing.T) {
+	t.Parallel()
 	const planted = "sk-planted-Zq8wX3secretvalue"
 	dir := t.TempDir()
 	srv := simServer(t, "", planted, nil)
@@ -200,6 +202,7 @@ func (f *flaky) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // with every image done or recorded with its error class; a re-run against
 // the healed server completes the transient failures.
 func TestFaultyServer(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	fl := &flaky{rng: rand.New(rand.NewPCG(1, 2))}
 	srv := simServer(t, "", "k", func(h http.Handler) http.Handler { fl.next = h; return fl })
@@ -249,6 +252,7 @@ func TestFaultyServer(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	srv := simServer(t, "", "right", nil)
 	writeHTTPSpec(t, dir, srv.URL, "0")
@@ -288,6 +292,7 @@ func (s *syncBuffer) String() string {
 }
 
 func TestServeSimCommand(t *testing.T) {
+	t.Parallel()
 	var out syncBuffer
 	sig := make(chan os.Signal, 1)
 	app := &App{Stdout: &out, Stderr: &out, Signals: sig, Dir: "../..", Getenv: func(k string) string { return map[string]string{"SIM_KEY": "sk-sim"}[k] }}

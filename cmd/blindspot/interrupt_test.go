@@ -16,11 +16,12 @@ import (
 )
 
 // requestLog records when each request arrived and how many were in
-// flight per path.
+// flight per path, and holds each request latency long.
 type requestLog struct {
 	mu       sync.Mutex
 	arrivals []time.Time
 	inFlight map[string]int
+	latency  time.Duration
 	next     http.Handler
 }
 
@@ -28,7 +29,9 @@ func (l *requestLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	l.mu.Lock()
 	l.arrivals = append(l.arrivals, time.Now())
 	l.inFlight[r.URL.Path]++
+	latency := l.latency
 	l.mu.Unlock()
+	time.Sleep(latency)
 	defer func() {
 		l.mu.Lock()
 		l.inFlight[r.URL.Path]--
@@ -41,12 +44,13 @@ func (l *requestLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // reaches the server (beyond those already sent), and at most each
 // endpoint's concurrency is in flight; the run exits 130 and resumes.
 func TestFirstInterruptStartsNoCall(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts the real binary")
 	}
 	bin := buildBinary(t)
 	p, _ := sim.New(sim.Options{})
-	log := &requestLog{inFlight: map[string]int{}, next: (&sim.Server{Models: map[string]*sim.Provider{"sim": p}, Latency: 200 * time.Millisecond}).Handler()}
+	log := &requestLog{inFlight: map[string]int{}, latency: 200 * time.Millisecond, next: (&sim.Server{Models: map[string]*sim.Provider{"sim": p}}).Handler()}
 	srv := httptest.NewServer(log)
 	defer srv.Close()
 	dir := t.TempDir()
@@ -108,6 +112,11 @@ output: run
 			t.Errorf("%d requests in flight on %s, concurrency 8", n, path)
 		}
 	}
+	// The resume only has to finish: without the latency that made the
+	// interrupt land mid-flight.
+	log.mu.Lock()
+	log.latency = 0
+	log.mu.Unlock()
 	resume := exec.Command(bin, "run", "int.yaml", "-q")
 	resume.Dir = dir
 	if out, err := resume.CombinedOutput(); err != nil {

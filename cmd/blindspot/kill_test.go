@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -31,12 +33,38 @@ output: run
 
 func buildBinary(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "blindspot")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "blindspot-bin-")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binDir = dir
+		binPath = filepath.Join(dir, "blindspot")
+		if out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput(); err != nil {
+			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
 	}
-	return bin
+	return binPath
+}
+
+// The binary the process tests start is built once per test run and
+// shared (TestMain removes it).
+var (
+	binOnce         sync.Once
+	binDir, binPath string
+	binErr          error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
 }
 
 func countImages(db *sql.DB) int {
@@ -139,6 +167,7 @@ func startKillSpec(t *testing.T, min int) (bin, dir string, cmd *exec.Cmd) {
 }
 
 func TestKillAndResume(t *testing.T) {
+	t.Parallel()
 	bin, dir, cmd := startKillSpec(t, 60)
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -152,6 +181,7 @@ func TestKillAndResume(t *testing.T) {
 }
 
 func TestInterruptDrainsAndResumes(t *testing.T) {
+	t.Parallel()
 	bin, dir, cmd := startKillSpec(t, 40)
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 // names the holder; the run spends no more than its budget. A third run
 // after the first was SIGKILLed is not locked out.
 func TestTwoRunsOneDirectory(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
@@ -89,6 +90,7 @@ func TestTwoRunsOneDirectory(t *testing.T) {
 // TestMissingKeyWritesNothing: an unset api_key_env is a usage error found
 // before the run directory or the cache is made.
 func TestMissingKeyWritesNothing(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeHTTPSpec(t, dir, "http://127.0.0.1:9", "0")
 	code, _, out := runJSON(t, dir, map[string]string{}, "run", "h.yaml")

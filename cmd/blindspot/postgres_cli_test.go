@@ -12,6 +12,7 @@ import (
 // TestCommandsOnPostgres: run, summary, report, export and sheets work the
 // same with the run store in PostgreSQL; a password in the URL is refused.
 func TestCommandsOnPostgres(t *testing.T) {
+	t.Parallel()
 	pg := pgtest.URL(t)
 	dir := t.TempDir()
 	if code, out, errs := runCLI(t, dir, "init", "proj"); code != ExitOK {

@@ -387,6 +387,7 @@ func metricValue(ms []map[string]any, name, set, country string) (float64, bool)
 // judge answered in, with every attribution and rating read (after one
 // fallback question where needed), and no metric may count "unparsed".
 func TestRealVLMAnswers(t *testing.T) {
+	t.Parallel()
 	rs := &realServer{defaultTo: "United States", defaultRate: 0.85,
 		fidelity: map[string]float64{"United States": 0.95, "Korea": 0.9, "China": 0.8, "India": 0.6, "Nigeria": 0.4, "Kenya": 0.3}}
 	srv := newRealServer(t, rs)
@@ -494,6 +495,7 @@ func TestRealVLMAnswers(t *testing.T) {
 // every seed (here: seeds are not sent) must not double n, and the summary
 // must say so.
 func TestRealSeedsIgnored(t *testing.T) {
+	t.Parallel()
 	rs := &realServer{defaultTo: "United States", defaultRate: 0.85, fidelity: map[string]float64{"Korea": 0.9}}
 	s, text := runReal(t, rs, "false")
 	if len(s.Seeds) != 1 || s.Seeds[0].AllSame != s.Seeds[0].Prompts || s.Seeds[0].Prompts == 0 {
@@ -518,6 +520,7 @@ func TestRealSeedsIgnored(t *testing.T) {
 // honours seeds, and fails an embedder whose vectors do not come from
 // pixels (a text embedding model given the image's data URI).
 func TestCheckSeedsAndEmbeddings(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		server      *realServer
@@ -556,6 +559,7 @@ func TestCheckSeedsAndEmbeddings(t *testing.T) {
 // multimodal cannot serve the image metrics; the spec says so at load
 // time, naming the line.
 func TestTextOnlyEmbedderRefused(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	spec := strings.NewReplacer("URL", "http://127.0.0.1:9", "SEED", "true", ", openai: {image_input: data_uri}", "").Replace(realSpec)
 	os.WriteFile(filepath.Join(dir, "real.yaml"), []byte(spec), 0o644)
@@ -571,6 +575,7 @@ func TestTextOnlyEmbedderRefused(t *testing.T) {
 // TestRealSeedsNearlyIgnored: seeds that change a pixel make new bytes but
 // the same picture; the summary reports them apart from exact duplicates.
 func TestRealSeedsNearlyIgnored(t *testing.T) {
+	t.Parallel()
 	rs := &realServer{defaultTo: "United States", defaultRate: 0.85, nearSeeds: true, fidelity: map[string]float64{"Korea": 0.9}}
 	s, text := runReal(t, rs, "true")
 	if len(s.Seeds) != 1 || s.Seeds[0].Duplicates != 0 || s.Seeds[0].Perceptual == 0 {
@@ -587,6 +592,7 @@ func TestRealSeedsNearlyIgnored(t *testing.T) {
 // The task is recorded as transient, and the next run asks again exactly
 // the 429 question, not the bad_output one.
 func TestJudgeRetriesOnlyTransientQuestions(t *testing.T) {
+	t.Parallel()
 	// Both orders: the transient failure before the bad output, and after.
 	for _, order := range [][2]string{{"depict", "culturally representative"}, {"culturally representative", "depict"}} {
 		t.Run(order[0]+" transient", func(t *testing.T) { judgeRetryCase(t, order[0], order[1]) })

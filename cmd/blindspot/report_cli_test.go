@@ -10,6 +10,7 @@ import (
 // TestReportAndExportCommands rebuilds a run's report and exports its
 // tables from the store alone, and checks their usage errors.
 func TestReportAndExportCommands(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if code, out, errs := runCLI(t, dir, "init", "proj"); code != ExitOK {
 		t.Fatalf("init: %d %s %s", code, out, errs)
@@ -59,6 +60,7 @@ func TestReportAndExportCommands(t *testing.T) {
 // its parents; corpus build refuses to replace a file that is not a
 // corpus.
 func TestOutputFoldersGuarded(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if code, out, errs := runCLI(t, dir, "init", "proj"); code != ExitOK {
 		t.Fatalf("init: %d %s %s", code, out, errs)

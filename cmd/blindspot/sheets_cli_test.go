@@ -14,6 +14,7 @@ import (
 // ones, shows the agreement in the summary and the report, and rejects a
 // broken file with its cell named and nothing written.
 func TestSheetsCommands(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if code, out, errs := runCLI(t, dir, "init", "proj"); code != ExitOK {
 		t.Fatalf("init: %d %s %s", code, out, errs)

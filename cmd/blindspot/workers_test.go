@@ -26,6 +26,7 @@ var sharedSpec = strings.Replace(killSpec, "vlm: [{name: judge, provider: sim, c
 // with every item done exactly once, the judge's shared rate limit held,
 // and the same metrics as a single process on SQLite.
 func TestWorkersShareARunAndSurviveAKill(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts the real binary")
 	}

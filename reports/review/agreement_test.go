@@ -50,6 +50,7 @@ func random(reviewer string) fillFn {
 }
 
 func TestAgreementFollowsReviewers(t *testing.T) {
+	t.Parallel()
 	r, a := simRun(t, strings.Replace(reviewSpec, "per_cell: 3", "per_cell: 50", 1))
 	res, err := Export(context.Background(), r.Run, r.Cache.Blobs, a.Review, t.TempDir(), "xlsx")
 	if err != nil {

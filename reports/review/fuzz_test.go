@@ -9,6 +9,7 @@ import (
 )
 
 func TestScaleValue(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]int{"": 0, "4": 4, "4.0": 4, "4 - Good": 4, "good": 4, "5 - Excellent": 5, " 1 ": 1} {
 		if got, ok := scaleValue(in); !ok || got != want {
 			t.Errorf("scaleValue(%q) = %d, %v; want %d", in, got, ok, want)

@@ -16,6 +16,7 @@ import (
 // TestHostileFiles: a zip that claims to unpack beyond the cap and a CSV
 // beyond the row cap are refused before they are parsed.
 func TestHostileFiles(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	w, err := zw.CreateRaw(&zip.FileHeader{Name: "xl/worksheets/sheet1.xml", Method: zip.Store, CompressedSize64: 4, UncompressedSize64: MaxUnzippedBytes + 1})
@@ -44,6 +45,7 @@ func TestHostileFiles(t *testing.T) {
 // quality-weighted Vendi of a country appears once its images are rated,
 // and follows the ratings.
 func TestHumanRatingWeighsVendi(t *testing.T) {
+	t.Parallel()
 	spec := strings.Replace(reviewSpec, "judge: {ratings: true", "analysis: {quality: human_rating}\njudge: {ratings: true", 1)
 	spec = strings.Replace(spec, "  vlm:\n", "  embedder:\n    - {name: feat, provider: sim}\n  vlm:\n", 1)
 	r, a := simRun(t, spec)
@@ -90,6 +92,7 @@ func TestHumanRatingWeighsVendi(t *testing.T) {
 // than it holds, or a wrong CRC, is refused instead of imported short; an
 // ODS file is named as such.
 func TestTamperedWorkbook(t *testing.T) {
+	t.Parallel()
 	r, a := simRun(t, reviewSpec)
 	res, err := Export(context.Background(), r.Run, r.Cache.Blobs, a.Review, t.TempDir(), "xlsx")
 	if err != nil {

@@ -24,6 +24,7 @@ func requireOrSkip(t *testing.T, why string) {
 // TestRoundTripCSV: the CSV variant for Google Sheets or Forms imports too,
 // formulas in prompts are neutralised on the way out.
 func TestRoundTripCSV(t *testing.T) {
+	t.Parallel()
 	r, a := simRun(t, reviewSpec)
 	dir := t.TempDir()
 	res, err := Export(context.Background(), r.Run, r.Cache.Blobs, a.Review, dir, "csv")
@@ -77,6 +78,7 @@ func TestRoundTripCSV(t *testing.T) {
 // TestImportSavedByOpenpyxl fills an exported sheet with openpyxl, as a
 // reviewer's script or a Python-based tool would, and imports it.
 func TestImportSavedByOpenpyxl(t *testing.T) {
+	t.Parallel()
 	python := ""
 	for _, p := range []string{"python3", "/usr/bin/python3"} {
 		if exec.Command(p, "-c", "import openpyxl").Run() == nil {
@@ -127,6 +129,7 @@ print(n)
 // TestImportSavedByLibreOffice re-saves a filled sheet with LibreOffice
 // (as a reviewer using it would) and imports it.
 func TestImportSavedByLibreOffice(t *testing.T) {
+	t.Parallel()
 	soffice, err := exec.LookPath("soffice")
 	if err != nil {
 		requireOrSkip(t, "LibreOffice is not installed (apt-get install libreoffice-calc-nogui, as .ci/run does)")

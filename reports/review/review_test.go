@@ -100,6 +100,7 @@ func importFile(t testing.TB, run *store.Run, path string) (*Checked, store.Impo
 }
 
 func TestExportWritesSheets(t *testing.T) {
+	t.Parallel()
 	r, a := simRun(t, reviewSpec)
 	dir := t.TempDir()
 	res, err := Export(context.Background(), r.Run, r.Cache.Blobs, a.Review, dir, "xlsx")
@@ -172,6 +173,7 @@ func TestExportWritesSheets(t *testing.T) {
 // parts or separators still export, each to its own file inside the
 // folder, and nothing is written outside it.
 func TestExportHostileNames(t *testing.T) {
+	t.Parallel()
 	const hostile = `
 name: hostile
 extend:

@@ -64,6 +64,7 @@ func stored(t *testing.T, run *store.Run) map[string]store.CurrentRating {
 // and every value typed is stored as typed; re-importing changes nothing;
 // a newer file of a reviewer supersedes the older, an older one does not.
 func TestRoundTripXLSX(t *testing.T) {
+	t.Parallel()
 	r, a := simRun(t, reviewSpec)
 	dir := t.TempDir()
 	res, err := Export(context.Background(), r.Run, r.Cache.Blobs, a.Review, dir, "xlsx")
@@ -137,6 +138,7 @@ func copyFile(t testing.TB, from, to string) {
 // TestImportProblems: every kind of mistake is reported at its cell and
 // nothing of the file is stored.
 func TestImportProblems(t *testing.T) {
+	t.Parallel()
 	r, a := simRun(t, reviewSpec)
 	dir := t.TempDir()
 	res, err := Export(context.Background(), r.Run, r.Cache.Blobs, a.Review, dir, "xlsx")

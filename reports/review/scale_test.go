@@ -35,6 +35,7 @@ review:
 // TestRoundTripAtScale: 3 reviewers x 6 countries x about 100 images each
 // fill in every row (some left blank), and every typed value comes back.
 func TestRoundTripAtScale(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("-short")
 	}

@@ -9,10 +9,13 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"sync"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the PostgreSQL driver
 )
+
+var pwOnce sync.Once
 
 // URL returns a store URL (without password: it goes to PGPASSWORD for
 // the test) in a new schema, or skips the test when no server is
@@ -35,7 +38,8 @@ func URL(t testing.TB) string {
 		t.Fatal(err)
 	}
 	if p, ok := u.User.Password(); ok {
-		t.Setenv("PGPASSWORD", p)
+		// Process-wide, once: t.Setenv would forbid parallel tests.
+		pwOnce.Do(func() { os.Setenv("PGPASSWORD", p) })
 		u.User = url.User(u.User.Username())
 	}
 	q := u.Query()
