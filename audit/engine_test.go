@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/blindspot-audit/blindspot/audit/metrics"
 	"github.com/blindspot-audit/blindspot/audit/spec"
 	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/prompts"
@@ -63,10 +64,10 @@ func TestBiasRecovered(t *testing.T) {
 	acc := map[string]float64{}
 	attr := map[string]float64{}
 	for _, m := range r.Summary.Metrics {
-		if m.Name == MetricVQAAccuracy && m.Chain == "" && m.Category == "" && m.Variant == "" && m.PromptSet == prompts.SetCountry {
+		if m.Name == metrics.MetricVQAAccuracy && m.Chain == "" && m.Category == "" && m.Variant == "" && m.PromptSet == prompts.SetCountry {
 			acc[m.Country] = m.Value
 		}
-		if m.Name == MetricAttribution && m.PromptSet == prompts.SetAgnostic {
+		if m.Name == metrics.MetricAttribution && m.PromptSet == prompts.SetAgnostic {
 			attr[m.Country] = m.Value
 		}
 	}

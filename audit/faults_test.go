@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/blindspot-audit/blindspot/audit/metrics"
 	"github.com/blindspot-audit/blindspot/audit/policy"
 	"github.com/blindspot-audit/blindspot/generators"
 	"github.com/blindspot-audit/blindspot/generators/registry"
@@ -145,7 +146,7 @@ models:
 	}
 	rates := map[string]float64{}
 	for _, m := range r.Summary.Metrics {
-		if m.Name == MetricRefusalRate {
+		if m.Name == metrics.MetricRefusalRate {
 			rates[m.Country+"/"+m.Category] = m.Value
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/blindspot-audit/blindspot/audit/metrics"
 	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/prompts"
 )
@@ -48,8 +49,8 @@ judge: {best_worst: [0, 1, 3, 5]}
 		t.Fatalf("no %s for %s %s", name, country, chain)
 		return 0
 	}
-	rb := get(MetricPickBestBase, "Kenya", "restyle")
-	rw := get(MetricPickWorstFinal, "Kenya", "restyle")
+	rb := get(metrics.MetricPickBestBase, "Kenya", "restyle")
+	rw := get(metrics.MetricPickWorstFinal, "Kenya", "restyle")
 	t.Logf("restyle to Kenya: best=base %.2f, worst=final %.2f", rb, rw)
 	if rb > 0.2 {
 		t.Errorf("restyle to Kenya: the judge found the unedited image best in %.2f of chains, want <= 0.2", rb)

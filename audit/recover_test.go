@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/blindspot-audit/blindspot/audit/metrics"
 	"github.com/blindspot-audit/blindspot/prompts"
 )
 
@@ -45,20 +46,20 @@ func TestMetricsRecoverBias(t *testing.T) {
 		}
 		return 0, false
 	}
-	for _, name := range []string{MetricGlobalNorth, MetricGlobalNorthCentroid} {
+	for _, name := range []string{metrics.MetricGlobalNorth, metrics.MetricGlobalNorthCentroid} {
 		if v, ok := get(name, prompts.SetAgnostic, "", ""); !ok || v < 0.8 {
 			t.Errorf("%s of agnostic prompts: %v (found %v), want >= 0.8", name, v, ok)
 		}
 	}
-	slope, _ := get(MetricFidelitySlope, prompts.SetCountry, "Korea", "loop")
-	flag, _ := get(MetricFlatButFalling, prompts.SetCountry, "Korea", "loop")
-	ssimSlope, _ := get(MetricSSIMSlope, prompts.SetCountry, "Korea", "loop")
+	slope, _ := get(metrics.MetricFidelitySlope, prompts.SetCountry, "Korea", "loop")
+	flag, _ := get(metrics.MetricFlatButFalling, prompts.SetCountry, "Korea", "loop")
+	ssimSlope, _ := get(metrics.MetricSSIMSlope, prompts.SetCountry, "Korea", "loop")
 	t.Logf("Korea: fidelity slope %.3f per step, SSIM-to-previous slope %.3f, flag %v", slope, ssimSlope, flag)
 	if slope >= -0.03 || flag != 1 {
 		t.Errorf("Korea's chains: fidelity slope %.3f, flat-metric-falling-fidelity %v; want a clear fall, flagged", slope, flag)
 	}
-	korea, _ := get(MetricQualityVendi, prompts.SetCountry, "Korea", "")
-	kenya, _ := get(MetricQualityVendi, prompts.SetCountry, "Kenya", "")
+	korea, _ := get(metrics.MetricQualityVendi, prompts.SetCountry, "Korea", "")
+	kenya, _ := get(metrics.MetricQualityVendi, prompts.SetCountry, "Kenya", "")
 	t.Logf("quality-weighted Vendi: Korea %.3f, Kenya %.3f", korea, kenya)
 	if korea <= kenya {
 		t.Errorf("quality-weighted Vendi: Korea (fidelity 0.95) %.3f <= Kenya (0.3) %.3f", korea, kenya)
@@ -76,9 +77,9 @@ func TestCulturalRatingsAsQuality(t *testing.T) {
 			continue
 		}
 		switch m.Name {
-		case MetricCulturalRating:
+		case metrics.MetricCulturalRating:
 			rating[m.Country] = m.Value
-		case MetricQualityVendi:
+		case metrics.MetricQualityVendi:
 			qvs[m.Country] = true
 		}
 	}
@@ -98,7 +99,7 @@ func TestCLIPScore(t *testing.T) {
 	r := runAll(t, a, t.TempDir(), Options{})
 	clip := map[string]float64{}
 	for _, m := range r.Summary.Metrics {
-		if m.Name == MetricCLIPScore && m.Chain == "" && m.PromptSet == prompts.SetCountry {
+		if m.Name == metrics.MetricCLIPScore && m.Chain == "" && m.PromptSet == prompts.SetCountry {
 			clip[m.Country] = m.Value
 		}
 	}
@@ -124,7 +125,7 @@ func TestScorer(t *testing.T) {
 	r := runAll(t, a, t.TempDir(), Options{})
 	var n, scored int
 	for _, m := range r.Summary.Metrics {
-		if m.Name == MetricAestheticScore && m.Chain == "" {
+		if m.Name == metrics.MetricAestheticScore && m.Chain == "" {
 			n++
 			if m.Value < 1 || m.Value > 10 || m.Category != "aesthetic" {
 				t.Errorf("aesthetic score %+v", m)
@@ -152,7 +153,7 @@ func TestLLMQuestions(t *testing.T) {
 	}
 	acc := map[string]float64{}
 	for _, m := range r.Summary.Metrics {
-		if m.Name == MetricVQAAccuracy && m.Chain == "" && m.Category == "" && m.Variant == "" && m.PromptSet == prompts.SetCountry {
+		if m.Name == metrics.MetricVQAAccuracy && m.Chain == "" && m.Category == "" && m.Variant == "" && m.PromptSet == prompts.SetCountry {
 			acc[m.Country] = m.Value
 		}
 	}
@@ -168,7 +169,7 @@ func TestCUBEVendi(t *testing.T) {
 	r := runAll(t, loadSpec(t, recoverSpec), t.TempDir(), Options{})
 	cube := map[string]float64{}
 	for _, m := range r.Summary.Metrics {
-		if m.Name == MetricCUBEVendi {
+		if m.Name == metrics.MetricCUBEVendi {
 			cube[m.PromptSet] = m.Value
 		}
 	}

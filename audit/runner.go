@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/blindspot-audit/blindspot/audit/metrics"
 	"github.com/blindspot-audit/blindspot/audit/policy"
 	"github.com/blindspot-audit/blindspot/audit/spec"
 	"github.com/blindspot-audit/blindspot/audit/store"
@@ -55,7 +56,7 @@ type Runner struct {
 	Cache   *store.Cache
 	Engine  *Engine
 	Budget  *policy.Budget
-	Summary *Summary
+	Summary *metrics.Summary
 	// Outcome is the execute stage's soft ending: nil, ErrBudgetReached or
 	// ErrInterrupted.
 	Outcome error
@@ -230,11 +231,11 @@ func (r *Runner) execute(ctx context.Context) error {
 func (r *Runner) metrics(ctx context.Context) error {
 	// Metrics are computed even when the run stopped early, from what the
 	// store holds; a hard cancel still gets them with a fresh context.
-	_, err := ComputeMetrics(context.WithoutCancel(ctx), r.Run, r.Cache.Blobs)
+	_, err := metrics.Compute(context.WithoutCancel(ctx), r.Run, r.Cache.Blobs)
 	if err != nil {
 		return err
 	}
-	s, err := Summarize(context.WithoutCancel(ctx), r.Run)
+	s, err := metrics.Summarize(context.WithoutCancel(ctx), r.Run)
 	if err != nil {
 		return err
 	}
@@ -245,7 +246,7 @@ func (r *Runner) metrics(ctx context.Context) error {
 	case errors.Is(r.Outcome, ErrInterrupted):
 		status = "interrupted"
 	}
-	s.WithRunStats(&r.Engine.Stats, status)
+	withRunStats(s, &r.Engine.Stats, status)
 	r.Summary = s
 	return nil
 }
@@ -279,4 +280,18 @@ func processID() string {
 	b := make([]byte, 8)
 	rand.Read(b)
 	return fmt.Sprintf("%d-%x", os.Getpid(), b)
+}
+
+// withRunStats replaces the store's cumulative call counts in a summary
+// by what this run did.
+func withRunStats(s *metrics.Summary, st *Stats, status string) {
+	s.Status = status
+	s.CallsMade = st.CallsMade.Load()
+	s.CacheHits = st.CacheHits.Load()
+	s.Resumed = st.Resumed.Load()
+	s.Failed = st.Failed.Load()
+	s.Refused = st.Refused.Load()
+	s.BudgetSkipped = st.BudgetSkip.Load()
+	s.FailedByClass = st.FailedByClass()
+	s.CostUSD = st.CostUSD()
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/blindspot-audit/blindspot/audit/metrics"
 	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/prompts"
 )
@@ -52,17 +53,17 @@ func TestStoryAuditRecoversLeak(t *testing.T) {
 		return store.Metric{}
 	}
 	for _, c := range []string{"India", "Kenya", "Korea"} {
-		m := get(MetricCSILeakage, c, "")
+		m := get(metrics.MetricCSILeakage, c, "")
 		t.Logf("%s: leakage %.3f [%.3f, %.3f] over %d stories; names %.3f; density %.1f per 100 words; rating %.2f",
-			c, m.Value, *m.CILow, *m.CIHigh, m.N, get(MetricCSILeakage, c, "names").Value, get(MetricCSIDensity, c, "").Value, get(MetricStoryRating, c, "").Value)
+			c, m.Value, *m.CILow, *m.CIHigh, m.N, get(metrics.MetricCSILeakage, c, "names").Value, get(metrics.MetricCSIDensity, c, "").Value, get(metrics.MetricStoryRating, c, "").Value)
 		if math.Abs(m.Value-0.3) > 0.05 {
 			t.Errorf("%s: leakage %.3f, injected 0.30", c, m.Value)
 		}
 	}
-	if us := get(MetricCSILeakage, "United States", ""); us.Value != 0 {
+	if us := get(metrics.MetricCSILeakage, "United States", ""); us.Value != 0 {
 		t.Errorf("the default culture leaks into itself: %.3f", us.Value)
 	}
-	if within, across := get(MetricStorySimWithin, "Kenya", ""), get(MetricStorySimAcross, "Kenya", ""); within.Value <= across.Value {
+	if within, across := get(metrics.MetricStorySimWithin, "Kenya", ""), get(metrics.MetricStorySimAcross, "Kenya", ""); within.Value <= across.Value {
 		t.Errorf("Kenyan stories are no more alike (%.3f) than they are like others (%.3f)", within.Value, across.Value)
 	}
 	sims, words, err := r.Run.StoryAnalysis(ctx)
@@ -119,7 +120,7 @@ func TestImageConditionedStories(t *testing.T) {
 	}
 	leak := map[string]float64{}
 	for _, m := range r.Summary.Metrics {
-		if m.Name == MetricCSILeakage && m.Category == "" {
+		if m.Name == metrics.MetricCSILeakage && m.Category == "" {
 			leak[m.Country] = m.Value
 		}
 	}

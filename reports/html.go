@@ -12,7 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/blindspot-audit/blindspot/audit"
+	"github.com/blindspot-audit/blindspot/audit/metrics"
 	"github.com/blindspot-audit/blindspot/audit/outdir"
 	"github.com/blindspot-audit/blindspot/audit/store"
 )
@@ -50,7 +50,7 @@ type Options struct {
 
 // Data is everything the report shows, read from the run store alone.
 type Data struct {
-	Summary  *audit.Summary      `json:"-"`
+	Summary  *metrics.Summary    `json:"-"`
 	Sections []Section           `json:"sections"`
 	Groups   []Group             `json:"groups"`
 	Strips   []Strip             `json:"strips"`
@@ -66,7 +66,7 @@ const (
 
 // BuildData reads the report's data from the run store. Image paths are
 // set but no file is written.
-func BuildData(ctx context.Context, run *store.Run, s *audit.Summary) (*Data, error) {
+func BuildData(ctx context.Context, run *store.Run, s *metrics.Summary) (*Data, error) {
 	d := &Data{Summary: s, Sections: Sections(s.Metrics, s.Tests, s.Agreement), Filters: map[string][]string{}}
 	if sec, ok := judgeAnswersSection(s); ok {
 		d.Sections = append(d.Sections, sec)
@@ -143,7 +143,7 @@ type groupPage struct {
 // group, thumbnails and full images, and the static assets. It is built
 // in a temporary folder and renamed into place, so an interrupted build
 // never leaves a half-written report.
-func WriteHTML(ctx context.Context, run *store.Run, blobs *store.Blobs, s *audit.Summary, o Options) (string, error) {
+func WriteHTML(ctx context.Context, run *store.Run, blobs *store.Blobs, s *metrics.Summary, o Options) (string, error) {
 	d, err := BuildData(ctx, run, s)
 	if err != nil {
 		return "", err

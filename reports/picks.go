@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/blindspot-audit/blindspot/audit"
+	"github.com/blindspot-audit/blindspot/audit/metrics"
 	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/olekukonko/tablewriter"
 )
@@ -21,7 +21,7 @@ func Picks(ms []store.Metric) []PickRow {
 	var out []PickRow
 	at := map[[3]string]int{}
 	for _, m := range ms {
-		if m.Name != audit.MetricPickBestBase && m.Name != audit.MetricPickWorstFinal {
+		if m.Name != metrics.MetricPickBestBase && m.Name != metrics.MetricPickWorstFinal {
 			continue
 		}
 		k := [3]string{m.Model, m.Chain, m.Country}
@@ -32,7 +32,7 @@ func Picks(ms []store.Metric) []PickRow {
 			out = append(out, PickRow{Model: m.Model, Chain: m.Chain, Target: m.Country})
 		}
 		m := m
-		if m.Name == audit.MetricPickBestBase {
+		if m.Name == metrics.MetricPickBestBase {
 			out[i].BestBase = &m
 		} else {
 			out[i].WorstFinal = &m

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/blindspot-audit/blindspot/audit"
+	"github.com/blindspot-audit/blindspot/audit/metrics"
 	"github.com/blindspot-audit/blindspot/audit/store"
 )
 
@@ -37,10 +37,10 @@ func TestHTMLEscapesUntrustedText(t *testing.T) {
 		Category: "food", Subcategory: "snack", Variant: "general", Prompt: evil, Model: `m"><b>`, Status: store.StatusOK, ImageSHA: sha}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := audit.ComputeMetrics(context.Background(), run, cache.Blobs); err != nil {
+	if _, err := metrics.Compute(context.Background(), run, cache.Blobs); err != nil {
 		t.Fatal(err)
 	}
-	s, err := audit.Summarize(context.Background(), run)
+	s, err := metrics.Summarize(context.Background(), run)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,10 +75,10 @@ func TestHTMLEscapesUntrustedText(t *testing.T) {
 
 func TestWriteSummaryTables(t *testing.T) {
 	t.Parallel()
-	s := &audit.Summary{Name: "t", Status: "complete", Items: 2, ItemsPlanned: 2, RunDir: "runs/t", Metrics: []store.Metric{
-		{Name: audit.MetricVQAAccuracy, Model: "m", PromptSet: "country_specific", Country: "Kenya", Value: 0.5, N: 4},
-		{Name: audit.MetricVQAAccuracy, Model: "m", PromptSet: "country_specific", Country: "Korea", Value: 0.75, N: 4},
-		{Name: audit.MetricVQAAccuracy, Model: "e", PromptSet: "country_specific", Country: "Kenya", Chain: "loop", Step: 1, Value: 0.25, N: 4},
+	s := &metrics.Summary{Name: "t", Status: "complete", Items: 2, ItemsPlanned: 2, RunDir: "runs/t", Metrics: []store.Metric{
+		{Name: metrics.MetricVQAAccuracy, Model: "m", PromptSet: "country_specific", Country: "Kenya", Value: 0.5, N: 4},
+		{Name: metrics.MetricVQAAccuracy, Model: "m", PromptSet: "country_specific", Country: "Korea", Value: 0.75, N: 4},
+		{Name: metrics.MetricVQAAccuracy, Model: "e", PromptSet: "country_specific", Country: "Kenya", Chain: "loop", Step: 1, Value: 0.25, N: 4},
 	}}
 	var buf bytes.Buffer
 	if err := WriteSummary(&buf, s); err != nil {

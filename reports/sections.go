@@ -7,7 +7,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/blindspot-audit/blindspot/audit"
+	"github.com/blindspot-audit/blindspot/audit/metrics"
 	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/prompts"
 )
@@ -93,7 +93,7 @@ func nCell(m store.Metric) string {
 // model, for country-specific prompts.
 func accuracySection(ms []store.Metric) (Section, bool) {
 	cells := filter(ms, func(m store.Metric) bool {
-		return m.Name == audit.MetricVQAAccuracy && m.PromptSet == prompts.SetCountry && m.Chain == "" && m.Category != "" && m.Variant == ""
+		return m.Name == metrics.MetricVQAAccuracy && m.PromptSet == prompts.SetCountry && m.Chain == "" && m.Category != "" && m.Variant == ""
 	})
 	if len(cells) == 0 {
 		return Section{}, false
@@ -120,7 +120,7 @@ func accuracySection(ms []store.Metric) (Section, bool) {
 // (a series per variant, one chart per model), with CI whiskers.
 func barsSection(ms []store.Metric) (Section, bool) {
 	country := filter(ms, func(m store.Metric) bool {
-		return m.Name == audit.MetricVQAAccuracy && m.PromptSet == prompts.SetCountry && m.Chain == "" && m.Category == "" && m.Variant == ""
+		return m.Name == metrics.MetricVQAAccuracy && m.PromptSet == prompts.SetCountry && m.Chain == "" && m.Category == "" && m.Variant == ""
 	})
 	if len(country) == 0 {
 		return Section{}, false
@@ -143,7 +143,7 @@ func barsSection(ms []store.Metric) (Section, bool) {
 	s.Charts = append(s.Charts, ciBars("bars-country", "Accuracy per country", xs, series, 1))
 	s.Tables = append(s.Tables, t)
 	variant := filter(ms, func(m store.Metric) bool {
-		return m.Name == audit.MetricVQAAccuracy && m.PromptSet == prompts.SetCountry && m.Chain == "" && m.Category == "" && m.Variant != ""
+		return m.Name == metrics.MetricVQAAccuracy && m.PromptSet == prompts.SetCountry && m.Chain == "" && m.Category == "" && m.Variant != ""
 	})
 	if len(variant) > 0 {
 		vt := Table{Caption: "Per era/variant", Head: []string{"Model", "Country", "Variant", "Accuracy", "95% CI", "n"}}
@@ -193,17 +193,17 @@ func driftSection(ms []store.Metric) (Section, bool) {
 		for _, st := range r.Steps {
 			xs = append(xs, fmt.Sprint(st.Step))
 			acc.Vals = append(acc.Vals, st.Value)
-			sv := find(audit.MetricSSIM+"_step0", r.Model, r.Chain, r.Target, st.Step)
+			sv := find(metrics.MetricSSIM+"_step0", r.Model, r.Chain, r.Target, st.Step)
 			if st.Step == 0 {
 				sv = 1
 			}
 			ssim.Vals = append(ssim.Vals, sv)
-			ev := find(audit.MetricEmbedDistance+"_step0", r.Model, r.Chain, r.Target, st.Step)
-			if st.Step == 0 && !math.IsNaN(find(audit.MetricEmbedDistance+"_step0", r.Model, r.Chain, r.Target, 1)) {
+			ev := find(metrics.MetricEmbedDistance+"_step0", r.Model, r.Chain, r.Target, st.Step)
+			if st.Step == 0 && !math.IsNaN(find(metrics.MetricEmbedDistance+"_step0", r.Model, r.Chain, r.Target, 1)) {
 				ev = 0
 			}
 			emb.Vals = append(emb.Vals, ev)
-			clip.Vals = append(clip.Vals, find(audit.MetricCLIPScore, r.Model, r.Chain, r.Target, st.Step)/100)
+			clip.Vals = append(clip.Vals, find(metrics.MetricCLIPScore, r.Model, r.Chain, r.Target, st.Step)/100)
 			t.Rows = append(t.Rows, []string{r.Model, r.Chain, r.Target, fmt.Sprint(st.Step), f2(st.Value), ci(st), nCell(st), num(sv), num(ev), num(clip.Vals[len(clip.Vals)-1])})
 		}
 		series := []lineSeries{acc, ssim}
@@ -287,7 +287,7 @@ func defaultsSection(ms []store.Metric) (Section, bool) {
 // category.
 func diversitySection(ms []store.Metric) (Section, bool) {
 	vs := filter(ms, func(m store.Metric) bool {
-		return (m.Name == audit.MetricVendi || m.Name == audit.MetricQualityVendi) && m.PromptSet == prompts.SetCountry && m.Chain == "" && m.Category != "" && m.Variant == ""
+		return (m.Name == metrics.MetricVendi || m.Name == metrics.MetricQualityVendi) && m.PromptSet == prompts.SetCountry && m.Chain == "" && m.Category != "" && m.Variant == ""
 	})
 	if len(vs) == 0 {
 		return Section{}, false
@@ -301,7 +301,7 @@ func diversitySection(ms []store.Metric) (Section, bool) {
 		m := m
 		k := key{m.Model, m.Country, m.Category}
 		v := vals[k]
-		if m.Name == audit.MetricVendi {
+		if m.Name == metrics.MetricVendi {
 			v[0] = &m
 		} else {
 			v[1] = &m
@@ -329,7 +329,7 @@ func diversitySection(ms []store.Metric) (Section, bool) {
 		t.Rows = append(t.Rows, []string{k.model, k.country, k.category, cellValue(v[0]), cellValue(v[1]), fmt.Sprint(n)})
 	}
 	for i, model := range distinct(vs, func(m store.Metric) string { return m.Model }) {
-		for j, name := range []string{audit.MetricVendi, audit.MetricQualityVendi} {
+		for j, name := range []string{metrics.MetricVendi, metrics.MetricQualityVendi} {
 			mine := filter(vs, func(m store.Metric) bool { return m.Model == model && m.Name == name })
 			if len(mine) == 0 {
 				continue
@@ -346,7 +346,7 @@ func diversitySection(ms []store.Metric) (Section, bool) {
 				}
 				series = append(series, cs)
 			}
-			title := map[string]string{audit.MetricVendi: "Vendi score", audit.MetricQualityVendi: "Quality-weighted Vendi"}[name] + ": " + model
+			title := map[string]string{metrics.MetricVendi: "Vendi score", metrics.MetricQualityVendi: "Quality-weighted Vendi"}[name] + ": " + model
 			s.Charts = append(s.Charts, ciBars(fmt.Sprintf("diversity-%d-%d", i, j), title, xs, series, yMax))
 		}
 	}
@@ -364,7 +364,7 @@ func cellValue(m *store.Metric) string {
 // refusalSection: refusal and failure rates per country and category.
 func refusalSection(ms []store.Metric) (Section, bool) {
 	rs := filter(ms, func(m store.Metric) bool {
-		return (m.Name == audit.MetricRefusalRate || m.Name == audit.MetricFailureRate) && m.Chain == "" && m.Variant == ""
+		return (m.Name == metrics.MetricRefusalRate || m.Name == metrics.MetricFailureRate) && m.Chain == "" && m.Variant == ""
 	})
 	any := slices.ContainsFunc(rs, func(m store.Metric) bool { return m.Value > 0 })
 	if len(rs) == 0 {
@@ -386,7 +386,7 @@ func refusalSection(ms []store.Metric) (Section, bool) {
 		xs := distinct(byCountry, func(m store.Metric) string { return m.Country })
 		var series []ciSeries
 		for _, model := range distinct(byCountry, func(m store.Metric) string { return m.Model }) {
-			for _, name := range []string{audit.MetricRefusalRate, audit.MetricFailureRate} {
+			for _, name := range []string{metrics.MetricRefusalRate, metrics.MetricFailureRate} {
 				cs := ciSeries{Name: model + " " + strings.TrimSuffix(name, "_rate"), Vals: make([]*store.Metric, len(xs))}
 				for _, m := range byCountry {
 					if m.Model == model && m.Name == name {
@@ -440,7 +440,7 @@ func testsSection(ts []store.Test) (Section, bool) {
 
 // judgeAnswersSection shows how usable each judge's answers were, and
 // every metric withheld for it.
-func judgeAnswersSection(s *audit.Summary) (Section, bool) {
+func judgeAnswersSection(s *metrics.Summary) (Section, bool) {
 	if len(s.ParseRates) == 0 {
 		return Section{}, false
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/olekukonko/tablewriter"
 
-	"github.com/blindspot-audit/blindspot/audit"
+	"github.com/blindspot-audit/blindspot/audit/metrics"
 	"github.com/blindspot-audit/blindspot/audit/store"
 )
 
@@ -41,17 +41,17 @@ func StoryRows(ms []store.Metric, words []store.StoryWord) []StoryRow {
 		}
 		m := m
 		switch m.Name {
-		case audit.MetricCSIDensity:
+		case metrics.MetricCSIDensity:
 			row(m.Model, m.Country).Density = &m
-		case audit.MetricCSILeakage:
+		case metrics.MetricCSILeakage:
 			row(m.Model, m.Country).Leakage = &m
-		case audit.MetricStoryRating:
+		case metrics.MetricStoryRating:
 			row(m.Model, m.Country).Rating = &m
-		case audit.MetricStorySimWithin:
+		case metrics.MetricStorySimWithin:
 			row(m.Model, m.Country).Within = &m
-		case audit.MetricStorySimAcross:
+		case metrics.MetricStorySimAcross:
 			row(m.Model, m.Country).Across = &m
-		case audit.MetricStoryVendi:
+		case metrics.MetricStoryVendi:
 			row(m.Model, m.Country).Vendi = &m
 		}
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/olekukonko/tablewriter"
 
-	"github.com/blindspot-audit/blindspot/audit"
+	"github.com/blindspot-audit/blindspot/audit/metrics"
 	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/prompts"
 )
@@ -31,13 +31,13 @@ type PivotRow struct {
 // and country, for one prompt set.
 func HeadlinePivot(ms []store.Metric, set string) Pivot {
 	return pivot(ms, func(m store.Metric) bool {
-		return m.Name == audit.MetricVQAAccuracy && m.Chain == "" && m.Category == "" && m.Variant == "" && m.PromptSet == set
+		return m.Name == metrics.MetricVQAAccuracy && m.Chain == "" && m.Category == "" && m.Variant == "" && m.PromptSet == set
 	})
 }
 
 // AttributionPivot arranges the attribution shares by model and country.
 func AttributionPivot(ms []store.Metric, set string) Pivot {
-	return pivot(ms, func(m store.Metric) bool { return m.Name == audit.MetricAttribution && m.PromptSet == set })
+	return pivot(ms, func(m store.Metric) bool { return m.Name == metrics.MetricAttribution && m.PromptSet == set })
 }
 
 func pivot(ms []store.Metric, keep func(store.Metric) bool) Pivot {
@@ -85,7 +85,7 @@ func Drift(ms []store.Metric) []DriftRow {
 	idx := map[string]int{}
 	var out []DriftRow
 	for _, m := range ms {
-		if m.Name != audit.MetricVQAAccuracy || m.Chain == "" || m.Category != "" || m.Variant != "" {
+		if m.Name != metrics.MetricVQAAccuracy || m.Chain == "" || m.Category != "" || m.Variant != "" {
 			continue
 		}
 		k := m.Model + "\x00" + m.Chain + "\x00" + m.Country
@@ -103,15 +103,15 @@ func Drift(ms []store.Metric) []DriftRow {
 			continue
 		}
 		switch m.Name {
-		case audit.MetricSSIM + "_step0":
+		case metrics.MetricSSIM + "_step0":
 			if out[i].SSIM == nil {
 				out[i].SSIM = map[int]float64{0: 1}
 			}
 			out[i].SSIM[m.Step] = m.Value
-		case audit.MetricFidelitySlope:
+		case metrics.MetricFidelitySlope:
 			m := m
 			out[i].Slope = &m
-		case audit.MetricFlatButFalling:
+		case metrics.MetricFlatButFalling:
 			out[i].FlatButFalling = m.Value == 1
 		}
 	}
@@ -154,7 +154,7 @@ func cell(m store.Metric) string {
 }
 
 // writeNotices prints what is withheld or doubtful, before any number.
-func writeNotices(w io.Writer, s *audit.Summary) {
+func writeNotices(w io.Writer, s *metrics.Summary) {
 	if len(s.Notices) == 0 {
 		return
 	}
@@ -167,7 +167,7 @@ func writeNotices(w io.Writer, s *audit.Summary) {
 
 // writeParseRates prints how usable each judge's answers were, per kind
 // of question.
-func writeParseRates(w io.Writer, s *audit.Summary) error {
+func writeParseRates(w io.Writer, s *metrics.Summary) error {
 	if len(s.ParseRates) == 0 {
 		return nil
 	}
@@ -184,7 +184,7 @@ func writeParseRates(w io.Writer, s *audit.Summary) error {
 }
 
 // WriteSummary prints a run summary as terminal tables.
-func WriteSummary(w io.Writer, s *audit.Summary) error {
+func WriteSummary(w io.Writer, s *metrics.Summary) error {
 	fmt.Fprintf(w, "Audit %q: %s, %d of %d images, run directory %s\n\n", s.Name, s.Status, s.Items, s.ItemsPlanned, s.RunDir)
 	writeNotices(w, s)
 	t := tablewriter.NewWriter(w)
@@ -219,7 +219,7 @@ func WriteSummary(w io.Writer, s *audit.Summary) error {
 	if err := writeJudgeHealth(w, s); err != nil {
 		return err
 	}
-	if p := DiversityPivot(s.Metrics, audit.MetricQualityVendi, prompts.SetCountry); len(p.Rows) > 0 {
+	if p := DiversityPivot(s.Metrics, metrics.MetricQualityVendi, prompts.SetCountry); len(p.Rows) > 0 {
 		fmt.Fprintf(w, "\nQuality-weighted Vendi diversity of generated images (mean quality x Vendi score; embeddings of %s), by model and country:\n", s.Embedder)
 		if err := writePivot(w, p); err != nil {
 			return err
@@ -330,7 +330,7 @@ func WriteSummary(w io.Writer, s *audit.Summary) error {
 	return nil
 }
 
-func scope(s *audit.Summary) string {
+func scope(s *metrics.Summary) string {
 	if s.Status == "recorded" {
 		return "store (all runs)"
 	}
@@ -361,7 +361,7 @@ func writePivot(w io.Writer, p Pivot) error {
 func Refusals(ms []store.Metric) []store.Metric {
 	var out []store.Metric
 	for _, m := range ms {
-		if m.Name == audit.MetricRefusalRate && m.Category != "" && m.Chain == "" && m.Value > 0 {
+		if m.Name == metrics.MetricRefusalRate && m.Category != "" && m.Chain == "" && m.Value > 0 {
 			out = append(out, m)
 		}
 	}
@@ -393,13 +393,13 @@ func Defaults(ms []store.Metric) []DefaultsRow {
 	for _, m := range ms {
 		var slot func(r *DefaultsRow) **store.Metric
 		switch m.Name {
-		case audit.MetricGlobalNorth:
+		case metrics.MetricGlobalNorth:
 			slot = func(r *DefaultsRow) **store.Metric { return &r.GlobalNorth }
-		case audit.MetricGlobalNorthCentroid:
+		case metrics.MetricGlobalNorthCentroid:
 			slot = func(r *DefaultsRow) **store.Metric { return &r.GlobalNorthCentroid }
-		case audit.MetricModernShare:
+		case metrics.MetricModernShare:
 			slot = func(r *DefaultsRow) **store.Metric { return &r.Modern }
-		case audit.MetricAttributionDivergence:
+		case metrics.MetricAttributionDivergence:
 			slot = func(r *DefaultsRow) **store.Metric { return &r.Divergence }
 		default:
 			continue
@@ -431,7 +431,7 @@ func cellOr(m *store.Metric) string {
 
 // writeJudgeHealth prints the item analysis of the judge's question
 // templates.
-func writeJudgeHealth(w io.Writer, s *audit.Summary) error {
+func writeJudgeHealth(w io.Writer, s *metrics.Summary) error {
 	if len(s.JudgeHealth) == 0 {
 		return nil
 	}
@@ -447,7 +447,7 @@ func writeJudgeHealth(w io.Writer, s *audit.Summary) error {
 }
 
 // JudgeHealthRows formats the item analysis as table rows.
-func JudgeHealthRows(hs []audit.TemplateHealth) [][]string {
+func JudgeHealthRows(hs []metrics.TemplateHealth) [][]string {
 	var out [][]string
 	for _, h := range hs {
 		r := "-"

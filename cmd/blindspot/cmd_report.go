@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/blindspot-audit/blindspot/audit"
+	"github.com/blindspot-audit/blindspot/audit/metrics"
 	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/reports"
 )
@@ -60,7 +60,7 @@ func (a *App) reportCmd() *cobra.Command {
 				return err
 			}
 			defer cache.Close()
-			s, err := audit.Summarize(ctx, run)
+			s, err := metrics.Summarize(ctx, run)
 			if err != nil {
 				return err
 			}

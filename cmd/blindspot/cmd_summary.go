@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/blindspot-audit/blindspot/audit"
+	"github.com/blindspot-audit/blindspot/audit/metrics"
 	"github.com/blindspot-audit/blindspot/audit/spec"
 	"github.com/blindspot-audit/blindspot/reports"
 )
@@ -27,7 +27,7 @@ func (a *App) summaryCmd() *cobra.Command {
 				return err
 			}
 			defer run.Close()
-			s, err := audit.Summarize(context.Background(), run)
+			s, err := metrics.Summarize(context.Background(), run)
 			if err != nil {
 				return err
 			}
@@ -40,7 +40,7 @@ func (a *App) summaryCmd() *cobra.Command {
 	return c
 }
 
-func (a *App) printSummary(s *audit.Summary, asJSON bool) error {
+func (a *App) printSummary(s *metrics.Summary, asJSON bool) error {
 	if asJSON {
 		enc := json.NewEncoder(a.Stdout)
 		enc.SetIndent("", "  ")

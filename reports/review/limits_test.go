@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/blindspot-audit/blindspot/audit"
+	"github.com/blindspot-audit/blindspot/audit/metrics"
 )
 
 // TestHostileFiles: a zip that claims to unpack beyond the cap and a CSV
@@ -51,12 +51,12 @@ func TestHumanRatingWeighsVendi(t *testing.T) {
 	r, a := simRun(t, spec)
 	qv := func() map[string]float64 {
 		out := map[string]float64{}
-		ms, err := audit.ComputeMetrics(context.Background(), r.Run, r.Cache.Blobs)
+		ms, err := metrics.Compute(context.Background(), r.Run, r.Cache.Blobs)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, m := range ms {
-			if m.Name == audit.MetricQualityVendi && m.Category == "" && m.Variant == "" {
+			if m.Name == metrics.MetricQualityVendi && m.Category == "" && m.Variant == "" {
 				out[m.Country] = m.Value
 			}
 		}

@@ -1,4 +1,4 @@
-package audit
+package metrics
 
 import (
 	"context"
@@ -62,11 +62,11 @@ type record struct {
 	duplicate bool
 }
 
-// ComputeMetrics derives every metric from the run store (and the images
+// Compute derives every metric from the run store (and the images
 // in blobs) alone and writes them back, replacing the previous set. It
 // calls no model, so it can be re-run at will; drift measures already
 // stored are not computed again.
-func ComputeMetrics(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]store.Metric, error) {
+func Compute(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]store.Metric, error) {
 	info, err := run.Info(ctx)
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package audit
+package metrics
 
 import (
 	"context"
@@ -178,20 +178,6 @@ func Summarize(ctx context.Context, run *store.Run) (*Summary, error) {
 		return nil, fmt.Errorf("summary: %w", err)
 	}
 	return s, nil
-}
-
-// WithRunStats replaces the store's cumulative call counts by what this
-// run did.
-func (s *Summary) WithRunStats(st *Stats, status string) {
-	s.Status = status
-	s.CallsMade = st.CallsMade.Load()
-	s.CacheHits = st.CacheHits.Load()
-	s.Resumed = st.Resumed.Load()
-	s.Failed = st.Failed.Load()
-	s.Refused = st.Refused.Load()
-	s.BudgetSkipped = st.BudgetSkip.Load()
-	s.FailedByClass = st.FailedByClass()
-	s.CostUSD = st.CostUSD()
 }
 
 // DiversityEmbedder names the embedder whose image embeddings the
