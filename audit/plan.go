@@ -136,9 +136,7 @@ func (p *Plan) count() {
 	a := p.Audit
 	c := Counts{Prompts: prompts.Count(p.Prompts), CostByEndpoint: map[string]float64{}}
 	price := func(ep string, u generators.Usage, n int) {
-		pr := a.Prices[ep]
-		cost := float64(n) * (pr.PerCall + pr.PerImage*float64(u.Images) +
-			pr.PerThousandInput*float64(u.InputTokens)/1000 + pr.PerThousandOutput*float64(u.OutputTokens)/1000)
+		cost := float64(n) * a.Prices[ep].Of(u)
 		c.CostByEndpoint[ep] += cost
 		c.EstimateUSD += cost
 	}

@@ -27,27 +27,8 @@ func (t *Tally) Add(expected, parsed string) {
 	t.Answered++
 }
 
-// Merge adds another tally.
-func (t *Tally) Merge(o Tally) {
-	t.Questions += o.Questions
-	t.Answered += o.Answered
-	t.TP += o.TP
-	t.FP += o.FP
-	t.TN += o.TN
-	t.FN += o.FN
-}
-
 // Accuracy is (TP+TN)/answered; ok is false when nothing was answered.
 func (t Tally) Accuracy() (v float64, ok bool) { return ratio(t.TP+t.TN, t.Answered) }
-
-// Precision is TP/(TP+FP).
-func (t Tally) Precision() (float64, bool) { return ratio(t.TP, t.TP+t.FP) }
-
-// Recall is TP/(TP+FN).
-func (t Tally) Recall() (float64, bool) { return ratio(t.TP, t.TP+t.FN) }
-
-// F1 is the harmonic mean of precision and recall.
-func (t Tally) F1() (float64, bool) { return ratio(2*t.TP, 2*t.TP+t.FP+t.FN) }
 
 func ratio(a, b int) (float64, bool) {
 	if b == 0 {

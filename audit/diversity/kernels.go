@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"unicode"
 )
 
 // Geotag is a VLM's reading of where an image comes from, for CUBE's
@@ -42,34 +41,6 @@ func GeotagKernel(tags []Geotag, w GeotagWeights) ([][]float64, error) {
 		}
 	}
 	return k, nil
-}
-
-// NgramVectors turns texts into bags of word n-grams (lower-cased words),
-// for the cosine kernel over stories.
-func NgramVectors(texts []string, n int) [][]float64 {
-	index := map[string]int{}
-	counts := make([]map[int]float64, len(texts))
-	for t, text := range texts {
-		words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) && r != '\'' })
-		counts[t] = map[int]float64{}
-		for i := 0; i+n <= len(words); i++ {
-			g := strings.Join(words[i:i+n], " ")
-			id, ok := index[g]
-			if !ok {
-				id = len(index)
-				index[g] = id
-			}
-			counts[t][id]++
-		}
-	}
-	out := make([][]float64, len(texts))
-	for t := range texts {
-		out[t] = make([]float64, len(index))
-		for id, c := range counts[t] {
-			out[t][id] = c
-		}
-	}
-	return out
 }
 
 // CosineKernel is the cosine similarity of vectors; a zero vector is only

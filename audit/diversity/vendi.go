@@ -145,19 +145,6 @@ func eigenvalues(s *mat.SymDense) ([]float64, error) {
 	return e.Values(nil), nil
 }
 
-// Normalize scales every row to unit length; a zero row is an error.
-func Normalize(x [][]float64) ([][]float64, error) {
-	flat, d, err := normalizedRows(x)
-	if err != nil {
-		return nil, err
-	}
-	out := make([][]float64, len(x))
-	for i := range out {
-		out[i] = flat[i*d : (i+1)*d : (i+1)*d]
-	}
-	return out, nil
-}
-
 // normalizedRows checks x and returns its rows scaled to unit length in one
 // row-major buffer, with the row length.
 func normalizedRows(x [][]float64) ([]float64, int, error) {
@@ -243,61 +230,4 @@ func Quality(vs float64, quality []float64) (float64, error) {
 		s += v
 	}
 	return s / float64(len(quality)) * vs, nil
-}
-
-// Selection is the outcome of greedy selection.
-type Selection struct {
-	Indices []int   // in the order chosen
-	Score   float64 // qVS_q of the selected set
-}
-
-// Greedy selects k items that greedily maximise qVS_q of the selected set
-// under kernel k and quality scores, and reports that set's score.
-func Greedy(k [][]float64, quality []float64, q float64, size int) (Selection, error) {
-	n := len(k)
-	if len(quality) != n {
-		return Selection{}, fmt.Errorf("%d quality scores for %d items", len(quality), n)
-	}
-	if size < 1 || size > n {
-		return Selection{}, fmt.Errorf("cannot select %d of %d items", size, n)
-	}
-	var sel []int
-	chosen := make([]bool, n)
-	var best Selection
-	for len(sel) < size {
-		bestScore, bestI := math.Inf(-1), -1
-		for i := 0; i < n; i++ {
-			if chosen[i] {
-				continue
-			}
-			s, err := subsetScore(k, quality, append(sel, i), q)
-			if err != nil {
-				return Selection{}, err
-			}
-			if s > bestScore {
-				bestScore, bestI = s, i
-			}
-		}
-		sel = append(sel, bestI)
-		chosen[bestI] = true
-		best = Selection{Indices: append([]int(nil), sel...), Score: bestScore}
-	}
-	return best, nil
-}
-
-func subsetScore(k [][]float64, quality []float64, idx []int, q float64) (float64, error) {
-	sub := make([][]float64, len(idx))
-	qs := make([]float64, len(idx))
-	for a, i := range idx {
-		sub[a] = make([]float64, len(idx))
-		for b, j := range idx {
-			sub[a][b] = k[i][j]
-		}
-		qs[a] = quality[i]
-	}
-	vs, err := FromKernel(sub, q)
-	if err != nil {
-		return 0, err
-	}
-	return Quality(vs, qs)
 }

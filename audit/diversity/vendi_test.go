@@ -83,14 +83,14 @@ func randomEmbeddings(rng *rand.Rand, n, d int) [][]float64 {
 }
 
 func cosineKernel(x [][]float64) [][]float64 {
-	x, _ = Normalize(x)
+	flat, d, _ := normalizedRows(x)
 	k := make([][]float64, len(x))
 	for i := range x {
 		k[i] = make([]float64, len(x))
 		for j := range x {
 			var s float64
-			for a := range x[i] {
-				s += x[i][a] * x[j][a]
+			for a := 0; a < d; a++ {
+				s += flat[i*d+a] * flat[j*d+a]
 			}
 			k[i][j] = s
 		}
@@ -118,38 +118,6 @@ func TestEmbeddingAndKernelPathsAgree(t *testing.T) {
 				t.Errorf("n=%d d=%d q=%v: embeddings %.12f, kernel %.12f", shape[0], shape[1], q, a, b)
 			}
 		}
-	}
-}
-
-func TestGreedyReportsTheSelectedSet(t *testing.T) {
-	xs := []float64{0, 0.1, 5, 5.1, 10, 0.2}
-	k := expKernel(xs)
-	quality := []float64{1, 1, 0.5, 1, 0.8, 1}
-	sel, err := Greedy(k, quality, 1, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sub := make([][]float64, 3)
-	qs := make([]float64, 3)
-	for a, i := range sel.Indices {
-		sub[a] = make([]float64, 3)
-		for b, j := range sel.Indices {
-			sub[a][b] = k[i][j]
-		}
-		qs[a] = quality[i]
-	}
-	vs, _ := FromKernel(sub, 1)
-	want, _ := Quality(vs, qs)
-	if math.Abs(sel.Score-want) > 1e-12 || len(sel.Indices) != 3 {
-		t.Fatalf("greedy says %v for %v, the set scores %v", sel.Score, sel.Indices, want)
-	}
-	// It spreads out: one pick from each cluster.
-	clusters := map[int]bool{}
-	for _, i := range sel.Indices {
-		clusters[int(xs[i]/5+0.5)] = true
-	}
-	if len(clusters) != 3 {
-		t.Errorf("picked %v", sel.Indices)
 	}
 }
 
@@ -212,19 +180,6 @@ func TestGeotagKernel(t *testing.T) {
 	vs, _ := FromKernel(k, 1)
 	if vs <= 1 || vs >= 3 {
 		t.Fatalf("VS %v", vs)
-	}
-}
-
-func TestNgramKernel(t *testing.T) {
-	texts := []string{"Wanjiru shared ugali with shosho.", "Wanjiru shared ugali with shosho!", "Emily ate pancakes at the mall."}
-	k := CosineKernel(NgramVectors(texts, 2))
-	if math.Abs(k[0][1]-1) > 1e-12 || k[0][2] != 0 {
-		t.Fatalf("kernel %v", k)
-	}
-	// Two identical stories and one apart: eigenvalues 2/3 and 1/3.
-	vs, _ := FromKernel(k, 1)
-	if want := math.Exp(-(2.0/3*math.Log(2.0/3) + 1.0/3*math.Log(1.0/3))); math.Abs(vs-want) > 1e-9 {
-		t.Fatalf("VS %v, want %v", vs, want)
 	}
 }
 

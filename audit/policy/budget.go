@@ -17,7 +17,6 @@ type Budget struct {
 	cap      float64 // 0: no cap
 	spent    float64
 	reserved float64
-	refused  bool
 	prices   map[string]spec.Price
 	ledger   Ledger
 }
@@ -41,9 +40,7 @@ func NewBudget(capUSD, alreadySpent float64, prices map[string]spec.Price) *Budg
 
 // Cost prices a usage for an endpoint.
 func (b *Budget) Cost(endpoint string, u generators.Usage) float64 {
-	p := b.prices[endpoint]
-	return p.PerCall + p.PerImage*float64(u.Images) +
-		p.PerThousandInput*float64(u.InputTokens)/1000 + p.PerThousandOutput*float64(u.OutputTokens)/1000
+	return b.prices[endpoint].Of(u)
 }
 
 // Spent returns the money spent so far.
@@ -53,13 +50,6 @@ func (b *Budget) Spent() float64 {
 	return b.spent
 }
 
-// Exhausted reports whether a call has been refused for the cap.
-func (b *Budget) Exhausted() bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.refused
-}
-
 // Cap is the budget cap (0: none).
 func (b *Budget) Cap() float64 { return b.cap }
 
@@ -67,7 +57,6 @@ func (b *Budget) reserve(cost float64) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.cap > 0 && b.spent+b.reserved+cost > b.cap+1e-12 {
-		b.refused = true
 		return false
 	}
 	b.reserved += cost
@@ -106,9 +95,6 @@ func (b *Budget) Wrap(next Invoker) Invoker {
 				return Outcome{Err: fmt.Errorf("shared budget: %w", err), Class: generators.Transient}
 			}
 			if !ok {
-				b.mu.Lock()
-				b.refused = true
-				b.mu.Unlock()
 				return Outcome{
 					Err:   fmt.Errorf("%w: the workers together have spent or reserved up to the cap of $%.4f; this call would cost about $%.4f", ErrBudget, b.cap, est),
 					Class: generators.Budget,

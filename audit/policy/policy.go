@@ -209,14 +209,7 @@ func (b Backoff) sleep(ctx context.Context, d time.Duration) error {
 	if b.Sleep != nil {
 		return b.Sleep(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return generators.Sleep(ctx, d)
 }
 
 // DefaultBackoff is used by real runs.

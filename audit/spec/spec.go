@@ -215,6 +215,12 @@ type Price struct {
 	PerThousandOutput float64 `yaml:"per_1k_output_tokens"`
 }
 
+// Of is what one call of usage u costs.
+func (p Price) Of(u generators.Usage) float64 {
+	return p.PerCall + p.PerImage*float64(u.Images) +
+		p.PerThousandInput*float64(u.InputTokens)/1000 + p.PerThousandOutput*float64(u.OutputTokens)/1000
+}
+
 // Chain kinds.
 const (
 	ChainRepeat   = "repeat"

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/blindspot-audit/blindspot/generators"
 )
 
 // ErrNeedsPostgres is returned by the work queue on a SQLite store:
@@ -224,14 +226,7 @@ func (r *Run) WaitRate(ctx context.Context, endpoint string, rpm float64) error 
 	if wait <= 0 {
 		return nil
 	}
-	t := time.NewTimer(time.Duration(wait * float64(time.Second)))
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return generators.Sleep(ctx, time.Duration(wait*float64(time.Second)))
 }
 
 // ResetBudget sets the shared budget to what the recorded calls cost, with

@@ -47,24 +47,7 @@ func (a *App) runAudit(p *audit.Plan, asJSON, quiet, fresh bool, every time.Dura
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var stopping atomic.Bool
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		for n := 0; ; n++ {
-			select {
-			case <-a.Signals:
-				if n == 0 {
-					stopping.Store(true)
-					fmt.Fprintln(a.Stderr, "blindspot: stopping: finishing the calls in flight (interrupt again to abort them)")
-				} else {
-					fmt.Fprintln(a.Stderr, "blindspot: aborting the calls in flight")
-					cancel()
-				}
-			case <-done:
-				return
-			}
-		}
-	}()
+	a.onInterrupt(ctx, cancel, &stopping, "blindspot: stopping: finishing the calls in flight (interrupt again to abort them)", "blindspot: aborting the calls in flight")
 
 	stages := stageTotals(p)
 	var prog progressUI = quietProgress{}
@@ -125,4 +108,31 @@ func (a *App) runAudit(p *audit.Plan, asJSON, quiet, fresh bool, every time.Dura
 		return withCode(code, fmt.Errorf("%s", reason))
 	}
 	return nil
+}
+
+// onInterrupt watches the app's signals until ctx ends: the first sets
+// stopping (no new call starts) and says first; the second says second
+// and cancels the calls in flight.
+func (a *App) onInterrupt(ctx context.Context, cancel context.CancelFunc, stopping *atomic.Bool, first, second string) {
+	if a.Signals == nil {
+		return
+	}
+	go func() {
+		for n := 0; ; n++ {
+			select {
+			case <-a.Signals:
+				if n == 0 {
+					stopping.Store(true)
+					fmt.Fprintln(a.Stderr, first)
+				} else {
+					if second != "" {
+						fmt.Fprintln(a.Stderr, second)
+					}
+					cancel()
+				}
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
 }

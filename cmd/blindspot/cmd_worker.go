@@ -49,23 +49,7 @@ func (a *App) workerCmd() *cobra.Command {
 				return err
 			}
 			var stopping atomic.Bool
-			if a.Signals != nil {
-				go func() {
-					for n := 0; ; n++ {
-						select {
-						case <-a.Signals:
-							if n == 0 {
-								stopping.Store(true)
-								fmt.Fprintln(a.Stderr, "stopping: finishing units in flight (again to abort; unfinished units pass to other workers)")
-							} else {
-								cancel()
-							}
-						case <-ctx.Done():
-							return
-						}
-					}
-				}()
-			}
+			a.onInterrupt(ctx, cancel, &stopping, "stopping: finishing units in flight (again to abort; unfinished units pass to other workers)", "")
 			r := audit.NewRunner(p, audit.Options{Getenv: a.Getenv, Stopping: stopping.Load, Version: Version(), Dir: a.Dir,
 				StoreURL: storeURL, Worker: true, Work: audit.WorkOptions{ID: id, Lease: lease}})
 			defer r.Close()

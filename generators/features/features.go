@@ -93,10 +93,10 @@ func Vector(img image.Image) []float64 {
 	}
 	out := make([]float64, 0, Dim)
 	for _, block := range [][]float64{colour, layout, texture} {
-		normalise(block)
+		generators.UnitLength(block)
 		out = append(out, block...)
 	}
-	normalise(out)
+	generators.UnitLength(out)
 	return out
 }
 
@@ -109,20 +109,6 @@ func clampBin(v float64, n int) int {
 		return n - 1
 	}
 	return i
-}
-
-func normalise(v []float64) {
-	var s float64
-	for _, x := range v {
-		s += x * x
-	}
-	if s == 0 {
-		return
-	}
-	s = math.Sqrt(s)
-	for i := range v {
-		v[i] /= s
-	}
 }
 
 // toLab converts sRGB in [0,1] to CIELAB (D65).

@@ -44,7 +44,7 @@ func (p *Provider) Embed(ctx context.Context, req generators.EmbedRequest) (*gen
 			v[h.Sum32()%64]++
 		}
 	}
-	normalise(v)
+	generators.UnitLength(v)
 	return &generators.Response{Vector: v, Usage: generators.Usage{InputTokens: tokens(req.Text)}, ModelVersion: version(req.Model)}, nil
 }
 
@@ -92,20 +92,6 @@ func hue(r, g, b, mx, mn float64) float64 {
 		h += 360
 	}
 	return h
-}
-
-func normalise(v []float64) {
-	var s float64
-	for _, x := range v {
-		s += x * x
-	}
-	if s == 0 {
-		return
-	}
-	s = math.Sqrt(s)
-	for i := range v {
-		v[i] /= s
-	}
 }
 
 // Score is a simulated aesthetic predictor on a 1-10 scale: colourfulness

@@ -88,14 +88,8 @@ func (s *Server) wrap(h func(r *http.Request) (any, *apiError)) http.HandlerFunc
 		// happens inside it, as a real model's compute would.
 		deadline := time.Now().Add(s.Latency)
 		out, e := h(r)
-		if wait := time.Until(deadline); wait > 0 {
-			t := time.NewTimer(wait)
-			select {
-			case <-r.Context().Done():
-				t.Stop()
-				return
-			case <-t.C:
-			}
+		if generators.Sleep(r.Context(), time.Until(deadline)) != nil {
+			return
 		}
 		if e != nil {
 			if e.status == 0 {

@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/blindspot-audit/blindspot/generators"
 )
@@ -64,17 +63,7 @@ var (
 )
 
 func (p *Provider) wait(ctx context.Context) error {
-	if p.opts.Latency <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(p.opts.Latency)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return generators.Sleep(ctx, p.opts.Latency)
 }
 
 // Version changes whenever the simulator's outputs change, so that cached
