@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -134,14 +133,5 @@ func (r *Run) StoredID(ctx context.Context) (string, error) {
 }
 
 func (r *Run) allMeta(ctx context.Context) (map[string]string, error) {
-	out := map[string]string{}
-	err := r.db.each(ctx, `SELECT key, value FROM meta`, nil, func(rows *sql.Rows) error {
-		var k, v string
-		if err := rows.Scan(&k, &v); err != nil {
-			return err
-		}
-		out[k] = v
-		return nil
-	})
-	return out, err
+	return keyed[string](ctx, r.db, `SELECT key, value FROM meta`)
 }

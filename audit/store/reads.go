@@ -27,6 +27,22 @@ func (db *DB) each(ctx context.Context, query string, args []any, scan func(*sql
 	return rows.Err()
 }
 
+// keyed reads a two-column query into a map from the first column to the
+// second.
+func keyed[V any](ctx context.Context, db *DB, query string, args ...any) (map[string]V, error) {
+	out := map[string]V{}
+	err := db.each(ctx, query, args, func(rows *sql.Rows) error {
+		var k string
+		var v V
+		if err := rows.Scan(&k, &v); err != nil {
+			return err
+		}
+		out[k] = v
+		return nil
+	})
+	return out, err
+}
+
 // JudgedImage is an image with one judge's score of it (Judge "" and no
 // score when it was not judged).
 type JudgedImage struct {
@@ -96,15 +112,7 @@ func (db *DB) Images(ctx context.Context) ([]Image, error) {
 // ImageTexts maps every image to the text it was made from: its prompt, or
 // for an edit its instruction.
 func (db *DB) ImageTexts(ctx context.Context) (map[string]string, error) {
-	out := map[string]string{}
-	err := db.each(ctx, `SELECT id, CASE WHEN kind = 'edit' THEN instruction ELSE prompt END FROM images`, nil, func(rows *sql.Rows) error {
-		var id, t string
-		if err := rows.Scan(&id, &t); err != nil {
-			return err
-		}
-		out[id] = t
-		return nil
-	})
+	out, err := keyed[string](ctx, db, `SELECT id, CASE WHEN kind = 'edit' THEN instruction ELSE prompt END FROM images`)
 	if err != nil {
 		return nil, fmt.Errorf("reading image texts: %w", err)
 	}
@@ -251,16 +259,7 @@ func (db *DB) PerImage(ctx context.Context, figure string) (map[string]float64, 
 	if !ok {
 		return nil, fmt.Errorf("no per-image figure %q", figure)
 	}
-	out := map[string]float64{}
-	err := db.each(ctx, q, nil, func(rows *sql.Rows) error {
-		var id string
-		var v float64
-		if err := rows.Scan(&id, &v); err != nil {
-			return err
-		}
-		out[id] = v
-		return nil
-	})
+	out, err := keyed[float64](ctx, db, q)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s per image: %w", figure, err)
 	}
@@ -270,18 +269,9 @@ func (db *DB) PerImage(ctx context.Context, figure string) (map[string]float64, 
 // HumanCulturalRatings reads each image's mean Cultural Representation
 // over the reviewers' current ratings.
 func (db *DB) HumanCulturalRatings(ctx context.Context) (map[string]float64, error) {
-	out := map[string]float64{}
-	err := db.each(ctx, `SELECT ri.image_id, AVG(r.cultural) FROM ratings r
+	out, err := keyed[float64](ctx, db, `SELECT ri.image_id, AVG(r.cultural) FROM ratings r
 		JOIN review_imports i ON i.file_sha = r.file_sha JOIN review_items ri ON ri.item_id = r.item_id
-		WHERE i.superseded_by = '' AND r.cultural IS NOT NULL GROUP BY ri.image_id`, nil, func(rows *sql.Rows) error {
-		var id string
-		var v float64
-		if err := rows.Scan(&id, &v); err != nil {
-			return err
-		}
-		out[id] = v
-		return nil
-	})
+		WHERE i.superseded_by = '' AND r.cultural IS NOT NULL GROUP BY ri.image_id`)
 	if err != nil {
 		return nil, fmt.Errorf("reading human ratings: %w", err)
 	}
@@ -402,16 +392,7 @@ func (db *DB) CallsByStage(ctx context.Context) ([]StageCalls, error) {
 
 // FailuresByClass counts failed calls per error class.
 func (db *DB) FailuresByClass(ctx context.Context) (map[string]int64, error) {
-	out := map[string]int64{}
-	err := db.each(ctx, `SELECT error_class, COUNT(*) FROM calls WHERE status = 'failed' GROUP BY error_class ORDER BY error_class`, nil, func(rows *sql.Rows) error {
-		var c string
-		var n int64
-		if err := rows.Scan(&c, &n); err != nil {
-			return err
-		}
-		out[c] = n
-		return nil
-	})
+	out, err := keyed[int64](ctx, db, `SELECT error_class, COUNT(*) FROM calls WHERE status = 'failed' GROUP BY error_class ORDER BY error_class`)
 	if err != nil {
 		return nil, fmt.Errorf("counting failures: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/blindspot-audit/blindspot/generators"
 	"github.com/blindspot-audit/blindspot/generators/httpx"
+	"github.com/blindspot-audit/blindspot/generators/openai"
 )
 
 // DefaultBaseURL is a local Infinity server.
@@ -43,15 +44,7 @@ func (c *Client) Embed(ctx context.Context, req generators.EmbedRequest) (*gener
 	if c.key != "" {
 		h.Set("Authorization", "Bearer "+c.key)
 	}
-	var res struct {
-		Model string `json:"model"`
-		Data  []struct {
-			Embedding []float64 `json:"embedding"`
-		} `json:"data"`
-		Usage struct {
-			PromptTokens int `json:"prompt_tokens"`
-		} `json:"usage"`
-	}
+	var res openai.EmbeddingsResponse
 	err := httpx.JSONCall{
 		Client: c.http, Method: http.MethodPost, URL: c.base + "/embeddings", Header: h, Secrets: []string{c.key},
 		Body:         map[string]any{"model": req.Model, "input": []string{input}, "modality": modality, "encoding_format": "float"},

@@ -318,8 +318,9 @@ func (c *Client) Chat(ctx context.Context, req generators.ChatRequest) (*generat
 	}, nil
 }
 
-// embeddingResponse is the answer of embeddings.
-type embeddingResponse struct {
+// EmbeddingsResponse is the answer of embeddings (which Infinity and other
+// embedding servers give too).
+type EmbeddingsResponse struct {
 	Model string `json:"model"`
 	Data  []struct {
 		Embedding []float64 `json:"embedding"`
@@ -348,7 +349,7 @@ func (c *Client) Embed(ctx context.Context, req generators.EmbedRequest) (*gener
 		body["messages"] = []map[string]any{{"role": "user",
 			"content": []map[string]any{{"type": "image_url", "image_url": map[string]string{"url": DataURI(req.Image)}}}}}
 	}
-	var res embeddingResponse
+	var res EmbeddingsResponse
 	if err := c.call(ctx, "embeddings", body, nil, &res); err != nil {
 		return nil, err
 	}
