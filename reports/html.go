@@ -20,6 +20,13 @@ import (
 //go:embed templates/*.html assets/*
 var files embed.FS
 
+// echartsFiles is Apache ECharts 6.1.0 (Apache-2.0), from the echarts npm
+// package: dist/echarts.min.js with its LICENSE and NOTICE. Every report
+// carries a copy, so its charts draw with no network.
+//
+//go:embed echarts/echarts.min.js echarts/LICENSE echarts/NOTICE
+var echartsFiles embed.FS
+
 var funcs = template.FuncMap{
 	"pct":  func(v float64) float64 { return 100 * v },
 	"json": func(v any) (template.JS, error) { b, err := json.Marshal(v); return template.JS(b), err },
@@ -39,9 +46,12 @@ const EChartsCDN = "https://go-echarts.github.io/go-echarts-assets/assets/echart
 type Options struct {
 	// Out is the report folder (default RUN_DIR/report).
 	Out string
-	// EChartsJS is a local echarts.min.js to copy into the report so it
-	// works air-gapped; empty loads ECharts from EChartsCDN.
+	// EChartsJS is a local echarts.min.js to copy into the report instead
+	// of the one Blindspot carries.
 	EChartsJS string
+	// CDN loads ECharts from EChartsCDN instead of a copy in the report:
+	// a smaller report that needs the network to draw its charts.
+	CDN bool
 	// Version is the tool version printed in the report.
 	Version string
 	// Now stamps the report (default: the current time).
@@ -56,6 +66,37 @@ type Data struct {
 	Strips   []Strip             `json:"strips"`
 	Stories  []SampleStory       `json:"stories,omitempty"`
 	Filters  map[string][]string `json:"filters"`
+	// Findings and Caveats open the report: what the metrics show, then
+	// what limits it, each linked to its evidence.
+	Findings []ReportFinding `json:"findings"`
+	Caveats  []ReportFinding `json:"caveats"`
+}
+
+// ReportFinding is a finding with the anchor of the section showing its
+// evidence ("" when the report has no such section).
+type ReportFinding struct {
+	metrics.Finding
+	Anchor string `json:"anchor,omitempty"`
+}
+
+// findings splits the summary's findings for the top of the report.
+func (d *Data) findings() {
+	present := map[string]bool{}
+	for _, sec := range d.Sections {
+		present[sec.ID] = true
+	}
+	present["warnings"] = len(d.Summary.Notices) > 0
+	for _, f := range d.Summary.Findings {
+		rf := ReportFinding{Finding: f}
+		if present[f.Section] {
+			rf.Anchor = f.Section
+		}
+		if f.Kind == "caveat" {
+			d.Caveats = append(d.Caveats, rf)
+		} else {
+			d.Findings = append(d.Findings, rf)
+		}
+	}
 }
 
 // Sample sizes of the index page.
@@ -71,6 +112,7 @@ func BuildData(ctx context.Context, run *store.Run, s *metrics.Summary) (*Data, 
 	if sec, ok := judgeAnswersSection(s); ok {
 		d.Sections = append(d.Sections, sec)
 	}
+	d.findings()
 	var err error
 	if d.Groups, err = loadGroups(ctx, run); err != nil {
 		return nil, fmt.Errorf("report gallery: %w", err)
@@ -186,16 +228,16 @@ func WriteHTML(ctx context.Context, run *store.Run, blobs *store.Blobs, s *metri
 	if err := writeImages(ctx, d, blobs, tmp, final); err != nil {
 		return "", err
 	}
-	if err := copyAssets(tmp, o.EChartsJS); err != nil {
+	if err := copyAssets(tmp, o.EChartsJS, o.CDN); err != nil {
 		return "", err
 	}
 	now := o.Now
 	if now.IsZero() {
 		now = time.Now()
 	}
-	p := indexPage{Data: d, Version: o.Version, Generated: now.UTC().Format("2006-01-02 15:04 MST"), EChartsSrc: EChartsCDN, CSP: csp(false), Charts: map[string]json.RawMessage{}}
-	if o.EChartsJS != "" {
-		p.EChartsSrc, p.CSP = "assets/echarts.min.js", csp(true)
+	p := indexPage{Data: d, Version: o.Version, Generated: now.UTC().Format("2006-01-02 15:04 MST"), EChartsSrc: "assets/echarts.min.js", CSP: csp(true), Charts: map[string]json.RawMessage{}}
+	if o.CDN {
+		p.EChartsSrc, p.CSP = EChartsCDN, csp(false)
 	}
 	for _, sec := range d.Sections {
 		for _, c := range sec.Charts {
@@ -235,7 +277,7 @@ func render(t *template.Template, data any, path string) error {
 	return nil
 }
 
-func copyAssets(dir, echartsJS string) error {
+func copyAssets(dir, echartsJS string, cdn bool) error {
 	err := fs.WalkDir(files, "assets", func(path string, e fs.DirEntry, err error) error {
 		if err != nil || e.IsDir() {
 			return err
@@ -249,7 +291,19 @@ func copyAssets(dir, echartsJS string) error {
 	if err != nil {
 		return fmt.Errorf("report assets: %w", err)
 	}
+	if cdn {
+		return nil
+	}
 	if echartsJS == "" {
+		for _, f := range []struct{ from, to string }{{"echarts/echarts.min.js", "echarts.min.js"}, {"echarts/LICENSE", "ECHARTS-LICENSE"}, {"echarts/NOTICE", "ECHARTS-NOTICE"}} {
+			b, err := echartsFiles.ReadFile(f.from)
+			if err != nil {
+				return fmt.Errorf("report: %w", err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "assets", f.to), b, 0o644); err != nil {
+				return fmt.Errorf("report: %w", err)
+			}
+		}
 		return nil
 	}
 	b, err := os.ReadFile(echartsJS)

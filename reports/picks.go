@@ -6,7 +6,6 @@ import (
 
 	"github.com/blindspot-audit/blindspot/audit/metrics"
 	"github.com/blindspot-audit/blindspot/audit/store"
-	"github.com/olekukonko/tablewriter"
 )
 
 // PickRow is the judge's best/worst picks over one editor's chain and
@@ -43,7 +42,7 @@ func Picks(ms []store.Metric) []PickRow {
 
 func writePicks(w io.Writer, rows []PickRow) error {
 	fmt.Fprintln(w, "\nThe judge's best/worst pick among steps of each edit chain (share of chains, 95% CI):")
-	t := tablewriter.NewWriter(w)
+	t := NewTable(w)
 	t.Header("Editor", "Chain", "Target", "Best is the unedited image", "Worst is the last step")
 	for _, r := range rows {
 		if err := t.Append([]string{r.Model, r.Chain, r.Target, cellOr(r.BestBase), cellOr(r.WorstFinal)}); err != nil {

@@ -85,7 +85,7 @@ func TestWriteSummaryTables(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	for _, want := range []string{"0.50 (n=4)", "0.75 (n=4)", "KENYA", "loop", "0.25"} {
+	for _, want := range []string{"0.50 (n=4)", "0.75 (n=4)", "│ Kenya ", "loop", "0.25"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
 		}

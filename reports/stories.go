@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/olekukonko/tablewriter"
-
 	"github.com/blindspot-audit/blindspot/audit/metrics"
 	"github.com/blindspot-audit/blindspot/audit/store"
 )
@@ -71,7 +69,7 @@ func (r StoryRow) cells() []string {
 
 func writeStories(w io.Writer, rows []StoryRow) error {
 	fmt.Fprintln(w, "\nStories: culturally specific items (CSIs), leakage of other cultures' items, similarity and diversity, by writer and nationality (95% CI):")
-	t := tablewriter.NewWriter(w)
+	t := NewTable(w)
 	head := storyHead[:len(storyHead)-1] // the words are in the report
 	h := make([]any, len(head))
 	for i, s := range head {

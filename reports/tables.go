@@ -8,8 +8,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/olekukonko/tablewriter"
-
 	"github.com/blindspot-audit/blindspot/audit/metrics"
 	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/prompts"
@@ -153,16 +151,35 @@ func cell(m store.Metric) string {
 	return fmt.Sprintf("%.2f (n=%d%s)", m.Value, m.N, parsed)
 }
 
-// writeNotices prints what is withheld or doubtful, before any number.
-func writeNotices(w io.Writer, s *metrics.Summary) {
-	if len(s.Notices) == 0 {
-		return
+// writeFindings prints what the audit found, largest effects first, then
+// what is withheld or doubtful: before any table.
+func writeFindings(w io.Writer, s *metrics.Summary) {
+	var found, caveats []metrics.Finding
+	for _, f := range s.Findings {
+		if f.Kind == "caveat" {
+			caveats = append(caveats, f)
+		} else {
+			found = append(found, f)
+		}
 	}
-	fmt.Fprintln(w, "Warnings:")
-	for _, n := range s.Notices {
-		fmt.Fprintf(w, "  ! %s\n", n)
+	if len(found) > 0 {
+		fmt.Fprintln(w, "Findings:")
+		for i, f := range found {
+			text := f.Text
+			if f.Test != "" {
+				text += " (" + f.Test + ")"
+			}
+			fmt.Fprint(w, wrap(text, fmt.Sprintf("%3d. ", i+1), "     ", TerminalWidth))
+		}
+		fmt.Fprintln(w)
 	}
-	fmt.Fprintln(w)
+	if len(caveats) > 0 {
+		fmt.Fprintln(w, "Warnings:")
+		for _, f := range caveats {
+			fmt.Fprint(w, wrap(f.Text, "  ! ", "    ", TerminalWidth))
+		}
+		fmt.Fprintln(w)
+	}
 }
 
 // writeParseRates prints how usable each judge's answers were, per kind
@@ -172,7 +189,7 @@ func writeParseRates(w io.Writer, s *metrics.Summary) error {
 		return nil
 	}
 	fmt.Fprintln(w, "\nJudge answers: how many were usable, per judge and kind of question:")
-	t := tablewriter.NewWriter(w)
+	t := NewTable(w)
 	t.Header("Judge", "Question", "Asked", "Usable", "Parse rate", "Refused", "Fallbacks")
 	for _, p := range s.ParseRates {
 		if err := t.Append([]string{p.Judge, p.Kind, fmt.Sprint(p.Asked), fmt.Sprint(p.Usable), fmt.Sprintf("%.1f%%", 100*p.Rate),
@@ -186,8 +203,8 @@ func writeParseRates(w io.Writer, s *metrics.Summary) error {
 // WriteSummary prints a run summary as terminal tables.
 func WriteSummary(w io.Writer, s *metrics.Summary) error {
 	fmt.Fprintf(w, "Audit %q: %s, %d of %d images, run directory %s\n\n", s.Name, s.Status, s.Items, s.ItemsPlanned, s.RunDir)
-	writeNotices(w, s)
-	t := tablewriter.NewWriter(w)
+	writeFindings(w, s)
+	t := NewTable(w)
 	t.Header("Calls", "Made", "Cache hits", "Resumed tasks", "Failed", "Refused", "Budget skipped", "Cost USD")
 	if err := t.Append([]string{"this " + scope(s), fmt.Sprint(s.CallsMade), fmt.Sprint(s.CacheHits), fmt.Sprint(s.Resumed),
 		fmt.Sprint(s.Failed), fmt.Sprint(s.Refused), fmt.Sprint(s.BudgetSkipped), fmt.Sprintf("%.4f", s.CostUSD)}); err != nil {
@@ -233,7 +250,7 @@ func WriteSummary(w io.Writer, s *metrics.Summary) error {
 	}
 	if rows := Defaults(s.Metrics); len(rows) > 0 {
 		fmt.Fprintln(w, "\nDefaults: where images land when no country is named (share with 95% CI; divergence from uniform in bits):")
-		t := tablewriter.NewWriter(w)
+		t := NewTable(w)
 		t.Header("Model", "Prompts", "Global North (judge)", "Global North (embedding)", "Modern (judge)", "Divergence")
 		for _, r := range rows {
 			if err := t.Append([]string{r.Model, r.Set, cellOr(r.GlobalNorth), cellOr(r.GlobalNorthCentroid), cellOr(r.Modern), cellOr(r.Divergence)}); err != nil {
@@ -246,7 +263,7 @@ func WriteSummary(w io.Writer, s *metrics.Summary) error {
 	}
 	if sig := Significant(s.Tests); len(sig) > 0 {
 		fmt.Fprintln(w, "\nCountries whose judge accuracy differs (permutation test, Holm-adjusted p < 0.05):")
-		t := tablewriter.NewWriter(w)
+		t := NewTable(w)
 		t.Header("Model", "Country A", "Country B", "A - B", "p (Holm)", "n A", "n B")
 		for _, x := range sig {
 			if err := t.Append([]string{x.Model, x.A, x.B, fmt.Sprintf("%+.2f", x.Diff), fmt.Sprintf("%.4f", x.PHolm), fmt.Sprint(x.NA), fmt.Sprint(x.NB)}); err != nil {
@@ -259,7 +276,7 @@ func WriteSummary(w io.Writer, s *metrics.Summary) error {
 	}
 	if rows := Refusals(s.Metrics); len(rows) > 0 {
 		fmt.Fprintln(w, "\nRefusals (content-policy rejections and blank images), by model, country and category:")
-		t := tablewriter.NewWriter(w)
+		t := NewTable(w)
 		t.Header("Model", "Country", "Category", "Refusal rate")
 		for _, m := range rows {
 			if err := t.Append([]string{m.Model, m.Country, m.Category, cell(m)}); err != nil {
@@ -272,7 +289,7 @@ func WriteSummary(w io.Writer, s *metrics.Summary) error {
 	}
 	if rows := Drift(s.Metrics); len(rows) > 0 {
 		fmt.Fprintln(w, "\nJudge accuracy / SSIM to step 0, over edit steps (step 0 is the generated image); fidelity slope per step with its 95% CI:")
-		t := tablewriter.NewWriter(w)
+		t := NewTable(w)
 		steps := 0
 		for _, r := range rows {
 			steps = max(steps, len(r.Steps))
@@ -338,7 +355,7 @@ func scope(s *metrics.Summary) string {
 }
 
 func writePivot(w io.Writer, p Pivot) error {
-	t := tablewriter.NewWriter(w)
+	t := NewTable(w)
 	head := []any{"Model"}
 	for _, c := range p.Countries {
 		head = append(head, c)
@@ -436,7 +453,7 @@ func writeJudgeHealth(w io.Writer, s *metrics.Summary) error {
 		return nil
 	}
 	fmt.Fprintln(w, "\nJudge health: each yes/no question template against the others asked of the same images:")
-	t := tablewriter.NewWriter(w)
+	t := NewTable(w)
 	t.Header("Judge", "Question", "Expects", "Answered", "Parse rate", "Yes", "As expected", "Item-rest r", "Flag")
 	for _, row := range JudgeHealthRows(s.JudgeHealth) {
 		if err := t.Append(row); err != nil {

@@ -13,6 +13,9 @@ import (
 type Summary struct {
 	RunDir string `json:"run_dir"`
 	Name   string `json:"name"`
+	// Findings are what the metrics show, in plain words, largest effects
+	// first and caveats last (see Findings).
+	Findings []Finding `json:"findings"`
 	// Status is "complete", "budget" (stopped at the cap), "interrupted" or
 	// "recorded" (read back from a store).
 	Status string `json:"status"`
@@ -177,6 +180,7 @@ func Summarize(ctx context.Context, run *store.Run) (*Summary, error) {
 	if s.Embedder, err = DiversityEmbedder(ctx, run); err != nil {
 		return nil, fmt.Errorf("summary: %w", err)
 	}
+	s.Findings = Findings(s)
 	return s, nil
 }
 

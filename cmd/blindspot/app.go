@@ -79,6 +79,28 @@ func (a *App) path(p string) string {
 	return filepath.Join(a.Dir, p)
 }
 
+// shown is a path as the user would type it: relative to the working
+// folder when it lies below it.
+func (a *App) shown(p string) string {
+	base := a.Dir
+	if base == "" {
+		var err error
+		if base, err = os.Getwd(); err != nil {
+			return p
+		}
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return p
+	}
+	if absBase, err := filepath.Abs(base); err == nil {
+		if rel, err := filepath.Rel(absBase, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return rel
+		}
+	}
+	return p
+}
+
 // isTerminal reports whether progress should draw bars.
 func (a *App) isTerminal() bool {
 	if a.Terminal != nil {

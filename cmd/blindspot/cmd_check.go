@@ -10,7 +10,7 @@ import (
 	"math"
 	"time"
 
-	"github.com/olekukonko/tablewriter"
+	"github.com/blindspot-audit/blindspot/reports"
 	"github.com/spf13/cobra"
 
 	"github.com/blindspot-audit/blindspot/generators"
@@ -41,7 +41,7 @@ func (a *App) checkCmd() *cobra.Command {
 			if err != nil {
 				return usageErr("%v", err)
 			}
-			t := tablewriter.NewWriter(a.Stdout)
+			t := reports.NewTable(a.Stdout)
 			t.Header("Endpoint", "Role", "Result", "Latency", "Model reported", "Detail")
 			failed := 0
 			img := checkPNG()

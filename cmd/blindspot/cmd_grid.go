@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/olekukonko/tablewriter"
+	"github.com/blindspot-audit/blindspot/reports"
 	"github.com/spf13/cobra"
 
 	"github.com/blindspot-audit/blindspot/audit"
@@ -72,7 +72,7 @@ func writeGrid(a *App, p *audit.Plan) error {
 	c := p.Counts
 	fmt.Fprintf(a.Stdout, "Audit %q: %d country-specific and %d agnostic prompts, %d seeds, %d images.\n",
 		p.Audit.Name, c.Prompts["country_specific"], c.Prompts["agnostic"], len(p.Audit.SeedList), c.Images)
-	t := tablewriter.NewWriter(a.Stdout)
+	t := reports.NewTable(a.Stdout)
 	t.Header("Stage", "Calls")
 	for _, r := range [][2]any{{"text-to-image", c.T2I}, {"image edits", c.I2I}, {"VQA judge", c.VQA}, {"best/worst picks", c.Picks}, {"stories", c.Stories}, {"embeddings", c.Embed}, {"quality scores", c.Score}, {"LLM", c.LLM}, {"total", c.Total()}} {
 		if r[1].(int) == 0 && r[0] != "total" {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/olekukonko/tablewriter"
+	"github.com/blindspot-audit/blindspot/reports"
 	"github.com/spf13/cobra"
 
 	"github.com/blindspot-audit/blindspot/generators/registry"
@@ -16,7 +16,7 @@ func (a *App) providersCmd() *cobra.Command {
 		Short: "List the providers and the roles each can play",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
-			t := tablewriter.NewWriter(a.Stdout)
+			t := reports.NewTable(a.Stdout)
 			t.Header("Provider", "Roles", "What it is")
 			for _, name := range registry.Names() {
 				p, _ := registry.Lookup(name)

@@ -13,33 +13,30 @@ import (
 	"github.com/blindspot-audit/blindspot/reports"
 )
 
-// envEChartsJS names a local echarts.min.js; when set, reports are built
-// offline with it (as with report --offline --echarts FILE).
+// envEChartsJS names a local echarts.min.js; when set, reports carry it
+// instead of the copy built into Blindspot (as with report --echarts FILE).
 const envEChartsJS = "BLINDSPOT_ECHARTS_JS"
 
 func (a *App) reportCmd() *cobra.Command {
 	var out, echartsJS, cacheDir, storeURL string
-	var offline bool
+	var offline, cdn bool
 	c := &cobra.Command{
 		Use:   "report RUN_DIR",
 		Short: "Build the HTML report of a run from its store (no model is called)",
 		Long: "report writes RUN_DIR/report (or --out DIR): index.html with charts, tables and a gallery, a page per prompt\n" +
-			"group with the judge's questions, answers and retrieved notes, thumbnails and full images. Charts load\n" +
-			"ECharts from its CDN; --offline copies a local echarts.min.js (--echarts FILE or $" + envEChartsJS + ",\n" +
-			"e.g. node_modules/echarts/dist/echarts.min.js after `npm install echarts`) into the report instead.",
+			"group with the judge's questions, answers and retrieved notes, thumbnails and full images. The report\n" +
+			"carries its own copy of ECharts (Apache-2.0, with its licence notice), so its charts draw with no network;\n" +
+			"--echarts FILE (or $" + envEChartsJS + ") copies another echarts.min.js, --cdn loads ECharts from its CDN instead.",
 		Args: exactArgs(1, "one run directory"),
 		RunE: func(c *cobra.Command, args []string) error {
 			ctx := context.Background()
 			if echartsJS == "" {
 				echartsJS = a.Getenv(envEChartsJS)
 			}
-			if offline && echartsJS == "" {
-				return usageErr("--offline needs a local echarts.min.js: pass --echarts FILE or set %s (npm install echarts; the file is node_modules/echarts/dist/echarts.min.js)", envEChartsJS)
+			if cdn && (offline || c.Flags().Changed("echarts")) {
+				return usageErr("--cdn loads ECharts from the network; it cannot go with --offline or --echarts")
 			}
-			if !offline && c.Flags().Changed("echarts") {
-				offline = true
-			}
-			if !offline {
+			if cdn {
 				echartsJS = ""
 			}
 			if echartsJS != "" {
@@ -68,17 +65,18 @@ func (a *App) reportCmd() *cobra.Command {
 			if out == "" {
 				out = filepath.Join(args[0], "report")
 			}
-			path, err := reports.WriteHTML(ctx, run, cache.Blobs, s, reports.Options{Out: a.path(out), EChartsJS: echartsJS, Version: Version()})
+			path, err := reports.WriteHTML(ctx, run, cache.Blobs, s, reports.Options{Out: a.path(out), EChartsJS: echartsJS, CDN: cdn, Version: Version()})
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.Stdout, "Report: %s\n", path)
+			fmt.Fprintf(a.Stdout, "Report: %s\n", a.shown(path))
 			return nil
 		},
 	}
 	c.Flags().StringVar(&out, "out", "", "report folder (default RUN_DIR/report)")
-	c.Flags().BoolVar(&offline, "offline", false, "copy a local echarts.min.js into the report instead of loading it from the CDN")
-	c.Flags().StringVar(&echartsJS, "echarts", "", "the local echarts.min.js for --offline (default $"+envEChartsJS+")")
+	c.Flags().BoolVar(&offline, "offline", false, "draw charts with no network (the default; kept for scripts that pass it)")
+	c.Flags().BoolVar(&cdn, "cdn", false, "load ECharts from its CDN instead of carrying a copy (a smaller report that needs the network)")
+	c.Flags().StringVar(&echartsJS, "echarts", "", "an echarts.min.js to carry instead of the built-in copy (default $"+envEChartsJS+")")
 	c.Flags().StringVar(&cacheDir, "cache", "", "the cache folder holding the run's images (default: the one the run used)")
 	addStoreFlag(c, &storeURL)
 	return c

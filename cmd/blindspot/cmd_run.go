@@ -98,7 +98,7 @@ func (a *App) runAudit(p *audit.Plan, asJSON, quiet, fresh bool, every time.Dura
 				fmt.Fprintf(a.Stderr, "warning: %s\n", n)
 			}
 		}
-		fmt.Fprintf(a.Stderr, "Finished in %s. Report: %s\n", time.Since(start).Round(time.Millisecond), reportPath)
+		fmt.Fprintf(a.Stderr, "Finished in %s. Report: %s\n", time.Since(start).Round(time.Millisecond), a.shown(reportPath))
 	}
 	if reason := r.StopReason(); reason != "" {
 		code := ExitInterrupted

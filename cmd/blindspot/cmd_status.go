@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/olekukonko/tablewriter"
+	"github.com/blindspot-audit/blindspot/reports"
 	"github.com/spf13/cobra"
 
 	"github.com/blindspot-audit/blindspot/audit/store"
@@ -87,7 +87,7 @@ func (a *App) statusCmd() *cobra.Command {
 			fmt.Fprintf(a.Stdout, "Run %q: %d of %s images recorded; units %d done, %d running (%d with an expired lease), %d queued.\n",
 				s.Name, s.Items, s.ItemsPlanned, s.Queue.Done, s.Queue.Running, s.Queue.Expired, s.Queue.Queued)
 			fmt.Fprintf(a.Stdout, "Calls: %d in all, %d in the last minute, %d failed; cost $%.4f.\n", s.Calls, s.CallsPerMin, s.Failed, s.CostUSD)
-			t := tablewriter.NewWriter(a.Stdout)
+			t := reports.NewTable(a.Stdout)
 			t.Header("Worker", "Host", "Alive", "Last seen", "Units done")
 			for _, w := range s.Workers {
 				alive := "no"

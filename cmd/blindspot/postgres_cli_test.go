@@ -30,7 +30,7 @@ func TestCommandsOnPostgres(t *testing.T) {
 		t.Fatalf("summary: %d\n%s\n%s", code, summary, errs)
 	}
 	code, status, errs := runCLI(t, dir, "status", "--store", pg)
-	if code != ExitOK || !strings.Contains(status, "units 0 queued") && !strings.Contains(status, "0 queued") || !strings.Contains(status, "UNITS DONE") {
+	if code != ExitOK || !strings.Contains(status, "units 0 queued") && !strings.Contains(status, "0 queued") || !strings.Contains(status, "Units done") {
 		t.Errorf("status: %d\n%s\n%s", code, status, errs)
 	}
 	// Nothing left: a worker started now finds no work and says so.

@@ -23,23 +23,38 @@ func TestReportAndExportCommands(t *testing.T) {
 		t.Fatalf("report: %d %s %s", code, out, errs)
 	}
 	page, err := os.ReadFile(filepath.Join(dir, "rep", "index.html"))
-	if err != nil || !strings.Contains(string(page), `src="`+"https://go-echarts.github.io") {
-		t.Errorf("online report should load ECharts from the CDN: %v", err)
+	if err != nil || !strings.Contains(string(page), `src="assets/echarts.min.js"`) || strings.Contains(string(page), "go-echarts.github.io") {
+		t.Errorf("a report should draw its charts with no network, from its own copy of ECharts: %v", err)
 	}
-	// Offline with a local script: copied into the report.
+	for _, f := range []string{"echarts.min.js", "ECHARTS-LICENSE", "ECHARTS-NOTICE"} {
+		if fi, err := os.Stat(filepath.Join(dir, "rep", "assets", f)); err != nil || fi.Size() < 100 {
+			t.Errorf("the report lacks assets/%s: %v", f, err)
+		}
+	}
+	// --cdn loads ECharts from the network instead.
+	if code, out, errs := runCLI(t, dir, "report", "runs/starter", "--out", "rep-cdn", "--cdn"); code != ExitOK {
+		t.Fatalf("report --cdn: %d %s %s", code, out, errs)
+	}
+	if page, err := os.ReadFile(filepath.Join(dir, "rep-cdn", "index.html")); err != nil || !strings.Contains(string(page), `src="`+"https://go-echarts.github.io") {
+		t.Errorf("report --cdn should load ECharts from the CDN: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "rep-cdn", "assets", "echarts.min.js")); err == nil {
+		t.Error("report --cdn carries a copy of ECharts anyway")
+	}
+	// Another local script: copied into the report.
 	js := filepath.Join(dir, "echarts.min.js")
 	os.WriteFile(js, []byte("/* echarts */"+strings.Repeat(" ", 2000)), 0o644)
 	if code, out, errs := runCLI(t, dir, "report", "runs/starter", "--offline", "--echarts", js); code != ExitOK {
 		t.Fatalf("report --offline: %d %s %s", code, out, errs)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "runs/starter/report/assets/echarts.min.js")); err != nil {
-		t.Errorf("offline report lacks echarts.min.js: %v", err)
+	if b, err := os.ReadFile(filepath.Join(dir, "runs/starter/report/assets/echarts.min.js")); err != nil || !strings.HasPrefix(string(b), "/* echarts */") {
+		t.Errorf("the report does not carry the given echarts.min.js: %v", err)
 	}
 	for _, c := range []struct {
 		args []string
 		want string
 	}{
-		{[]string{"report", "runs/starter", "--offline"}, "--offline needs a local echarts.min.js"},
+		{[]string{"report", "runs/starter", "--cdn", "--echarts", "x.js"}, "--cdn loads ECharts from the network"},
 		{[]string{"report", "runs/none"}, "runs/none"},
 		{[]string{"report", "runs/starter", "--cache", "elsewhere"}, "has no cache.db"},
 		{[]string{"export", "runs/starter", "--format", "xlsx"}, `--format "xlsx": want csv or jsonl`},

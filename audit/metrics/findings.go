@@ -1,0 +1,261 @@
+package metrics
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/blindspot-audit/blindspot/audit/store"
+	"github.com/blindspot-audit/blindspot/prompts"
+)
+
+// Finding is one result of an audit in plain words, with the numbers
+// behind it: what a reader should see first.
+type Finding struct {
+	// Kind is "default_culture", "accuracy_gap", "edit_drift",
+	// "refusal_gap", "diversity_gap", "agreement" or "caveat".
+	Kind  string `json:"kind"`
+	Text  string `json:"text"`
+	Model string `json:"model,omitempty"`
+	// Effect is the size of what Text states: a share, a difference of
+	// shares, a slope per edit step or a relative gap.
+	Effect float64  `json:"effect"`
+	CILow  *float64 `json:"ci_low,omitempty"`
+	CIHigh *float64 `json:"ci_high,omitempty"`
+	N      int      `json:"n"`
+	// Test names the test behind a difference and its result, if any.
+	Test string `json:"test,omitempty"`
+	// Section is the id of the report section that shows the evidence.
+	Section string `json:"section"`
+}
+
+// Thresholds below which a finding is a caveat rather than a result.
+const (
+	// FewSamples: fewer usable images than this per country makes every
+	// interval wide.
+	FewSamples = 10
+	// significant is the Holm-adjusted p under which a difference is
+	// reported as one.
+	significant = 0.05
+)
+
+// Findings ranks what the metrics show, largest effects first, caveats
+// last. It reads only the summary (the stored metrics and tests): a metric
+// that was withheld never becomes a finding.
+func Findings(s *Summary) []Finding {
+	var out []Finding
+	out = append(out, defaultCulture(s.Metrics)...)
+	out = append(out, accuracyGaps(s.Metrics, s.Tests)...)
+	out = append(out, editDrift(s.Metrics)...)
+	out = append(out, spreadGaps(s.Metrics, MetricRefusalRate, "refusal_gap", "refusals")...)
+	out = append(out, spreadGaps(s.Metrics, MetricQualityVendi, "diversity_gap", "diversity")...)
+	out = append(out, agreementFindings(s.Agreement)...)
+	slices.SortStableFunc(out, func(a, b Finding) int { return cmp.Compare(math.Abs(b.Effect), math.Abs(a.Effect)) })
+	return append(out, caveats(s)...)
+}
+
+// topLevel reports a metric row for a whole country (no category,
+// variant or chain).
+func topLevel(m store.Metric) bool {
+	return m.Category == "" && m.Variant == "" && m.Chain == "" && m.Step == 0
+}
+
+func pct(v float64) string { return fmt.Sprintf("%.0f%%", 100*v) }
+
+func ciPct(m store.Metric) string {
+	if m.CILow == nil || m.CIHigh == nil {
+		return ""
+	}
+	return fmt.Sprintf(" [%s, %s]", pct(*m.CILow), pct(*m.CIHigh))
+}
+
+func ci2(m store.Metric) string {
+	if m.CILow == nil || m.CIHigh == nil {
+		return ""
+	}
+	return fmt.Sprintf(" [%.2f, %.2f]", *m.CILow, *m.CIHigh)
+}
+
+// byModel groups rows of one metric and prompt set by model, in order.
+func byModel(ms []store.Metric, name, set string, keep func(store.Metric) bool) (models []string, rows map[string][]store.Metric) {
+	rows = map[string][]store.Metric{}
+	for _, m := range ms {
+		if m.Name != name || (set != "" && m.PromptSet != set) || !keep(m) {
+			continue
+		}
+		if rows[m.Model] == nil {
+			models = append(models, m.Model)
+		}
+		rows[m.Model] = append(rows[m.Model], m)
+	}
+	return models, rows
+}
+
+// defaultCulture: the country a model's images of country-agnostic prompts
+// are most often attributed to.
+func defaultCulture(ms []store.Metric) []Finding {
+	models, rows := byModel(ms, MetricAttribution, prompts.SetAgnostic, topLevel)
+	var out []Finding
+	for _, model := range models {
+		rs := rows[model]
+		top := slices.MaxFunc(rs, func(a, b store.Metric) int { return cmp.Compare(a.Value, b.Value) })
+		if top.Country == "" || top.N == 0 {
+			continue
+		}
+		// The effect is the share beyond an even split among the labels a
+		// judge could give: every audited country, and Other.
+		even := 1 / float64(max(len(rs), countries(ms)+1))
+		out = append(out, Finding{Kind: "default_culture", Model: model, Effect: top.Value - even, CILow: top.CILow, CIHigh: top.CIHigh, N: top.N,
+			Text: fmt.Sprintf("With no country named, %s%s of %s's images are judged to depict %s (n=%d images of country-agnostic prompts).",
+				pct(top.Value), ciPct(top), model, top.Country, top.N),
+			Section: "defaults"})
+	}
+	return out
+}
+
+// countries counts the countries the audit names (its country-specific
+// accuracy rows).
+func countries(ms []store.Metric) int {
+	seen := map[string]bool{}
+	for _, m := range ms {
+		if m.PromptSet == prompts.SetCountry && m.Country != "" {
+			seen[m.Country] = true
+		}
+	}
+	return len(seen)
+}
+
+// accuracyGaps: per model, the countries whose images the judge finds
+// least and most faithful, with the permutation test between them.
+func accuracyGaps(ms []store.Metric, ts []store.Test) []Finding {
+	models, rows := byModel(ms, MetricVQAAccuracy, prompts.SetCountry, topLevel)
+	var out []Finding
+	for _, model := range models {
+		rs := rows[model]
+		if len(rs) < 2 {
+			continue
+		}
+		lo := slices.MinFunc(rs, func(a, b store.Metric) int { return cmp.Compare(a.Value, b.Value) })
+		hi := slices.MaxFunc(rs, func(a, b store.Metric) int { return cmp.Compare(a.Value, b.Value) })
+		if lo.Country == hi.Country {
+			continue
+		}
+		f := Finding{Kind: "accuracy_gap", Model: model, Effect: hi.Value - lo.Value, N: min(lo.N, hi.N), Section: "accuracy",
+			Text: fmt.Sprintf("%s's images of %s are judged faithful %.2f%s of the time, against %.2f%s for %s (n=%d and %d images).",
+				model, lo.Country, lo.Value, ci2(lo), hi.Value, ci2(hi), hi.Country, lo.N, hi.N)}
+		for _, t := range ts {
+			if t.Metric == MetricVQAAccuracy && t.Model == model && t.PromptSet == prompts.SetCountry &&
+				((t.A == lo.Country && t.B == hi.Country) || (t.A == hi.Country && t.B == lo.Country)) {
+				f.Test = fmt.Sprintf("permutation test, Holm-adjusted p = %.4f", t.PHolm)
+				if t.PHolm >= significant {
+					f.Text += " The difference is not significant at 0.05 after Holm's correction."
+				}
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// editDrift: edit chains whose cultural fidelity falls while the
+// conventional image metric stays flat (ECB's pattern), steepest first.
+func editDrift(ms []store.Metric) []Finding {
+	flagged := map[[4]string]bool{}
+	for _, m := range ms {
+		if m.Name == MetricFlatButFalling && m.Value == 1 {
+			flagged[[4]string{m.Model, m.PromptSet, m.Country, m.Chain}] = true
+		}
+	}
+	var out []Finding
+	for _, m := range ms {
+		if m.Name != MetricFidelitySlope || !flagged[[4]string{m.Model, m.PromptSet, m.Country, m.Chain}] {
+			continue
+		}
+		out = append(out, Finding{Kind: "edit_drift", Model: m.Model, Effect: m.Value, CILow: m.CILow, CIHigh: m.CIHigh, N: m.N, Section: "drift",
+			Text: fmt.Sprintf("Editing towards %s with %s (%s chain), the judge's accuracy falls by %.3f per step (slope %+.3f%s) while SSIM to the previous step stays flat (%d chains).",
+				m.Country, m.Model, m.Chain, -m.Value, m.Value, ci2(m), m.N)})
+	}
+	return out
+}
+
+// spreadGaps: per model, the countries with the lowest and highest value
+// of a per-country rate or score (no interval is stored for these).
+func spreadGaps(ms []store.Metric, name, kind, section string) []Finding {
+	models, rows := byModel(ms, name, prompts.SetCountry, topLevel)
+	var out []Finding
+	for _, model := range models {
+		rs := rows[model]
+		if len(rs) < 2 {
+			continue
+		}
+		lo := slices.MinFunc(rs, func(a, b store.Metric) int { return cmp.Compare(a.Value, b.Value) })
+		hi := slices.MaxFunc(rs, func(a, b store.Metric) int { return cmp.Compare(a.Value, b.Value) })
+		if hi.Value <= 0 || lo.Country == hi.Country || hi.Value == lo.Value {
+			continue
+		}
+		f := Finding{Kind: kind, Model: model, N: min(lo.N, hi.N), Section: section}
+		switch kind {
+		case "refusal_gap":
+			f.Effect = hi.Value - lo.Value
+			f.Text = fmt.Sprintf("%s refuses %s of prompts about %s, against %s for %s (n=%d and %d).",
+				model, pct(hi.Value), hi.Country, pct(lo.Value), lo.Country, hi.N, lo.N)
+		default:
+			// Relative: Vendi scores have no common scale across spaces.
+			f.Effect = (hi.Value - lo.Value) / hi.Value
+			f.Text = fmt.Sprintf("%s's images of %s are the least diverse (quality-weighted Vendi %.2f, n=%d), %s below %s (%.2f, n=%d).",
+				model, lo.Country, lo.Value, lo.N, pct(f.Effect), hi.Country, hi.Value, hi.N)
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// agreementFindings: how far the native reviewers agree on cultural
+// representation, and how the judge's accuracy follows them.
+func agreementFindings(as []store.Agreement) []Finding {
+	var out []Finding
+	for _, a := range as {
+		switch {
+		case a.Statistic == "alpha_ordinal" && a.Rating == "cultural" && a.Country == "":
+			out = append(out, Finding{Kind: "agreement", Effect: a.Value, CILow: a.CILow, CIHigh: a.CIHigh, N: a.N, Section: "human",
+				Text: fmt.Sprintf("Native reviewers agree on cultural representation with Krippendorff's alpha %.2f%s (ordinal, n=%d items).", a.Value, ciAgreement(a), a.N)})
+		case a.Statistic == "spearman" && a.Rating == "cultural" && a.Country == "" && a.Against == "vqa_accuracy":
+			out = append(out, Finding{Kind: "agreement", Effect: a.Value, CILow: a.CILow, CIHigh: a.CIHigh, N: a.N, Section: "human",
+				Text: fmt.Sprintf("The judge's accuracy follows the reviewers' cultural ratings with Spearman's rho %.2f%s (n=%d items).", a.Value, ciAgreement(a), a.N)})
+		}
+	}
+	return out
+}
+
+func ciAgreement(a store.Agreement) string {
+	if a.CILow == nil || a.CIHigh == nil {
+		return ""
+	}
+	return fmt.Sprintf(" [%.2f, %.2f]", *a.CILow, *a.CIHigh)
+}
+
+// caveats: what limits the findings above: withheld metrics, seeds a
+// model ignored, and countries with few usable images.
+func caveats(s *Summary) []Finding {
+	var out []Finding
+	for _, n := range s.Notices {
+		out = append(out, Finding{Kind: "caveat", Text: n, Section: "warnings"})
+	}
+	few := map[string][]string{}
+	var models []string
+	for _, m := range s.Metrics {
+		if m.Name == MetricVQAAccuracy && m.PromptSet == prompts.SetCountry && topLevel(m) && m.N < FewSamples {
+			if few[m.Model] == nil {
+				models = append(models, m.Model)
+			}
+			few[m.Model] = append(few[m.Model], fmt.Sprintf("%s (n=%d)", m.Country, m.N))
+		}
+	}
+	for _, model := range models {
+		out = append(out, Finding{Kind: "caveat", Model: model, Section: "accuracy",
+			Text: fmt.Sprintf("Few usable images for %s's judge accuracy in %s: fewer than %d per country makes the intervals wide.", model, strings.Join(few[model], ", "), FewSamples)})
+	}
+	return out
+}

@@ -1,0 +1,63 @@
+package metrics
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/blindspot-audit/blindspot/audit/store"
+	"github.com/blindspot-audit/blindspot/prompts"
+)
+
+func f64(v float64) *float64 { return &v }
+
+// TestFindings ranks a known set of metrics: the largest effect first,
+// the test behind a gap quoted, a non-significant gap said to be one,
+// an all-zero refusal rate no finding, caveats last.
+func TestFindings(t *testing.T) {
+	acc := func(country string, v float64, n int) store.Metric {
+		return store.Metric{Name: MetricVQAAccuracy, Model: "m", PromptSet: prompts.SetCountry, Country: country, Value: v, CILow: f64(v - 0.1), CIHigh: f64(v + 0.1), N: n}
+	}
+	s := &Summary{
+		Metrics: []store.Metric{
+			acc("Kenya", 0.30, 40), acc("Korea", 0.60, 40), acc("United States", 0.90, 8),
+			// A category row is not a country's headline.
+			{Name: MetricVQAAccuracy, Model: "m", PromptSet: prompts.SetCountry, Country: "Kenya", Category: "food", Value: 0.01, N: 5},
+			{Name: MetricAttribution, Model: "m", PromptSet: prompts.SetAgnostic, Country: "United States", Value: 0.8, CILow: f64(0.7), CIHigh: f64(0.9), N: 50},
+			{Name: MetricAttribution, Model: "m", PromptSet: prompts.SetAgnostic, Country: "Other", Value: 0.2, N: 50},
+			{Name: MetricRefusalRate, Model: "m", PromptSet: prompts.SetCountry, Country: "Kenya", Value: 0, N: 40},
+			{Name: MetricRefusalRate, Model: "m", PromptSet: prompts.SetCountry, Country: "Korea", Value: 0, N: 40},
+			{Name: MetricFidelitySlope, Model: "ed", PromptSet: prompts.SetCountry, Country: "Korea", Chain: "loop", Value: -0.2, CILow: f64(-0.3), CIHigh: f64(-0.1), N: 12},
+			{Name: MetricFlatButFalling, Model: "ed", PromptSet: prompts.SetCountry, Country: "Korea", Chain: "loop", Value: 1, N: 12},
+			{Name: MetricFidelitySlope, Model: "ed", PromptSet: prompts.SetCountry, Country: "Kenya", Chain: "loop", Value: -0.5, N: 12},
+			{Name: MetricFlatButFalling, Model: "ed", PromptSet: prompts.SetCountry, Country: "Kenya", Chain: "loop", Value: 0, N: 12},
+		},
+		Tests:   []store.Test{{Metric: MetricVQAAccuracy, Model: "m", PromptSet: prompts.SetCountry, A: "Kenya", B: "United States", Diff: -0.6, PHolm: 0.2, NA: 40, NB: 8}},
+		Notices: []string{"vqa_accuracy (m2) is not reported: ..."},
+	}
+	got := Findings(s)
+	var kinds []string
+	for _, f := range got {
+		kinds = append(kinds, f.Kind)
+	}
+	want := []string{"accuracy_gap", "default_culture", "edit_drift", "caveat", "caveat"}
+	if strings.Join(kinds, " ") != strings.Join(want, " ") {
+		t.Fatalf("kinds %v, want %v\n%+v", kinds, want, got)
+	}
+	gap := got[0]
+	if gap.Effect < 0.59 || gap.Effect > 0.61 || gap.N != 8 || !strings.Contains(gap.Text, "images of Kenya are judged faithful 0.30 [0.20, 0.40]") ||
+		!strings.Contains(gap.Text, "0.90 [0.80, 1.00] for United States") || !strings.Contains(gap.Text, "not significant") || gap.Test != "permutation test, Holm-adjusted p = 0.2000" {
+		t.Errorf("gap finding %+v", gap)
+	}
+	if d := got[1]; !strings.Contains(d.Text, "80% [70%, 90%] of m's images are judged to depict United States") || d.Section != "defaults" {
+		t.Errorf("default finding %+v", d)
+	}
+	if e := got[2]; !strings.Contains(e.Text, "towards Korea") || e.Effect != -0.2 {
+		t.Errorf("drift finding %+v (only the flagged chain)", e)
+	}
+	if c := got[4]; !strings.Contains(c.Text, "United States (n=8)") {
+		t.Errorf("few-samples caveat %+v", c)
+	}
+	if len(Findings(&Summary{})) != 0 {
+		t.Error("findings from nothing")
+	}
+}
