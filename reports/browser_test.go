@@ -15,6 +15,42 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
+// chartOverlapsJS lists, for every drawn chart, the pairs of its text
+// components (title, legend, visual map, the axes with their labels, the
+// plot) whose boxes overlap on screen by more than 2 pixels either way: a
+// title written over its legend, a colour scale over an axis label, a
+// legend run into the plot.
+const chartOverlapsJS = `(() => {
+  const out = [];
+  const kinds = ["title", "legend", "visualMap", "xAxis", "yAxis"];
+  for (const el of document.querySelectorAll(".chart")) {
+    const c = echarts.getInstanceByDom(el);
+    if (!c) continue;
+    const boxes = [];
+    for (const v of c._componentsViews || []) {
+      const kind = v.__model && v.__model.mainType;
+      if (!kinds.includes(kind) || !v.group || v.group.ignore) continue;
+      const r = v.group.getBoundingRect().clone();
+      const m = v.group.getComputedTransform ? v.group.getComputedTransform() : v.group.transform;
+      if (m) r.applyTransform(m);
+      if (r.width > 0 && r.height > 0) boxes.push({kind, r});
+    }
+    // The plotting area, which the title, legend and scale must clear too.
+    const grid = c.getModel().getComponent("grid");
+    if (grid && grid.coordinateSystem) boxes.push({kind: "plot", r: grid.coordinateSystem.getRect()});
+    for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i], b = boxes[j];
+      // The axes and the plot meet by design.
+      const frame = k => k === "xAxis" || k === "yAxis" || k === "plot";
+      if (frame(a.kind) && frame(b.kind)) continue;
+      const w = Math.min(a.r.x + a.r.width, b.r.x + b.r.width) - Math.max(a.r.x, b.r.x);
+      const h = Math.min(a.r.y + a.r.height, b.r.y + b.r.height) - Math.max(a.r.y, b.r.y);
+      if (w > 2 && h > 2) out.push(el.dataset.chart + ": " + a.kind + " and " + b.kind + " overlap by " + Math.round(w) + "x" + Math.round(h) + " px");
+    }
+  }
+  return out;
+})()`
+
 // networkOff cuts the page off the network, as for a report opened on a
 // plane or behind a proxy: only the report's own files load.
 func networkOff(t *testing.T, ctx context.Context) {
@@ -137,6 +173,9 @@ func TestReportInBrowser(t *testing.T) {
 	loaded := eval[int](t, ctx, `Array.from(document.querySelectorAll("#gallery img")).filter(i => i.complete && i.naturalWidth > 0).length`)
 	groups := eval[int](t, ctx, `document.querySelectorAll("#gallery [data-group]").length`)
 	t.Logf("%d charts drawn; %d gallery thumbnails loaded; %d prompt groups", canvases, loaded, groups)
+	if overlaps := eval[[]string](t, ctx, chartOverlapsJS); len(overlaps) > 0 {
+		t.Errorf("%d overlapping text boxes in the charts:\n%s", len(overlaps), strings.Join(overlaps, "\n"))
+	}
 	asText := eval[bool](t, ctx, `document.body.innerText.includes("<script>window.__xss=1</script><img src=x onerror=window.__xss=2>") && document.body.innerText.includes("<script>window.__xss=3</script> a festival")`)
 	if n := eval[int](t, ctx, `document.querySelectorAll("#sample-stories .story").length`); n == 0 {
 		t.Error("no sample stories shown")

@@ -16,17 +16,21 @@ import (
 // so no script is built from data and the page's CSP can forbid inline
 // scripts.
 type Chart struct {
-	ID     string          `json:"id"`
-	Title  string          `json:"title"`
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	// Height in pixels: the plot, and the title and legend above it.
+	Height int             `json:"height"`
 	Option json.RawMessage `json:"option"`
 }
 
-// chartHeight in pixels; charts take the width of their column.
-const chartHeight = "320px"
+// chartBase is the height in pixels of a chart's plot and axis labels;
+// the title and legend above it add theirs. Charts take the width of their
+// column.
+const chartBase = 260
 
 // option marshals a validated chart. json.Marshal escapes <, > and &, so
 // a model or spec string in a label cannot close the data block.
-func option(id, title string, c interface {
+func option(id, title string, height int, c interface {
 	Validate()
 	JSON() map[string]interface{}
 }) Chart {
@@ -35,18 +39,77 @@ func option(id, title string, c interface {
 	if err != nil { // only plain data goes in; a failure is a bug
 		panic(fmt.Sprintf("chart %s: %v", id, err))
 	}
-	return Chart{ID: id, Title: title, Option: b}
+	return Chart{ID: id, Title: title, Height: height, Option: b}
 }
 
-func common(title string) []charts.GlobalOpts {
+// Layout, in pixels: the title on the first line, the legend below it
+// (wrapping onto as many lines as it needs, never paginated), the plot
+// below the legend. The legend's lines are estimated from its labels for
+// the narrowest column a chart gets.
+const (
+	titleHeight     = 40
+	legendLine      = 22
+	legendWidth     = 520
+	legendCharWidth = 7
+	legendItemExtra = 40 // symbol, gap and padding around a label
+	plotGap         = 28
+)
+
+// legendLines estimates how many lines a legend of these labels takes.
+func legendLines(labels []string) int {
+	lines, used := 1, 0
+	for _, l := range labels {
+		w := legendItemExtra + legendCharWidth*len([]rune(l))
+		if used > 0 && used+w > legendWidth {
+			lines, used = lines+1, 0
+		}
+		used += w
+	}
+	return lines
+}
+
+// common is every chart's frame with a plot of the default margins;
+// legend names the series the legend shows (none: no legend).
+func common(title string, legend []string) ([]charts.GlobalOpts, int) {
+	return frame(title, legend, 16, 16)
+}
+
+// frame is common with the plot's left and right margins in pixels, beyond
+// its axis labels (one grid only: ECharts draws the axes on the first).
+func frame(title string, legend []string, left, right int) ([]charts.GlobalOpts, int) {
+	top := titleHeight + plotGap
+	lg := opts.Legend{Show: opts.Bool(false)}
+	if len(legend) > 0 {
+		lg = opts.Legend{Show: opts.Bool(true), Top: fmt.Sprint(titleHeight), Type: "plain", Data: legend}
+		top = titleHeight + legendLine*legendLines(legend) + plotGap
+	}
 	return []charts.GlobalOpts{
-		charts.WithInitializationOpts(opts.Initialization{Height: chartHeight}),
+		charts.WithInitializationOpts(opts.Initialization{Height: fmt.Sprintf("%dpx", chartBase+top)}),
 		charts.WithTitleOpts(opts.Title{Title: title, TitleStyle: &opts.TextStyle{FontSize: 14}}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true)}),
-		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "24", Type: "scroll"}),
-		charts.WithGridOpts(opts.Grid{Top: "64", Bottom: "48", Left: "48", Right: "16"}),
+		charts.WithLegendOpts(lg),
+		// The plot's margins hold the axis labels whatever their length.
+		charts.WithGridOpts(opts.Grid{Top: fmt.Sprint(top), Bottom: "16", Left: fmt.Sprint(left), Right: fmt.Sprint(right), ContainLabel: opts.Bool(true)}),
 		charts.WithAnimation(false),
+	}, chartBase + top
+}
+
+// categoryAxis shows every category's label, turned when there are many
+// so that none is skipped.
+func categoryAxis(xs []string) charts.GlobalOpts {
+	l := &opts.AxisLabel{Interval: "0"}
+	if len(xs) > 6 {
+		l.Rotate = 30
 	}
+	return charts.WithXAxisOpts(opts.XAxis{Type: "category", Data: xs, AxisLabel: l})
+}
+
+func names[T any](xs []T, name func(T) string) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = name(x)
+	}
+	return out
 }
 
 // ciSeries is one bar series: a metric (or nil) per x category.
@@ -60,8 +123,9 @@ type ciSeries struct {
 // interval [low, high] with the mean as its median line.
 func ciBars(id, title string, xs []string, series []ciSeries, yMax float64) Chart {
 	bar := charts.NewBar()
-	g := append(common(title), charts.WithYAxisOpts(opts.YAxis{Min: 0, Max: yMax}))
-	bar.SetGlobalOptions(g...)
+	// The legend shows the bars; each bar's interval is drawn over it.
+	g, height := common(title, names(series, func(s ciSeries) string { return s.Name }))
+	bar.SetGlobalOptions(append(g, charts.WithYAxisOpts(opts.YAxis{Min: 0, Max: yMax}), categoryAxis(xs))...)
 	bar.SetXAxis(xs)
 	box := charts.NewBoxPlot()
 	box.SetXAxis(xs)
@@ -85,19 +149,19 @@ func ciBars(id, title string, xs []string, series []ciSeries, yMax float64) Char
 		box.AddSeries(s.Name+" 95% CI", whiskers, charts.WithItemStyleOpts(opts.ItemStyle{Color: "transparent", BorderColor: "#333"}))
 	}
 	bar.Overlap(box)
-	return option(id, title, bar)
+	return option(id, title, height, bar)
 }
 
 // heatmap draws values (x, y) -> metric with a 0..1 colour scale.
 func heatmap(id, title string, xs, ys []string, cells map[[2]string]store.Metric) Chart {
 	hm := charts.NewHeatMap()
-	g := append(common(title),
-		charts.WithXAxisOpts(opts.XAxis{Type: "category", Data: xs}),
-		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: ys}),
-		charts.WithVisualMapOpts(opts.VisualMap{Calculable: opts.Bool(true), Min: 0, Max: 1, Orient: "horizontal", Left: "center", Bottom: "0",
+	// The colour scale stands at the right, clear of both axes' labels.
+	g, height := frame(title, nil, 16, 170)
+	g = append(g,
+		categoryAxis(xs),
+		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: ys, AxisLabel: &opts.AxisLabel{Interval: "0"}}),
+		charts.WithVisualMapOpts(opts.VisualMap{Calculable: opts.Bool(true), Min: 0, Max: 1, Orient: "vertical", Right: "0", Top: "middle",
 			InRange: &opts.VisualMapInRange{Color: []string{"#b2182b", "#f7f7f7", "#2166ac"}}}),
-		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
-		charts.WithGridOpts(opts.Grid{Top: "40", Bottom: "72", Left: "120", Right: "16"}),
 	)
 	hm.SetGlobalOptions(g...)
 	var data []opts.HeatMapData
@@ -109,7 +173,7 @@ func heatmap(id, title string, xs, ys []string, cells map[[2]string]store.Metric
 		}
 	}
 	hm.AddSeries("judge accuracy", data, charts.WithLabelOpts(opts.Label{Show: opts.Bool(true)}))
-	return option(id, title, hm)
+	return option(id, title, height, hm)
 }
 
 // lineSeries is one line: a value per x, NaN where missing.
@@ -120,7 +184,8 @@ type lineSeries struct {
 
 func lines(id, title string, xs []string, series []lineSeries, yMax float64) Chart {
 	l := charts.NewLine()
-	l.SetGlobalOptions(append(common(title), charts.WithYAxisOpts(opts.YAxis{Min: 0, Max: yMax}))...)
+	g, height := common(title, names(series, func(s lineSeries) string { return s.Name }))
+	l.SetGlobalOptions(append(g, charts.WithYAxisOpts(opts.YAxis{Min: 0, Max: yMax}))...)
 	l.SetXAxis(xs)
 	for _, s := range series {
 		d := make([]opts.LineData, len(s.Vals))
@@ -133,13 +198,14 @@ func lines(id, title string, xs []string, series []lineSeries, yMax float64) Cha
 		}
 		l.AddSeries(s.Name, d, charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(true), ConnectNulls: opts.Bool(false)}))
 	}
-	return option(id, title, l)
+	return option(id, title, height, l)
 }
 
 // stacked draws stacked bars of shares.
 func stacked(id, title string, xs []string, series []lineSeries) Chart {
 	bar := charts.NewBar()
-	bar.SetGlobalOptions(append(common(title), charts.WithYAxisOpts(opts.YAxis{Min: 0, Max: 1}))...)
+	g, height := common(title, names(series, func(s lineSeries) string { return s.Name }))
+	bar.SetGlobalOptions(append(g, charts.WithYAxisOpts(opts.YAxis{Min: 0, Max: 1}), categoryAxis(xs))...)
 	bar.SetXAxis(xs)
 	for _, s := range series {
 		d := make([]opts.BarData, len(s.Vals))
@@ -148,7 +214,7 @@ func stacked(id, title string, xs []string, series []lineSeries) Chart {
 		}
 		bar.AddSeries(s.Name, d, charts.WithBarChartOpts(opts.BarChart{Stack: "share"}))
 	}
-	return option(id, title, bar)
+	return option(id, title, height, bar)
 }
 
 func round(v float64) float64 { return math.Round(v*1000) / 1000 }

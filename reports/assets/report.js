@@ -17,6 +17,10 @@
       if (!opt) {
         return;
       }
+      var h = parseInt(el.getAttribute("data-height"), 10);
+      if (h > 0) {
+        el.style.height = h + "px";
+      }
       var chart = window.echarts.init(el, null, { renderer: "canvas" });
       chart.setOption(opt);
       el.setAttribute("data-rendered", "true");
