@@ -42,7 +42,7 @@ var agreementHead = []string{"Rating", "Statistic", "Reviewers of", "Against", "
 // writeAgreement prints the reviewers' agreement for the terminal.
 func writeAgreement(w io.Writer, as []store.Agreement) error {
 	fmt.Fprintln(w, "\nNative reviewers: agreement between reviewers, with the automatic metrics, and with the judge's best/worst picks (95% bootstrap CI over items):")
-	t := NewTable(w)
+	t := newFitTable(w, 3)
 	h := make([]any, len(agreementHead))
 	for i, s := range agreementHead {
 		h[i] = s

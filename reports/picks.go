@@ -42,7 +42,7 @@ func Picks(ms []store.Metric) []PickRow {
 
 func writePicks(w io.Writer, rows []PickRow) error {
 	fmt.Fprintln(w, "\nThe judge's best/worst pick among steps of each edit chain (share of chains, 95% CI):")
-	t := NewTable(w)
+	t := newFitTable(w, 3)
 	t.Header("Editor", "Chain", "Target", "Best is the unedited image", "Worst is the last step")
 	for _, r := range rows {
 		if err := t.Append([]string{r.Model, r.Chain, r.Target, cellOr(r.BestBase), cellOr(r.WorstFinal)}); err != nil {

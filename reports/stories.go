@@ -69,7 +69,7 @@ func (r StoryRow) cells() []string {
 
 func writeStories(w io.Writer, rows []StoryRow) error {
 	fmt.Fprintln(w, "\nStories: culturally specific items (CSIs), leakage of other cultures' items, similarity and diversity, by writer and nationality (95% CI):")
-	t := NewTable(w)
+	t := newFitTable(w, 2)
 	head := storyHead[:len(storyHead)-1] // the words are in the report
 	h := make([]any, len(head))
 	for i, s := range head {

@@ -189,7 +189,7 @@ func writeParseRates(w io.Writer, s *metrics.Summary) error {
 		return nil
 	}
 	fmt.Fprintln(w, "\nJudge answers: how many were usable, per judge and kind of question:")
-	t := NewTable(w)
+	t := newFitTable(w, 2)
 	t.Header("Judge", "Question", "Asked", "Usable", "Parse rate", "Refused", "Fallbacks")
 	for _, p := range s.ParseRates {
 		if err := t.Append([]string{p.Judge, p.Kind, fmt.Sprint(p.Asked), fmt.Sprint(p.Usable), fmt.Sprintf("%.1f%%", 100*p.Rate),
@@ -204,7 +204,7 @@ func writeParseRates(w io.Writer, s *metrics.Summary) error {
 func WriteSummary(w io.Writer, s *metrics.Summary) error {
 	fmt.Fprintf(w, "Audit %q: %s, %d of %d images, run directory %s\n\n", s.Name, s.Status, s.Items, s.ItemsPlanned, s.RunDir)
 	writeFindings(w, s)
-	t := NewTable(w)
+	t := newFitTable(w, 1)
 	t.Header("Calls", "Made", "Cache hits", "Resumed tasks", "Failed", "Refused", "Budget skipped", "Cost USD")
 	if err := t.Append([]string{"this " + scope(s), fmt.Sprint(s.CallsMade), fmt.Sprint(s.CacheHits), fmt.Sprint(s.Resumed),
 		fmt.Sprint(s.Failed), fmt.Sprint(s.Refused), fmt.Sprint(s.BudgetSkipped), fmt.Sprintf("%.4f", s.CostUSD)}); err != nil {
@@ -237,7 +237,7 @@ func WriteSummary(w io.Writer, s *metrics.Summary) error {
 		return err
 	}
 	if p := DiversityPivot(s.Metrics, metrics.MetricQualityVendi, prompts.SetCountry); len(p.Rows) > 0 {
-		fmt.Fprintf(w, "\nQuality-weighted Vendi diversity of generated images (mean quality x Vendi score; embeddings of %s), by model and country:\n", s.Embedder)
+		fmt.Fprint(w, "\n"+wrap(fmt.Sprintf("Quality-weighted Vendi diversity of generated images (mean quality x Vendi score; embeddings of %s), by model and country:", s.Embedder), "", "", TerminalWidth))
 		if err := writePivot(w, p); err != nil {
 			return err
 		}
@@ -250,7 +250,7 @@ func WriteSummary(w io.Writer, s *metrics.Summary) error {
 	}
 	if rows := Defaults(s.Metrics); len(rows) > 0 {
 		fmt.Fprintln(w, "\nDefaults: where images land when no country is named (share with 95% CI; divergence from uniform in bits):")
-		t := NewTable(w)
+		t := newFitTable(w, 2)
 		t.Header("Model", "Prompts", "Global North (judge)", "Global North (embedding)", "Modern (judge)", "Divergence")
 		for _, r := range rows {
 			if err := t.Append([]string{r.Model, r.Set, cellOr(r.GlobalNorth), cellOr(r.GlobalNorthCentroid), cellOr(r.Modern), cellOr(r.Divergence)}); err != nil {
@@ -263,7 +263,7 @@ func WriteSummary(w io.Writer, s *metrics.Summary) error {
 	}
 	if sig := Significant(s.Tests); len(sig) > 0 {
 		fmt.Fprintln(w, "\nCountries whose judge accuracy differs (permutation test, Holm-adjusted p < 0.05):")
-		t := NewTable(w)
+		t := newFitTable(w, 3)
 		t.Header("Model", "Country A", "Country B", "A - B", "p (Holm)", "n A", "n B")
 		for _, x := range sig {
 			if err := t.Append([]string{x.Model, x.A, x.B, fmt.Sprintf("%+.2f", x.Diff), fmt.Sprintf("%.4f", x.PHolm), fmt.Sprint(x.NA), fmt.Sprint(x.NB)}); err != nil {
@@ -276,7 +276,7 @@ func WriteSummary(w io.Writer, s *metrics.Summary) error {
 	}
 	if rows := Refusals(s.Metrics); len(rows) > 0 {
 		fmt.Fprintln(w, "\nRefusals (content-policy rejections and blank images), by model, country and category:")
-		t := NewTable(w)
+		t := newFitTable(w, 3)
 		t.Header("Model", "Country", "Category", "Refusal rate")
 		for _, m := range rows {
 			if err := t.Append([]string{m.Model, m.Country, m.Category, cell(m)}); err != nil {
@@ -288,8 +288,8 @@ func WriteSummary(w io.Writer, s *metrics.Summary) error {
 		}
 	}
 	if rows := Drift(s.Metrics); len(rows) > 0 {
-		fmt.Fprintln(w, "\nJudge accuracy / SSIM to step 0, over edit steps (step 0 is the generated image); fidelity slope per step with its 95% CI:")
-		t := NewTable(w)
+		fmt.Fprint(w, "\n"+wrap("Judge accuracy / SSIM to step 0, over edit steps (step 0 is the generated image); fidelity slope per step with its 95% CI:", "", "", TerminalWidth))
+		t := newFitTable(w, 3)
 		steps := 0
 		for _, r := range rows {
 			steps = max(steps, len(r.Steps))
@@ -355,7 +355,7 @@ func scope(s *metrics.Summary) string {
 }
 
 func writePivot(w io.Writer, p Pivot) error {
-	t := NewTable(w)
+	t := newFitTable(w, 1)
 	head := []any{"Model"}
 	for _, c := range p.Countries {
 		head = append(head, c)
@@ -453,9 +453,10 @@ func writeJudgeHealth(w io.Writer, s *metrics.Summary) error {
 		return nil
 	}
 	fmt.Fprintln(w, "\nJudge health: each yes/no question template against the others asked of the same images:")
-	t := NewTable(w)
+	t := newFitTable(w, 2)
 	t.Header("Judge", "Question", "Expects", "Answered", "Parse rate", "Yes", "As expected", "Item-rest r", "Flag")
 	for _, row := range JudgeHealthRows(s.JudgeHealth) {
+		row[1] = clip(row[1], 56) // whole in the report and the export
 		if err := t.Append(row); err != nil {
 			return err
 		}

@@ -1,8 +1,10 @@
 package reports
 
 import (
+	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
@@ -36,4 +38,103 @@ func wrap(text, first, indent string, width int) string {
 	}
 	b.WriteString(line + "\n")
 	return b.String()
+}
+
+// fitTable is a terminal table that keeps within TerminalWidth: when its
+// columns do not fit, it prints them in several tables, each repeating
+// the key columns (the first keys) so every row stays readable.
+type fitTable struct {
+	w    io.Writer
+	keys int
+	head []string
+	rows [][]string
+}
+
+func newFitTable(w io.Writer, keys int) *fitTable { return &fitTable{w: w, keys: keys} }
+
+func (t *fitTable) Header(cols ...any) {
+	t.head = make([]string, len(cols))
+	for i, c := range cols {
+		t.head[i] = fmt.Sprint(c)
+	}
+}
+
+func (t *fitTable) Append(row []string) error {
+	t.rows = append(t.rows, row)
+	return nil
+}
+
+// Render prints the table, split by columns where it would be too wide.
+func (t *fitTable) Render() error {
+	width := make([]int, len(t.head))
+	for i, h := range t.head {
+		width[i] = utf8.RuneCountInString(h)
+	}
+	for _, r := range t.rows {
+		for i, c := range r {
+			if i < len(width) {
+				width[i] = max(width[i], utf8.RuneCountInString(c))
+			}
+		}
+	}
+	// A column takes its text, a space either side and a border.
+	col := func(i int) int { return width[i] + 3 }
+	keys := min(t.keys, len(t.head))
+	keyWidth := 1
+	for i := 0; i < keys; i++ {
+		keyWidth += col(i)
+	}
+	var groups [][]int
+	var cur []int
+	used := keyWidth
+	for i := keys; i < len(t.head); i++ {
+		if len(cur) > 0 && used+col(i) > TerminalWidth {
+			groups, cur, used = append(groups, cur), nil, keyWidth
+		}
+		cur = append(cur, i)
+		used += col(i)
+	}
+	if len(cur) > 0 || len(groups) == 0 {
+		groups = append(groups, cur)
+	}
+	for gi, g := range groups {
+		if gi > 0 {
+			fmt.Fprintln(t.w)
+		}
+		idx := make([]int, 0, keys+len(g))
+		for i := 0; i < keys; i++ {
+			idx = append(idx, i)
+		}
+		idx = append(idx, g...)
+		tb := NewTable(t.w)
+		head := make([]any, len(idx))
+		for j, i := range idx {
+			head[j] = t.head[i]
+		}
+		tb.Header(head...)
+		for _, r := range t.rows {
+			row := make([]string, len(idx))
+			for j, i := range idx {
+				if i < len(r) {
+					row[j] = r[i]
+				}
+			}
+			if err := tb.Append(row); err != nil {
+				return err
+			}
+		}
+		if err := tb.Render(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// clip shortens text to n characters for a terminal cell.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }
