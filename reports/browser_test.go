@@ -207,7 +207,9 @@ func TestReportInBrowser(t *testing.T) {
 	if len(entries) == 0 {
 		t.Fatal("no group pages")
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+filepath.Join(out, "groups", entries[0].Name()))); err != nil {
+	// Wait for the new page before polling it: an evaluation that races
+	// the navigation finds no context.
+	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+filepath.Join(out, "groups", entries[0].Name())), chromedp.WaitReady("img.full")); err != nil {
 		t.Fatal(err)
 	}
 	poll(t, ctx, `(() => { const i = document.querySelector("img.full"); i.scrollIntoView(); return i.complete && i.naturalWidth > 0; })()`, 10*time.Second, problems)

@@ -48,6 +48,9 @@ type Strip struct {
 	Target string  `json:"target"`
 	Frames []Frame `json:"frames"`
 	Pick   string  `json:"pick,omitempty"`
+	// Best and Worst are the steps the first judge picked (-1: none).
+	Best  int `json:"best"`
+	Worst int `json:"worst"`
 }
 
 // Group is a prompt and a text-to-image model: its images over seeds and
@@ -126,7 +129,7 @@ func loadGroups(ctx context.Context, run *store.Run) ([]Group, error) {
 				if first.Step != 1 {
 					continue
 				}
-				s := Strip{Editor: first.Model, Chain: first.chain, Target: first.target, Frames: []Frame{base}}
+				s := Strip{Editor: first.Model, Chain: first.chain, Target: first.target, Frames: []Frame{base}, Best: -1, Worst: -1}
 				steps := store.FollowChain(first, func(r *imageRow) []*imageRow { return children[r.ID] },
 					func(c *imageRow) bool {
 						return c.chain == first.chain && c.Model == first.Model && c.target == first.target
@@ -134,7 +137,10 @@ func loadGroups(ctx context.Context, run *store.Run) ([]Group, error) {
 				for _, r := range steps {
 					s.Frames = append(s.Frames, r.Frame)
 				}
-				for _, p := range picks[s.Frames[len(s.Frames)-1].ID] {
+				for i, p := range picks[s.Frames[len(s.Frames)-1].ID] {
+					if i == 0 && p.BestStep >= 0 {
+						s.Best, s.Worst = p.BestStep, p.WorstStep
+					}
 					if p.BestStep >= 0 {
 						s.Pick += fmt.Sprintf("%s picked step %d as the best and step %d as the worst of steps %s. ", p.Judge, p.BestStep, p.WorstStep, store.JoinSteps(p.Steps))
 					} else {

@@ -61,3 +61,49 @@ func TestReportDataGolden(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupPagesLinked: each group page links to its neighbours in gallery
+// order, and an edit strip marks the judge's best and worst step.
+func TestGroupPagesLinked(t *testing.T) {
+	t.Parallel()
+	r := simRun(t, reportSpec)
+	out := filepath.Join(t.TempDir(), "report")
+	if _, err := WriteHTML(context.Background(), r.Run, r.Cache.Blobs, r.Summary, Options{Out: out, Version: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := BuildData(context.Background(), r.Run, r.Summary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Groups) < 3 {
+		t.Fatalf("%d groups", len(d.Groups))
+	}
+	page := func(g Group) string {
+		b, err := os.ReadFile(filepath.Join(out, g.Page))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	first, second := page(d.Groups[0]), page(d.Groups[1])
+	next := `href="` + filepath.Base(d.Groups[1].Page) + `" rel="next"`
+	prev := `href="` + filepath.Base(d.Groups[0].Page) + `" rel="prev"`
+	if !strings.Contains(first, next) || strings.Contains(first, `rel="prev"`) || !strings.Contains(second, prev) {
+		t.Errorf("group links: first page has next %v and prev %v; second has prev %v", strings.Contains(first, next), strings.Contains(first, `rel="prev"`), strings.Contains(second, prev))
+	}
+	marked := 0
+	for _, g := range d.Groups {
+		for _, s := range g.Strips {
+			if s.Best >= 0 {
+				p := page(g)
+				if !strings.Contains(p, `class="best"`) || !strings.Contains(p, "judge's best") {
+					t.Errorf("%s: a strip with a pick shows no best step", g.Page)
+				}
+				marked++
+			}
+		}
+	}
+	if marked == 0 {
+		t.Error("no strip carries a pick (the spec asks for best/worst picks)")
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"time"
 
@@ -179,6 +180,8 @@ type indexPage struct {
 type groupPage struct {
 	G                    Group
 	Name, CSP, Generated string
+	// Prev and Next are the neighbouring groups' pages, in gallery order.
+	Prev, Next string
 }
 
 // WriteHTML builds the report folder: index.html, a page per prompt
@@ -247,8 +250,15 @@ func WriteHTML(ctx context.Context, run *store.Run, blobs *store.Blobs, s *metri
 	if err := render(indexTmpl, p, filepath.Join(tmp, "index.html")); err != nil {
 		return "", err
 	}
-	for _, g := range d.Groups {
-		if err := render(groupTmpl, groupPage{G: g, Name: s.Name, CSP: csp(true), Generated: p.Generated}, filepath.Join(tmp, g.Page)); err != nil {
+	for i, g := range d.Groups {
+		gp := groupPage{G: g, Name: s.Name, CSP: csp(true), Generated: p.Generated}
+		if i > 0 {
+			gp.Prev = path.Base(d.Groups[i-1].Page)
+		}
+		if i+1 < len(d.Groups) {
+			gp.Next = path.Base(d.Groups[i+1].Page)
+		}
+		if err := render(groupTmpl, gp, filepath.Join(tmp, g.Page)); err != nil {
 			return "", err
 		}
 	}

@@ -373,7 +373,8 @@ func refusalSection(ms []store.Metric) (Section, bool) {
 	s := Section{ID: "refusals", Title: "Refusal and failure rates per country and category",
 		Note: "Refusals are content-policy rejections and blank (filtered) images; failures are calls that gave no usable image. Who gets refused is itself a bias signal."}
 	if !any {
-		s.Note += " No image of this run was refused or failed."
+		// An all-zero chart says nothing a sentence does not.
+		s.Note += " No image of this run was refused or failed, so there is no chart."
 	}
 	t := Table{Head: []string{"Model", "Prompts", "Country", "Category", "Rate", "Kind", "95% CI", "n"}}
 	for _, m := range rs {
@@ -382,7 +383,7 @@ func refusalSection(ms []store.Metric) (Section, bool) {
 	}
 	sort.SliceStable(t.Rows, func(i, j int) bool { return strings.Join(t.Rows[i][:6], "\x00") < strings.Join(t.Rows[j][:6], "\x00") })
 	byCountry := filter(rs, func(m store.Metric) bool { return m.Category == "" && m.PromptSet == prompts.SetCountry })
-	if len(byCountry) > 0 {
+	if len(byCountry) > 0 && any {
 		xs := distinct(byCountry, func(m store.Metric) string { return m.Country })
 		var series []ciSeries
 		for _, model := range distinct(byCountry, func(m store.Metric) string { return m.Model }) {
