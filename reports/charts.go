@@ -118,9 +118,9 @@ type ciSeries struct {
 	Vals []*store.Metric
 }
 
-// ciBars draws bars with 95% confidence-interval whiskers: each series is
-// a bar series overlaid by a boxplot series whose box collapses to the
-// interval [low, high] with the mean as its median line.
+// ciBars draws bars with 95% confidence-interval error bars: each series
+// is a bar series overlaid by a boxplot series whose box collapses to the
+// mean and whose whiskers span the interval [low, high].
 func ciBars(id, title string, xs []string, series []ciSeries, yMax float64) Chart {
 	bar := charts.NewBar()
 	// The legend shows the bars; each bar's interval is drawn over it.
@@ -143,7 +143,10 @@ func ciBars(id, title string, xs []string, series []ciSeries, yMax float64) Char
 			if m.CILow != nil && m.CIHigh != nil {
 				lo, hi = *m.CILow, *m.CIHigh
 			}
-			whiskers[i] = opts.BoxPlotData{Value: []float64{round(lo), round(lo), round(m.Value), round(hi), round(hi)}}
+			// [min, Q1, median, Q3, max] = [low, mean, mean, mean, high]: the box
+			// collapses to a tick at the mean and the whiskers with their
+			// caps are the interval: an error bar.
+			whiskers[i] = opts.BoxPlotData{Value: []float64{round(lo), round(m.Value), round(m.Value), round(m.Value), round(hi)}}
 		}
 		bar.AddSeries(s.Name, bars)
 		box.AddSeries(s.Name+" 95% CI", whiskers, charts.WithItemStyleOpts(opts.ItemStyle{Color: "transparent", BorderColor: "#333"}))
