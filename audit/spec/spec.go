@@ -298,6 +298,9 @@ func emptyIdentity(v any) bool {
 	return false
 }
 
+// DefaultReviewImagePx is the width of the reviewers' pictures.
+const DefaultReviewImagePx = 320
+
 // Review configures the native-reviewer sheets of blindspot sheets export.
 type Review struct {
 	// Steps are the edit-chain steps each chain shows (default [0, 1, 3, 5],
@@ -317,6 +320,10 @@ type Review struct {
 	// (default: edited images, whose instruction is the prompt), "all" or
 	// "none".
 	Alignment string `yaml:"alignment"`
+	// ImagePx is the width in pixels of the pictures in the sheets
+	// (default 320, 120 to 1024): large enough to judge cultural detail.
+	// Each links to its full-size file beside the sheet.
+	ImagePx int `yaml:"image_px"`
 }
 
 // Stories configures the story audit (mmCultural's prompts, KAHANI's

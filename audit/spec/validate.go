@@ -400,6 +400,12 @@ func (a *Audit) validateReview(d *decoder) {
 	if r.Seed == 0 {
 		r.Seed = 1
 	}
+	if r.ImagePx == 0 {
+		r.ImagePx = DefaultReviewImagePx
+	}
+	if r.ImagePx < 120 || r.ImagePx > 1024 {
+		d.at("review.image_px", "must be between 120 and 1024 pixels, got %d", r.ImagePx)
+	}
 	if r.Blind == nil {
 		t := true
 		r.Blind = &t

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"github.com/blindspot-audit/blindspot/audit/outdir"
 	"maps"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,9 +19,6 @@ import (
 	"github.com/blindspot-audit/blindspot/reports/csvsafe"
 	"github.com/blindspot-audit/blindspot/reports/thumbs"
 )
-
-// thumbWidth is the width in pixels of the pictures in the sheets.
-const thumbWidth = 120
 
 // ExportResult lists what Export wrote.
 type ExportResult struct {
@@ -64,7 +62,11 @@ func Export(ctx context.Context, run *store.Run, blobs *store.Blobs, cfg spec.Re
 	if err := run.PutReviewItems(items); err != nil {
 		return nil, fmt.Errorf("recording the items: %w", err)
 	}
-	thumbs, err := makeThumbs(ctx, blobs, shas)
+	px := cfg.ImagePx
+	if px == 0 {
+		px = spec.DefaultReviewImagePx
+	}
+	thumbs, err := makeThumbs(ctx, blobs, shas, px)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +79,10 @@ func Export(ctx context.Context, run *store.Run, blobs *store.Blobs, cfg spec.Re
 		tmp := filepath.Join(dir, "."+s.Name+".tmp."+format)
 		var err error
 		if format == "xlsx" {
-			err = writeXLSX(tmp, s, runID, now, thumbs)
+			var full map[string]string
+			if full, err = writeFull(ctx, blobs, filepath.Join(dir, s.Name+"-full"), s); err == nil {
+				err = writeXLSX(tmp, s, runID, now, thumbs, full, px)
+			}
 		} else {
 			err = writeCSV(tmp, filepath.Join(dir, s.Name+"-images"), s, runID, thumbs)
 		}
@@ -99,7 +104,42 @@ func Export(ctx context.Context, run *store.Run, blobs *store.Blobs, cfg spec.Re
 	return res, nil
 }
 
-func makeThumbs(ctx context.Context, blobs *store.Blobs, shas map[string]bool) (map[string][]byte, error) {
+// writeFull writes every image of a sheet at full size into dir (named by
+// the start of its hash), for the links in the sheet: a reviewer opens the
+// full image to judge fine cultural detail.
+// It returns each image's path relative to the sheet.
+func writeFull(ctx context.Context, blobs *store.Blobs, dir string, s Sheet) (map[string]string, error) {
+	if err := os.MkdirAll(dir, outdir.DirPerm()); err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, g := range s.Groups {
+		for _, it := range g.Items {
+			if _, done := out[it.SHA]; done {
+				continue
+			}
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			data, err := blobs.Get(it.SHA)
+			if err != nil {
+				return nil, err
+			}
+			ext := ".png"
+			if http.DetectContentType(data) == "image/jpeg" {
+				ext = ".jpg"
+			}
+			name := it.SHA[:16] + ext
+			if err := os.WriteFile(filepath.Join(dir, name), data, outdir.FilePerm()); err != nil {
+				return nil, err
+			}
+			out[it.SHA] = filepath.Base(dir) + "/" + name
+		}
+	}
+	return out, nil
+}
+
+func makeThumbs(ctx context.Context, blobs *store.Blobs, shas map[string]bool, width int) (map[string][]byte, error) {
 	var mu sync.Mutex
 	out := make(map[string][]byte, len(shas))
 	err := thumbs.Each(ctx, slices.Collect(maps.Keys(shas)), func(_ context.Context, sha string) error {
@@ -107,7 +147,7 @@ func makeThumbs(ctx context.Context, blobs *store.Blobs, shas map[string]bool) (
 		if err != nil {
 			return err
 		}
-		small, err := thumbs.JPEG(data, thumbWidth)
+		small, err := thumbs.JPEG(data, width)
 		if err != nil {
 			return err
 		}

@@ -1,8 +1,11 @@
 package review
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image"
+	_ "image/jpeg"
 	"os"
 	"path/filepath"
 	"strings"
@@ -126,7 +129,49 @@ func TestExportWritesSheets(t *testing.T) {
 	}
 	pics, err := f.GetPictures(SheetRatings, "C2")
 	if err != nil || len(pics) != 1 {
-		t.Errorf("no thumbnail in C2: %v %d", err, len(pics))
+		t.Fatalf("no picture in C2: %v %d", err, len(pics))
+	}
+	// Large enough to judge, with room in its row and column.
+	if cfg, _, err := image.DecodeConfig(bytes.NewReader(pics[0].File)); err != nil || cfg.Width != spec.DefaultReviewImagePx {
+		t.Errorf("picture %dpx wide (%v), want %d", cfg.Width, err, spec.DefaultReviewImagePx)
+	}
+	if h, _ := f.GetRowHeight(SheetRatings, 2); h < float64(spec.DefaultReviewImagePx)*0.75 {
+		t.Errorf("row height %.0f pt does not hold the picture", h)
+	}
+	// The id links to the full-size image, which is beside the sheet.
+	if ok, target, err := f.GetCellHyperLink(SheetRatings, "A2"); err != nil || !ok {
+		t.Errorf("A2 has no link to the full image: %v", err)
+	} else if fi, err := os.Stat(filepath.Join(dir, filepath.FromSlash(target))); err != nil || fi.Size() == 0 {
+		t.Errorf("the link %q leads to no image: %v", target, err)
+	}
+	// The id, group and picture columns and the header stay in view.
+	if panes, err := f.GetPanes(SheetRatings); err != nil || !panes.Freeze || panes.XSplit != 3 || panes.YSplit != 1 {
+		t.Errorf("panes %+v (%v): want the first 3 columns and the header frozen", panes, err)
+	}
+	// Each group starts under a rule.
+	groupStart := 0
+	for i, row := range rows[1:] {
+		if i > 0 && row[colGroup] != rows[i][colGroup] {
+			groupStart = i + 2 // a 1-based row number
+			break
+		}
+	}
+	if groupStart == 0 {
+		t.Fatal("one group only")
+	}
+	for _, cell := range []string{fmt.Sprintf("B%d", groupStart), fmt.Sprintf("B%d", groupStart+1)} {
+		id, _ := f.GetCellStyle(SheetRatings, cell)
+		st, _ := f.GetStyle(id)
+		top := false
+		for _, b := range st.Border {
+			top = top || (b.Type == "top" && b.Style >= 2)
+		}
+		if want := cell == fmt.Sprintf("B%d", groupStart); top != want {
+			t.Errorf("%s: rule above %v, want %v", cell, top, want)
+		}
+	}
+	if layout, err := f.GetPageLayout(SheetRatings); err != nil || layout.Orientation == nil || *layout.Orientation != "landscape" || layout.FitToWidth == nil || *layout.FitToWidth != 1 {
+		t.Errorf("print setup %+v (%v): want landscape, fitted to the width", layout, err)
 	}
 	if v, _ := f.GetCellValue(SheetInstructions, ReviewerCell); v != "amina" {
 		t.Errorf("reviewer cell %q, want amina", v)

@@ -18,12 +18,13 @@ const (
 // sheet; it is filled in when the spec names the reviewer.
 const ReviewerCell = "C4"
 
-// thumbRowHeight is the row height in points that fits a thumbnail.
-const thumbRowHeight = 92
+// rowHeight is the row height in points that fits a picture px wide (a
+// point is 4/3 pixels; the picture keeps its aspect, most are square).
+func rowHeight(px int) float64 { return float64(px)*0.75 + 6 }
 
 // writeXLSX writes one sheet as a workbook at path. thumbs maps an image's
 // SHA to its JPEG thumbnail.
-func writeXLSX(path string, s Sheet, runID, exportedAt string, thumbs map[string][]byte) error {
+func writeXLSX(path string, s Sheet, runID, exportedAt string, thumbs map[string][]byte, full map[string]string, px int) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	if err := f.SetSheetName("Sheet1", SheetInstructions); err != nil {
@@ -35,7 +36,7 @@ func writeXLSX(path string, s Sheet, runID, exportedAt string, thumbs map[string
 	if _, err := f.NewSheet(SheetRatings); err != nil {
 		return err
 	}
-	if err := ratings(f, s, runID, thumbs); err != nil {
+	if err := ratings(f, s, runID, thumbs, full, px); err != nil {
 		return fmt.Errorf("ratings: %w", err)
 	}
 	if _, err := f.NewSheet(SheetMeta); err != nil {
@@ -71,6 +72,7 @@ func instructions(f *excelize.File, s Sheet) error {
 		{"Scale", "1 = Very poor, 2 = Poor, 3 = Fair, 4 = Good, 5 = Excellent."},
 		{"Best / Worst", "Rows with the same Group show the same scene: the steps of one series of edits (step 0 is the original), or several versions of one prompt."},
 		{"", "In each group, mark the image that best represents " + s.Country + " with Best, and the one that represents it worst with Worst. They must be different images."},
+		{"Full size", "Click an Item ID to open its image at full size: the images are in the folder " + s.Name + "-full beside this file (keep the two together)."},
 		{"Comment", "Optional: anything we should know about an image."},
 		{"Stopping early", "You may stop at any point and send what you have: blank cells are fine."},
 		{"Saving", "Save as Excel workbook (.xlsx) in Excel, LibreOffice or Google Sheets (File > Download > .xlsx) and send the file back. Do not change the Item ID column or the order of columns."},
@@ -81,6 +83,15 @@ func instructions(f *excelize.File, s Sheet) error {
 		}
 		if err := f.SetSheetRow(SheetInstructions, fmt.Sprintf("A%d", i+1), &l); err != nil {
 			return err
+		}
+		// Rows as tall as their wrapped text (about 95 characters to a line
+		// in column B): not every program fits them when it opens the file.
+		if len(l) > 1 {
+			if text, ok := l[1].(string); ok && len(text) > 95 {
+				if err := f.SetRowHeight(SheetInstructions, i+1, 15*float64((len(text)+94)/95)); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}})
@@ -101,13 +112,31 @@ func instructions(f *excelize.File, s Sheet) error {
 	if err := f.SetColWidth(SheetInstructions, "A", "A", 16); err != nil {
 		return err
 	}
-	if err := f.SetColWidth(SheetInstructions, "B", "B", 30); err != nil {
+	// The explanations wrap within a page's width.
+	wrap, err := f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	if err != nil {
 		return err
 	}
-	return f.SetColWidth(SheetInstructions, "C", "C", 30)
+	if err := f.SetCellStyle(SheetInstructions, "B2", fmt.Sprintf("B%d", len(lines)), wrap); err != nil {
+		return err
+	}
+	if err := f.SetCellStyle(SheetInstructions, ReviewerCell, ReviewerCell, input); err != nil {
+		return err
+	}
+	if err := f.SetColWidth(SheetInstructions, "B", "B", 90); err != nil {
+		return err
+	}
+	if err := f.SetColWidth(SheetInstructions, "C", "C", 30); err != nil {
+		return err
+	}
+	portrait, fit, tall := "portrait", 1, 0
+	if err := f.SetSheetProps(SheetInstructions, &excelize.SheetPropsOptions{FitToPage: boolPtr(true)}); err != nil {
+		return err
+	}
+	return f.SetPageLayout(SheetInstructions, &excelize.PageLayoutOptions{Orientation: &portrait, FitToWidth: &fit, FitToHeight: &tall})
 }
 
-func ratings(f *excelize.File, s Sheet, runID string, thumbs map[string][]byte) error {
+func ratings(f *excelize.File, s Sheet, runID string, thumbs map[string][]byte, full map[string]string, px int) error {
 	const sh = SheetRatings
 	head := make([]any, len(Columns))
 	for i, c := range Columns {
@@ -134,6 +163,22 @@ func ratings(f *excelize.File, s Sheet, runID string, thumbs map[string][]byte) 
 	if err != nil {
 		return err
 	}
+	// The first row of each group has a thick rule above it: a group's
+	// images are compared with each other, not with the next group's.
+	groupTop := []excelize.Border{{Type: "top", Color: "404040", Style: 5}}
+	lockedFirst, err := f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}, Border: groupTop})
+	if err != nil {
+		return err
+	}
+	openFirst, err := f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}, Protection: &excelize.Protection{Locked: false},
+		Fill: excelize.Fill{Type: "pattern", Color: []string{"FFF2CC"}, Pattern: 1}, Border: groupTop})
+	if err != nil {
+		return err
+	}
+	link, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Color: "1F4E9E", Underline: "single"}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	if err != nil {
+		return err
+	}
 	last := len(Columns)
 	lastCol, _ := excelize.ColumnNumberToName(last)
 	if err := f.SetCellStyle(sh, "A1", lastCol+"1", headStyle); err != nil {
@@ -142,7 +187,11 @@ func ratings(f *excelize.File, s Sheet, runID string, thumbs map[string][]byte) 
 	row := 2
 	for gi, g := range s.Groups {
 		label := fmt.Sprintf("G%d (%s)", gi+1, map[string]string{KindChain: "edit steps", KindPrompt: "versions"}[g.Kind])
-		for _, it := range g.Items {
+		for ii, it := range g.Items {
+			lockedStyle, openStyle := locked, open
+			if ii == 0 {
+				lockedStyle, openStyle = lockedFirst, openFirst
+			}
 			cells := []any{it.ID, label, "", it.Text, s.Models[it.Model], it.Step, "", "", "", "", "", "", Integrity(runID, it, g.Country, g.ID)}
 			if !it.Alignment {
 				cells[colAlignment] = "n/a"
@@ -151,18 +200,27 @@ func ratings(f *excelize.File, s Sheet, runID string, thumbs map[string][]byte) 
 			if err := f.SetSheetRow(sh, "A"+r, &cells); err != nil {
 				return err
 			}
-			if err := f.SetCellStyle(sh, "A"+r, "F"+r, locked); err != nil {
+			if err := f.SetCellStyle(sh, "A"+r, "F"+r, lockedStyle); err != nil {
 				return err
 			}
-			if err := f.SetCellStyle(sh, "G"+r, "L"+r, open); err != nil {
+			if err := f.SetCellStyle(sh, "G"+r, "L"+r, openStyle); err != nil {
 				return err
+			}
+			if p := full[it.SHA]; p != "" {
+				// The item id opens the full-size image.
+				if err := f.SetCellHyperLink(sh, "A"+r, p, "External", excelize.HyperlinkOpts{Tooltip: strPtr("Open the full-size image")}); err != nil {
+					return err
+				}
+				if err := f.SetCellStyle(sh, "A"+r, "A"+r, link); err != nil {
+					return err
+				}
 			}
 			if !it.Alignment {
 				if err := f.SetCellStyle(sh, "I"+r, "I"+r, na); err != nil {
 					return err
 				}
 			}
-			if err := f.SetRowHeight(sh, row, thumbRowHeight); err != nil {
+			if err := f.SetRowHeight(sh, row, rowHeight(px)); err != nil {
 				return err
 			}
 			if th := thumbs[it.SHA]; th != nil {
@@ -203,7 +261,8 @@ func ratings(f *excelize.File, s Sheet, runID string, thumbs map[string][]byte) 
 			return err
 		}
 	}
-	widths := map[string]float64{"A": 15, "B": 16, "C": 19, "D": 42, "E": 12, "F": 6, "G": 14, "H": 16, "I": 14, "J": 10, "K": 10, "L": 30, "M": 18}
+	// Column C holds the picture: about 7 pixels to a character.
+	widths := map[string]float64{"A": 15, "B": 16, "C": float64(px)/7 + 2, "D": 42, "E": 12, "F": 6, "G": 14, "H": 16, "I": 14, "J": 10, "K": 10, "L": 30, "M": 18}
 	for c, w := range widths {
 		if err := f.SetColWidth(sh, c, c, w); err != nil {
 			return err
@@ -212,7 +271,11 @@ func ratings(f *excelize.File, s Sheet, runID string, thumbs map[string][]byte) 
 	if err := f.SetColVisible(sh, "M", false); err != nil {
 		return err
 	}
-	if err := f.SetPanes(sh, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+	// The id, group and picture stay in view while the ratings scroll.
+	if err := f.SetPanes(sh, &excelize.Panes{Freeze: true, XSplit: 3, YSplit: 1, TopLeftCell: "D2", ActivePane: "bottomRight"}); err != nil {
+		return err
+	}
+	if err := printSetup(f, sh); err != nil {
 		return err
 	}
 	return f.ProtectSheet(sh, &excelize.SheetProtectionOptions{SelectLockedCells: true, SelectUnlockedCells: true, FormatColumns: true, FormatRows: true, AutoFilter: true, Sort: false})
@@ -243,4 +306,21 @@ func scaleValue(s string) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+func strPtr(s string) *string { return &s }
+
+func boolPtr(b bool) *bool { return &b }
+
+// printSetup prints a sheet landscape, fitted to the page's width, with
+// its header row repeated.
+func printSetup(f *excelize.File, sh string) error {
+	landscape, fit, tall := "landscape", 1, 0
+	if err := f.SetSheetProps(sh, &excelize.SheetPropsOptions{FitToPage: boolPtr(true)}); err != nil {
+		return err
+	}
+	if err := f.SetPageLayout(sh, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &fit, FitToHeight: &tall}); err != nil {
+		return err
+	}
+	return f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: "'" + sh + "'!$1:$1", Scope: sh})
 }
