@@ -221,3 +221,21 @@ func TestVendiCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestETA: the time left scales the time so far by the share of tasks left.
+func TestETA(t *testing.T) {
+	for _, tc := range []struct {
+		elapsed     time.Duration
+		done, total int64
+		want        string
+	}{
+		{10 * time.Second, 25, 100, "; about 30s left"},
+		{10 * time.Second, 0, 100, ""},
+		{10 * time.Second, 100, 100, ""},
+		{500 * time.Millisecond, 10, 100, ""},
+	} {
+		if got := eta(tc.elapsed, tc.done, tc.total); got != tc.want {
+			t.Errorf("eta(%s, %d, %d) = %q, want %q", tc.elapsed, tc.done, tc.total, got, tc.want)
+		}
+	}
+}

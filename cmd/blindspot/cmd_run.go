@@ -76,13 +76,23 @@ func (a *App) runAudit(p *audit.Plan, asJSON, quiet, fresh bool, every time.Dura
 		reportPath, err = reports.WriteHTML(context.WithoutCancel(ctx), r.Run, r.Cache.Blobs, r.Summary, reports.Options{Version: Version(), EChartsJS: a.Getenv(envEChartsJS)})
 		return err
 	}})
+	// The phases after the calls say what they are doing: on a large run
+	// computing the metrics takes a while, and silence looks like a hang.
+	phases := map[string]string{"metrics": "computing the metrics", "agreement": "comparing with the reviewers' ratings", "report": "writing the report"}
 	for _, st := range all {
+		phaseStart := time.Now()
+		if what := phases[st.Name]; what != "" && !quiet {
+			fmt.Fprintf(a.Stderr, "blindspot: %s...\n", what)
+		}
 		if err := st.Run(ctx); err != nil {
 			prog.Stop()
 			return fmt.Errorf("%s: %w", st.Name, err)
 		}
 		if st.Name == "execute" {
 			prog.Stop()
+		}
+		if what := phases[st.Name]; what != "" && !quiet && time.Since(phaseStart) > time.Second {
+			fmt.Fprintf(a.Stderr, "blindspot: %s took %s\n", what, time.Since(phaseStart).Round(100*time.Millisecond))
 		}
 	}
 	if err := r.Close(); err != nil {

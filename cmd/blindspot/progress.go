@@ -68,7 +68,7 @@ func newBarProgress(w io.Writer, stages []stageTotal) *barProgress {
 	for _, s := range stages {
 		b.bars[s.name] = b.p.AddBar(int64(s.total),
 			mpb.PrependDecorators(decor.Name(fmt.Sprintf("%-9s", s.name)), decor.CountersNoUnit("%d/%d", decor.WCSyncWidth)),
-			mpb.AppendDecorators(decor.Percentage(decor.WCSyncSpace)))
+			mpb.AppendDecorators(decor.Percentage(decor.WCSyncSpace), decor.Name(" ETA "), decor.AverageETA(decor.ET_STYLE_MMSS)))
 	}
 	return b
 }
@@ -93,10 +93,11 @@ type lineProgress struct {
 	done   map[string]*atomic.Int64
 	stop   chan struct{}
 	wg     sync.WaitGroup
+	start  time.Time
 }
 
 func newLineProgress(w io.Writer, stages []stageTotal, every time.Duration) *lineProgress {
-	l := &lineProgress{w: w, stages: stages, done: map[string]*atomic.Int64{}, stop: make(chan struct{})}
+	l := &lineProgress{w: w, stages: stages, done: map[string]*atomic.Int64{}, stop: make(chan struct{}), start: time.Now()}
 	for _, s := range stages {
 		l.done[s.name] = new(atomic.Int64)
 	}
@@ -125,10 +126,23 @@ func (l *lineProgress) Add(stage string, n int) {
 
 func (l *lineProgress) print() {
 	parts := make([]string, len(l.stages))
+	var done, total int64
 	for i, s := range l.stages {
-		parts[i] = fmt.Sprintf("%s %d/%d", s.name, l.done[s.name].Load(), s.total)
+		d := l.done[s.name].Load()
+		parts[i] = fmt.Sprintf("%s %d/%d", s.name, d, s.total)
+		done, total = done+min(d, int64(s.total)), total+int64(s.total)
 	}
-	fmt.Fprintf(l.w, "progress: %s\n", strings.Join(parts, ", "))
+	fmt.Fprintf(l.w, "progress: %s%s\n", strings.Join(parts, ", "), eta(time.Since(l.start), done, total))
+}
+
+// eta estimates the time left from the share of tasks done so far ("" until
+// there is something to go on, or when all is done).
+func eta(elapsed time.Duration, done, total int64) string {
+	if done <= 0 || done >= total || elapsed < time.Second {
+		return ""
+	}
+	left := time.Duration(float64(elapsed) * float64(total-done) / float64(done))
+	return fmt.Sprintf("; about %s left", left.Round(time.Second))
 }
 
 func (l *lineProgress) Stop() {
