@@ -107,6 +107,10 @@ func (r *Runner) Stages() []Stage {
 	}
 }
 
+// ErrFreshOverBudget refuses a --fresh run whose estimate, added to what
+// the run directory has spent, passes the budget cap: nothing is called.
+var ErrFreshOverBudget = errors.New("the budget cannot cover a fresh run")
+
 func (r *Runner) open(ctx context.Context) error {
 	a := r.Plan.Audit
 	var err error
@@ -148,6 +152,13 @@ func (r *Runner) open(ctx context.Context) error {
 	spent, err := r.Run.SpentUSD(ctx)
 	if err != nil {
 		return fmt.Errorf("reading spending so far: %w", err)
+	}
+	// --fresh pays for every call again, on top of what the run directory
+	// has spent: say so before the first call rather than stop at the cap
+	// half-way through.
+	if est := r.Plan.Counts.EstimateUSD; r.Opts.Fresh && !r.Opts.Worker && a.BudgetUSD > 0 && spent > 0 && spent+est > a.BudgetUSD {
+		return fmt.Errorf("%w: --fresh redoes every call: about $%.2f (grid's estimate) on top of the $%.2f this run directory has spent would pass budget_usd $%.2f; raise budget_usd to at least $%.2f, or use another output folder",
+			ErrFreshOverBudget, est, spent, a.BudgetUSD, spent+est)
 	}
 	r.Budget = policy.NewBudget(a.BudgetUSD, spent, a.Prices)
 	if r.shared() {

@@ -239,3 +239,28 @@ func TestETA(t *testing.T) {
 		}
 	}
 }
+
+// TestFreshOverBudgetRefused: --fresh pays for every call again; when that
+// and what the run directory spent pass the cap, the run says so before
+// any call (exit 2) instead of stopping at the cap half-way.
+func TestFreshOverBudgetRefused(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if code, _, errs := runCLI(t, dir, "init", "proj"); code != ExitOK {
+		t.Fatal(errs)
+	}
+	if code, _, errs := runCLI(t, dir, "run", "proj/blindspot.yaml", "-q"); code != ExitOK {
+		t.Fatalf("run: %d %s", code, errs)
+	}
+	code, _, errs := runCLI(t, dir, "run", "proj/blindspot.yaml", "-q", "--fresh")
+	if code != ExitUsage || !strings.Contains(errs, "--fresh redoes every call") || !strings.Contains(errs, "raise budget_usd to at least $") {
+		t.Fatalf("run --fresh: exit %d, %s", code, errs)
+	}
+	_, out, _ := runCLI(t, dir, "summary", "runs/starter", "--json")
+	var s struct {
+		CallsMade int `json:"calls_made"`
+	}
+	if err := json.Unmarshal([]byte(out), &s); err != nil || s.CallsMade != 1500 {
+		t.Errorf("calls after the refused run: %d (%v), want the first run's 1500", s.CallsMade, err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/blindspot-audit/blindspot/audit"
 	"github.com/blindspot-audit/blindspot/audit/outdir"
 	"github.com/blindspot-audit/blindspot/audit/spec"
 	"github.com/blindspot-audit/blindspot/audit/store"
@@ -43,7 +44,7 @@ func exitCode(err error) int {
 		return ExitOK
 	case errors.As(err, &ee):
 		return ee.code
-	case errors.As(err, &se), errors.Is(err, outdir.ErrRefused), errors.Is(err, spec.ErrEndpoint), errors.Is(err, store.ErrInUse):
+	case errors.As(err, &se), errors.Is(err, outdir.ErrRefused), errors.Is(err, spec.ErrEndpoint), errors.Is(err, store.ErrInUse), errors.Is(err, audit.ErrFreshOverBudget):
 		return ExitUsage
 	}
 	return ExitError
