@@ -188,6 +188,16 @@ func TestReportInBrowser(t *testing.T) {
 	if visible == 0 || visible >= groups {
 		t.Errorf("country filter Kenya leaves %d of %d groups", visible, groups)
 	}
+	// The filter is kept in the address: a reload shows the same groups.
+	if search := eval[string](t, ctx, `location.search`); search != "?country=Kenya" {
+		t.Errorf("the filter is not in the address: %q", search)
+	}
+	if err := chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitReady("#gallery")); err != nil {
+		t.Fatal(err)
+	}
+	if again := eval[int](t, ctx, `Array.from(document.querySelectorAll("#gallery [data-group]")).filter(g => !g.hidden).length`); again != visible {
+		t.Errorf("after a reload %d groups show, want the %d of the filter in the address", again, visible)
+	}
 	eval[bool](t, ctx, `(() => { const s = document.querySelector('select[data-filter="country"]'); s.value = ""; s.dispatchEvent(new Event("change")); window.scrollTo(0, 0); return true; })()`)
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(80))
 	if err != nil {

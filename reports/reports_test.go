@@ -10,6 +10,7 @@ import (
 
 	"github.com/blindspot-audit/blindspot/audit/metrics"
 	"github.com/blindspot-audit/blindspot/audit/store"
+	"github.com/blindspot-audit/blindspot/prompts"
 )
 
 // TestHTMLEscapesUntrustedText records an image whose prompt carries
@@ -89,5 +90,31 @@ func TestWriteSummaryTables(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestModelsCompared: with two models the report opens its sections with
+// the ranking, and the summary prints it under the findings.
+func TestModelsCompared(t *testing.T) {
+	t.Parallel()
+	acc := func(model, country string, v float64) store.Metric {
+		return store.Metric{Name: metrics.MetricVQAAccuracy, Model: model, PromptSet: prompts.SetCountry, Country: country, Value: v, N: 20}
+	}
+	ms := []store.Metric{acc("a", "Kenya", 0.4), acc("a", "Korea", 0.8), acc("b", "Kenya", 0.7), acc("b", "Korea", 0.9)}
+	secs := Sections(ms, nil, nil)
+	if len(secs) == 0 || secs[0].ID != "models" || secs[0].Tables[0].Rows[0][1] != "b" || secs[0].Tables[0].Rows[1][4] != "Kenya" {
+		t.Fatalf("sections %+v", secs)
+	}
+	s := &metrics.Summary{Name: "t", Metrics: ms}
+	s.Findings = metrics.Findings(s)
+	var b strings.Builder
+	if err := WriteSummary(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "Of 2 models, b draws") || !strings.Contains(b.String(), "Models ranked by mean judge accuracy") {
+		t.Errorf("summary:\n%s", b.String())
+	}
+	if single := Sections(ms[:2], nil, nil); len(single) > 0 && single[0].ID == "models" {
+		t.Error("a ranking of one model")
 	}
 }

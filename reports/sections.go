@@ -33,7 +33,7 @@ type Table struct {
 func Sections(ms []store.Metric, ts []store.Test, as []store.Agreement) []Section {
 	var out []Section
 	for _, build := range []func([]store.Metric) (Section, bool){
-		accuracySection, barsSection, driftSection, defaultsSection, diversitySection, refusalSection, picksSection,
+		modelsSection, accuracySection, barsSection, driftSection, defaultsSection, diversitySection, refusalSection, picksSection,
 	} {
 		if s, ok := build(ms); ok {
 			out = append(out, s)
@@ -44,6 +44,33 @@ func Sections(ms []store.Metric, ts []store.Test, as []store.Agreement) []Sectio
 	}
 	if s, ok := humanSection(as); ok {
 		out = append(out, s)
+	}
+	return out
+}
+
+// modelsSection ranks the text-to-image models when there are two or more.
+func modelsSection(ms []store.Metric) (Section, bool) {
+	rows := ModelRankRows(metrics.RankModels(ms))
+	if len(rows) == 0 {
+		return Section{}, false
+	}
+	return Section{ID: "models", Title: "Models compared",
+		Note:   "Models ranked by their mean judge accuracy over the audited countries (each country weighs the same); the per-country bars below show them side by side.",
+		Tables: []Table{{Head: ModelRankHead, Rows: rows}}}, true
+}
+
+// ModelRankHead heads the model ranking.
+var ModelRankHead = []string{"Rank", "Model", "Mean accuracy", "Countries", "Least faithful country", "Its accuracy", "Default culture (agnostic prompts)"}
+
+// ModelRankRows formats the model ranking.
+func ModelRankRows(rs []metrics.ModelRank) [][]string {
+	var out [][]string
+	for i, r := range rs {
+		def := "-"
+		if r.Default != "" {
+			def = fmt.Sprintf("%s (%.0f%%)", r.Default, 100*r.DefaultShare)
+		}
+		out = append(out, []string{fmt.Sprint(i + 1), r.Model, f2(r.Accuracy), fmt.Sprint(r.Countries), r.Worst, f2(r.WorstAccuracy), def})
 	}
 	return out
 }

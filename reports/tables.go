@@ -204,6 +204,24 @@ func writeParseRates(w io.Writer, s *metrics.Summary) error {
 func WriteSummary(w io.Writer, s *metrics.Summary) error {
 	fmt.Fprintf(w, "Audit %q: %s, %d of %d images, run directory %s\n\n", s.Name, s.Status, s.Items, s.ItemsPlanned, s.RunDir)
 	writeFindings(w, s)
+	if rows := ModelRankRows(metrics.RankModels(s.Metrics)); len(rows) > 0 {
+		fmt.Fprintln(w, "Models ranked by mean judge accuracy over the audited countries:")
+		t := newFitTable(w, 2)
+		head := make([]any, len(ModelRankHead))
+		for i, h := range ModelRankHead {
+			head[i] = h
+		}
+		t.Header(head...)
+		for _, r := range rows {
+			if err := t.Append(r); err != nil {
+				return err
+			}
+		}
+		if err := t.Render(); err != nil {
+			return err
+		}
+		fmt.Fprintln(w)
+	}
 	t := newFitTable(w, 1)
 	t.Header("Calls", "Made", "Cache hits", "Resumed tasks", "Failed", "Refused", "Budget skipped", "Cost USD")
 	if err := t.Append([]string{"this " + scope(s), fmt.Sprint(s.CallsMade), fmt.Sprint(s.CacheHits), fmt.Sprint(s.Resumed),

@@ -15,7 +15,8 @@ import (
 // behind it: what a reader should see first.
 type Finding struct {
 	// Kind is "default_culture", "accuracy_gap", "edit_drift",
-	// "refusal_gap", "diversity_gap", "agreement" or "caveat".
+	// "refusal_gap", "diversity_gap", "agreement", "model_comparison" or
+	// "caveat".
 	Kind  string `json:"kind"`
 	Text  string `json:"text"`
 	Model string `json:"model,omitempty"`
@@ -52,6 +53,7 @@ func Findings(s *Summary) []Finding {
 	out = append(out, spreadGaps(s.Metrics, MetricRefusalRate, "refusal_gap", "refusals")...)
 	out = append(out, spreadGaps(s.Metrics, MetricQualityVendi, "diversity_gap", "diversity")...)
 	out = append(out, agreementFindings(s.Agreement)...)
+	out = append(out, modelComparison(s.Metrics)...)
 	slices.SortStableFunc(out, func(a, b Finding) int { return cmp.Compare(math.Abs(b.Effect), math.Abs(a.Effect)) })
 	return append(out, caveats(s)...)
 }
@@ -210,6 +212,62 @@ func spreadGaps(ms []store.Metric, name, kind, section string) []Finding {
 		out = append(out, f)
 	}
 	return out
+}
+
+// ModelRank is one text-to-image model's standing among the audited ones.
+type ModelRank struct {
+	Model string `json:"model"`
+	// Accuracy is the mean of its per-country judge accuracies (each
+	// country weighs the same); Worst names its least faithful country.
+	Accuracy      float64 `json:"accuracy"`
+	Countries     int     `json:"countries"`
+	Worst         string  `json:"worst_country"`
+	WorstAccuracy float64 `json:"worst_accuracy"`
+	// Default is the country its country-agnostic images are most often
+	// attributed to, with that share (empty without attribution).
+	Default      string  `json:"default_country,omitempty"`
+	DefaultShare float64 `json:"default_share,omitempty"`
+}
+
+// RankModels ranks the text-to-image models by their mean per-country
+// judge accuracy, best first (nil with fewer than two models).
+func RankModels(ms []store.Metric) []ModelRank {
+	models, rows := byModel(ms, MetricVQAAccuracy, prompts.SetCountry, topLevel)
+	if len(models) < 2 {
+		return nil
+	}
+	_, attr := byModel(ms, MetricAttribution, prompts.SetAgnostic, topLevel)
+	var out []ModelRank
+	for _, model := range models {
+		rs := rows[model]
+		r := ModelRank{Model: model, Countries: len(rs), WorstAccuracy: math.Inf(1)}
+		for _, m := range rs {
+			r.Accuracy += m.Value / float64(len(rs))
+			if m.Value < r.WorstAccuracy {
+				r.Worst, r.WorstAccuracy = m.Country, m.Value
+			}
+		}
+		if as := attr[model]; len(as) > 0 {
+			top := slices.MaxFunc(as, func(a, b store.Metric) int { return cmp.Compare(a.Value, b.Value) })
+			r.Default, r.DefaultShare = top.Country, top.Value
+		}
+		out = append(out, r)
+	}
+	slices.SortStableFunc(out, func(a, b ModelRank) int { return cmp.Compare(b.Accuracy, a.Accuracy) })
+	return out
+}
+
+// modelComparison: with two or more models, which represents the
+// audited cultures most and least faithfully on average.
+func modelComparison(ms []store.Metric) []Finding {
+	ranks := RankModels(ms)
+	if len(ranks) < 2 {
+		return nil
+	}
+	best, worst := ranks[0], ranks[len(ranks)-1]
+	return []Finding{{Kind: "model_comparison", Model: best.Model, Effect: best.Accuracy - worst.Accuracy, N: min(best.Countries, worst.Countries), Section: "models",
+		Text: fmt.Sprintf("Of %d models, %s draws the audited cultures most faithfully (mean judge accuracy over %d countries %.2f, worst %s %.2f) and %s least (%.2f, worst %s %.2f).",
+			len(ranks), best.Model, best.Countries, best.Accuracy, best.Worst, best.WorstAccuracy, worst.Model, worst.Accuracy, worst.Worst, worst.WorstAccuracy)}}
 }
 
 // agreementFindings: how far the native reviewers agree on cultural

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -59,5 +60,26 @@ func TestFindings(t *testing.T) {
 	}
 	if len(Findings(&Summary{})) != 0 {
 		t.Error("findings from nothing")
+	}
+}
+
+// TestRankModels: with two models the comparison ranks them by mean
+// per-country accuracy and names each one's weakest country.
+func TestRankModels(t *testing.T) {
+	acc := func(model, country string, v float64) store.Metric {
+		return store.Metric{Name: MetricVQAAccuracy, Model: model, PromptSet: prompts.SetCountry, Country: country, Value: v, N: 20}
+	}
+	ms := []store.Metric{acc("a", "Kenya", 0.4), acc("a", "Korea", 0.8), acc("b", "Kenya", 0.7), acc("b", "Korea", 0.9),
+		{Name: MetricAttribution, Model: "a", PromptSet: prompts.SetAgnostic, Country: "United States", Value: 0.9, N: 20}}
+	r := RankModels(ms)
+	if len(r) != 2 || r[0].Model != "b" || math.Abs(r[0].Accuracy-0.8) > 1e-9 || r[1].Worst != "Kenya" || r[1].WorstAccuracy != 0.4 || r[1].Default != "United States" {
+		t.Fatalf("ranks %+v", r)
+	}
+	f := modelComparison(ms)
+	if len(f) != 1 || !strings.Contains(f[0].Text, "Of 2 models, b draws the audited cultures most faithfully") || math.Abs(f[0].Effect-0.2) > 1e-9 {
+		t.Errorf("comparison %+v", f)
+	}
+	if RankModels(ms[2:4]) != nil {
+		t.Error("one model ranked")
 	}
 }

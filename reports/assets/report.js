@@ -45,5 +45,36 @@
       g.hidden = !show;
     });
   }
-  selects.forEach(function (s) { s.addEventListener("change", apply); });
+  // The filters live in the address (?country=Kenya&model=...), so a
+  // filtered gallery can be bookmarked or sent.
+  function remember() {
+    if (!window.URLSearchParams || !window.history || !history.replaceState) {
+      return;
+    }
+    var q = new URLSearchParams();
+    selects.forEach(function (s) {
+      if (s.value) {
+        q.set(s.getAttribute("data-filter"), s.value);
+      }
+    });
+    var search = q.toString();
+    try {
+      history.replaceState(null, "", (search ? "?" + search : location.pathname) + location.hash);
+    } catch (e) {
+      // Some browsers refuse to change a file:// address; the filter still works.
+    }
+  }
+  if (window.URLSearchParams) {
+    var given = new URLSearchParams(location.search);
+    selects.forEach(function (s) {
+      var v = given.get(s.getAttribute("data-filter"));
+      if (v && Array.prototype.some.call(s.options, function (o) { return o.value === v; })) {
+        s.value = v;
+      }
+    });
+    apply();
+  }
+  selects.forEach(function (s) {
+    s.addEventListener("change", function () { apply(); remember(); });
+  });
 })();
