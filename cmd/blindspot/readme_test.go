@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/blindspot-audit/blindspot/audit/spec"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -67,6 +68,17 @@ func TestReadmeQuickstart(t *testing.T) {
 	if !sawGap || !sawDefault {
 		t.Errorf("the first two findings are not the injected bias (Nigeria least faithful, United States the default):\n%s", strings.Join(first, "\n"))
 	}
+	// The numbers the quick start quotes are the run's.
+	for _, quoted := range []string{"93% [", "faithful 0.29 [", "against 0.90 ["} {
+		if !strings.Contains(out, quoted) {
+			t.Errorf("the README quotes %q, the run does not print it", quoted)
+		}
+	}
+	for _, claim := range []string{"93% of the images look American", "judged faithful 0.29 of the time against 0.90 for the United States"} {
+		if !strings.Contains(strings.Join(strings.Fields(string(readme)), " "), claim) {
+			t.Errorf("the README no longer says %q; update this test with it", claim)
+		}
+	}
 	for _, l := range lines {
 		if n := len([]rune(l)); n > 120 {
 			t.Errorf("a summary line of %d columns: %q", n, l)
@@ -109,4 +121,31 @@ func findingsText(lines []string) []string {
 		}
 	}
 	return out
+}
+
+// TestReadmeRealAuditSpec: the spec under "Audit a real model" loads and
+// validates (its ComfyUI workflow is examples/comfyui's), so a user who
+// copies it starts from a working file.
+func TestReadmeRealAuditSpec(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(readme)
+	i := strings.Index(text, "## Audit a real model")
+	if i < 0 {
+		t.Fatal("the README has no \"Audit a real model\" section")
+	}
+	block := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindStringSubmatch(text[i:])
+	if block == nil {
+		t.Fatal("no yaml block under \"Audit a real model\"")
+	}
+	a, err := spec.Parse("../../real-audit.yaml", []byte(block[1]), os.ReadFile)
+	if err != nil {
+		t.Fatalf("the README's spec does not load:\n%v", err)
+	}
+	if len(a.Models.T2I) != 3 || len(a.Models.VLM) != 1 || len(a.Models.Embedder) != 1 {
+		t.Errorf("endpoints: %d t2i, %d vlm, %d embedder", len(a.Models.T2I), len(a.Models.VLM), len(a.Models.Embedder))
+	}
 }
