@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/blindspot-audit/blindspot/audit/store"
+	"github.com/blindspot-audit/blindspot/reports/review"
 )
 
 // agreementNames are the statistics' names as a reader sees them.
@@ -105,3 +106,53 @@ func label(country string) string {
 
 // WriteAgreementTable prints the agreement statistics as a table.
 func WriteAgreementTable(w io.Writer, as []store.Agreement) error { return writeAgreement(w, as) }
+
+// WriteAgreementSummary prints, per country, who rated how much and how
+// far they agree on cultural representation (Krippendorff's ordinal alpha
+// with its interval), or why there is no alpha: one short table, where the
+// full one runs to a hundred lines.
+func WriteAgreementSummary(w io.Writer, cov []review.Coverage, as []store.Agreement) error {
+	alpha := map[string]store.Agreement{}
+	for _, a := range as {
+		if a.Statistic == "alpha_ordinal" && a.Rating == "cultural" {
+			alpha[a.Country] = a
+		}
+	}
+	fmt.Fprintln(w, "\nNative reviewers, per country: agreement on cultural representation (Krippendorff's ordinal alpha, 95% CI):")
+	t := newFitTable(w, 1)
+	t.Header("Country", "Reviewers", "Items rated", "Rated by 2+", "Alpha")
+	for _, c := range cov {
+		cell := ""
+		a, ok := alpha[c.Country]
+		switch {
+		case ok:
+			cell = fmt.Sprintf("%.2f%s (n=%d)", a.Value, ciText(a.CILow, a.CIHigh), a.N)
+		case c.Raters == 0:
+			cell = "none: no ratings yet"
+		case c.Raters < 2:
+			cell = "none: one reviewer, so no agreement to measure"
+		case c.ItemsTwice < 2:
+			cell = fmt.Sprintf("none: %d items rated by two or more reviewers, 2 needed", c.ItemsTwice)
+		default:
+			cell = "none: the ratings do not vary, so alpha is undefined"
+		}
+		if err := t.Append([]string{c.Country, fmt.Sprint(c.Raters), fmt.Sprintf("%d of %d", c.Items, c.Exported), fmt.Sprint(c.ItemsTwice), cell}); err != nil {
+			return err
+		}
+	}
+	if err := t.Render(); err != nil {
+		return err
+	}
+	if a, ok := alpha[""]; ok {
+		fmt.Fprintf(w, "All countries: alpha %.2f%s over %d items rated by two or more reviewers.\n", a.Value, ciText(a.CILow, a.CIHigh), a.N)
+	}
+	fmt.Fprintln(w, "The full table (every statistic, the correlations with the automatic metrics, the picks): sheets import --verbose, or the report.")
+	return nil
+}
+
+func ciText(lo, hi *float64) string {
+	if lo == nil || hi == nil {
+		return ""
+	}
+	return fmt.Sprintf(" [%.2f, %.2f]", *lo, *hi)
+}

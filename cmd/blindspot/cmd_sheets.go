@@ -128,6 +128,7 @@ func (a *App) reviewConfig(ctx context.Context, run *store.Run, runDir, specFile
 
 func (a *App) sheetsImportCmd() *cobra.Command {
 	var storeURL string
+	var verbose bool
 	c := &cobra.Command{
 		Use:   "import RUN_DIR FILE...",
 		Short: "Import filled-in review sheets (XLSX or CSV), all checked before anything is written",
@@ -136,7 +137,9 @@ func (a *App) sheetsImportCmd() *cobra.Command {
 			"sheet!cell and then nothing is written (exit 2). Otherwise each file is recorded in one transaction.\n" +
 			"Blank cells are missing ratings. Importing the same file again changes nothing; a newer file from the\n" +
 			"same reviewer (by the time it was saved) replaces the older one, which stays recorded as superseded.\n" +
-			"The agreement statistics are then recomputed and printed.",
+			"The agreement statistics are then recomputed; a short table per country follows (reviewers, items rated,\n" +
+			"items rated by two or more, Krippendorff's alpha on cultural representation or why there is none);\n" +
+			"--verbose prints every statistic.",
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) < 2 {
 				return usageErr("sheets import needs a run directory and at least one file")
@@ -197,12 +200,24 @@ func (a *App) sheetsImportCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if len(as) > 0 {
-				return reports.WriteAgreementTable(a.Stdout, as)
+			if verbose {
+				if len(as) > 0 {
+					return reports.WriteAgreementTable(a.Stdout, as)
+				}
+				return nil
 			}
-			return nil
+			items, err := run.ReviewItems(ctx)
+			if err != nil {
+				return err
+			}
+			rs, err := run.CurrentRatings(ctx)
+			if err != nil {
+				return err
+			}
+			return reports.WriteAgreementSummary(a.Stdout, review.CoverageOf(items, rs), as)
 		},
 	}
+	c.Flags().BoolVar(&verbose, "verbose", false, "print every agreement statistic, not the short table per country")
 	addStoreFlag(c, &storeURL)
 	return c
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -64,12 +65,14 @@ func TestSheetsCommands(t *testing.T) {
 		t.Fatalf("import with a broken file: exit %d\n%s", code, errs)
 	}
 	code, out, errs = runCLI(t, dir, "sheets", "import", "runs/starter", paths[0], paths[1])
-	if code != ExitOK || !strings.Contains(out, "amina") || !strings.Contains(out, "Krippendorff's alpha (ordinal)") {
+	// A short table per country: who rated, how much, and alpha or why not.
+	if code != ExitOK || !strings.Contains(out, "amina") || !regexp.MustCompile(`│ 2 +│ 20 of 20 +│ 20 +│ -?[01]\.\d\d \[`).MatchString(out) ||
+		!strings.Contains(out, "none: no ratings") || strings.Contains(out, "Krippendorff's alpha (ordinal)") {
 		t.Fatalf("import: exit %d\n%s\n%s", code, out, errs)
 	}
-	code, out, _ = runCLI(t, dir, "sheets", "import", "runs/starter", paths[0])
-	if code != ExitOK || !strings.Contains(out, "already imported; nothing changed") {
-		t.Fatalf("re-import: exit %d\n%s", code, out)
+	code, out, _ = runCLI(t, dir, "sheets", "import", "runs/starter", paths[0], "--verbose")
+	if code != ExitOK || !strings.Contains(out, "already imported; nothing changed") || !strings.Contains(out, "Krippendorff's alpha (ordinal)") {
+		t.Fatalf("re-import --verbose: exit %d\n%s", code, out)
 	}
 	code, out, _ = runCLI(t, dir, "summary", "runs/starter")
 	if code != ExitOK || !strings.Contains(out, "Native reviewers") || !strings.Contains(out, "amina vs otieno") {

@@ -3,7 +3,9 @@ package review
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -144,7 +146,10 @@ func raterAgreement(items map[string]store.ReviewItem, rs []store.CurrentRating)
 					return a
 				}, bootReps, stats.Seed("alpha", dim, scope, lvl.String()), bootLevel)
 				if !math.IsNaN(e.Value) {
-					out = append(out, est("alpha_"+lvl.String(), dim, scope, "", e))
+					a := est("alpha_"+lvl.String(), dim, scope, "", e)
+					// n is the items alpha can use: those two or more rated.
+					a.N = pairable(units)
+					out = append(out, a)
 				}
 			}
 			if counts := fleissCounts(units); len(counts) >= 2 {
@@ -443,4 +448,59 @@ func b2f(b bool) float64 {
 		return 1
 	}
 	return 0
+}
+
+// Coverage is how far one country's items were rated: by how many
+// reviewers, and how many items by two or more (all alpha can use).
+type Coverage struct {
+	Country    string
+	Raters     int
+	Items      int // items with at least one rating
+	ItemsTwice int // items with two or more ratings
+	Exported   int // items exported for review
+}
+
+// CoverageOf counts, per country in order, the raters and rated items of
+// the current ratings.
+func CoverageOf(items map[string]store.ReviewItem, rs []store.CurrentRating) []Coverage {
+	byCountry := map[string]*Coverage{}
+	get := func(c string) *Coverage {
+		if byCountry[c] == nil {
+			byCountry[c] = &Coverage{Country: c}
+		}
+		return byCountry[c]
+	}
+	for _, it := range items {
+		get(it.Country).Exported++
+	}
+	raters := map[string]map[string]bool{}
+	perItem := map[string]map[string]bool{}
+	for _, r := range rs {
+		if r.Quality == 0 && r.Cultural == 0 && r.Alignment == 0 && !r.Best && !r.Worst {
+			continue
+		}
+		c := items[r.ItemID].Country
+		if raters[c] == nil {
+			raters[c] = map[string]bool{}
+		}
+		raters[c][r.Reviewer] = true
+		if perItem[r.ItemID] == nil {
+			perItem[r.ItemID] = map[string]bool{}
+		}
+		perItem[r.ItemID][r.Reviewer] = true
+	}
+	for id, who := range perItem {
+		cv := get(items[id].Country)
+		cv.Items++
+		if len(who) >= 2 {
+			cv.ItemsTwice++
+		}
+	}
+	var out []Coverage
+	for _, c := range slices.Sorted(maps.Keys(byCountry)) {
+		cv := byCountry[c]
+		cv.Raters = len(raters[c])
+		out = append(out, *cv)
+	}
+	return out
 }

@@ -153,3 +153,36 @@ func markExtremes(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 }
+
+// TestCoverageAndAlphaN: coverage counts raters and items rated once and
+// twice per country, and alpha's n counts only the items it can use
+// (rated by two or more), not every rated item.
+func TestCoverageAndAlphaN(t *testing.T) {
+	items := map[string]store.ReviewItem{}
+	var rs []store.CurrentRating
+	for i := 0; i < 6; i++ {
+		id := fmt.Sprintf("R%d", i)
+		items[id] = store.ReviewItem{ItemID: id, Country: "Kenya"}
+		rs = append(rs, store.CurrentRating{Reviewer: "a", Rating: store.Rating{ItemID: id, Cultural: 1 + i%5}})
+		if i < 4 { // items 0-3 also rated by b
+			rs = append(rs, store.CurrentRating{Reviewer: "b", Rating: store.Rating{ItemID: id, Cultural: 1 + (i+1)%5}})
+		}
+	}
+	items["K1"] = store.ReviewItem{ItemID: "K1", Country: "Korea"}
+	cov := CoverageOf(items, rs)
+	if len(cov) != 2 || cov[0] != (Coverage{Country: "Kenya", Raters: 2, Items: 6, ItemsTwice: 4, Exported: 6}) || cov[1] != (Coverage{Country: "Korea", Exported: 1}) {
+		t.Fatalf("coverage %+v", cov)
+	}
+	found := 0
+	for _, a := range raterAgreement(items, rs) {
+		if a.Statistic == "alpha_ordinal" && a.Rating == "cultural" {
+			found++
+			if a.N != 4 {
+				t.Errorf("alpha (%q) n = %d, want the 4 items rated twice", a.Country, a.N)
+			}
+		}
+	}
+	if found == 0 {
+		t.Error("no alpha computed")
+	}
+}
