@@ -64,14 +64,16 @@ type Group struct {
 	Set      string  `json:"set"`
 	Country  string  `json:"country"`
 	Category string  `json:"category"`
-	Variant  string  `json:"variant"`
-	Frames   []Frame `json:"frames"`
-	Strips   []Strip `json:"strips,omitempty"`
+	// Subcategory is the prompt's subject (house, wedding, ...).
+	Subcategory string  `json:"subcategory"`
+	Variant     string  `json:"variant"`
+	Frames      []Frame `json:"frames"`
+	Strips      []Strip `json:"strips,omitempty"`
 }
 
 type imageRow struct {
 	Frame
-	kind, promptID, set, country, category, variant, prompt, chain, target, parent string
+	kind, promptID, set, country, category, subcategory, variant, prompt, chain, target, parent string
 }
 
 // loadGroups reads every successful image with its judgements and
@@ -86,7 +88,7 @@ func loadGroups(ctx context.Context, run *store.Run) ([]Group, error) {
 	var order []*imageRow
 	for _, im := range ims {
 		r := &imageRow{Frame: Frame{ID: im.ID, Model: im.Model, Seed: im.Seed, Step: im.Step, Instruction: im.Instruction, SHA: im.ImageSHA},
-			kind: im.Kind, promptID: im.PromptID, set: im.PromptSet, country: im.Country, category: im.Category, variant: im.Variant,
+			kind: im.Kind, promptID: im.PromptID, set: im.PromptSet, country: im.Country, category: im.Category, subcategory: im.Subcategory, variant: im.Variant,
 			prompt: im.Prompt, chain: im.Chain, target: im.Target, parent: im.ParentID}
 		byID[r.ID] = r
 		order = append(order, r)
@@ -108,7 +110,7 @@ func loadGroups(ctx context.Context, run *store.Run) ([]Group, error) {
 		g, ok := groups[k]
 		if !ok {
 			id := prompts.ContentID(r.promptID, r.Model)
-			g = &Group{ID: id, PromptID: r.promptID, Page: "groups/" + id + ".html", Prompt: r.prompt, Model: r.Model, Set: r.set, Country: r.country, Category: r.category, Variant: r.variant}
+			g = &Group{ID: id, PromptID: r.promptID, Page: "groups/" + id + ".html", Prompt: r.prompt, Model: r.Model, Set: r.set, Country: r.country, Category: r.category, Subcategory: r.subcategory, Variant: r.variant}
 			groups[k] = g
 			keys = append(keys, k)
 		}
@@ -218,4 +220,50 @@ func loadJudgements(ctx context.Context, db *store.DB, byID map[string]*imageRow
 		r.Judgements[i].Answers = append(r.Judgements[i].Answers, a)
 		return nil
 	})
+}
+
+// Comparison is one subject drawn for every country: the figure a reader
+// of the ECB paper expects, a row per country of one model's images of the
+// same subcategory and variant.
+type Comparison struct {
+	Model       string          `json:"model"`
+	Category    string          `json:"category"`
+	Subcategory string          `json:"subcategory"`
+	Variant     string          `json:"variant"`
+	Rows        []ComparisonRow `json:"rows"`
+}
+
+// ComparisonRow is one country's images of a comparison.
+type ComparisonRow struct {
+	Country string  `json:"country"`
+	Page    string  `json:"page"`
+	Frames  []Frame `json:"frames"`
+}
+
+// comparisons arranges the country-specific groups by model, subcategory
+// and variant, a row per country, in a stable order.
+func comparisons(groups []Group) []Comparison {
+	idx := map[[4]string]int{}
+	var out []Comparison
+	for _, g := range groups {
+		if g.Set != prompts.SetCountry || g.Subcategory == "" {
+			continue
+		}
+		k := [4]string{g.Model, g.Category, g.Subcategory, g.Variant}
+		i, ok := idx[k]
+		if !ok {
+			i = len(out)
+			idx[k] = i
+			out = append(out, Comparison{Model: g.Model, Category: g.Category, Subcategory: g.Subcategory, Variant: g.Variant})
+		}
+		out[i].Rows = append(out[i].Rows, ComparisonRow{Country: g.Country, Page: g.Page, Frames: g.Frames})
+	}
+	for i := range out {
+		sort.SliceStable(out[i].Rows, func(a, b int) bool { return out[i].Rows[a].Country < out[i].Rows[b].Country })
+	}
+	sort.SliceStable(out, func(a, b int) bool {
+		x, y := out[a], out[b]
+		return x.Model+"\x00"+x.Category+"\x00"+x.Subcategory+"\x00"+x.Variant < y.Model+"\x00"+y.Category+"\x00"+y.Subcategory+"\x00"+y.Variant
+	})
+	return out
 }

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/blindspot-audit/blindspot/prompts"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -105,5 +107,54 @@ func TestGroupPagesLinked(t *testing.T) {
 	}
 	if marked == 0 {
 		t.Error("no strip carries a pick (the spec asks for best/worst picks)")
+	}
+}
+
+// TestCountriesCompared: compare.html draws each subject for every
+// country, a row per country, each linking to its group page.
+func TestCountriesCompared(t *testing.T) {
+	t.Parallel()
+	r := simRun(t, reportSpec)
+	out := filepath.Join(t.TempDir(), "report")
+	if _, err := WriteHTML(context.Background(), r.Run, r.Cache.Blobs, r.Summary, Options{Out: out, Version: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := BuildData(context.Background(), r.Run, r.Summary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := comparisons(d.Groups)
+	if len(cs) == 0 || !d.Compared {
+		t.Fatal("no comparison")
+	}
+	countries := map[string]bool{}
+	for _, g := range d.Groups {
+		if g.Set == prompts.SetCountry {
+			countries[g.Country] = true
+		}
+	}
+	for _, c := range cs {
+		if len(c.Rows) != len(countries) {
+			t.Errorf("%s/%s/%s: %d rows, want one per country (%d)", c.Model, c.Subcategory, c.Variant, len(c.Rows), len(countries))
+		}
+		for i := 1; i < len(c.Rows); i++ {
+			if c.Rows[i-1].Country >= c.Rows[i].Country {
+				t.Errorf("%s: rows out of order", c.Subcategory)
+			}
+		}
+	}
+	page, err := os.ReadFile(filepath.Join(out, "compare.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(page), `<section id="c`); n != len(cs) {
+		t.Errorf("compare.html has %d blocks, want %d", n, len(cs))
+	}
+	if !strings.Contains(string(page), `href="`+cs[0].Rows[0].Page+`"`) {
+		t.Error("a row does not link to its group page")
+	}
+	index, _ := os.ReadFile(filepath.Join(out, "index.html"))
+	if !strings.Contains(string(index), `href="compare.html"`) {
+		t.Error("the report does not link to compare.html")
 	}
 }

@@ -36,7 +36,8 @@ var funcs = template.FuncMap{
 
 var (
 	indexTmpl = template.Must(template.New("index.html").Funcs(funcs).ParseFS(files, "templates/index.html"))
-	groupTmpl = template.Must(template.New("group.html").Funcs(funcs).ParseFS(files, "templates/group.html"))
+	groupTmpl   = template.Must(template.New("group.html").Funcs(funcs).ParseFS(files, "templates/group.html"))
+	compareTmpl = template.Must(template.New("compare.html").Funcs(funcs).ParseFS(files, "templates/compare.html"))
 )
 
 // EChartsCDN is where the report loads ECharts from unless it is built
@@ -71,6 +72,9 @@ type Data struct {
 	// what limits it, each linked to its evidence.
 	Findings []ReportFinding `json:"findings"`
 	Caveats  []ReportFinding `json:"caveats"`
+	// Compared says the report has compare.html, each subject drawn for
+	// every country.
+	Compared bool `json:"compared"`
 }
 
 // ReportFinding is a finding with the anchor of the section showing its
@@ -118,6 +122,7 @@ func BuildData(ctx context.Context, run *store.Run, s *metrics.Summary) (*Data, 
 	if d.Groups, err = loadGroups(ctx, run); err != nil {
 		return nil, fmt.Errorf("report gallery: %w", err)
 	}
+	d.Compared = len(comparisons(d.Groups)) > 0
 	seen := map[string]map[string]bool{}
 	add := func(k, v string) {
 		if v == "" {
@@ -175,6 +180,12 @@ type indexPage struct {
 	*Data
 	Version, Generated, EChartsSrc, CSP string
 	Charts                              map[string]json.RawMessage
+}
+
+// comparePage is compare.html: every subject drawn for every country.
+type comparePage struct {
+	Name, CSP, Generated string
+	Comparisons          []Comparison
 }
 
 type groupPage struct {
@@ -249,6 +260,11 @@ func WriteHTML(ctx context.Context, run *store.Run, blobs *store.Blobs, s *metri
 	}
 	if err := render(indexTmpl, p, filepath.Join(tmp, "index.html")); err != nil {
 		return "", err
+	}
+	if cs := comparisons(d.Groups); len(cs) > 0 {
+		if err := render(compareTmpl, comparePage{Name: s.Name, CSP: csp(true), Generated: p.Generated, Comparisons: cs}, filepath.Join(tmp, "compare.html")); err != nil {
+			return "", err
+		}
 	}
 	for i, g := range d.Groups {
 		gp := groupPage{G: g, Name: s.Name, CSP: csp(true), Generated: p.Generated}
