@@ -56,14 +56,14 @@ type Strip struct {
 // Group is a prompt and a text-to-image model: its images over seeds and
 // the edit chains that start from them. It has a page of its own.
 type Group struct {
-	ID       string  `json:"id"`
-	PromptID string  `json:"prompt_id"`
-	Page     string  `json:"page"`
-	Prompt   string  `json:"prompt"`
-	Model    string  `json:"model"`
-	Set      string  `json:"set"`
-	Country  string  `json:"country"`
-	Category string  `json:"category"`
+	ID       string `json:"id"`
+	PromptID string `json:"prompt_id"`
+	Page     string `json:"page"`
+	Prompt   string `json:"prompt"`
+	Model    string `json:"model"`
+	Set      string `json:"set"`
+	Country  string `json:"country"`
+	Category string `json:"category"`
 	// Subcategory is the prompt's subject (house, wedding, ...).
 	Subcategory string  `json:"subcategory"`
 	Variant     string  `json:"variant"`

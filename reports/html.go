@@ -35,7 +35,7 @@ var funcs = template.FuncMap{
 }
 
 var (
-	indexTmpl = template.Must(template.New("index.html").Funcs(funcs).ParseFS(files, "templates/index.html"))
+	indexTmpl   = template.Must(template.New("index.html").Funcs(funcs).ParseFS(files, "templates/index.html"))
 	groupTmpl   = template.Must(template.New("group.html").Funcs(funcs).ParseFS(files, "templates/group.html"))
 	compareTmpl = template.Must(template.New("compare.html").Funcs(funcs).ParseFS(files, "templates/compare.html"))
 )
