@@ -264,3 +264,16 @@ func TestFreshOverBudgetRefused(t *testing.T) {
 		t.Errorf("calls after the refused run: %d (%v), want the first run's 1500", s.CallsMade, err)
 	}
 }
+
+// TestLineProgressSpend: the progress line carries the run's spend once
+// the budget exists.
+func TestLineProgressSpend(t *testing.T) {
+	var b bytes.Buffer
+	l := newLineProgress(&b, []stageTotal{{"generate", 10}}, time.Hour)
+	l.Add("generate", 4)
+	l.SetSpent(func() float64 { return 1.5 })
+	l.Stop()
+	if got := b.String(); !strings.Contains(got, "generate 4/10") || !strings.Contains(got, "; $1.50 spent") {
+		t.Errorf("progress line %q", got)
+	}
+}

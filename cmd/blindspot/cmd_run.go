@@ -88,6 +88,9 @@ func (a *App) runAudit(p *audit.Plan, asJSON, quiet, fresh bool, every time.Dura
 			prog.Stop()
 			return fmt.Errorf("%s: %w", st.Name, err)
 		}
+		if st.Name == "open" && r.Budget != nil {
+			prog.SetSpent(r.Budget.Spent)
+		}
 		if st.Name == "execute" {
 			prog.Stop()
 		}

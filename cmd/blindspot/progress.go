@@ -19,6 +19,23 @@ import (
 type progressUI interface {
 	audit.Progress
 	Stop()
+	// SetSpent gives the running spend (in US dollars, this run directory's
+	// in all) once the budget exists.
+	SetSpent(func() float64)
+}
+
+// spentFunc holds the running-spend function, set once the run is open.
+type spentFunc struct{ v atomic.Value }
+
+func (s *spentFunc) SetSpent(f func() float64) { s.v.Store(f) }
+
+// text is ", $x.xx spent" ("" before the run is open).
+func (s *spentFunc) text() string {
+	f, _ := s.v.Load().(func() float64)
+	if f == nil {
+		return ""
+	}
+	return fmt.Sprintf("; $%.2f spent", f())
 }
 
 type stageTotal struct {
@@ -54,21 +71,27 @@ func stageTotals(p *audit.Plan) []stageTotal {
 
 type quietProgress struct{}
 
-func (quietProgress) Add(string, int) {}
-func (quietProgress) Stop()           {}
+func (quietProgress) Add(string, int)         {}
+func (quietProgress) Stop()                   {}
+func (quietProgress) SetSpent(func() float64) {}
 
 // barProgress draws one mpb bar per stage.
 type barProgress struct {
 	p    *mpb.Progress
 	bars map[string]*mpb.Bar
+	spentFunc
 }
 
 func newBarProgress(w io.Writer, stages []stageTotal) *barProgress {
 	b := &barProgress{p: mpb.New(mpb.WithOutput(w), mpb.WithWidth(40)), bars: map[string]*mpb.Bar{}}
-	for _, s := range stages {
+	for i, s := range stages {
+		var spend []decor.Decorator
+		if i == 0 { // the first bar carries the run's spend
+			spend = append(spend, decor.Any(func(decor.Statistics) string { return b.text() }))
+		}
 		b.bars[s.name] = b.p.AddBar(int64(s.total),
 			mpb.PrependDecorators(decor.Name(fmt.Sprintf("%-9s", s.name)), decor.CountersNoUnit("%d/%d", decor.WCSyncWidth)),
-			mpb.AppendDecorators(decor.Percentage(decor.WCSyncSpace), decor.Name(" ETA "), decor.AverageETA(decor.ET_STYLE_MMSS)))
+			mpb.AppendDecorators(append([]decor.Decorator{decor.Percentage(decor.WCSyncSpace), decor.Name(" ETA "), decor.AverageETA(decor.ET_STYLE_MMSS)}, spend...)...))
 	}
 	return b
 }
@@ -94,6 +117,7 @@ type lineProgress struct {
 	stop   chan struct{}
 	wg     sync.WaitGroup
 	start  time.Time
+	spentFunc
 }
 
 func newLineProgress(w io.Writer, stages []stageTotal, every time.Duration) *lineProgress {
@@ -132,7 +156,7 @@ func (l *lineProgress) print() {
 		parts[i] = fmt.Sprintf("%s %d/%d", s.name, d, s.total)
 		done, total = done+min(d, int64(s.total)), total+int64(s.total)
 	}
-	fmt.Fprintf(l.w, "progress: %s%s\n", strings.Join(parts, ", "), eta(time.Since(l.start), done, total))
+	fmt.Fprintf(l.w, "progress: %s%s%s\n", strings.Join(parts, ", "), eta(time.Since(l.start), done, total), l.text())
 }
 
 // eta estimates the time left from the share of tasks done so far ("" until
@@ -142,6 +166,9 @@ func eta(elapsed time.Duration, done, total int64) string {
 		return ""
 	}
 	left := time.Duration(float64(elapsed) * float64(total-done) / float64(done))
+	if left < time.Second {
+		return "; under a second left"
+	}
 	return fmt.Sprintf("; about %s left", left.Round(time.Second))
 }
 

@@ -51,7 +51,18 @@ func TestWorkersShareARunAndSurviveAKill(t *testing.T) {
 	}
 	began := time.Now()
 	run := start("run", "kill.yaml", "-q", "--store", pg)
-	time.Sleep(300 * time.Millisecond)
+	// A worker started before the run has recorded its spec finds no run
+	// and exits (waiting for one is issue 19's); start them once it has.
+	for wait := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var n int
+		db.QueryRow(`SELECT COUNT(*) FROM meta WHERE key = 'spec' AND value != ''`).Scan(&n)
+		if n > 0 {
+			break
+		}
+		if time.Now().After(wait) {
+			t.Fatal("the run never recorded its spec")
+		}
+	}
 	w1 := start("worker", "--store", pg, "--id", "doomed", "--lease", "2s")
 	w2 := start("worker", "--store", pg, "--id", "survivor", "--lease", "2s")
 	// Kill the first worker once it holds units and has done some work.
