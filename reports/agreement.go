@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"github.com/blindspot-audit/blindspot/audit/store"
-	"github.com/blindspot-audit/blindspot/reports/review"
 )
 
 // agreementNames are the statistics' names as a reader sees them.
@@ -111,7 +110,7 @@ func WriteAgreementTable(w io.Writer, as []store.Agreement) error { return write
 // far they agree on cultural representation (Krippendorff's ordinal alpha
 // with its interval), or why there is no alpha: one short table, where the
 // full one runs to a hundred lines.
-func WriteAgreementSummary(w io.Writer, cov []review.Coverage, as []store.Agreement) error {
+func WriteAgreementSummary(w io.Writer, cov []store.ReviewCoverage, as []store.Agreement) error {
 	alpha := map[string]store.Agreement{}
 	for _, a := range as {
 		if a.Statistic == "alpha_ordinal" && a.Rating == "cultural" {

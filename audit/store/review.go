@@ -233,3 +233,14 @@ func (r *Run) Agreements(ctx context.Context) ([]Agreement, error) {
 	}
 	return out, rows.Err()
 }
+
+// ReviewCoverage is how far one country's review items were rated: by how
+// many reviewers, and how many items by two or more (all agreement
+// statistics can use).
+type ReviewCoverage struct {
+	Country    string
+	Raters     int
+	Items      int // items with at least one rating
+	ItemsTwice int // items with two or more ratings
+	Exported   int // items exported for review
+}

@@ -450,15 +450,9 @@ func b2f(b bool) float64 {
 	return 0
 }
 
-// Coverage is how far one country's items were rated: by how many
-// reviewers, and how many items by two or more (all alpha can use).
-type Coverage struct {
-	Country    string
-	Raters     int
-	Items      int // items with at least one rating
-	ItemsTwice int // items with two or more ratings
-	Exported   int // items exported for review
-}
+// Coverage is how far one country's items were rated; see
+// store.ReviewCoverage.
+type Coverage = store.ReviewCoverage
 
 // CoverageOf counts, per country in order, the raters and rated items of
 // the current ratings.
