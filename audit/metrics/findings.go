@@ -9,6 +9,7 @@ import (
 
 	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/prompts"
+	"github.com/blindspot-audit/blindspot/vqa"
 )
 
 // Finding is one result of an audit in plain words, with the numbers
@@ -109,9 +110,13 @@ func defaultCulture(ms []store.Metric) []Finding {
 		// The effect is the share beyond an even split among the labels a
 		// judge could give: every audited country, and Other.
 		even := 1 / float64(max(len(rs), countries(ms)+1))
+		where := top.Country
+		if where == vqa.Other {
+			where = "a country outside the audit"
+		}
 		out = append(out, Finding{Kind: "default_culture", Model: model, Effect: top.Value - even, CILow: top.CILow, CIHigh: top.CIHigh, N: top.N,
 			Text: fmt.Sprintf("With no country named, %s%s of %s's images are judged to depict %s (n=%d images of country-agnostic prompts).",
-				pct(top.Value), ciPct(top), model, top.Country, top.N),
+				pct(top.Value), ciPct(top), model, where, top.N),
 			Section: "defaults"})
 	}
 	return out

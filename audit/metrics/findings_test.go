@@ -7,6 +7,7 @@ import (
 
 	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/prompts"
+	"github.com/blindspot-audit/blindspot/vqa"
 )
 
 func f64(v float64) *float64 { return &v }
@@ -81,5 +82,18 @@ func TestRankModels(t *testing.T) {
 	}
 	if RankModels(ms[2:4]) != nil {
 		t.Error("one model ranked")
+	}
+}
+
+// TestDefaultCultureOther: when most images are attributed to no audited
+// country, the finding says so in words, not as the label "other".
+func TestDefaultCultureOther(t *testing.T) {
+	ms := []store.Metric{
+		{Name: MetricAttribution, Model: "m", PromptSet: prompts.SetAgnostic, Country: vqa.Other, Value: 0.7, N: 30},
+		{Name: MetricAttribution, Model: "m", PromptSet: prompts.SetAgnostic, Country: "Kenya", Value: 0.3, N: 30},
+	}
+	f := defaultCulture(ms)
+	if len(f) != 1 || !strings.Contains(f[0].Text, "judged to depict a country outside the audit") {
+		t.Errorf("finding %+v", f)
 	}
 }
