@@ -68,15 +68,7 @@ func TestReportDataGolden(t *testing.T) {
 // order, and an edit strip marks the judge's best and worst step.
 func TestGroupPagesLinked(t *testing.T) {
 	t.Parallel()
-	r := simRun(t, reportSpec)
-	out := filepath.Join(t.TempDir(), "report")
-	if _, err := WriteHTML(context.Background(), r.Run, r.Cache.Blobs, r.Summary, Options{Out: out, Version: "test"}); err != nil {
-		t.Fatal(err)
-	}
-	d, err := BuildData(context.Background(), r.Run, r.Summary)
-	if err != nil {
-		t.Fatal(err)
-	}
+	out, d := builtReport(t)
 	if len(d.Groups) < 3 {
 		t.Fatalf("%d groups", len(d.Groups))
 	}
@@ -114,15 +106,7 @@ func TestGroupPagesLinked(t *testing.T) {
 // country, a row per country, each linking to its group page.
 func TestCountriesCompared(t *testing.T) {
 	t.Parallel()
-	r := simRun(t, reportSpec)
-	out := filepath.Join(t.TempDir(), "report")
-	if _, err := WriteHTML(context.Background(), r.Run, r.Cache.Blobs, r.Summary, Options{Out: out, Version: "test"}); err != nil {
-		t.Fatal(err)
-	}
-	d, err := BuildData(context.Background(), r.Run, r.Summary)
-	if err != nil {
-		t.Fatal(err)
-	}
+	out, d := builtReport(t)
 	cs := comparisons(d.Groups)
 	if len(cs) == 0 || !d.Compared {
 		t.Fatal("no comparison")
@@ -157,4 +141,20 @@ func TestCountriesCompared(t *testing.T) {
 	if !strings.Contains(string(index), `href="compare.html"`) {
 		t.Error("the report does not link to compare.html")
 	}
+}
+
+// builtReport writes the report of a simulator run and returns its folder
+// and the data it was made from.
+func builtReport(t *testing.T) (string, *Data) {
+	t.Helper()
+	r := simRun(t, reportSpec)
+	out := filepath.Join(t.TempDir(), "report")
+	if _, err := WriteHTML(context.Background(), r.Run, r.Cache.Blobs, r.Summary, Options{Out: out, Version: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := BuildData(context.Background(), r.Run, r.Summary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, d
 }

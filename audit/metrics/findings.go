@@ -103,7 +103,7 @@ func defaultCulture(ms []store.Metric) []Finding {
 	var out []Finding
 	for _, model := range models {
 		rs := rows[model]
-		top := slices.MaxFunc(rs, func(a, b store.Metric) int { return cmp.Compare(a.Value, b.Value) })
+		_, top := extremes(rs)
 		if top.Country == "" || top.N == 0 {
 			continue
 		}
@@ -134,6 +134,12 @@ func countries(ms []store.Metric) int {
 	return len(seen)
 }
 
+// extremes are the rows with the lowest and the highest value.
+func extremes(rs []store.Metric) (lo, hi store.Metric) {
+	byValue := func(a, b store.Metric) int { return cmp.Compare(a.Value, b.Value) }
+	return slices.MinFunc(rs, byValue), slices.MaxFunc(rs, byValue)
+}
+
 // accuracyGaps: per model, the countries whose images the judge finds
 // least and most faithful, with the permutation test between them.
 func accuracyGaps(ms []store.Metric, ts []store.Test) []Finding {
@@ -144,8 +150,7 @@ func accuracyGaps(ms []store.Metric, ts []store.Test) []Finding {
 		if len(rs) < 2 {
 			continue
 		}
-		lo := slices.MinFunc(rs, func(a, b store.Metric) int { return cmp.Compare(a.Value, b.Value) })
-		hi := slices.MaxFunc(rs, func(a, b store.Metric) int { return cmp.Compare(a.Value, b.Value) })
+		lo, hi := extremes(rs)
 		if lo.Country == hi.Country {
 			continue
 		}
@@ -197,8 +202,7 @@ func spreadGaps(ms []store.Metric, name, kind, section string) []Finding {
 		if len(rs) < 2 {
 			continue
 		}
-		lo := slices.MinFunc(rs, func(a, b store.Metric) int { return cmp.Compare(a.Value, b.Value) })
-		hi := slices.MaxFunc(rs, func(a, b store.Metric) int { return cmp.Compare(a.Value, b.Value) })
+		lo, hi := extremes(rs)
 		if hi.Value <= 0 || lo.Country == hi.Country || hi.Value == lo.Value {
 			continue
 		}
@@ -253,7 +257,7 @@ func RankModels(ms []store.Metric) []ModelRank {
 			}
 		}
 		if as := attr[model]; len(as) > 0 {
-			top := slices.MaxFunc(as, func(a, b store.Metric) int { return cmp.Compare(a.Value, b.Value) })
+			_, top := extremes(as)
 			r.Default, r.DefaultShare = top.Country, top.Value
 		}
 		out = append(out, r)

@@ -71,7 +71,7 @@ func Compute(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]store.M
 	if err != nil {
 		return nil, err
 	}
-	embedder, err := DiversityEmbedder(ctx, run)
+	embedder, err := diversityEmbedder(ctx, run, info)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ func Compute(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]store.M
 		return nil, err
 	}
 	ms = append(ms, qm...)
-	sm, err := storyMetrics(ctx, run)
+	sm, err := storyMetrics(ctx, run, info)
 	if err != nil {
 		return nil, err
 	}

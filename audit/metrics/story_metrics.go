@@ -49,12 +49,8 @@ const (
 
 // storyLexicon is the default lexicon extended by the files the run was
 // made with (stored in the run's meta).
-func storyLexicon(ctx context.Context, run *store.Run) (*lexicon.Lexicon, error) {
+func storyLexicon(info store.RunInfo) (*lexicon.Lexicon, error) {
 	lex := lexicon.Default()
-	info, err := run.Info(ctx)
-	if err != nil {
-		return nil, err
-	}
 	for _, f := range info.StoryLexicon {
 		if err := lex.Add(f[0], []byte(f[1])); err != nil {
 			return nil, err
@@ -91,7 +87,7 @@ func MeasureCSI(lex *lexicon.Lexicon, text, country string) StoryCSI {
 	return m
 }
 
-func storyMetrics(ctx context.Context, run *store.Run) ([]store.Metric, error) {
+func storyMetrics(ctx context.Context, run *store.Run, info store.RunInfo) ([]store.Metric, error) {
 	stories, err := run.Stories(ctx)
 	if err != nil {
 		return nil, err
@@ -105,7 +101,7 @@ func storyMetrics(ctx context.Context, run *store.Run) ([]store.Metric, error) {
 	if len(ok) == 0 {
 		return nil, run.ReplaceStoryAnalysis(nil, nil)
 	}
-	lex, err := storyLexicon(ctx, run)
+	lex, err := storyLexicon(info)
 	if err != nil {
 		return nil, err
 	}
@@ -143,10 +139,6 @@ func storyMetrics(ctx context.Context, run *store.Run) ([]store.Metric, error) {
 		}
 	}
 	out := g.means()
-	info, err := run.Info(ctx)
-	if err != nil {
-		return nil, err
-	}
 	sims, simMetrics, err := storySimilarity(ctx, run, ok, info.StorySimilarity)
 	if err != nil {
 		return nil, err

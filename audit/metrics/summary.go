@@ -177,7 +177,7 @@ func Summarize(ctx context.Context, run *store.Run) (*Summary, error) {
 	if s.Agreement, err = run.Agreements(ctx); err != nil {
 		return nil, fmt.Errorf("summary: %w", err)
 	}
-	if s.Embedder, err = DiversityEmbedder(ctx, run); err != nil {
+	if s.Embedder, err = diversityEmbedder(ctx, run, info); err != nil {
 		return nil, fmt.Errorf("summary: %w", err)
 	}
 	s.Findings = Findings(s)
@@ -189,9 +189,16 @@ func Summarize(ctx context.Context, run *store.Run) (*Summary, error) {
 // analysis.embedder (by default its first embedder), or for a store made
 // before that was recorded, the first by name that embedded an image.
 func DiversityEmbedder(ctx context.Context, run *store.Run) (string, error) {
-	if info, err := run.Info(ctx); err != nil {
+	info, err := run.Info(ctx)
+	if err != nil {
 		return "", err
-	} else if info.Embedder != "" {
+	}
+	return diversityEmbedder(ctx, run, info)
+}
+
+// diversityEmbedder is DiversityEmbedder with the run's information read.
+func diversityEmbedder(ctx context.Context, run *store.Run, info store.RunInfo) (string, error) {
+	if info.Embedder != "" {
 		return info.Embedder, nil
 	}
 	return run.DB().FirstImageEmbedder(ctx)
