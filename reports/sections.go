@@ -320,8 +320,8 @@ func diversitySection(ms []store.Metric) (Section, bool) {
 		return Section{}, false
 	}
 	s := Section{ID: "diversity", Title: "Vendi diversity and quality-weighted Vendi per country and category",
-		Note: "The Vendi score is the effective number of distinct images in a group; the quality-weighted score multiplies it by the group's mean quality."}
-	t := Table{Head: []string{"Model", "Country", "Category", "Vendi", "Quality-weighted Vendi", "n"}}
+		Note: "The Vendi score is the effective number of distinct images in a group; the quality-weighted score multiplies it by the group's mean quality. Their 95% intervals come from a grouped jackknife (leave one image out, or one of 20 blocks in larger groups): a bootstrap would repeat images, which Vendi counts as a loss of diversity."}
+	t := Table{Head: []string{"Model", "Country", "Category", "Vendi", "95% CI", "Quality-weighted Vendi", "95% CI", "n"}}
 	type key struct{ model, country, category string }
 	vals := map[key][2]*store.Metric{}
 	for _, m := range vs {
@@ -353,7 +353,7 @@ func diversitySection(ms []store.Metric) (Section, bool) {
 				yMax = max(yMax, math.Ceil(m.Value))
 			}
 		}
-		t.Rows = append(t.Rows, []string{k.model, k.country, k.category, cellValue(v[0]), cellValue(v[1]), fmt.Sprint(n)})
+		t.Rows = append(t.Rows, []string{k.model, k.country, k.category, cellValue(v[0]), cellCI(v[0]), cellValue(v[1]), cellCI(v[1]), fmt.Sprint(n)})
 	}
 	for i, model := range distinct(vs, func(m store.Metric) string { return m.Model }) {
 		for j, name := range []string{metrics.MetricVendi, metrics.MetricQualityVendi} {
@@ -379,6 +379,13 @@ func diversitySection(ms []store.Metric) (Section, bool) {
 	}
 	s.Tables = []Table{t}
 	return s, true
+}
+
+func cellCI(m *store.Metric) string {
+	if m == nil {
+		return "-"
+	}
+	return ci(*m)
 }
 
 func cellValue(m *store.Metric) string {

@@ -193,7 +193,7 @@ func editDrift(ms []store.Metric) []Finding {
 }
 
 // spreadGaps: per model, the countries with the lowest and highest value
-// of a per-country rate or score (no interval is stored for these).
+// of a per-country rate or score.
 func spreadGaps(ms []store.Metric, name, kind, section string) []Finding {
 	models, rows := byModel(ms, name, prompts.SetCountry, topLevel)
 	var out []Finding
@@ -215,8 +215,11 @@ func spreadGaps(ms []store.Metric, name, kind, section string) []Finding {
 		default:
 			// Relative: Vendi scores have no common scale across spaces.
 			f.Effect = (hi.Value - lo.Value) / hi.Value
-			f.Text = fmt.Sprintf("%s's images of %s are the least diverse (quality-weighted Vendi %.2f, n=%d), %s below %s (%.2f, n=%d).",
-				model, lo.Country, lo.Value, lo.N, pct(f.Effect), hi.Country, hi.Value, hi.N)
+			f.Text = fmt.Sprintf("%s's images of %s are the least diverse (quality-weighted Vendi %.2f%s, n=%d), %s below %s (%.2f%s, n=%d).",
+				model, lo.Country, lo.Value, ci2(lo), lo.N, pct(f.Effect), hi.Country, hi.Value, ci2(hi), hi.N)
+			if lo.CIHigh != nil && hi.CILow != nil && *lo.CIHigh >= *hi.CILow {
+				f.Text = strings.TrimSuffix(f.Text, ".") + "; the 95% intervals overlap, so the gap may be chance."
+			}
 		}
 		out = append(out, f)
 	}

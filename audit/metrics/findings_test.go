@@ -97,3 +97,35 @@ func TestDefaultCultureOther(t *testing.T) {
 		t.Errorf("finding %+v", f)
 	}
 }
+
+// TestDiversityGapIntervals: the diversity finding quotes the jackknife
+// intervals and says when they overlap.
+func TestDiversityGapIntervals(t *testing.T) {
+	qv := func(country string, v, lo, hi float64) store.Metric {
+		return store.Metric{Name: MetricQualityVendi, Model: "m", PromptSet: prompts.SetCountry, Country: country, Value: v, CILow: f64(lo), CIHigh: f64(hi), N: 30}
+	}
+	tests := []struct {
+		name    string
+		overlap bool
+	}{
+		{"separate", false},
+		{"overlapping", true},
+	}
+	for _, tc := range tests {
+		hiLow := 2.5
+		if tc.overlap {
+			hiLow = 1.1
+		}
+		got := spreadGaps([]store.Metric{qv("Kenya", 1.0, 0.8, 1.2), qv("Korea", 3.0, hiLow, 3.5)}, MetricQualityVendi, "diversity_gap", "diversity")
+		if len(got) != 1 {
+			t.Fatalf("%s: %d findings", tc.name, len(got))
+		}
+		text := got[0].Text
+		if !strings.Contains(text, "Kenya are the least diverse (quality-weighted Vendi 1.00 [0.80, 1.20], n=30)") || !strings.Contains(text, "Korea (3.00 [") {
+			t.Errorf("%s: %q", tc.name, text)
+		}
+		if strings.Contains(text, "overlap") != tc.overlap {
+			t.Errorf("%s: overlap said %v in %q", tc.name, !tc.overlap, text)
+		}
+	}
+}

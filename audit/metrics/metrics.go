@@ -432,7 +432,7 @@ func rateMetrics(recs []*record) []store.Metric {
 // diversityMetrics computes the Vendi and quality-weighted Vendi scores of
 // each model x prompt set x country group of generated images that have
 // embeddings, and of each category and variant within it.
-func diversityMetrics(recs []*record, quality string) ([]store.Metric, error) {
+func diversityMetrics(recs []*record, qualityName string) ([]store.Metric, error) {
 	type members struct {
 		key     store.Metric
 		vecs    [][]float64
@@ -450,11 +450,11 @@ func diversityMetrics(recs []*record, quality string) ([]store.Metric, error) {
 		}
 		m.vecs = append(m.vecs, r.vector)
 		switch {
-		case quality == "human_rating" && r.human > 0:
+		case qualityName == "human_rating" && r.human > 0:
 			m.quality = append(m.quality, (r.human-1)/4)
-		case quality == "cultural_rating" && r.rating > 0:
+		case qualityName == "cultural_rating" && r.rating > 0:
 			m.quality = append(m.quality, float64(r.rating-1)/4)
-		case (quality == "vqa_accuracy" || quality == "") && r.accuracy != nil:
+		case (qualityName == "vqa_accuracy" || qualityName == "") && r.accuracy != nil:
 			m.quality = append(m.quality, *r.accuracy)
 		default:
 			m.quality = append(m.quality, math.NaN())
@@ -477,26 +477,36 @@ func diversityMetrics(recs []*record, quality string) ([]store.Metric, error) {
 		if len(m.vecs) < 2 {
 			continue
 		}
-		vs, err := diversity.FromEmbeddings(m.vecs, 1)
+		// Reviewers rate a sample: with human ratings the rated images
+		// stand for their group; other qualities must cover every image.
+		quality := m.quality
+		if rated := len(finite(m.quality)); rated < len(m.quality) && !(qualityName == "human_rating" && rated > 0) {
+			quality = nil
+		}
+		vs, qvs, hasQ, err := diversity.VendiCI(m.vecs, quality)
 		if err != nil {
 			return nil, fmt.Errorf("diversity of %s %s %s: %w", m.key.Model, m.key.Country, m.key.Category, err)
 		}
 		v := m.key
-		v.Name, v.Value, v.N = MetricVendi, vs, len(m.vecs)
+		v.Name, v.Value, v.N = MetricVendi, vs.Value, len(m.vecs)
+		withInterval(&v, vs)
 		out = append(out, v)
-		// Reviewers rate a sample: with human ratings the rated images
-		// stand for their group; other qualities must cover every image.
-		if q := finite(m.quality); len(q) == len(m.quality) || (quality == "human_rating" && len(q) > 0) {
-			qvs, err := diversity.Quality(vs, q)
-			if err != nil {
-				return nil, err
-			}
+		if hasQ {
 			qv := m.key
-			qv.Name, qv.Value, qv.N = MetricQualityVendi, qvs, len(m.vecs)
+			qv.Name, qv.Value, qv.N = MetricQualityVendi, qvs.Value, len(m.vecs)
+			withInterval(&qv, qvs)
 			out = append(out, qv)
 		}
 	}
 	return out, nil
+}
+
+// withInterval stores a jackknife interval on a metric when there is one.
+func withInterval(m *store.Metric, iv diversity.Interval) {
+	if iv.OK {
+		lo, hi := iv.Low, iv.High
+		m.CILow, m.CIHigh = &lo, &hi
+	}
 }
 
 func finite(xs []float64) []float64 {
