@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"unicode/utf8"
 
@@ -39,6 +40,14 @@ func wrap(text, first, indent string, width int) string {
 	b.WriteString(line + "\n")
 	return b.String()
 }
+
+// wideWriter marks a writer whose tables keep all their columns on one
+// line, however wide.
+type wideWriter struct{ io.Writer }
+
+// Wide returns w marked so that the tables printed to it are never split
+// to fit TerminalWidth (the `--wide` flag).
+func Wide(w io.Writer) io.Writer { return wideWriter{w} }
 
 // fitTable is a terminal table that keeps within TerminalWidth: when its
 // columns do not fit, it prints them in several tables, each repeating
@@ -84,11 +93,15 @@ func (t *fitTable) Render() error {
 	for i := 0; i < keys; i++ {
 		keyWidth += col(i)
 	}
+	limit := TerminalWidth
+	if _, wide := t.w.(wideWriter); wide {
+		limit = math.MaxInt
+	}
 	var groups [][]int
 	var cur []int
 	used := keyWidth
 	for i := keys; i < len(t.head); i++ {
-		if len(cur) > 0 && used+col(i) > TerminalWidth {
+		if len(cur) > 0 && used+col(i) > limit {
 			groups, cur, used = append(groups, cur), nil, keyWidth
 		}
 		cur = append(cur, i)

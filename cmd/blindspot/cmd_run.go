@@ -101,7 +101,7 @@ func (a *App) runAudit(p *audit.Plan, asJSON, quiet, fresh bool, every time.Dura
 	if err := r.Close(); err != nil {
 		return fmt.Errorf("closing the stores: %w", err)
 	}
-	if err := a.printSummary(r.Summary, asJSON); err != nil {
+	if err := a.printSummary(r.Summary, asJSON, false); err != nil {
 		return err
 	}
 	if !quiet {

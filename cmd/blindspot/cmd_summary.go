@@ -15,7 +15,7 @@ import (
 func asSpecErr(err error, target **spec.Error) bool { return errors.As(err, target) }
 
 func (a *App) summaryCmd() *cobra.Command {
-	var asJSON bool
+	var asJSON, wide bool
 	var storeURL string
 	c := &cobra.Command{
 		Use:   "summary RUN_DIR",
@@ -32,19 +32,23 @@ func (a *App) summaryCmd() *cobra.Command {
 				return err
 			}
 			s.RunDir = args[0]
-			return a.printSummary(s, asJSON)
+			return a.printSummary(s, asJSON, wide)
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON")
+	c.Flags().BoolVar(&wide, "wide", false, "keep every table's columns on one line (by default tables wider than 120 columns are split)")
 	addStoreFlag(c, &storeURL)
 	return c
 }
 
-func (a *App) printSummary(s *metrics.Summary, asJSON bool) error {
+func (a *App) printSummary(s *metrics.Summary, asJSON, wide bool) error {
 	if asJSON {
 		enc := json.NewEncoder(a.Stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(s)
+	}
+	if wide {
+		return reports.WriteSummary(reports.Wide(a.Stdout), s)
 	}
 	return reports.WriteSummary(a.Stdout, s)
 }
