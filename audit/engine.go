@@ -33,7 +33,8 @@ const (
 	StageScore    = "score"
 )
 
-// Progress receives task completions per stage.
+// Progress receives task completions per stage: images for generate and
+// edit, calls for the judge (as the plan counts them), tasks otherwise.
 type Progress interface {
 	Add(stage string, n int)
 }
@@ -159,9 +160,11 @@ func (e *Engine) setFatal(err error) {
 	e.stopped.Store(true)
 }
 
-func (e *Engine) progress(stage string) {
-	if e.Progress != nil {
-		e.Progress.Add(stage, 1)
+func (e *Engine) progress(stage string) { e.progressN(stage, 1) }
+
+func (e *Engine) progressN(stage string, n int) {
+	if e.Progress != nil && n > 0 {
+		e.Progress.Add(stage, n)
 	}
 }
 

@@ -24,10 +24,13 @@ type Counts struct {
 	T2I     int            `json:"t2i_calls"`
 	I2I     int            `json:"i2i_calls"`
 	VQA     int            `json:"vqa_calls"`
-	Embed   int            `json:"embed_calls"`
-	Score   int            `json:"score_calls"`
-	LLM     int            `json:"llm_calls"`
-	Picks   int            `json:"pick_calls"`
+	// JudgeCalls is the part of VQA that judges images (the rest writes
+	// image-conditioned stories): what the judge stage's progress counts.
+	JudgeCalls int `json:"judge_calls"`
+	Embed      int `json:"embed_calls"`
+	Score      int `json:"score_calls"`
+	LLM        int `json:"llm_calls"`
+	Picks      int `json:"pick_calls"`
 	// Stories is how many stories the story audit writes.
 	Stories     int     `json:"stories,omitempty"`
 	Chains      int     `json:"edit_chains"`
@@ -143,6 +146,7 @@ func (p *Plan) count() {
 	judge := func(set string, images int) {
 		q := judgeQuestions(a, set)
 		c.VQA += q * images
+		c.JudgeCalls += q * images
 		for _, v := range a.Models.VLM {
 			price(v.Name, generators.Usage{InputTokens: judgeInputTokens(a), OutputTokens: estJudgeOutputTokens}, q*images)
 		}

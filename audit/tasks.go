@@ -209,13 +209,14 @@ func (e *Engine) post(ctx context.Context, im *store.Image, p prompts.Prompt) bo
 // the store already holds it (it counts as resumed) nor when the run is
 // stopping.
 func (e *Engine) startTask(ctx context.Context, id, stage string) bool {
-	run, _ := e.startTaskAgain(ctx, id, stage)
+	run, _ := e.startTaskAgain(ctx, id, stage, 1)
 	return run
 }
 
 // startTaskAgain is startTask that also reports whether an earlier run
-// recorded a failed attempt of the task (whose answers a retry may keep).
-func (e *Engine) startTaskAgain(ctx context.Context, id, stage string) (run, again bool) {
+// recorded a failed attempt of the task (whose answers a retry may keep);
+// a resumed task counts as calls planned calls of progress.
+func (e *Engine) startTaskAgain(ctx context.Context, id, stage string, calls int) (run, again bool) {
 	if !e.Fresh {
 		st, class, err := e.Run.TaskState(context.WithoutCancel(ctx), id)
 		if err != nil {
@@ -224,7 +225,7 @@ func (e *Engine) startTaskAgain(ctx context.Context, id, stage string) (run, aga
 		}
 		if settled(st, class) {
 			e.Stats.Resumed.Add(1)
-			e.progress(stage)
+			e.progressN(stage, calls)
 			return false, false
 		}
 		again = st != ""
@@ -234,10 +235,16 @@ func (e *Engine) startTaskAgain(ctx context.Context, id, stage string) (run, aga
 
 func (e *Engine) judge(ctx context.Context, im *store.Image, p prompts.Prompt, ep spec.Endpoint, load func() []byte) {
 	id := "judge:" + im.ID + ":" + ep.Name
-	run, again := e.startTaskAgain(ctx, id, StageJudge)
+	// Progress counts the judge's calls as the plan does (grid's count), a
+	// question at a time: a fallback question beyond the plan is not
+	// counted, and questions never asked are counted when the image is
+	// judged, so the stage ends at its planned total.
+	planned := judgeQuestions(e.Plan.Audit, im.PromptSet)
+	run, again := e.startTaskAgain(ctx, id, StageJudge, planned)
 	if !run {
 		return
 	}
+	counted := 0
 	system, qs, err := e.Judge.Prepare(p, im.PromptSet, im.Target)
 	if err != nil {
 		e.setFatal(err)
@@ -273,6 +280,10 @@ func (e *Engine) judge(ctx context.Context, im *store.Image, p prompts.Prompt, e
 		if interrupted(o) {
 			return vqa.Reply{}, true
 		}
+		if counted < planned {
+			counted++
+			e.progressN(StageJudge, 1)
+		}
 		r := vqa.Reply{Class: o.Class, Err: o.Err}
 		if o.Resp != nil {
 			r.Text = o.Resp.Text
@@ -287,7 +298,7 @@ func (e *Engine) judge(ctx context.Context, im *store.Image, p prompts.Prompt, e
 		e.setFatal(fmt.Errorf("recording the judgement of %s: %w", im.ID, err))
 		return
 	}
-	e.progress(StageJudge)
+	e.progressN(StageJudge, planned-counted)
 }
 
 func (e *Engine) embed(ctx context.Context, im *store.Image, ep spec.Endpoint, load func() []byte) {

@@ -52,7 +52,7 @@ func stageTotals(p *audit.Plan) []stageTotal {
 		out = append(out, stageTotal{audit.StageEdit, c.I2I})
 	}
 	if len(a.Models.VLM) > 0 {
-		out = append(out, stageTotal{audit.StageJudge, c.Images * len(a.Models.VLM)})
+		out = append(out, stageTotal{audit.StageJudge, c.JudgeCalls})
 	}
 	if c.Stories > 0 {
 		out = append(out, stageTotal{audit.StageStory, c.Stories})
