@@ -17,9 +17,10 @@ import (
 
 // chartOverlapsJS lists, for every drawn chart, the pairs of its text
 // components (title, legend, visual map, the axes with their labels, the
-// plot) whose boxes overlap on screen by more than 2 pixels either way: a
-// title written over its legend, a colour scale over an axis label, a
-// legend run into the plot.
+// plot of every panel) whose boxes overlap on screen by more than 2 pixels
+// either way: a title written over its legend, a colour scale over an axis
+// label, a legend run into the plot, one small multiple's labels over the
+// next.
 const chartOverlapsJS = `(() => {
   const out = [];
   const kinds = ["title", "legend", "visualMap", "xAxis", "yAxis"];
@@ -33,16 +34,16 @@ const chartOverlapsJS = `(() => {
       const r = v.group.getBoundingRect().clone();
       const m = v.group.getComputedTransform ? v.group.getComputedTransform() : v.group.transform;
       if (m) r.applyTransform(m);
-      if (r.width > 0 && r.height > 0) boxes.push({kind, r});
+      const cs = v.__model.getCoordSysModel && v.__model.getCoordSysModel();
+      if (r.width > 0 && r.height > 0) boxes.push({kind, r, grid: cs ? cs.componentIndex : -1});
     }
-    // The plotting area, which the title, legend and scale must clear too.
-    const grid = c.getModel().getComponent("grid");
-    if (grid && grid.coordinateSystem) boxes.push({kind: "plot", r: grid.coordinateSystem.getRect()});
+    // The plotting areas, which the titles, legend and scale must clear too.
+    c.getModel().eachComponent("grid", g => { if (g.coordinateSystem) boxes.push({kind: "plot", r: g.coordinateSystem.getRect(), grid: g.componentIndex}); });
     for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
       const a = boxes[i], b = boxes[j];
-      // The axes and the plot meet by design.
+      // A plot and its own axes meet by design.
       const frame = k => k === "xAxis" || k === "yAxis" || k === "plot";
-      if (frame(a.kind) && frame(b.kind)) continue;
+      if (frame(a.kind) && frame(b.kind) && a.grid === b.grid) continue;
       const w = Math.min(a.r.x + a.r.width, b.r.x + b.r.width) - Math.max(a.r.x, b.r.x);
       const h = Math.min(a.r.y + a.r.height, b.r.y + b.r.height) - Math.max(a.r.y, b.r.y);
       if (w > 2 && h > 2) out.push(el.dataset.chart + ": " + a.kind + " and " + b.kind + " overlap by " + Math.round(w) + "x" + Math.round(h) + " px");

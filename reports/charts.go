@@ -21,6 +21,8 @@ type Chart struct {
 	// Height in pixels: the plot, and the title and legend above it.
 	Height int             `json:"height"`
 	Option json.RawMessage `json:"option"`
+	// Wide charts span the report's width (small multiples).
+	Wide bool `json:"wide,omitempty"`
 }
 
 // chartBase is the height in pixels of a chart's plot and axis labels;
@@ -77,6 +79,17 @@ func common(title string, legend []string) ([]charts.GlobalOpts, int) {
 // frame is common with the plot's left and right margins in pixels, beyond
 // its axis labels (one grid only: ECharts draws the axes on the first).
 func frame(title string, legend []string, left, right int) ([]charts.GlobalOpts, int) {
+	g, top := header(title, legend)
+	return append(g,
+		charts.WithInitializationOpts(opts.Initialization{Height: fmt.Sprintf("%dpx", chartBase+top)}),
+		// The plot's margins hold the axis labels whatever their length.
+		charts.WithGridOpts(opts.Grid{Top: fmt.Sprint(top), Bottom: "16", Left: fmt.Sprint(left), Right: fmt.Sprint(right), ContainLabel: opts.Bool(true)}),
+	), chartBase + top
+}
+
+// header is a chart's title, legend and tooltip, with the height in pixels
+// they take above the plot.
+func header(title string, legend []string) ([]charts.GlobalOpts, int) {
 	top := titleHeight + plotGap
 	lg := opts.Legend{Show: opts.Bool(false)}
 	if len(legend) > 0 {
@@ -84,14 +97,11 @@ func frame(title string, legend []string, left, right int) ([]charts.GlobalOpts,
 		top = titleHeight + legendLine*legendLines(legend) + plotGap
 	}
 	return []charts.GlobalOpts{
-		charts.WithInitializationOpts(opts.Initialization{Height: fmt.Sprintf("%dpx", chartBase+top)}),
 		charts.WithTitleOpts(opts.Title{Title: title, TitleStyle: &opts.TextStyle{FontSize: 14}}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true)}),
 		charts.WithLegendOpts(lg),
-		// The plot's margins hold the axis labels whatever their length.
-		charts.WithGridOpts(opts.Grid{Top: fmt.Sprint(top), Bottom: "16", Left: fmt.Sprint(left), Right: fmt.Sprint(right), ContainLabel: opts.Bool(true)}),
 		charts.WithAnimation(false),
-	}, chartBase + top
+	}, top
 }
 
 // categoryAxis shows every category's label, turned when there are many

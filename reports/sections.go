@@ -214,7 +214,15 @@ func driftSection(ms []store.Metric) (Section, bool) {
 		return math.NaN()
 	}
 	t := Table{Head: []string{"Editor", "Chain", "Target", "Step", "Judge accuracy", "95% CI", "n", "SSIM to step 0", "Embedding distance to step 0", "CLIP score / 100"}}
-	for i, r := range rows {
+	// One figure per editor and chain, a panel per target country, on
+	// shared axes: the same chain read across countries.
+	type figure struct {
+		model, chain string
+		steps        []string
+		panels       []panel
+	}
+	var figs []*figure
+	for _, r := range rows {
 		var xs []string
 		acc, ssim, emb, clip := lineSeries{Name: "judge accuracy"}, lineSeries{Name: "SSIM to step 0"}, lineSeries{Name: "embedding distance to step 0"}, lineSeries{Name: "CLIP score / 100"}
 		for _, st := range r.Steps {
@@ -239,11 +247,24 @@ func driftSection(ms []store.Metric) (Section, bool) {
 				series = append(series, extra)
 			}
 		}
-		title := fmt.Sprintf("%s, %s toward %s", r.Model, r.Chain, r.Target)
+		name := r.Target
 		if r.FlatButFalling {
-			title += " (metric flat, fidelity falls)"
+			name += " (metric flat, fidelity falls)"
 		}
-		s.Charts = append(s.Charts, lines(fmt.Sprintf("drift-%d", i), title, xs, series, 1))
+		if len(figs) == 0 || figs[len(figs)-1].model != r.Model || figs[len(figs)-1].chain != r.Chain || !slices.Equal(figs[len(figs)-1].steps, xs) {
+			figs = append(figs, &figure{model: r.Model, chain: r.Chain, steps: xs})
+		}
+		f := figs[len(figs)-1]
+		f.panels = append(f.panels, panel{Name: name, Series: series})
+	}
+	for i, f := range figs {
+		title := fmt.Sprintf("%s, %s chain, by edit step and target country", f.model, f.chain)
+		if len(f.panels) == 1 {
+			title = fmt.Sprintf("%s, %s toward %s", f.model, f.chain, f.panels[0].Name)
+			s.Charts = append(s.Charts, lines(fmt.Sprintf("drift-%d", i), title, f.steps, f.panels[0].Series, 1))
+			continue
+		}
+		s.Charts = append(s.Charts, panelLines(fmt.Sprintf("drift-%d", i), title, f.steps, f.panels, 1))
 	}
 	s.Tables = []Table{t}
 	return s, true
