@@ -267,3 +267,65 @@ func comparisons(groups []Group) []Comparison {
 	})
 	return out
 }
+
+// ChainComparison is one edit chain of one subject, a row per country (and
+// target): the same edits read across cultures.
+type ChainComparison struct {
+	Model       string     `json:"model"`
+	Editor      string     `json:"editor"`
+	Chain       string     `json:"chain"`
+	Category    string     `json:"category"`
+	Subcategory string     `json:"subcategory"`
+	Variant     string     `json:"variant"`
+	Rows        []ChainRow `json:"rows"`
+}
+
+// ChainRow is one country's chain in a comparison: the strip from its
+// first seed's image.
+type ChainRow struct {
+	Country string `json:"country"`
+	Page    string `json:"page"`
+	Strip   Strip  `json:"strip"`
+}
+
+// chainComparisons arranges the edit chains of country-specific groups by
+// model, editor, chain, subject and variant, a row per country and target
+// (the first seed's chain: a group's strips run in seed order), in a
+// stable order.
+func chainComparisons(groups []Group) []ChainComparison {
+	idx := map[[6]string]int{}
+	seen := map[[3]string]bool{}
+	var out []ChainComparison
+	for _, g := range groups {
+		if g.Set != prompts.SetCountry || g.Subcategory == "" {
+			continue
+		}
+		for _, st := range g.Strips {
+			k := [6]string{g.Model, st.Editor, st.Chain, g.Category, g.Subcategory, g.Variant}
+			row := [3]string{strings.Join(k[:], "\x00"), g.Country, st.Target}
+			if seen[row] {
+				continue
+			}
+			seen[row] = true
+			i, ok := idx[k]
+			if !ok {
+				i = len(out)
+				idx[k] = i
+				out = append(out, ChainComparison{Model: g.Model, Editor: st.Editor, Chain: st.Chain, Category: g.Category, Subcategory: g.Subcategory, Variant: g.Variant})
+			}
+			out[i].Rows = append(out[i].Rows, ChainRow{Country: g.Country, Page: g.Page, Strip: st})
+		}
+	}
+	for i := range out {
+		sort.SliceStable(out[i].Rows, func(a, b int) bool {
+			x, y := out[i].Rows[a], out[i].Rows[b]
+			return x.Country+"\x00"+x.Strip.Target < y.Country+"\x00"+y.Strip.Target
+		})
+	}
+	sort.SliceStable(out, func(a, b int) bool {
+		x, y := out[a], out[b]
+		return strings.Join([]string{x.Model, x.Editor, x.Chain, x.Category, x.Subcategory, x.Variant}, "\x00") <
+			strings.Join([]string{y.Model, y.Editor, y.Chain, y.Category, y.Subcategory, y.Variant}, "\x00")
+	})
+	return out
+}

@@ -103,7 +103,8 @@ func TestGroupPagesLinked(t *testing.T) {
 }
 
 // TestCountriesCompared: compare.html draws each subject for every
-// country, a row per country, each linking to its group page.
+// country, a row per country, each linking to its group page, and each
+// edit chain of a subject across countries.
 func TestCountriesCompared(t *testing.T) {
 	t.Parallel()
 	out, d := builtReport(t)
@@ -140,6 +141,33 @@ func TestCountriesCompared(t *testing.T) {
 	index, _ := os.ReadFile(filepath.Join(out, "index.html"))
 	if !strings.Contains(string(index), `href="compare.html"`) {
 		t.Error("the report does not link to compare.html")
+	}
+	// Edit chains: the repeat chain of each architecture subject, a row
+	// per country, each strip the first seed's, steps 0 to 3.
+	chains := chainComparisons(d.Groups)
+	loops := 0
+	for _, c := range chains {
+		if c.Chain != "loop" {
+			continue
+		}
+		loops++
+		if len(c.Rows) != len(countries) {
+			t.Errorf("loop chain of %s/%s: %d rows, want one per country (%d)", c.Subcategory, c.Variant, len(c.Rows), len(countries))
+		}
+		for i, r := range c.Rows {
+			if len(r.Strip.Frames) != 4 || r.Strip.Frames[0].Step != 0 || r.Strip.Frames[3].Step != 3 {
+				t.Errorf("loop chain of %s in %s: %d frames", c.Subcategory, r.Country, len(r.Strip.Frames))
+			}
+			if i > 0 && c.Rows[i-1].Country >= r.Country {
+				t.Errorf("loop chain of %s: rows out of order", c.Subcategory)
+			}
+		}
+	}
+	if loops == 0 {
+		t.Fatal("no edit chain compared across countries")
+	}
+	if n := strings.Count(string(page), `<section id="e`); n != len(chains) {
+		t.Errorf("compare.html has %d chain blocks, want %d", n, len(chains))
 	}
 }
 

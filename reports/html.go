@@ -35,9 +35,9 @@ var funcs = template.FuncMap{
 }
 
 var (
-	indexTmpl   = template.Must(template.New("index.html").Funcs(funcs).ParseFS(files, "templates/index.html"))
+	indexTmpl   = template.Must(template.New("index.html").Funcs(funcs).ParseFS(files, "templates/index.html", "templates/strip.html"))
 	groupTmpl   = template.Must(template.New("group.html").Funcs(funcs).ParseFS(files, "templates/group.html"))
-	compareTmpl = template.Must(template.New("compare.html").Funcs(funcs).ParseFS(files, "templates/compare.html"))
+	compareTmpl = template.Must(template.New("compare.html").Funcs(funcs).ParseFS(files, "templates/compare.html", "templates/strip.html"))
 )
 
 // EChartsCDN is where the report loads ECharts from unless it is built
@@ -122,7 +122,7 @@ func BuildData(ctx context.Context, run *store.Run, s *metrics.Summary) (*Data, 
 	if d.Groups, err = loadGroups(ctx, run); err != nil {
 		return nil, fmt.Errorf("report gallery: %w", err)
 	}
-	d.Compared = len(comparisons(d.Groups)) > 0
+	d.Compared = len(comparisons(d.Groups))+len(chainComparisons(d.Groups)) > 0
 	seen := map[string]map[string]bool{}
 	add := func(k, v string) {
 		if v == "" {
@@ -186,6 +186,7 @@ type indexPage struct {
 type comparePage struct {
 	Name, CSP, Generated string
 	Comparisons          []Comparison
+	Chains               []ChainComparison
 }
 
 type groupPage struct {
@@ -261,8 +262,8 @@ func WriteHTML(ctx context.Context, run *store.Run, blobs *store.Blobs, s *metri
 	if err := render(indexTmpl, p, filepath.Join(tmp, "index.html")); err != nil {
 		return "", err
 	}
-	if cs := comparisons(d.Groups); len(cs) > 0 {
-		if err := render(compareTmpl, comparePage{Name: s.Name, CSP: csp(true), Generated: p.Generated, Comparisons: cs}, filepath.Join(tmp, "compare.html")); err != nil {
+	if cs, chains := comparisons(d.Groups), chainComparisons(d.Groups); len(cs)+len(chains) > 0 {
+		if err := render(compareTmpl, comparePage{Name: s.Name, CSP: csp(true), Generated: p.Generated, Comparisons: cs, Chains: chains}, filepath.Join(tmp, "compare.html")); err != nil {
 			return "", err
 		}
 	}
