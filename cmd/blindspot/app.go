@@ -67,7 +67,7 @@ func (a *App) root() *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErr("%v (see '%s --help')", err, c.CommandPath())
 	})
-	root.AddCommand(a.initCmd(), a.gridCmd(), a.runCmd(), a.summaryCmd(), a.serveSimCmd(), a.providersCmd(), a.checkCmd(), a.vendiCmd(), a.corpusCmd(), a.reportCmd(), a.exportCmd(), a.sheetsCmd(), a.workerCmd(), a.statusCmd())
+	root.AddCommand(a.initCmd(), a.gridCmd(), a.profiled(a.runCmd()), a.summaryCmd(), a.serveSimCmd(), a.providersCmd(), a.checkCmd(), a.profiled(a.vendiCmd()), a.corpusCmd(), a.profiled(a.reportCmd()), a.exportCmd(), a.sheetsCmd(), a.workerCmd(), a.statusCmd())
 	return root
 }
 

@@ -277,3 +277,25 @@ func TestLineProgressSpend(t *testing.T) {
 		t.Errorf("progress line %q", got)
 	}
 }
+
+// TestProfileFlags: --cpuprofile and --memprofile write gzip-compressed
+// pprof profiles where they are told; an unwritable path is a usage error.
+func TestProfileFlags(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "k.csv"), []byte("1,0.9,0\n0.9,1,0\n0,0,1\n"), 0o644)
+	code, out, errs := runCLI(t, dir, "vendi", "--kernel", "k.csv", "--cpuprofile", "cpu.pprof", "--memprofile", "mem.pprof")
+	if code != ExitOK || !strings.Contains(out, "Vendi score: 2.157300") {
+		t.Fatalf("exit %d: %s%s", code, out, errs)
+	}
+	for _, name := range []string{"cpu.pprof", "mem.pprof"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+			t.Errorf("%s: %d bytes, %v: not a gzip-compressed profile", name, len(b), err)
+		}
+	}
+	code, _, errs = runCLI(t, dir, "vendi", "--kernel", "k.csv", "--cpuprofile", filepath.Join(dir, "missing", "cpu.pprof"))
+	if code != ExitUsage || !strings.Contains(errs, "--cpuprofile") {
+		t.Errorf("unwritable profile: exit %d, %q", code, errs)
+	}
+}
