@@ -2,10 +2,12 @@ package diversity
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"strconv"
 	"strings"
@@ -22,10 +24,39 @@ type Table struct {
 // MaxCSVRows caps a table read from a file.
 const MaxCSVRows = 1_000_000
 
+// MaxCSVBytes caps the size of a table read from a file.
+const MaxCSVBytes = 4 << 30
+
 // ReadTable reads a numeric CSV. A first row that is not all numbers is a
 // header, but only when some field is not a number at all. Every error
 // names file:line:column.
+//
+// A plain file (no quotes, every row numbers of one width) is parsed on
+// every core; anything else, and every file with an error, goes through
+// encoding/csv, whose messages name the place.
 func ReadTable(r io.Reader, file string) (*Table, error) {
+	// A file says its size: one buffer of it, not a doubling series.
+	var buf bytes.Buffer
+	if f, ok := r.(interface{ Stat() (fs.FileInfo, error) }); ok {
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() <= MaxCSVBytes {
+			buf.Grow(int(st.Size()) + bytes.MinRead)
+		}
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(r, MaxCSVBytes+1)); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	b := buf.Bytes()
+	if len(b) > MaxCSVBytes {
+		return nil, fmt.Errorf("%s: larger than %d GiB", file, MaxCSVBytes>>30)
+	}
+	if t, ok := parsePlain(b); ok {
+		return t, nil
+	}
+	return readCSV(bytes.NewReader(b), file)
+}
+
+// readCSV is ReadTable through encoding/csv: any CSV, every error placed.
+func readCSV(r io.Reader, file string) (*Table, error) {
 	// A UTF-8 byte-order mark (spreadsheets write one) is not data.
 	br := bufio.NewReader(r)
 	if b, err := br.Peek(3); err == nil && string(b) == "\ufeff" {

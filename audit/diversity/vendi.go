@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math"
 
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -146,8 +144,9 @@ func eigenvalues(s *mat.SymDense) ([]float64, error) {
 }
 
 // normalizedRows checks x and returns its rows scaled to unit length in one
-// row-major buffer, with the row length.
-func normalizedRows(x [][]float64) ([]float64, int, error) {
+// buffer, with the row length: row after row, or with transposed set
+// column after column (row i's value j at j*len(x)+i).
+func normalizedRows(x [][]float64, transposed bool) ([]float64, int, error) {
 	if len(x) == 0 {
 		return nil, 0, errors.New("no embeddings")
 	}
@@ -155,33 +154,74 @@ func normalizedRows(x [][]float64) ([]float64, int, error) {
 	if d == 0 {
 		return nil, 0, errors.New("the embeddings have no columns")
 	}
-	data := make([]float64, len(x)*d)
-	for i, row := range x {
-		if len(row) != d {
-			return nil, 0, &CellError{Row: i + 1, Msg: fmt.Sprintf("%d values, the first row has %d", len(row), d)}
-		}
-		// Scaled by the largest magnitude first, so that 1e160 does not
-		// overflow the sum of squares nor 1e-200 underflow it to zero.
-		var m float64
-		for j, v := range row {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, 0, &CellError{Row: i + 1, Col: j + 1, Msg: "not finite"}
+	n := len(x)
+	data := make([]float64, n*d)
+	scale := make([]float64, 2*n) // per row: largest magnitude, 1/length after dividing by it
+	// Rows are checked and scaled in bands on every core; the first
+	// faulty row (in row order) is the one reported.
+	const rowBand = 256
+	errs := make([]error, (n+rowBand-1)/rowBand)
+	parallel(len(errs), func(b int) {
+		for i := b * rowBand; i < min(n, (b+1)*rowBand); i++ {
+			if errs[b] = scaleRow(x[i], i, d, scale, data, transposed); errs[b] != nil {
+				return
 			}
-			m = math.Max(m, math.Abs(v))
 		}
-		if m == 0 {
-			return nil, 0, &CellError{Row: i + 1, Msg: "all zeros: no direction for the cosine kernel"}
-		}
-		var s float64
-		for _, v := range row {
-			s += (v / m) * (v / m)
-		}
-		s = 1 / math.Sqrt(s)
-		for j, v := range row {
-			data[i*d+j] = (v / m) * s
+	})
+	for _, err := range errs {
+		if err != nil {
+			return nil, 0, err
 		}
 	}
+	if transposed {
+		// In bands of rows, so each column's writes are contiguous.
+		const band = 32
+		bands := (n + band - 1) / band
+		parallel(bands, func(b int) {
+			i0 := b * band
+			i1 := min(i0+band, n)
+			for j := 0; j < d; j++ {
+				out := data[j*n+i0 : j*n+i1]
+				for k := range out {
+					i := i0 + k
+					out[k] = (x[i][j] / scale[2*i]) * scale[2*i+1]
+				}
+			}
+		})
+	}
 	return data, d, nil
+}
+
+// scaleRow checks row i and stores its scale (largest magnitude, then the
+// inverse length after dividing by it) and, unless transposed, the unit
+// row itself.
+func scaleRow(row []float64, i, d int, scale, data []float64, transposed bool) error {
+	if len(row) != d {
+		return &CellError{Row: i + 1, Msg: fmt.Sprintf("%d values, the first row has %d", len(row), d)}
+	}
+	// Scaled by the largest magnitude first, so that 1e160 does not
+	// overflow the sum of squares nor 1e-200 underflow it to zero.
+	var m float64
+	for j, v := range row {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return &CellError{Row: i + 1, Col: j + 1, Msg: "not finite"}
+		}
+		m = math.Max(m, math.Abs(v))
+	}
+	if m == 0 {
+		return &CellError{Row: i + 1, Msg: "all zeros: no direction for the cosine kernel"}
+	}
+	var s float64
+	for _, v := range row {
+		s += (v / m) * (v / m)
+	}
+	scale[2*i], scale[2*i+1] = m, 1/math.Sqrt(s)
+	if !transposed {
+		for j, v := range row {
+			data[i*d+j] = (v / m) * scale[2*i+1]
+		}
+	}
+	return nil
 }
 
 // FromEmbeddings returns VS_q under the cosine kernel of the rows of x
@@ -198,23 +238,34 @@ func FromEmbeddings(x [][]float64, q float64) (float64, error) {
 }
 
 // EmbeddingEigenvalues returns the eigenvalues of K/n for the cosine
-// kernel of x's rows, from whichever of X Xᵀ/n and Xᵀ X/n is smaller.
+// kernel of x's rows, from whichever of X Xᵀ/n (n x n) and Xᵀ X/n (d x d)
+// is smaller: the same non-zero eigenvalues.
 func EmbeddingEigenvalues(x [][]float64) ([]float64, error) {
-	data, d, err := normalizedRows(x)
+	if len(x) == 0 {
+		return nil, errors.New("no embeddings")
+	}
+	n := len(x)
+	// Xᵀ X is the Gram matrix of X's columns: laid out column after
+	// column, each is contiguous for the dot products.
+	byColumn := len(x[0]) < n
+	data, d, err := normalizedRows(x, byColumn)
 	if err != nil {
 		return nil, err
 	}
-	n := len(x)
-	a := blas64.General{Rows: n, Cols: d, Stride: d, Data: data}
-	dim, ta, tb := n, blas.NoTrans, blas.Trans // X Xᵀ
-	if d < n {
-		dim, ta, tb = d, blas.Trans, blas.NoTrans // Xᵀ X
+	dim, length := n, d
+	if byColumn {
+		dim, length = d, n
 	}
-	// Gemm rather than Syrk: gonum runs Gemm on every core, which beats
-	// computing only half the product on one.
-	c := blas64.General{Rows: dim, Cols: dim, Stride: dim, Data: make([]float64, dim*dim)}
-	blas64.Gemm(ta, tb, 1/float64(n), a, a, 0, c)
-	return eigenvalues(mat.NewSymDense(dim, c.Data))
+	c := gram(data, dim, length)
+	// gram fills the lower triangle; SymDense reads the upper one.
+	inv := 1 / float64(n)
+	for i := 0; i < dim; i++ {
+		for j := 0; j <= i; j++ {
+			v := c[i*dim+j] * inv
+			c[i*dim+j], c[j*dim+i] = v, v
+		}
+	}
+	return eigenvalues(mat.NewSymDense(dim, c))
 }
 
 // Quality returns mean(quality) x VS: the quality-weighted Vendi score.
