@@ -61,6 +61,9 @@ type Runner struct {
 	// ErrInterrupted.
 	Outcome error
 	lock    *store.DirLock
+	// settled counts the store's settled tasks before and after execute:
+	// what a run that finds nothing to do would say it resumed.
+	settled [2]int64
 }
 
 // NewRunner prepares a run of a plan.
@@ -230,7 +233,14 @@ func (r *Runner) execute(ctx context.Context) error {
 		}
 		err = r.Work(ctx, r.Opts.Work)
 	} else {
+		if r.settled[0], err = r.Run.DB().CountSettledTasks(ctx); err != nil {
+			return err
+		}
 		err = r.Engine.Execute(ctx)
+		var cerr error
+		if r.settled[1], cerr = r.Run.DB().CountSettledTasks(context.WithoutCancel(ctx)); cerr != nil {
+			return cerr
+		}
 	}
 	if errors.Is(err, ErrBudgetReached) || errors.Is(err, ErrInterrupted) {
 		r.Outcome = err

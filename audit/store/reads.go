@@ -416,3 +416,14 @@ func (db *DB) CountCalls(ctx context.Context, since time.Time) (CallCounts, erro
 	}
 	return c, nil
 }
+
+// CountSettledTasks counts the recorded tasks that need no more work: done,
+// refused, or failed other than transiently.
+func (db *DB) CountSettledTasks(ctx context.Context) (int64, error) {
+	var n int64
+	err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM tasks WHERE status IN ('ok', 'refused') OR (status = 'failed' AND error_class != 'transient')`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("counting tasks: %w", err)
+	}
+	return n, nil
+}

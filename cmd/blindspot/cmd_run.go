@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync/atomic"
 	"time"
 
@@ -63,6 +67,24 @@ func (a *App) runAudit(p *audit.Plan, asJSON, quiet, fresh bool, every time.Dura
 	})
 	defer r.Close()
 	start := time.Now()
+	// Nothing recorded since the last complete run and the same spec and
+	// program: print what it printed, without opening the store.
+	defaultReport := filepath.Join(r.RunDir(), "report", "index.html")
+	parts := a.rerunParts()
+	if text, js, ok := r.Unchanged(defaultReport, parts); ok && a.runDirFree(r.RunDir()) {
+		out := text
+		if asJSON {
+			out = js
+		}
+		if _, err := a.Stdout.Write(out); err != nil {
+			return err
+		}
+		if !quiet {
+			fmt.Fprintln(a.Stderr, "blindspot: nothing new since the last run (the same spec, nothing recorded since): its summary and report stand")
+			fmt.Fprintf(a.Stderr, "Finished in %s. Report: %s\n", time.Since(start).Round(time.Millisecond), a.shown(defaultReport))
+		}
+		return nil
+	}
 	var reportPath string
 	all := append(r.Stages(), audit.Stage{Name: "agreement", Run: func(ctx context.Context) error {
 		// Imported ratings are compared with this run's judge scores again.
@@ -104,6 +126,15 @@ func (a *App) runAudit(p *audit.Plan, asJSON, quiet, fresh bool, every time.Dura
 	if err := a.printSummary(r.Summary, asJSON, false); err != nil {
 		return err
 	}
+	if ns := r.NoopSummary(); ns != nil {
+		var text, js bytes.Buffer
+		if err := errors.Join(a.writeSummary(&text, ns, false, false), a.writeSummary(&js, ns, true, false)); err != nil {
+			return err
+		}
+		if err := r.SaveUnchanged(reportPath, parts, text.Bytes(), js.Bytes()); err != nil {
+			return err
+		}
+	}
 	if !quiet {
 		// With --json the warnings are only in the JSON; say them on stderr too.
 		if asJSON {
@@ -121,6 +152,29 @@ func (a *App) runAudit(p *audit.Plan, asJSON, quiet, fresh bool, every time.Dura
 		return withCode(code, fmt.Errorf("%s", reason))
 	}
 	return nil
+}
+
+// rerunParts are what, besides the spec and the store, a run's printed
+// summary depends on: this program (its version, and its executable, which
+// changes with every build) and the ECharts the report carries.
+func (a *App) rerunParts() []string {
+	parts := []string{"version " + Version(), "echarts " + a.Getenv(envEChartsJS)}
+	if exe, err := os.Executable(); err == nil {
+		if st, err := os.Stat(exe); err == nil {
+			parts = append(parts, fmt.Sprintf("executable %s %d %d", exe, st.Size(), st.ModTime().UnixNano()))
+		}
+	}
+	return parts
+}
+
+// runDirFree reports whether no other process holds the run directory's
+// lock (a run in progress would be writing what the summary reads).
+func (a *App) runDirFree(dir string) bool {
+	l, err := store.LockDir(dir, "run")
+	if err != nil {
+		return false
+	}
+	return l.Unlock() == nil
 }
 
 // onInterrupt watches the app's signals until ctx ends: the first sets

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -42,13 +43,17 @@ func (a *App) summaryCmd() *cobra.Command {
 }
 
 func (a *App) printSummary(s *metrics.Summary, asJSON, wide bool) error {
+	return a.writeSummary(a.Stdout, s, asJSON, wide)
+}
+
+func (a *App) writeSummary(w io.Writer, s *metrics.Summary, asJSON, wide bool) error {
 	if asJSON {
-		enc := json.NewEncoder(a.Stdout)
+		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(s)
 	}
 	if wide {
-		return reports.WriteSummary(reports.Wide(a.Stdout), s)
+		return reports.WriteSummary(reports.Wide(w), s)
 	}
-	return reports.WriteSummary(a.Stdout, s)
+	return reports.WriteSummary(w, s)
 }
