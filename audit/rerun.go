@@ -12,6 +12,7 @@ import (
 
 	"github.com/blindspot-audit/blindspot/audit/metrics"
 	"github.com/blindspot-audit/blindspot/audit/outdir"
+	"github.com/blindspot-audit/blindspot/audit/spec"
 	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/generators"
 )
@@ -36,11 +37,11 @@ const (
 // fingerprint hashes the spec, parts and the state of the store's and the
 // report's files; false when the run does not qualify (a fresh run, a
 // store in PostgreSQL, where many processes write).
-func (r *Runner) fingerprint(report string, parts []string) (string, bool) {
-	if r.Opts.Fresh || r.Opts.StoreURL != "" || r.Plan.Audit.Store != "" {
+func fingerprint(a *spec.Audit, o Options, report string, parts []string) (string, bool) {
+	if o.Fresh || o.StoreURL != "" || a.Store != "" {
 		return "", false
 	}
-	spec, err := json.Marshal(r.Plan.Audit)
+	spec, err := json.Marshal(a)
 	if err != nil {
 		return "", false
 	}
@@ -49,7 +50,7 @@ func (r *Runner) fingerprint(report string, parts []string) (string, bool) {
 	for _, p := range parts {
 		fmt.Fprintf(h, "part %q\n", p)
 	}
-	dir := r.RunDir()
+	dir := runDir(a, o)
 	for _, f := range []string{filepath.Join(dir, store.StoreFile), filepath.Join(dir, store.StoreFile+"-wal"), report} {
 		st, err := os.Stat(f)
 		switch {
@@ -64,15 +65,17 @@ func (r *Runner) fingerprint(report string, parts []string) (string, bool) {
 	return hex.EncodeToString(h.Sum(nil)), true
 }
 
-// Unchanged returns what the last complete run printed (its summary as
-// text and as JSON) and its report, when nothing it depends on has
-// changed since; ok is false otherwise.
-func (r *Runner) Unchanged(report string, parts []string) (text, js []byte, ok bool) {
-	want, ok := r.fingerprint(report, parts)
+// Unchanged returns what the last complete run of spec a printed (its
+// summary as text and as JSON), when nothing it depends on has changed
+// since; ok is false otherwise. It reads a few files and opens no store,
+// and needs no plan: a run that finds nothing new costs about what
+// reading its spec costs.
+func Unchanged(a *spec.Audit, o Options, report string, parts []string) (text, js []byte, ok bool) {
+	want, ok := fingerprint(a, o, report, parts)
 	if !ok {
 		return nil, nil, false
 	}
-	dir := filepath.Join(r.RunDir(), rerunDir)
+	dir := filepath.Join(runDir(a, o), rerunDir)
 	got, err := os.ReadFile(filepath.Join(dir, rerunFingerprint))
 	if err != nil || string(got) != want {
 		return nil, nil, false
@@ -105,7 +108,7 @@ func (r *Runner) NoopSummary() *metrics.Summary {
 // finds nothing new prints. The fingerprint is written last: a kill in
 // between leaves an old or no fingerprint, which matches nothing.
 func (r *Runner) SaveUnchanged(report string, parts []string, text, js []byte) error {
-	fp, ok := r.fingerprint(report, parts)
+	fp, ok := fingerprint(r.Plan.Audit, r.Opts, report, parts)
 	if !ok {
 		return nil
 	}

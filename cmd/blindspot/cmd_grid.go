@@ -13,6 +13,24 @@ import (
 )
 
 func (a *App) loadPlan(path string) (*audit.Plan, error) {
+	s, err := a.loadSpec(path)
+	if err != nil {
+		return nil, err
+	}
+	return a.plan(path, s)
+}
+
+// plan expands a loaded spec's prompt grid.
+func (a *App) plan(path string, s *spec.Audit) (*audit.Plan, error) {
+	p, err := audit.NewPlan(s)
+	if err != nil {
+		return nil, usageErr("%s: %v", path, err)
+	}
+	return p, nil
+}
+
+// loadSpec reads and validates a spec.
+func (a *App) loadSpec(path string) (*spec.Audit, error) {
 	// Errors name the spec as the user typed it; files resolve against the
 	// app's directory.
 	readFile := func(p string) ([]byte, error) { return spec.ReadFile(a.path(p)) }
@@ -28,11 +46,7 @@ func (a *App) loadPlan(path string) (*audit.Plan, error) {
 		}
 		return nil, usageErr("reading spec: %v", err)
 	}
-	p, err := audit.NewPlan(s)
-	if err != nil {
-		return nil, usageErr("%s: %v", path, err)
-	}
-	return p, nil
+	return s, nil
 }
 
 func (a *App) gridCmd() *cobra.Command {

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/blindspot-audit/blindspot/audit"
+	"github.com/blindspot-audit/blindspot/audit/spec"
 	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/reports"
 	"github.com/blindspot-audit/blindspot/reports/review"
@@ -27,7 +28,7 @@ func (a *App) runCmd() *cobra.Command {
 		Short: "Run or resume an audit; a finished audit re-runs without calling any model",
 		Args:  exactArgs(1, "one spec file"),
 		RunE: func(c *cobra.Command, args []string) error {
-			p, err := a.loadPlan(args[0])
+			s, err := a.loadSpec(args[0])
 			if err != nil {
 				return err
 			}
@@ -35,6 +36,13 @@ func (a *App) runCmd() *cobra.Command {
 				if err := store.CheckStoreURL(storeURL); err != nil {
 					return usageErr("--store: %v", err)
 				}
+			}
+			if done, err := a.unchangedRun(s, audit.Options{Fresh: fresh, Dir: a.Dir, StoreURL: storeURL}, asJSON, quiet); done || err != nil {
+				return err
+			}
+			p, err := a.plan(args[0], s)
+			if err != nil {
+				return err
 			}
 			return a.runAudit(p, asJSON, quiet, fresh, every, storeURL)
 		},
@@ -67,24 +75,7 @@ func (a *App) runAudit(p *audit.Plan, asJSON, quiet, fresh bool, every time.Dura
 	})
 	defer r.Close()
 	start := time.Now()
-	// Nothing recorded since the last complete run and the same spec and
-	// program: print what it printed, without opening the store.
-	defaultReport := filepath.Join(r.RunDir(), "report", "index.html")
 	parts := a.rerunParts()
-	if text, js, ok := r.Unchanged(defaultReport, parts); ok && a.runDirFree(r.RunDir()) {
-		out := text
-		if asJSON {
-			out = js
-		}
-		if _, err := a.Stdout.Write(out); err != nil {
-			return err
-		}
-		if !quiet {
-			fmt.Fprintln(a.Stderr, "blindspot: nothing new since the last run (the same spec, nothing recorded since): its summary and report stand")
-			fmt.Fprintf(a.Stderr, "Finished in %s. Report: %s\n", time.Since(start).Round(time.Millisecond), a.shown(defaultReport))
-		}
-		return nil
-	}
 	var reportPath string
 	all := append(r.Stages(), audit.Stage{Name: "agreement", Run: func(ctx context.Context) error {
 		// Imported ratings are compared with this run's judge scores again.
@@ -152,6 +143,30 @@ func (a *App) runAudit(p *audit.Plan, asJSON, quiet, fresh bool, every time.Dura
 		return withCode(code, fmt.Errorf("%s", reason))
 	}
 	return nil
+}
+
+// unchangedRun prints what the last complete run of spec s printed, when
+// nothing has been recorded since and the spec and program are the same
+// (see audit.Unchanged): no plan is made and no store opened.
+func (a *App) unchangedRun(s *spec.Audit, o audit.Options, asJSON, quiet bool) (bool, error) {
+	start := time.Now()
+	report := filepath.Join(audit.RunDir(s, o), "report", "index.html")
+	text, js, ok := audit.Unchanged(s, o, report, a.rerunParts())
+	if !ok || !a.runDirFree(audit.RunDir(s, o)) {
+		return false, nil
+	}
+	out := text
+	if asJSON {
+		out = js
+	}
+	if _, err := a.Stdout.Write(out); err != nil {
+		return true, err
+	}
+	if !quiet {
+		fmt.Fprintln(a.Stderr, "blindspot: nothing new since the last run (the same spec, nothing recorded since): its summary and report stand")
+		fmt.Fprintf(a.Stderr, "Finished in %s. Report: %s\n", time.Since(start).Round(time.Millisecond), a.shown(report))
+	}
+	return true, nil
 }
 
 // rerunParts are what, besides the spec and the store, a run's printed
