@@ -73,7 +73,7 @@ func gramTile(a, c []float64, m, l, i0, j0 int) {
 			jEnd := min(j1, i+4)
 			j := j0
 			for ; j+2 <= jEnd; j += 2 {
-				dot4x2(a, c, m, l, i, j, k0, k1)
+				dot4x2(a, c[i*m+j:], m, l, i, j, k0, k1)
 			}
 			for ; j < jEnd; j++ {
 				for ii := i; ii < i+4; ii++ {
@@ -87,8 +87,9 @@ func gramTile(a, c []float64, m, l, i0, j0 int) {
 }
 
 // dot4x2 adds the dot products of vectors i..i+3 with j, j+1 over
-// [k0, k1) into c: 8 sums held in registers, 6 loads per 8 products.
-func dot4x2(a, c []float64, m, l, i, j, k0, k1 int) {
+// [k0, k1) into c[0], c[1], c[ldc], c[ldc+1], ...: 8 sums held in
+// registers, 6 loads per 8 products.
+func dot4x2(a, c []float64, ldc, l, i, j, k0, k1 int) {
 	n := k1 - k0
 	a0 := a[i*l+k0 : i*l+k0+n]
 	a1 := a[(i+1)*l+k0 : (i+1)*l+k0+n]
@@ -111,14 +112,43 @@ func dot4x2(a, c []float64, m, l, i, j, k0, k1 int) {
 		s30 += x3 * y0
 		s31 += x3 * y1
 	}
-	c[i*m+j] += s00
-	c[i*m+j+1] += s01
-	c[(i+1)*m+j] += s10
-	c[(i+1)*m+j+1] += s11
-	c[(i+2)*m+j] += s20
-	c[(i+2)*m+j+1] += s21
-	c[(i+3)*m+j] += s30
-	c[(i+3)*m+j+1] += s31
+	c[0] += s00
+	c[1] += s01
+	c[ldc] += s10
+	c[ldc+1] += s11
+	c[2*ldc] += s20
+	c[2*ldc+1] += s21
+	c[3*ldc] += s30
+	c[3*ldc+1] += s31
+}
+
+// GramBlock sets out, row-major (i1-i0) x (j1-j0), to the dot products of
+// vectors [i0, i1) with vectors [j0, j1) of a (m vectors of length l, one
+// after another): a band of the Gram matrix, for callers that cannot hold
+// all of it. Each product is summed in the same order as in Gram.
+func GramBlock(a []float64, l, i0, i1, j0, j1 int, out []float64) {
+	w := j1 - j0
+	clear(out[:(i1-i0)*w])
+	for k0 := 0; k0 < l; k0 += gramDepth {
+		k1 := min(k0+gramDepth, l)
+		i := i0
+		for ; i+4 <= i1; i += 4 {
+			j := j0
+			for ; j+2 <= j1; j += 2 {
+				dot4x2(a, out[(i-i0)*w+(j-j0):], w, l, i, j, k0, k1)
+			}
+			for ; j < j1; j++ {
+				for ii := i; ii < i+4; ii++ {
+					out[(ii-i0)*w+(j-j0)] += dot(a[ii*l+k0:ii*l+k1], a[j*l+k0:j*l+k1])
+				}
+			}
+		}
+		for ; i < i1; i++ {
+			for j := j0; j < j1; j++ {
+				out[(i-i0)*w+(j-j0)] += dot(a[i*l+k0:i*l+k1], a[j*l+k0:j*l+k1])
+			}
+		}
+	}
 }
 
 func dot(x, y []float64) float64 {

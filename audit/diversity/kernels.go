@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"gonum.org/v1/gonum/mat"
 )
 
 // Geotag is a VLM's reading of where an image comes from, for CUBE's
@@ -20,28 +22,6 @@ type GeotagWeights struct {
 
 // DefaultGeotagWeights weigh the three levels equally.
 var DefaultGeotagWeights = GeotagWeights{1.0 / 3, 1.0 / 3, 1.0 / 3}
-
-// GeotagKernel is CUBE's kernel: k(a,b) = w1[continent equal] +
-// w2[country equal] + w3[artifact equal], comparing case-insensitively.
-func GeotagKernel(tags []Geotag, w GeotagWeights) ([][]float64, error) {
-	if s := w.Continent + w.Country + w.Artifact; math.Abs(s-1) > 1e-9 || w.Continent < 0 || w.Country < 0 || w.Artifact < 0 {
-		return nil, fmt.Errorf("geotag weights must be non-negative and sum to 1, got %v", w)
-	}
-	eq := func(a, b string) float64 {
-		if strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b)) {
-			return 1
-		}
-		return 0
-	}
-	k := make([][]float64, len(tags))
-	for i, a := range tags {
-		k[i] = make([]float64, len(tags))
-		for j, b := range tags {
-			k[i][j] = w.Continent*eq(a.Continent, b.Continent) + w.Country*eq(a.Country, b.Country) + w.Artifact*eq(a.Artifact, b.Artifact)
-		}
-	}
-	return k, nil
-}
 
 // CosineKernel is the cosine similarity of vectors; a zero vector is only
 // similar to itself.
@@ -71,4 +51,58 @@ func CosineKernel(x [][]float64) [][]float64 {
 		}
 	}
 	return k
+}
+
+// FromGeotags returns VS_q under CUBE's hierarchical kernel,
+// k(a,b) = w1[continent equal] + w2[country equal] + w3[artifact equal]
+// (compared trimmed and case-insensitively), without the n x n kernel.
+// The kernel is a sum of agreement indicators, so it factors as F Fᵀ with
+// F one column per distinct value at each level (sqrt of the level's
+// weight where an image has that value): K/n has the same non-zero
+// eigenvalues as FᵀF/n, whose side is the number of distinct values, and
+// FᵀF counts how often two values go together.
+func FromGeotags(tags []Geotag, w GeotagWeights, q float64) (float64, error) {
+	if s := w.Continent + w.Country + w.Artifact; math.Abs(s-1) > 1e-9 || w.Continent < 0 || w.Country < 0 || w.Artifact < 0 {
+		return 0, fmt.Errorf("geotag weights must be non-negative and sum to 1, got %v", w)
+	}
+	if len(tags) == 0 {
+		return 0, fmt.Errorf("no geotags")
+	}
+	if err := CheckQ(q); err != nil {
+		return 0, err
+	}
+	type feature struct {
+		level int
+		value string
+	}
+	index := map[feature]int{}
+	weights := [3]float64{math.Sqrt(w.Continent), math.Sqrt(w.Country), math.Sqrt(w.Artifact)}
+	cols := make([][3]int, len(tags))
+	for i, t := range tags {
+		for level, v := range [3]string{t.Continent, t.Country, t.Artifact} {
+			// Compared trimmed and case-insensitively.
+			f := feature{level, strings.ToLower(strings.TrimSpace(v))}
+			c, ok := index[f]
+			if !ok {
+				c = len(index)
+				index[f] = c
+			}
+			cols[i][level] = c
+		}
+	}
+	dim := len(index)
+	m := make([]float64, dim*dim)
+	inv := 1 / float64(len(tags))
+	for _, c := range cols {
+		for a := 0; a < 3; a++ {
+			for b := 0; b < 3; b++ {
+				m[c[a]*dim+c[b]] += weights[a] * weights[b] * inv
+			}
+		}
+	}
+	eigs, err := eigenvalues(mat.NewSymDense(dim, m))
+	if err != nil {
+		return 0, err
+	}
+	return inRange(Order(eigs, q), len(tags))
 }

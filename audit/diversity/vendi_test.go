@@ -1,6 +1,7 @@
 package diversity
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -250,4 +251,56 @@ func TestHostileInputs(t *testing.T) {
 			t.Errorf("%s: %v, %v; want %v", tc.name, v, err, tc.want)
 		}
 	}
+}
+
+// TestFromGeotagsMatchesKernel: the factored computation gives the n x n
+// kernel's score, for every order, on random geotags with case and space
+// variants and equal and unequal weights.
+func TestFromGeotagsMatchesKernel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	conts := []string{"Africa", "africa ", "Asia", "Europe"}
+	countries := []string{"Kenya", "India", "KENYA", "France", ""}
+	things := []string{"ugali", "chapati", "bread", "rice", "Rice"}
+	for _, n := range []int{2, 7, 120} {
+		tags := make([]Geotag, n)
+		for i := range tags {
+			tags[i] = Geotag{conts[rng.IntN(len(conts))], countries[rng.IntN(len(countries))], things[rng.IntN(len(things))]}
+		}
+		for _, w := range []GeotagWeights{DefaultGeotagWeights, {0.5, 0.3, 0.2}} {
+			k, err := GeotagKernel(tags, w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range []float64{0.5, 1, 2, math.Inf(1)} {
+				want, err1 := FromKernel(k, q)
+				got, err2 := FromGeotags(tags, w, q)
+				if err1 != nil || err2 != nil || math.Abs(got-want) > 1e-9*want {
+					t.Errorf("n=%d w=%v q=%v: %v (%v), kernel %v (%v)", n, w, q, got, err2, want, err1)
+				}
+			}
+		}
+	}
+}
+
+// GeotagKernel is CUBE's kernel: k(a,b) = w1[continent equal] +
+// w2[country equal] + w3[artifact equal], comparing case-insensitively: the
+// definition FromGeotags is checked against.
+func GeotagKernel(tags []Geotag, w GeotagWeights) ([][]float64, error) {
+	if s := w.Continent + w.Country + w.Artifact; math.Abs(s-1) > 1e-9 || w.Continent < 0 || w.Country < 0 || w.Artifact < 0 {
+		return nil, fmt.Errorf("geotag weights must be non-negative and sum to 1, got %v", w)
+	}
+	eq := func(a, b string) float64 {
+		if strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b)) {
+			return 1
+		}
+		return 0
+	}
+	k := make([][]float64, len(tags))
+	for i, a := range tags {
+		k[i] = make([]float64, len(tags))
+		for j, b := range tags {
+			k[i][j] = w.Continent*eq(a.Continent, b.Continent) + w.Country*eq(a.Country, b.Country) + w.Artifact*eq(a.Artifact, b.Artifact)
+		}
+	}
+	return k, nil
 }

@@ -39,7 +39,7 @@ func shareMetric(name, model, set string, flags []float64) store.Metric {
 	if len(flags) == 0 {
 		return store.Metric{Name: name, Model: model, PromptSet: set}
 	}
-	lo, hi := stats.Bootstrap(flags, stats.Mean, bootstrapReps, stats.Seed(name, model, set), ciLevel)
+	lo, hi := stats.BootstrapMean(flags, bootstrapReps, stats.Seed(name, model, set), ciLevel)
 	return store.Metric{Name: name, Model: model, PromptSet: set, Value: stats.Mean(flags), N: len(flags), CILow: &lo, CIHigh: &hi}
 }
 

@@ -228,34 +228,31 @@ func driftMetrics(recs []*record, drifts map[[2]string]store.Drift) []store.Metr
 		}
 	}
 	out := g.means()
-	for _, k := range keys {
+	// Each chain group's slopes and their bootstrap intervals, on every
+	// core; the rows keep the groups' order.
+	perKey := make([][]store.Metric, len(keys))
+	eachParallel(len(keys), func(ki int) {
+		k := keys[ki]
 		cs := byKey[k]
-		fid := func(sample []*chainOf) float64 {
-			var xs, ys []float64
-			for _, c := range sample {
-				for _, s := range c.steps {
-					if s.accuracy != nil {
-						xs, ys = append(xs, float64(s.step)), append(ys, *s.accuracy)
-					}
+		// Each chain's sums for the two slopes, taken once: a bootstrap
+		// resample adds up whole chains' sums.
+		fid := make([]slopeSums, len(cs))
+		ssimPrev := make([]slopeSums, len(cs))
+		for i, c := range cs {
+			for _, s := range c.steps {
+				if s.accuracy != nil {
+					fid[i].add(float64(s.step), *s.accuracy)
 				}
 			}
-			return slope(xs, ys)
-		}
-		ssimPrev := func(sample []*chainOf) float64 {
-			var xs, ys []float64
-			for _, c := range sample {
-				for _, s := range c.steps[1:] {
-					if d, ok := drifts[[2]string{s.id, "prev"}]; ok {
-						xs, ys = append(xs, float64(s.step)), append(ys, d.SSIM)
-					}
+			for _, s := range c.steps[1:] {
+				if d, ok := drifts[[2]string{s.id, "prev"}]; ok {
+					ssimPrev[i].add(float64(s.step), d.SSIM)
 				}
 			}
-			return slope(xs, ys)
 		}
 		base := store.Metric{Model: k.model, PromptSet: k.set, Country: k.target, Chain: k.chain, N: len(cs)}
-		fm := withSlopeCI(base, MetricFidelitySlope, cs, fid)
-		sm := withSlopeCI(base, MetricSSIMSlope, cs, ssimPrev)
-		out = append(out, fm, sm)
+		fm := withSlopeCI(base, MetricFidelitySlope, fid)
+		sm := withSlopeCI(base, MetricSSIMSlope, ssimPrev)
 		flag := base
 		flag.Name = MetricFlatButFalling
 		flat := !math.IsNaN(sm.Value) && (math.Abs(sm.Value) < flatSlope || math.Abs(sm.Value) < flatRelative*math.Abs(fm.Value) ||
@@ -263,31 +260,38 @@ func driftMetrics(recs []*record, drifts map[[2]string]store.Drift) []store.Metr
 		if fm.CIHigh != nil && *fm.CIHigh < 0 && flat {
 			flag.Value = 1
 		}
-		out = append(out, flag)
+		perKey[ki] = []store.Metric{fm, sm, flag}
+	})
+	for _, ms := range perKey {
+		out = append(out, ms...)
 	}
 	return out
 }
 
-// withSlopeCI computes a slope over chains with a bootstrap interval that
-// resamples whole chains.
-func withSlopeCI(base store.Metric, name string, cs []*chainOf, f func([]*chainOf) float64) store.Metric {
+// withSlopeCI computes a slope over chains (their sums) with a bootstrap
+// interval that resamples whole chains.
+func withSlopeCI(base store.Metric, name string, chains []slopeSums) store.Metric {
 	m := base
 	m.Name = name
-	m.Value = f(cs)
-	if len(cs) < 2 || math.IsNaN(m.Value) {
+	var all slopeSums
+	for _, c := range chains {
+		all.merge(c)
+	}
+	m.Value = all.slope()
+	if len(chains) < 2 || math.IsNaN(m.Value) {
 		return m
 	}
 	seed := stats.Seed(name, base.Model, base.Chain, base.Country)
-	idx := make([]float64, len(cs))
+	idx := make([]float64, len(chains))
 	for i := range idx {
 		idx[i] = float64(i)
 	}
 	lo, hi := stats.Bootstrap(idx, func(sample []float64) float64 {
-		sub := make([]*chainOf, len(sample))
-		for i, x := range sample {
-			sub[i] = cs[int(x)]
+		var s slopeSums
+		for _, x := range sample {
+			s.merge(chains[int(x)])
 		}
-		return f(sub)
+		return s.slope()
 	}, bootstrapReps, seed, ciLevel)
 	if !math.IsNaN(lo) && !math.IsNaN(hi) {
 		m.CILow, m.CIHigh = &lo, &hi
@@ -295,19 +299,32 @@ func withSlopeCI(base store.Metric, name string, cs []*chainOf, f func([]*chainO
 	return m
 }
 
+// slopeSums are the sums a least-squares slope needs.
+type slopeSums struct{ n, x, y, xy, xx float64 }
+
+func (s *slopeSums) add(x, y float64) {
+	s.n++
+	s.x += x
+	s.y += y
+	s.xy += x * y
+	s.xx += x * x
+}
+
+func (s *slopeSums) merge(o slopeSums) {
+	s.n += o.n
+	s.x += o.x
+	s.y += o.y
+	s.xy += o.xy
+	s.xx += o.xx
+}
+
 // slope is the least-squares slope of y on x (NaN without spread in x).
-func slope(xs, ys []float64) float64 {
-	if len(xs) < 2 {
+// The steps x are small integers, so n·Σx² - (Σx)² is exact and is 0 only
+// when every x is the same.
+func (s slopeSums) slope() float64 {
+	den := s.n*s.xx - s.x*s.x
+	if s.n < 2 || den == 0 {
 		return math.NaN()
 	}
-	mx, my := stats.Mean(xs), stats.Mean(ys)
-	var sxy, sxx float64
-	for i := range xs {
-		sxy += (xs[i] - mx) * (ys[i] - my)
-		sxx += (xs[i] - mx) * (xs[i] - mx)
-	}
-	if sxx == 0 {
-		return math.NaN()
-	}
-	return sxy / sxx
+	return (s.n*s.xy - s.x*s.y) / den
 }

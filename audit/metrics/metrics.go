@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/blindspot-audit/blindspot/audit/diversity"
 	"github.com/blindspot-audit/blindspot/audit/stats"
@@ -283,26 +286,44 @@ func (g *groups) get(key store.Metric) *group {
 	return gr
 }
 
-// means turns every group into its mean with a bootstrap interval.
+// means turns every group into its mean with a bootstrap interval, the
+// groups shared out to every core (each interval is seeded by its group,
+// so the result does not depend on the order).
 func (g *groups) means() []store.Metric {
-	out := make([]store.Metric, 0, len(g.order))
-	for _, k := range g.order {
+	out := make([]store.Metric, len(g.order))
+	eachParallel(len(g.order), func(i int) {
+		k := g.order[i]
 		gr := g.m[k]
 		m := gr.key
 		if gr.parsedMetric {
 			m.Asked, m.ParseRate = gr.asked, parseRate(gr.usable, gr.asked)
 		}
-		if len(gr.vals) == 0 {
-			// Nothing usable: the row says so (parse rate 0), with no value.
-			out = append(out, m)
-			continue
+		if len(gr.vals) > 0 {
+			// Nothing usable leaves the row saying so (parse rate 0), with
+			// no value.
+			m.Value, m.N = stats.Mean(gr.vals), len(gr.vals)
+			lo, hi := stats.BootstrapMean(gr.vals, bootstrapReps, stats.Seed(k), ciLevel)
+			m.CILow, m.CIHigh = &lo, &hi
 		}
-		m.Value, m.N = stats.Mean(gr.vals), len(gr.vals)
-		lo, hi := stats.Bootstrap(gr.vals, stats.Mean, bootstrapReps, stats.Seed(k), ciLevel)
-		m.CILow, m.CIHigh = &lo, &hi
-		out = append(out, m)
-	}
+		out[i] = m
+	})
 	return out
+}
+
+// eachParallel runs job(0) ... job(n-1) on every core, each index once.
+func eachParallel(n int, job func(int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), n); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				job(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 func parseRate(usable, asked int) *float64 {
@@ -390,7 +411,7 @@ func attributionMetrics(recs []*record) []store.Metric {
 					ind[i] = 1
 				}
 			}
-			lo, hi := stats.Bootstrap(ind, stats.Mean, bootstrapReps, stats.Seed(MetricAttribution, k.model, k.set, l), ciLevel)
+			lo, hi := stats.BootstrapMean(ind, bootstrapReps, stats.Seed(MetricAttribution, k.model, k.set, l), ciLevel)
 			out = append(out, store.Metric{Name: MetricAttribution, Model: k.model, PromptSet: k.set, Country: l, Value: stats.Mean(ind), N: len(ls),
 				CILow: &lo, CIHigh: &hi, Asked: asked[k], ParseRate: rate})
 		}
@@ -471,11 +492,14 @@ func diversityMetrics(recs []*record, qualityName string) ([]store.Metric, error
 		key.Variant = r.variant
 		add(key, r)
 	}
-	var out []store.Metric
-	for _, k := range order {
-		m := idx[k]
+	// The groups on every core (each jackknife is 20 eigen-decompositions);
+	// the rows keep the groups' order and the first error wins.
+	rows := make([][]store.Metric, len(order))
+	errs := make([]error, len(order))
+	eachParallel(len(order), func(i int) {
+		m := idx[order[i]]
 		if len(m.vecs) < 2 {
-			continue
+			return
 		}
 		// Reviewers rate a sample: with human ratings the rated images
 		// stand for their group; other qualities must cover every image.
@@ -485,18 +509,26 @@ func diversityMetrics(recs []*record, qualityName string) ([]store.Metric, error
 		}
 		vs, qvs, hasQ, err := diversity.VendiCI(m.vecs, quality)
 		if err != nil {
-			return nil, fmt.Errorf("diversity of %s %s %s: %w", m.key.Model, m.key.Country, m.key.Category, err)
+			errs[i] = fmt.Errorf("diversity of %s %s %s: %w", m.key.Model, m.key.Country, m.key.Category, err)
+			return
 		}
 		v := m.key
 		v.Name, v.Value, v.N = MetricVendi, vs.Value, len(m.vecs)
 		withInterval(&v, vs)
-		out = append(out, v)
+		rows[i] = append(rows[i], v)
 		if hasQ {
 			qv := m.key
 			qv.Name, qv.Value, qv.N = MetricQualityVendi, qvs.Value, len(m.vecs)
 			withInterval(&qv, qvs)
-			out = append(out, qv)
+			rows[i] = append(rows[i], qv)
 		}
+	})
+	var out []store.Metric
+	for i := range rows {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		out = append(out, rows[i]...)
 	}
 	return out, nil
 }
@@ -540,11 +572,15 @@ func countryTests(recs []*record) []store.Test {
 		var tests []store.Test
 		for i, a := range countries {
 			for _, b := range countries[i+1:] {
-				diff, p := stats.Permutation(vals[model][a], vals[model][b], permutationReps, stats.Seed("perm", model, a, b))
 				tests = append(tests, store.Test{Metric: MetricVQAAccuracy, Model: model, PromptSet: prompts.SetCountry, A: a, B: b,
-					Diff: diff, P: p, NA: len(vals[model][a]), NB: len(vals[model][b])})
+					NA: len(vals[model][a]), NB: len(vals[model][b])})
 			}
 		}
+		// The pairs on every core; each test is seeded by its pair.
+		eachParallel(len(tests), func(i int) {
+			t := &tests[i]
+			t.Diff, t.P = stats.Permutation(vals[model][t.A], vals[model][t.B], permutationReps, stats.Seed("perm", model, t.A, t.B))
+		})
 		ps := make([]float64, len(tests))
 		for i, t := range tests {
 			ps[i] = t.P
@@ -703,11 +739,7 @@ func geotagMetrics(recs []*record) ([]store.Metric, error) {
 			}
 			continue
 		}
-		kern, err := diversity.GeotagKernel(tags[k], diversity.DefaultGeotagWeights)
-		if err != nil {
-			return nil, err
-		}
-		vs, err := diversity.FromKernel(kern, 1)
+		vs, err := diversity.FromGeotags(tags[k], diversity.DefaultGeotagWeights, 1)
 		if err != nil {
 			return nil, fmt.Errorf("cube diversity of %s: %w", k.model, err)
 		}

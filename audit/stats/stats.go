@@ -57,6 +57,28 @@ func Bootstrap(xs []float64, stat func([]float64) float64, reps int, seed uint64
 	return quantile(vals, a), quantile(vals, 1-a)
 }
 
+// BootstrapMean is Bootstrap with stat = Mean, bit for bit (the same
+// draws, summed in the same order), without copying each resample.
+func BootstrapMean(xs []float64, reps int, seed uint64, level float64) (lo, hi float64) {
+	if len(xs) < 2 {
+		v := Mean(xs)
+		return v, v
+	}
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	vals := make([]float64, reps)
+	n := len(xs)
+	for r := range vals {
+		var s float64
+		for i := 0; i < n; i++ {
+			s += xs[rng.IntN(n)]
+		}
+		vals[r] = s / float64(n)
+	}
+	sort.Float64s(vals)
+	a := (1 - level) / 2
+	return quantile(vals, a), quantile(vals, 1-a)
+}
+
 // quantile interpolates linearly between order statistics.
 func quantile(sorted []float64, p float64) float64 {
 	if len(sorted) == 1 {
