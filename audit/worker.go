@@ -63,6 +63,9 @@ func (r *Runner) Work(ctx context.Context, o WorkOptions) error {
 	if err := beat(); err != nil {
 		return err
 	}
+	// However it ends, short of being killed, the worker says it left, so
+	// that status does not count it alive until its lease runs out.
+	defer r.Run.WorkerExited(context.WithoutCancel(ctx), o.ID)
 	stopBeat := make(chan struct{})
 	var beatErr atomic.Value
 	go func() {

@@ -35,6 +35,8 @@ CREATE TABLE IF NOT EXISTS workers (
 	seen_at    TIMESTAMPTZ NOT NULL,
 	jobs_done  BIGINT NOT NULL DEFAULT 0
 );
+ALTER TABLE workers ADD COLUMN IF NOT EXISTS lease_until TIMESTAMPTZ;
+ALTER TABLE workers ADD COLUMN IF NOT EXISTS exited_at TIMESTAMPTZ;
 CREATE TABLE IF NOT EXISTS rate_limits (
 	endpoint TEXT PRIMARY KEY,
 	next_at  TIMESTAMPTZ NOT NULL
@@ -135,8 +137,10 @@ func (r *Run) Heartbeat(ctx context.Context, worker, host string, lease time.Dur
 	if err != nil {
 		return err
 	}
-	if _, err := db.ExecContext(ctx, `INSERT INTO workers(id, host, started_at, seen_at, jobs_done) VALUES ($1, $2, clock_timestamp(), clock_timestamp(), $3)
-		ON CONFLICT (id) DO UPDATE SET seen_at = clock_timestamp(), jobs_done = $3`, worker, host, jobsDone); err != nil {
+	// A worker is alive while its heartbeat's lease lasts: the same
+	// lease after which its units go to others.
+	if _, err := db.ExecContext(ctx, `INSERT INTO workers(id, host, started_at, seen_at, jobs_done, lease_until) VALUES ($1, $2, clock_timestamp(), clock_timestamp(), $3, clock_timestamp() + make_interval(secs => $4))
+		ON CONFLICT (id) DO UPDATE SET seen_at = clock_timestamp(), jobs_done = $3, lease_until = clock_timestamp() + make_interval(secs => $4), exited_at = NULL`, worker, host, jobsDone, lease.Seconds()); err != nil {
 		return fmt.Errorf("heartbeat: %w", err)
 	}
 	if _, err := db.ExecContext(ctx, `UPDATE jobs SET lease_until = clock_timestamp() + make_interval(secs => $2) WHERE worker = $1 AND status = 'running'`, worker, lease.Seconds()); err != nil {
@@ -158,7 +162,11 @@ func (r *Run) Complete(ctx context.Context, id string) error {
 
 // QueueCounts is how many jobs are in each state.
 type QueueCounts struct {
-	Queued, Running, Done, Expired int
+	Queued  int `json:"queued"`
+	Running int `json:"running"`
+	Done    int `json:"done"`
+	// Expired counts running units whose lease ran out (their worker died).
+	Expired int `json:"expired"`
 }
 
 // Remaining is work not yet done.
@@ -181,18 +189,42 @@ func (r *Run) Queue(ctx context.Context) (QueueCounts, error) {
 
 // Worker is a worker's last heartbeat.
 type Worker struct {
-	ID, Host          string
-	StartedAt, SeenAt time.Time
-	JobsDone          int64
+	ID        string    `json:"id"`
+	Host      string    `json:"host"`
+	StartedAt time.Time `json:"started_at"`
+	SeenAt    time.Time `json:"seen_at"`
+	// UnitsDone counts the queue's units this worker completed.
+	UnitsDone int64 `json:"units_done"`
+	// Alive: its heartbeat's lease has not run out and it has not exited.
+	Alive bool `json:"alive"`
+	// Exited: it finished and said so (a killed worker cannot).
+	Exited bool `json:"exited"`
 }
 
-// Workers lists the workers that ever took part, most recently seen first.
+// WorkerExited records that a worker ended cleanly.
+func (r *Run) WorkerExited(ctx context.Context, worker string) error {
+	db, err := r.queue()
+	if err != nil {
+		return err
+	}
+	if _, err := db.ExecContext(ctx, `UPDATE workers SET exited_at = clock_timestamp(), lease_until = clock_timestamp() WHERE id = $1`, worker); err != nil {
+		return fmt.Errorf("recording the worker's exit: %w", err)
+	}
+	return nil
+}
+
+// Workers lists the workers that ever took part, most recently seen first,
+// with the units each completed (counted in the queue itself) and whether
+// it is alive, both judged by the database's clock.
 func (r *Run) Workers(ctx context.Context) ([]Worker, error) {
 	db, err := r.queue()
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.QueryContext(ctx, `SELECT id, host, started_at, seen_at, jobs_done FROM workers ORDER BY seen_at DESC, id`)
+	rows, err := db.QueryContext(ctx, `SELECT w.id, w.host, w.started_at, w.seen_at,
+		(SELECT COUNT(*) FROM jobs j WHERE j.worker = w.id AND j.status = 'done'),
+		w.exited_at IS NULL AND COALESCE(w.lease_until, w.seen_at) > clock_timestamp(), w.exited_at IS NOT NULL
+		FROM workers w ORDER BY w.seen_at DESC, w.id`)
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +232,7 @@ func (r *Run) Workers(ctx context.Context) ([]Worker, error) {
 	var out []Worker
 	for rows.Next() {
 		var w Worker
-		if err := rows.Scan(&w.ID, &w.Host, &w.StartedAt, &w.SeenAt, &w.JobsDone); err != nil {
+		if err := rows.Scan(&w.ID, &w.Host, &w.StartedAt, &w.SeenAt, &w.UnitsDone, &w.Alive, &w.Exited); err != nil {
 			return nil, err
 		}
 		out = append(out, w)

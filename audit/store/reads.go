@@ -399,19 +399,24 @@ func (db *DB) FailuresByClass(ctx context.Context) (map[string]int64, error) {
 	return out, nil
 }
 
-// CallCounts are a run's call records: all, failed, and those since a
-// moment.
+// CallCounts are a run's call records: made (sent to an endpoint, not
+// answered from the cache), answered from the cache, failed, and made at
+// or after a moment.
 type CallCounts struct {
-	All, Failed, Since int
+	Made, CacheHits, Failed, MadeSince int
 }
 
-// CountCalls counts the call records, and those at or after since.
+// CountCalls counts the call records, in one statement so that the counts
+// agree with each other.
 func (db *DB) CountCalls(ctx context.Context, since time.Time) (CallCounts, error) {
 	var c CallCounts
-	if err := db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0) FROM calls`).Scan(&c.All, &c.Failed); err != nil {
-		return c, fmt.Errorf("counting calls: %w", err)
-	}
-	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM calls WHERE at >= ?`, since.UTC().Format(time.RFC3339Nano)).Scan(&c.Since); err != nil {
+	err := db.QueryRowContext(ctx, `SELECT
+		COALESCE(SUM(CASE WHEN cache_hit = 0 AND status != 'skipped' THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN cache_hit != 0 THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN cache_hit = 0 AND status != 'skipped' AND at >= ? THEN 1 ELSE 0 END), 0)
+		FROM calls`, since.UTC().Format(StampFormat)).Scan(&c.Made, &c.CacheHits, &c.Failed, &c.MadeSince)
+	if err != nil {
 		return c, fmt.Errorf("counting calls: %w", err)
 	}
 	return c, nil

@@ -386,9 +386,14 @@ func (r *Run) TaskState(ctx context.Context, id string) (status, class string, e
 
 func markTask(w *writer, tx *Tx, id, stage, status, class string) error {
 	err := w.exec(tx, `INSERT OR REPLACE INTO tasks(id, stage, status, error_class, done_at) VALUES (?, ?, ?, ?, ?)`,
-		id, stage, status, class, time.Now().UTC().Format(time.RFC3339Nano))
+		id, stage, status, class, time.Now().UTC().Format(StampFormat))
 	return err
 }
+
+// StampFormat writes the store's timestamps at a fixed width, so that they
+// sort and compare as text in time order (RFC3339Nano drops trailing
+// zeros: "…:01Z" would sort after "…:01.5Z"). It parses as RFC 3339.
+const StampFormat = "2006-01-02T15:04:05.000000000Z07:00"
 
 // Image is one generated or edited image and where it came from.
 type Image struct {
@@ -466,7 +471,7 @@ func (r *Run) putCall(tx *Tx, c Call) error {
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			c.TaskID, c.Stage, c.Endpoint, c.ModelVersion, c.RequestKey, c.Status, c.ErrorClass, c.Error, c.Attempts,
 			float64(c.Latency.Microseconds())/1000, c.InputTokens, c.OutputTokens, c.Images, c.CostUSD, c.CacheHit,
-			time.Now().UTC().Format(time.RFC3339Nano))
+			time.Now().UTC().Format(StampFormat))
 		return err
 	}
 }

@@ -12,22 +12,23 @@ import (
 	"github.com/blindspot-audit/blindspot/audit/store"
 )
 
-// aliveWithin is how recent a heartbeat must be for a worker to count as
-// alive.
-const aliveWithin = time.Minute
-
-// Status is a shared run's progress across its workers.
+// Status is a shared run's progress across its workers (`status --json`).
 type Status struct {
-	Name         string            `json:"name"`
-	Queue        store.QueueCounts `json:"queue"`
-	Items        int               `json:"items"`
-	ItemsPlanned string            `json:"items_planned"`
-	CallsPerMin  int               `json:"calls_last_minute"`
-	Calls        int               `json:"calls"`
-	Failed       int               `json:"failed_calls"`
-	CostUSD      float64           `json:"cost_usd"`
-	Workers      []store.Worker    `json:"workers"`
-	WorkersAlive int               `json:"workers_alive"`
+	Name  string            `json:"name"`
+	Queue store.QueueCounts `json:"queue"`
+	// Items are the images recorded, of ItemsPlanned (0 when the run
+	// recorded no plan).
+	Items        int `json:"items"`
+	ItemsPlanned int `json:"items_planned"`
+	// CallsMade were sent to an endpoint; CacheHits were answered from the
+	// cache; CallsLastMinute were made in the last minute.
+	CallsMade       int            `json:"calls_made"`
+	CacheHits       int            `json:"cache_hits"`
+	CallsLastMinute int            `json:"calls_last_minute"`
+	Failed          int            `json:"failed_calls"`
+	CostUSD         float64        `json:"cost_usd"`
+	Workers         []store.Worker `json:"workers"`
+	WorkersAlive    int            `json:"workers_alive"`
 }
 
 func (a *App) statusCmd() *cobra.Command {
@@ -47,15 +48,14 @@ func (a *App) statusCmd() *cobra.Command {
 				return err
 			}
 			defer run.Close()
-			var s Status
 			info, err := run.Info(ctx)
 			if err != nil {
 				return err
 			}
-			s.Name = info.Name
-			if info.PlannedImages > 0 {
-				s.ItemsPlanned = fmt.Sprint(info.PlannedImages)
+			if info.Spec == "" {
+				return usageErr("%s holds no run yet: start one with blindspot run SPEC --store URL", store.Redacted(storeURL))
 			}
+			s := Status{Name: info.Name, ItemsPlanned: info.PlannedImages}
 			if s.Queue, err = run.Queue(ctx); err != nil {
 				return err
 			}
@@ -67,7 +67,7 @@ func (a *App) statusCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			s.Calls, s.Failed, s.CallsPerMin = calls.All, calls.Failed, calls.Since
+			s.CallsMade, s.CacheHits, s.Failed, s.CallsLastMinute = calls.Made, calls.CacheHits, calls.Failed, calls.MadeSince
 			if s.CostUSD, err = run.SpentUSD(ctx); err != nil {
 				return err
 			}
@@ -75,7 +75,7 @@ func (a *App) statusCmd() *cobra.Command {
 				return err
 			}
 			for _, w := range s.Workers {
-				if time.Since(w.SeenAt) < aliveWithin {
+				if w.Alive {
 					s.WorkersAlive++
 				}
 			}
@@ -84,17 +84,25 @@ func (a *App) statusCmd() *cobra.Command {
 				enc.SetIndent("", "  ")
 				return enc.Encode(s)
 			}
+			planned := "?"
+			if s.ItemsPlanned > 0 {
+				planned = fmt.Sprint(s.ItemsPlanned)
+			}
 			fmt.Fprintf(a.Stdout, "Run %q: %d of %s images recorded; units %d done, %d running (%d with an expired lease), %d queued.\n",
-				s.Name, s.Items, s.ItemsPlanned, s.Queue.Done, s.Queue.Running, s.Queue.Expired, s.Queue.Queued)
-			fmt.Fprintf(a.Stdout, "Calls: %d in all, %d in the last minute, %d failed; cost $%.4f.\n", s.Calls, s.CallsPerMin, s.Failed, s.CostUSD)
+				s.Name, s.Items, planned, s.Queue.Done, s.Queue.Running, s.Queue.Expired, s.Queue.Queued)
+			fmt.Fprintf(a.Stdout, "Calls: %d made (%d in the last minute), %d answered from the cache, %d failed; cost $%.4f.\n",
+				s.CallsMade, s.CallsLastMinute, s.CacheHits, s.Failed, s.CostUSD)
 			t := reports.NewTable(a.Stdout)
-			t.Header("Worker", "Host", "Alive", "Last seen", "Units done")
+			t.Header("Worker", "Host", "State", "Last seen", "Units done")
 			for _, w := range s.Workers {
-				alive := "no"
-				if time.Since(w.SeenAt) < aliveWithin {
-					alive = "yes"
+				state := "lost (no heartbeat within its lease)"
+				switch {
+				case w.Exited:
+					state = "exited"
+				case w.Alive:
+					state = "alive"
 				}
-				if err := t.Append([]string{w.ID, w.Host, alive, time.Since(w.SeenAt).Round(time.Second).String() + " ago", fmt.Sprint(w.JobsDone)}); err != nil {
+				if err := t.Append([]string{w.ID, w.Host, state, time.Since(w.SeenAt).Round(time.Second).String() + " ago", fmt.Sprint(w.UnitsDone)}); err != nil {
 					return err
 				}
 			}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,12 +31,60 @@ func TestCommandsOnPostgres(t *testing.T) {
 		t.Fatalf("summary: %d\n%s\n%s", code, summary, errs)
 	}
 	code, status, errs := runCLI(t, dir, "status", "--store", pg)
-	if code != ExitOK || !strings.Contains(status, "units 0 queued") && !strings.Contains(status, "0 queued") || !strings.Contains(status, "Units done") {
+	if code != ExitOK || !strings.Contains(status, "0 queued") || !strings.Contains(status, "Units done") || !strings.Contains(status, "exited") {
 		t.Errorf("status: %d\n%s\n%s", code, status, errs)
 	}
 	// Nothing left: a worker started now finds no work and says so.
 	if code, out, errs := runCLI(t, dir, "worker", "--store", pg, "--id", "late"); code != ExitOK || !strings.Contains(out, "0 calls made") {
 		t.Errorf("late worker: %d %s %s", code, out, errs)
+	}
+	// status --json: snake_case keys, numbers; the counts as the tables
+	// hold them; every worker that finished says it exited.
+	code, js, errs := runCLI(t, dir, "status", "--store", pg, "--json")
+	var st struct {
+		Name         string         `json:"name"`
+		Queue        map[string]int `json:"queue"`
+		Items        int            `json:"items"`
+		ItemsPlanned int            `json:"items_planned"`
+		CallsMade    int            `json:"calls_made"`
+		CacheHits    int            `json:"cache_hits"`
+		WorkersAlive int            `json:"workers_alive"`
+		Workers      []struct {
+			ID        string `json:"id"`
+			UnitsDone int    `json:"units_done"`
+			Alive     bool   `json:"alive"`
+			Exited    bool   `json:"exited"`
+		} `json:"workers"`
+	}
+	if err := json.Unmarshal([]byte(js), &st); code != ExitOK || err != nil {
+		t.Fatalf("status --json: %d %v\n%s\n%s", code, err, js, errs)
+	}
+	var sum struct {
+		Items int `json:"items"`
+		Calls int `json:"calls_made"`
+		Hits  int `json:"cache_hits"`
+	}
+	_, sjs, _ := runCLI(t, dir, "summary", "runs/starter", "--store", pg, "--json")
+	json.Unmarshal([]byte(sjs), &sum)
+	unitsDone := 0
+	for _, w := range st.Workers {
+		unitsDone += w.UnitsDone
+		if w.Alive || !w.Exited {
+			t.Errorf("worker %s: alive %v, exited %v after it finished", w.ID, w.Alive, w.Exited)
+		}
+	}
+	if st.Name != "starter" || st.Items != sum.Items || st.ItemsPlanned != sum.Items || st.CallsMade != sum.Calls || st.CacheHits != sum.Hits ||
+		st.Queue["done"] == 0 || st.Queue["queued"] != 0 || unitsDone != st.Queue["done"] || st.WorkersAlive != 0 || len(st.Workers) != 2 {
+		t.Errorf("status --json %+v, against the summary %+v (units done by the workers %d)", st, sum, unitsDone)
+	}
+	for _, k := range []string{`"Queued"`, `"JobsDone"`, `"ID"`, `"items_planned": "`} {
+		if strings.Contains(js, k) {
+			t.Errorf("status --json holds %s:\n%s", k, js)
+		}
+	}
+	// A database with no run: said, exit 2.
+	if code, _, errs := runCLI(t, dir, "status", "--store", pgtest.URL(t)); code != ExitUsage || !strings.Contains(errs, "holds no run yet") {
+		t.Errorf("status of an empty database: exit %d %q", code, errs)
 	}
 	for _, c := range [][]string{{"worker"}, {"status"}} {
 		if code, _, errs := runCLI(t, dir, c...); code != ExitUsage || !strings.Contains(errs, "needs --store") {
