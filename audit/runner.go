@@ -204,7 +204,7 @@ func (r *Runner) open(ctx context.Context) error {
 		return nil
 	}
 	info := store.RunInfo{
-		Name: a.Name, Spec: string(a.Raw), SpecFile: a.File, ToolVersion: r.Opts.Version,
+		Name: a.Name, Spec: string(a.Raw), SpecFile: a.File, Output: a.Output, ToolVersion: r.Opts.Version,
 		StartedAt: time.Now().UTC().Format(time.RFC3339), PlannedImages: r.Plan.Counts.Images,
 		Fresh: r.Opts.Fresh, CacheDir: r.cacheLocation(),
 		GlobalNorth: a.Analysis.GlobalNorth, Quality: a.Analysis.Quality, Embedder: a.Analysis.Embedder,
@@ -277,7 +277,16 @@ func (r *Runner) metrics(ctx context.Context) error {
 	case errors.Is(r.Outcome, ErrInterrupted):
 		status = "interrupted"
 	}
-	withRunStats(s, &r.Engine.Stats, status)
+	if r.shared() {
+		// Every worker's calls are the run's: the store's counts stand, and
+		// this process's own are given beside them.
+		st := &r.Engine.Stats
+		s.Status = status
+		s.Process = &metrics.ProcessCounts{CallsMade: st.CallsMade.Load(), CacheHits: st.CacheHits.Load(), Resumed: st.Resumed.Load(),
+			Failed: st.Failed.Load(), Refused: st.Refused.Load(), BudgetSkipped: st.BudgetSkip.Load(), CostUSD: st.CostUSD()}
+	} else {
+		withRunStats(s, &r.Engine.Stats, status)
+	}
 	r.Summary = s
 	return nil
 }

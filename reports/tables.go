@@ -228,6 +228,12 @@ func WriteSummary(w io.Writer, s *metrics.Summary) error {
 		fmt.Sprint(s.Failed), fmt.Sprint(s.Refused), fmt.Sprint(s.BudgetSkipped), fmt.Sprintf("%.4f", s.CostUSD)}); err != nil {
 		return err
 	}
+	if p := s.Process; p != nil {
+		if err := t.Append([]string{"this process", fmt.Sprint(p.CallsMade), fmt.Sprint(p.CacheHits), fmt.Sprint(p.Resumed),
+			fmt.Sprint(p.Failed), fmt.Sprint(p.Refused), fmt.Sprint(p.BudgetSkipped), fmt.Sprintf("%.4f", p.CostUSD)}); err != nil {
+			return err
+		}
+	}
 	if err := t.Render(); err != nil {
 		return err
 	}
@@ -366,7 +372,10 @@ func WriteSummary(w io.Writer, s *metrics.Summary) error {
 }
 
 func scope(s *metrics.Summary) string {
-	if s.Status == "recorded" {
+	switch {
+	case s.Process != nil:
+		return "shared run (every process)"
+	case s.Status == "recorded":
 		return "store (all runs)"
 	}
 	return "run"

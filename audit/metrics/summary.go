@@ -8,6 +8,17 @@ import (
 	"github.com/blindspot-audit/blindspot/vqa"
 )
 
+// ProcessCounts are one process's calls in a shared run.
+type ProcessCounts struct {
+	CallsMade     int64   `json:"calls_made"`
+	CacheHits     int64   `json:"cache_hits"`
+	Resumed       int64   `json:"resumed_tasks"`
+	Failed        int64   `json:"failed"`
+	Refused       int64   `json:"refused"`
+	BudgetSkipped int64   `json:"budget_skipped"`
+	CostUSD       float64 `json:"cost_usd"`
+}
+
 // Summary is what a run did and found, from the store (and, after a run,
 // that run's own counters).
 type Summary struct {
@@ -34,10 +45,13 @@ type Summary struct {
 	FailedByClass map[string]int64 `json:"failed_by_class"`
 	CostUSD       float64          `json:"cost_usd"`
 	// TotalCostUSD is what every run of this run directory has spent.
-	TotalCostUSD float64        `json:"total_cost_usd"`
-	Stages       []StageSummary `json:"stages"`
-	Metrics      []store.Metric `json:"metrics"`
-	Tests        []store.Test   `json:"tests"`
+	TotalCostUSD float64 `json:"total_cost_usd"`
+	// Process holds, for a run shared through PostgreSQL, what this process
+	// did; the counts above are then the whole run's, every worker's.
+	Process *ProcessCounts `json:"process,omitempty"`
+	Stages  []StageSummary `json:"stages"`
+	Metrics []store.Metric `json:"metrics"`
+	Tests   []store.Test   `json:"tests"`
 	// Agreement holds the native reviewers' agreement and its correlation
 	// with the automatic metrics, once ratings are imported.
 	Agreement []store.Agreement `json:"agreement,omitempty"`

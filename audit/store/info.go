@@ -11,9 +11,12 @@ import (
 // ran, how it ran, and the analysis settings its metrics read later.
 // It lives in the meta table, one row per field, under the keys below.
 type RunInfo struct {
-	Name        string
-	Spec        string // the spec's text as it was run
-	SpecFile    string
+	Name     string
+	Spec     string // the spec's text as it was run
+	SpecFile string
+	// Output is the spec's output folder, as written: where the run's
+	// report, exports and sheets go by default.
+	Output      string
 	ToolVersion string
 	StartedAt   string
 	// PlannedImages is how many images the plan holds.
@@ -57,6 +60,7 @@ func (r *Run) SetInfo(info RunInfo) error {
 		"name":             info.Name,
 		"spec":             info.Spec,
 		"spec_file":        info.SpecFile,
+		"output":           info.Output,
 		"tool_version":     info.ToolVersion,
 		"started_at":       info.StartedAt,
 		"planned_images":   strconv.Itoa(info.PlannedImages),
@@ -79,7 +83,7 @@ func (r *Run) Info(ctx context.Context) (RunInfo, error) {
 		return RunInfo{}, fmt.Errorf("reading the run's information: %w", err)
 	}
 	info := RunInfo{
-		Name: m["name"], Spec: m["spec"], SpecFile: m["spec_file"], ToolVersion: m["tool_version"], StartedAt: m["started_at"],
+		Name: m["name"], Spec: m["spec"], SpecFile: m["spec_file"], Output: m["output"], ToolVersion: m["tool_version"], StartedAt: m["started_at"],
 		Fresh: m["fresh"] == "true", CacheDir: m["cache_dir"], Quality: m["quality"], Embedder: m["embedder"],
 		DropFlagged: m["drop_flagged"] == "true", StorySimilarity: m["story_similarity"],
 	}

@@ -3,11 +3,13 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // the PostgreSQL driver (pgx)
 )
 
@@ -46,6 +48,54 @@ func Redacted(s string) string {
 	return u.Redacted()
 }
 
+// connectError says why a connection failed, the cause first: pgx tries
+// TLS, then plain text, and lists both attempts, so a server without TLS
+// would put "server refused TLS connection" before, say, "database does
+// not exist". It says how to skip the TLS attempt for such a server.
+func connectError(dsn string, u *url.URL, err error) error {
+	var pgErr *pgconn.PgError
+	cause := ""
+	tlsRefused := false
+	if errors.As(err, &pgErr) {
+		cause = fmt.Sprintf("%s (SQLSTATE %s)", pgErr.Message, pgErr.Code)
+	}
+	// Each attempt (address, TLS or not) failed for a reason of its own.
+	var attempts []error
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		if j, ok := ce.Unwrap().(interface{ Unwrap() []error }); ok {
+			attempts = j.Unwrap()
+		}
+	}
+	for _, a := range attempts {
+		msg := a.Error()
+		if strings.Contains(msg, "tls error") {
+			tlsRefused = true
+			continue
+		}
+		if cause == "" {
+			cause = msg
+		}
+	}
+	if cause == "" {
+		return fmt.Errorf("connecting to %s: %w", Redacted(dsn), err)
+	}
+	hint := ""
+	if tlsRefused && u.Query().Get("sslmode") == "" {
+		hint = " (the server does not offer TLS; for a local server add sslmode=disable to the URL to skip trying it)"
+	}
+	return &connectErr{msg: fmt.Sprintf("connecting to %s: %s%s", Redacted(dsn), cause, hint), err: err}
+}
+
+// connectErr is a short connection error that still unwraps to pgx's.
+type connectErr struct {
+	msg string
+	err error
+}
+
+func (e *connectErr) Error() string { return e.msg }
+func (e *connectErr) Unwrap() error { return e.err }
+
 // openPostgres connects to a PostgreSQL store and prepares its schema
 // (the search_path of the URL, created if missing).
 func openPostgres(ctx context.Context, dsn, schema string) (*DB, error) {
@@ -60,7 +110,7 @@ func openPostgres(ctx context.Context, dsn, schema string) (*DB, error) {
 	db.SetMaxOpenConns(16)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("connecting to %s: %w", Redacted(dsn), err)
+		return nil, connectError(dsn, u, err)
 	}
 	if sp := u.Query().Get("search_path"); sp != "" {
 		if _, err := db.ExecContext(ctx, `CREATE SCHEMA IF NOT EXISTS `+sp); err != nil {

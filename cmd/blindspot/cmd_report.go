@@ -21,14 +21,18 @@ func (a *App) reportCmd() *cobra.Command {
 	var out, echartsJS, cacheDir, storeURL string
 	var offline, cdn bool
 	c := &cobra.Command{
-		Use:   "report RUN_DIR",
+		Use:   "report RUN_DIR (or --store URL alone)",
 		Short: "Build the HTML report of a run from its store (no model is called)",
 		Long: "report writes RUN_DIR/report (or --out DIR): index.html with charts, tables and a gallery, a page per prompt\n" +
 			"group with the judge's questions, answers and retrieved notes, thumbnails and full images. The report\n" +
 			"carries its own copy of ECharts (Apache-2.0, with its licence notice), so its charts draw with no network;\n" +
 			"--echarts FILE (or $" + envEChartsJS + ") copies another echarts.min.js, --cdn loads ECharts from its CDN instead.",
-		Args: exactArgs(1, "one run directory"),
+		Args: runDirArg,
 		RunE: func(c *cobra.Command, args []string) error {
+			dir, err := a.runDirOf(context.Background(), args, storeURL)
+			if err != nil {
+				return err
+			}
 			ctx := context.Background()
 			if echartsJS == "" {
 				echartsJS = a.Getenv(envEChartsJS)
@@ -42,17 +46,17 @@ func (a *App) reportCmd() *cobra.Command {
 			if echartsJS != "" {
 				echartsJS = a.path(echartsJS)
 			}
-			lock, err := a.lockRun(args[0], storeURL, "report")
+			lock, err := a.lockRun(dir, storeURL, "report")
 			if err != nil {
 				return err
 			}
 			defer lock.Unlock()
-			run, err := a.openRun(ctx, args[0], storeURL, false)
+			run, err := a.openRun(ctx, dir, storeURL, false)
 			if err != nil {
 				return err
 			}
 			defer run.Close()
-			cache, err := a.openImages(ctx, run, args[0], cacheDir)
+			cache, err := a.openImages(ctx, run, dir, cacheDir)
 			if err != nil {
 				return err
 			}
@@ -61,9 +65,9 @@ func (a *App) reportCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			s.RunDir = args[0]
+			s.RunDir = dir
 			if out == "" {
-				out = filepath.Join(args[0], "report")
+				out = filepath.Join(dir, "report")
 			}
 			path, err := reports.WriteHTML(ctx, run, cache.Blobs, s, reports.Options{Out: a.path(out), EChartsJS: echartsJS, CDN: cdn, Version: Version()})
 			if err != nil {

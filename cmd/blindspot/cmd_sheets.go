@@ -30,30 +30,34 @@ func (a *App) sheetsExportCmd() *cobra.Command {
 	var perCell int
 	var seed int64
 	c := &cobra.Command{
-		Use:   "export RUN_DIR",
+		Use:   "export RUN_DIR (or --store URL alone)",
 		Short: "Write one XLSX (or CSV) per reviewer group for native reviewers to fill in",
 		Long: "export samples what native reviewers rate (the spec's review block: each edit chain at review.steps,\n" +
 			"default 0, 1, 3, 5, and the seeds of a prompt; review.per_cell groups per country and category, seeded),\n" +
 			"records the items in the run store and writes one file per country, or per reviewer named under\n" +
 			"review.reviewers, to --out (default RUN_DIR/sheets). The review block comes from the spec the run was made\n" +
 			"with, or from --spec.",
-		Args: exactArgs(1, "one run directory"),
+		Args: runDirArg,
 		RunE: func(c *cobra.Command, args []string) error {
+			dir, err := a.runDirOf(context.Background(), args, storeURL)
+			if err != nil {
+				return err
+			}
 			ctx := context.Background()
 			if format != "xlsx" && format != "csv" {
 				return usageErr("--format %q: want xlsx or csv", format)
 			}
-			lock, err := a.lockRun(args[0], storeURL, "sheets")
+			lock, err := a.lockRun(dir, storeURL, "sheets")
 			if err != nil {
 				return err
 			}
 			defer lock.Unlock()
-			run, err := a.openRun(ctx, args[0], storeURL, false)
+			run, err := a.openRun(ctx, dir, storeURL, false)
 			if err != nil {
 				return err
 			}
 			defer run.Close()
-			cfg, err := a.reviewConfig(ctx, run, args[0], specFile)
+			cfg, err := a.reviewConfig(ctx, run, dir, specFile)
 			if err != nil {
 				return err
 			}
@@ -66,13 +70,13 @@ func (a *App) sheetsExportCmd() *cobra.Command {
 			if c.Flags().Changed("seed") {
 				cfg.Seed = seed
 			}
-			cache, err := a.openImages(ctx, run, args[0], cacheDir)
+			cache, err := a.openImages(ctx, run, dir, cacheDir)
 			if err != nil {
 				return err
 			}
 			defer cache.Close()
 			if out == "" {
-				out = filepath.Join(args[0], "sheets")
+				out = filepath.Join(dir, "sheets")
 			}
 			if err := outdir.Check(a.path(out), "sheets", run.Dir); err != nil {
 				return err

@@ -19,11 +19,15 @@ func (a *App) summaryCmd() *cobra.Command {
 	var asJSON, wide bool
 	var storeURL string
 	c := &cobra.Command{
-		Use:   "summary RUN_DIR",
+		Use:   "summary RUN_DIR (or --store URL alone)",
 		Short: "Print the summary of a run from its store (no model is called)",
-		Args:  exactArgs(1, "one run directory"),
+		Args:  runDirArg,
 		RunE: func(c *cobra.Command, args []string) error {
-			run, err := a.openRun(context.Background(), args[0], storeURL, false)
+			dir, err := a.runDirOf(context.Background(), args, storeURL)
+			if err != nil {
+				return err
+			}
+			run, err := a.openRun(context.Background(), dir, storeURL, false)
 			if err != nil {
 				return err
 			}
@@ -32,7 +36,7 @@ func (a *App) summaryCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			s.RunDir = args[0]
+			s.RunDir = dir
 			return a.printSummary(s, asJSON, wide)
 		},
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,6 +30,10 @@ func TestCommandsOnPostgres(t *testing.T) {
 	code, summary, errs := runCLI(t, dir, "summary", "runs/starter", "--store", pg)
 	if code != ExitOK || !strings.Contains(summary, "Judge accuracy") {
 		t.Fatalf("summary: %d\n%s\n%s", code, summary, errs)
+	}
+	// The store alone names the run: the same summary.
+	if code, alone, errs := runCLI(t, dir, "summary", "--store", pg); code != ExitOK || alone != summary {
+		t.Errorf("summary --store alone: %d\n%s\n%s", code, alone, errs)
 	}
 	code, status, errs := runCLI(t, dir, "status", "--store", pg)
 	if code != ExitOK || !strings.Contains(status, "0 queued") || !strings.Contains(status, "Units done") || !strings.Contains(status, "exited") {
@@ -82,6 +87,15 @@ func TestCommandsOnPostgres(t *testing.T) {
 			t.Errorf("status --json holds %s:\n%s", k, js)
 		}
 	}
+	// A database that does not exist: the cause first, and how to skip
+	// the TLS attempt the test server refuses.
+	u, _ := url.Parse(pg)
+	u.Path, u.RawQuery = "/blindspot_no_such_db", ""
+	if code, _, errs := runCLI(t, dir, "status", "--store", u.String()); code == ExitOK ||
+		!strings.Contains(errs, `: database "blindspot_no_such_db" does not exist`) || strings.Index(errs, "does not exist") > strings.Index(errs+"tls error", "tls error") ||
+		!strings.Contains(errs, "sslmode=disable") {
+		t.Errorf("a missing database: exit %d %q", code, errs)
+	}
 	// A database with no run: said, exit 2.
 	if code, _, errs := runCLI(t, dir, "status", "--store", pgtest.URL(t)); code != ExitUsage || !strings.Contains(errs, "holds no run yet") {
 		t.Errorf("status of an empty database: exit %d %q", code, errs)
@@ -92,9 +106,9 @@ func TestCommandsOnPostgres(t *testing.T) {
 		}
 	}
 	for _, args := range [][]string{
-		{"report", "runs/starter", "--store", pg},
-		{"export", "runs/starter", "--format", "jsonl", "--store", pg},
-		{"sheets", "export", "runs/starter", "--store", pg},
+		{"report", "--store", pg},
+		{"export", "--format", "jsonl", "--store", pg},
+		{"sheets", "export", "--store", pg},
 	} {
 		if code, out, errs := runCLI(t, dir, args...); code != ExitOK {
 			t.Fatalf("%v: %d\n%s\n%s", args[0], code, out, errs)

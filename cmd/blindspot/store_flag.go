@@ -49,3 +49,39 @@ func (a *App) lockRun(runDir, storeURL, what string) (*store.DirLock, error) {
 	}
 	return store.LockDir(a.path(runDir), what)
 }
+
+// runDirArg accepts one run directory, or none when --store names the
+// database that holds the run.
+func runDirArg(c *cobra.Command, args []string) error {
+	if len(args) == 1 || (len(args) == 0 && c.Flags().Changed("store")) {
+		return nil
+	}
+	return usageErr("%s takes one run directory, or --store URL alone for the run that database holds (see '%s --help')", c.CommandPath(), c.CommandPath())
+}
+
+// runDirOf is the run directory named, or, with --store alone, the output
+// folder the database's run was started with.
+func (a *App) runDirOf(ctx context.Context, args []string, storeURL string) (string, error) {
+	if len(args) == 1 {
+		return args[0], nil
+	}
+	if err := store.CheckStoreURL(storeURL); err != nil {
+		return "", usageErr("--store: %v", err)
+	}
+	run, err := store.OpenRunAt(ctx, os.TempDir(), storeURL)
+	if err != nil {
+		return "", err
+	}
+	defer run.Close()
+	info, err := run.Info(ctx)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case info.Spec == "":
+		return "", usageErr("%s holds no run yet: start one with blindspot run SPEC --store URL", store.Redacted(storeURL))
+	case info.Output == "":
+		return "", usageErr("%s holds a run started by an earlier version, which did not record its output folder: give the run directory", store.Redacted(storeURL))
+	}
+	return info.Output, nil
+}

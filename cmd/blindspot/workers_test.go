@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -50,7 +51,12 @@ func TestWorkersShareARunAndSurviveAKill(t *testing.T) {
 		return cmd
 	}
 	began := time.Now()
-	run := start("run", "kill.yaml", "-q", "--store", pg)
+	var runOut bytes.Buffer
+	run := exec.Command(bin, "run", "kill.yaml", "-q", "--json", "--store", pg)
+	run.Dir, run.Stdout, run.Stderr = dir, &runOut, os.Stderr
+	if err := run.Start(); err != nil {
+		t.Fatal(err)
+	}
 	// A worker started before the run has recorded its spec finds no run
 	// and exits (waiting for one is issue 19's); start them once it has.
 	for wait := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
@@ -86,6 +92,22 @@ func TestWorkersShareARunAndSurviveAKill(t *testing.T) {
 	}
 	w2.Wait()
 	t.Logf("shared run with a killed worker finished in %v", time.Since(began).Round(time.Millisecond))
+	// run --json: the run's figures are every process's (the calls table),
+	// this process's are given apart and named as such.
+	var sum struct {
+		CallsMade int64 `json:"calls_made"`
+		Process   *struct {
+			CallsMade int64 `json:"calls_made"`
+		} `json:"process"`
+	}
+	if err := json.Unmarshal(runOut.Bytes(), &sum); err != nil {
+		t.Fatalf("run --json: %v\n%s", err, runOut.String())
+	}
+	var made int64
+	db.QueryRow(`SELECT COUNT(*) FROM calls WHERE cache_hit = 0 AND status != 'skipped'`).Scan(&made)
+	if sum.CallsMade != made || sum.Process == nil || sum.Process.CallsMade <= 0 || sum.Process.CallsMade >= made {
+		t.Errorf("run --json: calls_made %d (the calls table holds %d made), process %+v", sum.CallsMade, made, sum.Process)
+	}
 	var planned string
 	db.QueryRow(`SELECT value FROM meta WHERE key = 'planned_images'`).Scan(&planned)
 	var images, judged, embedded, repeated, orphans, notDone, takenOver int
