@@ -66,6 +66,13 @@ func (r *Run) Enqueue(ctx context.Context, jobs [][2]string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// One transaction: a worker sees the whole queue or none of it, so it
+	// never finishes the first batch and leaves, thinking the run done.
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("enqueueing: %w", err)
+	}
+	defer tx.Rollback()
 	added := 0
 	const batch = 500
 	for start := 0; start < len(jobs); start += batch {
@@ -81,14 +88,31 @@ func (r *Run) Enqueue(ctx context.Context, jobs [][2]string) (int, error) {
 			args = append(args, j[0], j[1])
 		}
 		b.WriteString(` ON CONFLICT (id) DO NOTHING`)
-		res, err := db.ExecContext(ctx, b.String(), args...)
+		res, err := tx.ExecContext(ctx, b.String(), args...)
 		if err != nil {
-			return added, fmt.Errorf("enqueueing: %w", err)
+			return 0, fmt.Errorf("enqueueing: %w", err)
 		}
 		n, _ := res.RowsAffected()
 		added += int(n)
 	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("enqueueing: %w", err)
+	}
 	return added, nil
+}
+
+// QueueFilled reports whether the run's grid is in the queue (Enqueue
+// adds it whole, in one transaction).
+func (r *Run) QueueFilled(ctx context.Context) (bool, error) {
+	db, err := r.queue()
+	if err != nil {
+		return false, err
+	}
+	var filled bool
+	if err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM jobs)`).Scan(&filled); err != nil {
+		return false, fmt.Errorf("reading the queue: %w", err)
+	}
+	return filled, nil
 }
 
 // Requeue puts done jobs back in the queue, so that a new run walks every

@@ -17,7 +17,7 @@ import (
 
 func (a *App) workerCmd() *cobra.Command {
 	var storeURL, id, specFile string
-	var lease time.Duration
+	var lease, wait time.Duration
 	c := &cobra.Command{
 		Use:   "worker --store postgres://...",
 		Short: "Work on a run shared through a PostgreSQL store, beside any number of other workers",
@@ -38,6 +38,11 @@ func (a *App) workerCmd() *cobra.Command {
 			}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
+			var stopping atomic.Bool
+			a.onInterrupt(ctx, cancel, &stopping, "stopping: finishing units in flight (again to abort; unfinished units pass to other workers)", "")
+			if err := a.waitForRun(ctx, storeURL, wait, stopping.Load); err != nil {
+				return err
+			}
 			var p *audit.Plan
 			var err error
 			if specFile != "" {
@@ -48,8 +53,6 @@ func (a *App) workerCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var stopping atomic.Bool
-			a.onInterrupt(ctx, cancel, &stopping, "stopping: finishing units in flight (again to abort; unfinished units pass to other workers)", "")
 			r := audit.NewRunner(p, audit.Options{Getenv: a.Getenv, Stopping: stopping.Load, Version: Version(), Dir: a.Dir,
 				StoreURL: storeURL, Worker: true, Work: audit.WorkOptions{ID: id, Lease: lease}})
 			defer r.Close()
@@ -75,7 +78,64 @@ func (a *App) workerCmd() *cobra.Command {
 	c.Flags().StringVar(&id, "id", "", "this worker's name in status (default: host and process id)")
 	c.Flags().DurationVar(&lease, "lease", 30*time.Second, "how long a unit stays this worker's without a heartbeat")
 	c.Flags().StringVar(&specFile, "spec", "", "the spec file (default: the spec stored with the run)")
+	c.Flags().DurationVar(&wait, "wait", 10*time.Minute, "how long to wait for a run to appear in the store (and the database to accept connections); 0: not at all")
 	return c
+}
+
+// waitPoll is how often a waiting worker looks for the run.
+const waitPoll = time.Second
+
+// waitForRun waits, up to wait, for the store to hold a run with its queue
+// filled: workers started beside (or before) the run's coordinator, as a
+// Kubernetes Job starts them, wait for it instead of failing. The
+// database not accepting connections yet counts as no run yet.
+func (a *App) waitForRun(ctx context.Context, storeURL string, wait time.Duration, stopping func() bool) error {
+	start := time.Now()
+	said := time.Time{}
+	var last error
+	for {
+		ready, err := runReady(ctx, storeURL)
+		if ready {
+			if !said.IsZero() {
+				fmt.Fprintf(a.Stderr, "blindspot: the run is there after %s\n", time.Since(start).Round(time.Second))
+			}
+			return nil
+		}
+		last = err
+		if time.Since(start) >= wait {
+			why := "no run appeared"
+			if last != nil {
+				why = last.Error()
+			}
+			return usageErr("%s holds no run yet (waited %s: %s): start one with blindspot run SPEC --store URL", store.Redacted(storeURL), wait, why)
+		}
+		if said.IsZero() || time.Since(said) >= 30*time.Second {
+			fmt.Fprintf(a.Stderr, "blindspot: waiting for a run in %s (up to %s)\n", store.Redacted(storeURL), wait)
+			said = time.Now()
+		}
+		select {
+		case <-ctx.Done():
+			return withCode(ExitInterrupted, errors.New("interrupted while waiting for a run"))
+		case <-time.After(min(waitPoll, wait-time.Since(start))):
+		}
+		if stopping() {
+			return withCode(ExitInterrupted, errors.New("interrupted while waiting for a run"))
+		}
+	}
+}
+
+// runReady reports whether the store holds a run whose queue is filled.
+func runReady(ctx context.Context, storeURL string) (bool, error) {
+	run, err := store.OpenRunAt(ctx, os.TempDir(), storeURL)
+	if err != nil {
+		return false, err
+	}
+	defer run.Close()
+	info, err := run.Info(ctx)
+	if err != nil || info.Spec == "" {
+		return false, err
+	}
+	return run.QueueFilled(ctx)
 }
 
 // storedPlan is the plan of the spec a shared run was started with.

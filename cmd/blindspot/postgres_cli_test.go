@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/blindspot-audit/blindspot/audit/store/pgtest"
 )
@@ -121,5 +122,41 @@ func TestCommandsOnPostgres(t *testing.T) {
 	}
 	if code, _, errs := runCLI(t, dir, "summary", "runs/starter", "--store", "postgres://u:secret@127.0.0.1/db"); code != ExitUsage || !strings.Contains(errs, "PGPASSWORD") || strings.Contains(errs, "secret") {
 		t.Errorf("password in the URL: exit %d %q", code, errs)
+	}
+}
+
+// TestWorkerWaitsForTheRun: a worker started before its run waits for it
+// (saying so), then works and exits 0; with nothing to wait for, it gives
+// up after --wait with exit 2.
+func TestWorkerWaitsForTheRun(t *testing.T) {
+	t.Parallel()
+	pg := pgtest.URL(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "kill.yaml"), []byte(killSpec), 0o644)
+	type result struct {
+		code      int
+		out, errs string
+	}
+	done := make(chan result)
+	go func() {
+		code, out, errs := runCLI(t, dir, "worker", "--store", pg, "--id", "early", "--wait", "2m")
+		done <- result{code, out, errs}
+	}()
+	time.Sleep(3 * time.Second)
+	if code, out, errs := runCLI(t, dir, "run", "kill.yaml", "-q", "--store", pg); code != ExitOK {
+		t.Fatalf("run: %d\n%s\n%s", code, out, errs)
+	}
+	select {
+	case w := <-done:
+		if w.code != ExitOK || !strings.Contains(w.errs, "waiting for a run") || !strings.Contains(w.out, "worker done") {
+			t.Errorf("early worker: exit %d\n%s\n%s", w.code, w.out, w.errs)
+		}
+		t.Logf("early worker: %s", strings.TrimSpace(w.out))
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the early worker never finished")
+	}
+	empty := pgtest.URL(t)
+	if code, _, errs := runCLI(t, dir, "worker", "--store", empty, "--wait", "1500ms"); code != ExitUsage || !strings.Contains(errs, "holds no run yet") {
+		t.Errorf("worker with no run: exit %d %q", code, errs)
 	}
 }

@@ -57,8 +57,9 @@ func TestWorkersShareARunAndSurviveAKill(t *testing.T) {
 	if err := run.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// A worker started before the run has recorded its spec finds no run
-	// and exits (waiting for one is issue 19's); start them once it has.
+	// Workers started before the run wait for it (TestWorkerWaitsForTheRun);
+	// here they start once it has recorded its spec, so that the doomed one
+	// is sure to hold units when it is killed.
 	for wait := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		var n int
 		db.QueryRow(`SELECT COUNT(*) FROM meta WHERE key = 'spec' AND value != ''`).Scan(&n)
