@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,9 +19,16 @@ import (
 	"github.com/blindspot-audit/blindspot/audit/store/pgtest"
 )
 
-// sharedSpec is killSpec with a shared limit on the judge: 7,200 calls a
-// minute (120 a second) across every worker.
-var sharedSpec = strings.Replace(killSpec, "vlm: [{name: judge, provider: sim, concurrency: 4,", "vlm: [{name: judge, provider: sim, concurrency: 4, requests_per_minute: 7200,", 1)
+// sharedSpec is killSpec with a shared limit on the judge, 7,200 calls a
+// minute (120 a second) across every worker, and prices, so that a killed
+// worker's paid responses show in the costs.
+var sharedSpec = strings.Replace(strings.Replace(killSpec, "vlm: [{name: judge, provider: sim, concurrency: 4,", "vlm: [{name: judge, provider: sim, concurrency: 4, requests_per_minute: 7200,", 1), "output: run", `output: run
+prices:
+  t2i: {per_image: 0.04}
+  editor: {per_image: 0.03}
+  judge: {per_1k_input_tokens: 0.0025, per_1k_output_tokens: 0.01}
+  feat: {per_1k_input_tokens: 0.0001}
+budget_usd: 1000`, 1)
 
 // TestWorkersShareARunAndSurviveAKill: a run on PostgreSQL and two workers
 // share the grid; one worker is SIGKILLed mid-run; the run still finishes
@@ -70,15 +78,26 @@ func TestWorkersShareARunAndSurviveAKill(t *testing.T) {
 			t.Fatal("the run never recorded its spec")
 		}
 	}
-	w1 := start("worker", "--store", pg, "--id", "doomed", "--lease", "2s")
+	// The doomed worker's records of its calls stall (a trigger keyed on
+	// its connection's application_name) while its responses still reach
+	// the shared cache: killed then, it leaves responses it paid for and
+	// never recorded, which the workers that take its units over must
+	// charge once (a kill at a random moment rarely finds that window).
+	if _, err := db.Exec(`CREATE FUNCTION stall_doomed() RETURNS trigger AS $$
+		BEGIN IF current_setting('application_name') = 'doomed' THEN PERFORM pg_sleep(60); END IF; RETURN NEW; END $$ LANGUAGE plpgsql;
+		CREATE TRIGGER stall_doomed BEFORE INSERT ON calls FOR EACH ROW EXECUTE FUNCTION stall_doomed()`); err != nil {
+		t.Fatal(err)
+	}
+	w1 := start("worker", "--store", pg+"&application_name=doomed", "--id", "doomed", "--lease", "2s")
 	w2 := start("worker", "--store", pg, "--id", "survivor", "--lease", "2s")
-	// Kill the first worker once it holds units and has done some work.
+	// Kill the doomed worker once it holds units and has been stalled a
+	// while, its calls answered and cached meanwhile.
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		var held, done int
+		var held, stalled int
 		db.QueryRow(`SELECT COUNT(*) FROM jobs WHERE worker = 'doomed' AND status = 'running'`).Scan(&held)
-		db.QueryRow(`SELECT COUNT(*) FROM images`).Scan(&done)
-		if held > 0 && done > 20 {
+		db.QueryRow(`SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = 'doomed' AND query LIKE '%calls%'`).Scan(&stalled)
+		if held > 0 && stalled > 0 {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -86,8 +105,12 @@ func TestWorkersShareARunAndSurviveAKill(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	time.Sleep(500 * time.Millisecond)
 	w1.Process.Signal(syscall.SIGKILL)
 	w1.Wait()
+	// Its stalled transactions end with it, releasing their rows.
+	db.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'doomed'`)
+	db.Exec(`DROP TRIGGER stall_doomed ON calls`)
 	if err := run.Wait(); err != nil {
 		t.Fatalf("run: %v", err)
 	}
@@ -159,6 +182,24 @@ func TestWorkersShareARunAndSurviveAKill(t *testing.T) {
 			m[fmt.Sprint(x.Name, x.Model, x.PromptSet, x.Country, x.Category, x.Variant, x.Chain, x.Step)] = fmt.Sprintf("%.9f/%d", x.Value, x.N)
 		}
 		return m
+	}
+	// Every paid response counted once, as by one process: a response the
+	// killed worker paid for and cached but never recorded is charged by
+	// the worker that replays it.
+	costs := func(args ...string) (float64, int64) {
+		_, out, _ := runCLI(t, map[bool]string{true: dir, false: lite}[len(args) > 0], append([]string{"summary", "run", "--json"}, args...)...)
+		var s struct {
+			Cost  float64 `json:"cost_usd"`
+			Calls int64   `json:"calls_made"`
+		}
+		json.Unmarshal([]byte(out), &s)
+		return s.Cost, s.Calls
+	}
+	liteCost, liteCalls := costs()
+	pgCost, pgCalls := costs("--store", pg)
+	t.Logf("cost $%.5f and %d calls shared, $%.5f and %d on SQLite", pgCost, pgCalls, liteCost, liteCalls)
+	if liteCost == 0 || math.Abs(pgCost-liteCost) >= 0.005 || pgCalls != liteCalls {
+		t.Errorf("shared run with a killed worker: $%.5f and %d calls, one process on SQLite: $%.5f and %d calls", pgCost, pgCalls, liteCost, liteCalls)
 	}
 	want, got := metrics(), metrics("--store", pg)
 	differ := 0
