@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -158,5 +160,49 @@ func TestWorkerWaitsForTheRun(t *testing.T) {
 	empty := pgtest.URL(t)
 	if code, _, errs := runCLI(t, dir, "worker", "--store", empty, "--wait", "1500ms"); code != ExitUsage || !strings.Contains(errs, "holds no run yet") {
 		t.Errorf("worker with no run: exit %d %q", code, errs)
+	}
+}
+
+// TestReadmeManyWorkers runs the README's "Many workers" commands as
+// written, with SPEC the quick start's spec and URL a test database: a
+// worker (started first, so it waits), the run, status and summary with
+// the store alone.
+func TestReadmeManyWorkers(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, claim := range []string{"`blindspot run SPEC --store URL`", "`blindspot worker --store URL --spec SPEC`", "`blindspot status --store URL [--json]`",
+		"With `--store URL` and no run directory, `summary`"} {
+		if !bytes.Contains(readme, []byte(claim)) {
+			t.Fatalf("the README no longer says %s; update this test with it", claim)
+		}
+	}
+	pg, dir := pgtest.URL(t), t.TempDir()
+	spec, err := os.ReadFile("../../examples/quickstart.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(dir, "examples"), 0o755)
+	os.WriteFile(filepath.Join(dir, "examples", "quickstart.yaml"), spec, 0o644)
+	const SPEC = "examples/quickstart.yaml"
+	done := make(chan [3]string)
+	go func() {
+		code, out, errs := runCLI(t, dir, "worker", "--store", pg, "--spec", SPEC)
+		done <- [3]string{fmt.Sprint(code), out, errs}
+	}()
+	code, out, errs := runCLI(t, dir, "run", SPEC, "--store", pg)
+	if code != ExitOK || !strings.Contains(errs, "Report: runs/quickstart/report/index.html") {
+		t.Fatalf("run: %d\n%s\n%s", code, out, errs)
+	}
+	if w := <-done; w[0] != "0" || !strings.Contains(w[1], "worker done") {
+		t.Errorf("worker: exit %s\n%s\n%s", w[0], w[1], w[2])
+	}
+	if code, status, errs := runCLI(t, dir, "status", "--store", pg); code != ExitOK || !strings.Contains(status, "0 queued") || !strings.Contains(status, "510 of 510 images") {
+		t.Errorf("status: %d\n%s\n%s", code, status, errs)
+	}
+	if code, summary, errs := runCLI(t, dir, "summary", "--store", pg); code != ExitOK || !strings.Contains(summary, `Audit "quickstart": recorded, 510 of 510 images, run directory runs/quickstart`) {
+		t.Errorf("summary: %d\n%s\n%s", code, summary, errs)
 	}
 }
