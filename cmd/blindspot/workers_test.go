@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -90,6 +91,60 @@ func TestWorkersShareARunAndSurviveAKill(t *testing.T) {
 	}
 	w1 := start("worker", "--store", pg+"&application_name=doomed", "--id", "doomed", "--lease", "2s")
 	w2 := start("worker", "--store", pg, "--id", "survivor", "--lease", "2s")
+	// status --json, polled through the live run, agrees with the tables:
+	// each count between the tables' counts just before and just after it,
+	// the survivor alive, the doomed worker not alive once killed and its
+	// lease run out.
+	var killedAt atomic.Int64
+	stopPoll, polled := make(chan struct{}), make(chan int)
+	go func() {
+		polls := 0
+		defer func() { polled <- polls }()
+		snapshot := func() (done, made, survivor int) {
+			db.QueryRow(`SELECT COUNT(*) FROM jobs WHERE status = 'done'`).Scan(&done)
+			db.QueryRow(`SELECT COUNT(*) FROM calls WHERE cache_hit = 0 AND status != 'skipped'`).Scan(&made)
+			db.QueryRow(`SELECT COUNT(*) FROM jobs WHERE status = 'done' AND worker = 'survivor'`).Scan(&survivor)
+			return
+		}
+		for {
+			select {
+			case <-stopPoll:
+				return
+			case <-time.After(300 * time.Millisecond):
+			}
+			d0, m0, s0 := snapshot()
+			code, js, _ := runCLI(t, dir, "status", "--store", pg, "--json")
+			d1, m1, s1 := snapshot()
+			var st struct {
+				Queue     map[string]int `json:"queue"`
+				CallsMade int            `json:"calls_made"`
+				Workers   []struct {
+					ID        string `json:"id"`
+					UnitsDone int    `json:"units_done"`
+					Alive     bool   `json:"alive"`
+					Exited    bool   `json:"exited"`
+				} `json:"workers"`
+			}
+			if code != ExitOK || json.Unmarshal([]byte(js), &st) != nil {
+				t.Errorf("status --json during the run: exit %d\n%s", code, js)
+				return
+			}
+			polls++
+			if st.Queue["done"] < d0 || st.Queue["done"] > d1 || st.CallsMade < m0 || st.CallsMade > m1 {
+				t.Errorf("status: %d units done, %d calls made; the tables: %d-%d and %d-%d", st.Queue["done"], st.CallsMade, d0, d1, m0, m1)
+			}
+			for _, w := range st.Workers {
+				switch {
+				case w.ID == "survivor" && (w.UnitsDone < s0 || w.UnitsDone > s1):
+					t.Errorf("status: survivor %d units done; the jobs table %d-%d", w.UnitsDone, s0, s1)
+				case w.ID == "survivor" && !w.Exited && !w.Alive:
+					t.Errorf("status: the working survivor is not alive")
+				case w.ID == "doomed" && killedAt.Load() > 0 && time.Since(time.Unix(0, killedAt.Load())) > 3*time.Second && (w.Alive || w.Exited):
+					t.Errorf("status: the killed worker alive %v, exited %v", w.Alive, w.Exited)
+				}
+			}
+		}
+	}()
 	// Kill the doomed worker once it holds units and has been stalled a
 	// while, its calls answered and cached meanwhile.
 	deadline := time.Now().Add(60 * time.Second)
@@ -107,6 +162,7 @@ func TestWorkersShareARunAndSurviveAKill(t *testing.T) {
 	}
 	time.Sleep(500 * time.Millisecond)
 	w1.Process.Signal(syscall.SIGKILL)
+	killedAt.Store(time.Now().UnixNano())
 	w1.Wait()
 	// Its stalled transactions end with it, releasing their rows.
 	db.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'doomed'`)
@@ -115,6 +171,8 @@ func TestWorkersShareARunAndSurviveAKill(t *testing.T) {
 		t.Fatalf("run: %v", err)
 	}
 	w2.Wait()
+	close(stopPoll)
+	t.Logf("status polled %d times during the run", <-polled)
 	t.Logf("shared run with a killed worker finished in %v", time.Since(began).Round(time.Millisecond))
 	// run --json: the run's figures are every process's (the calls table),
 	// this process's are given apart and named as such.
