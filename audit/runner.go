@@ -95,17 +95,7 @@ func (r *Runner) cacheLocation() string {
 }
 
 // RunDir is where the run store and report go.
-func (r *Runner) RunDir() string { return runDir(r.Plan.Audit, r.Opts) }
-
-// RunDir is the run directory of spec a run with options o.
-func RunDir(a *spec.Audit, o Options) string { return runDir(a, o) }
-
-func runDir(a *spec.Audit, o Options) string {
-	if filepath.IsAbs(a.Output) || o.Dir == "" {
-		return a.Output
-	}
-	return filepath.Join(o.Dir, a.Output)
-}
+func (r *Runner) RunDir() string { return r.Resolve(r.Plan.Audit.Output) }
 
 // Stages lists the run's stages in order; more (the report) may follow.
 // A worker only opens and works.

@@ -118,12 +118,39 @@ func yamlProblem(file string, err error) Problem {
 	return Problem{File: file, Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
 }
 
+// nameOf is a spec's default name: its file's, without the extension.
+func nameOf(file string) string {
+	base := filepath.Base(file)
+	return strings.TrimSuffix(base, filepath.Ext(base))
+}
+
+// Where reads only where a spec's run goes: its output folder (with the
+// default Parse gives it) and its store URL. It does not validate: a run
+// that finds nothing new reads no more of its spec (see audit.Unchanged);
+// ok is false when the YAML does not read.
+func Where(file string, data []byte) (output, store string, ok bool) {
+	var w struct {
+		Name   string `yaml:"name"`
+		Output string `yaml:"output"`
+		Store  string `yaml:"store"`
+	}
+	if err := yaml.Unmarshal(data, &w); err != nil {
+		return "", "", false
+	}
+	if w.Name == "" {
+		w.Name = nameOf(file)
+	}
+	if w.Output == "" {
+		w.Output = filepath.Join("runs", w.Name)
+	}
+	return w.Output, w.Store, true
+}
+
 // defaults fills in what the spec left out; a value written in the spec,
 // even 0, is kept, for validate to judge.
 func (a *Audit) defaults(file string, present func(path string) bool) {
 	if a.Name == "" {
-		base := filepath.Base(file)
-		a.Name = strings.TrimSuffix(base, filepath.Ext(base))
+		a.Name = nameOf(file)
 	}
 	if a.SchemaRef == "" {
 		a.SchemaRef = "ecb"

@@ -31,22 +31,32 @@ func (a *App) plan(path string, s *spec.Audit) (*audit.Plan, error) {
 
 // loadSpec reads and validates a spec.
 func (a *App) loadSpec(path string) (*spec.Audit, error) {
+	s, _, _, err := a.loadSpecReading(path)
+	return s, err
+}
+
+// loadSpecReading is loadSpec that also gives the spec's bytes and the
+// files (as opened) that reading it read.
+func (a *App) loadSpecReading(path string) (s *spec.Audit, raw []byte, files []string, err error) {
 	// Errors name the spec as the user typed it; files resolve against the
 	// app's directory.
-	readFile := func(p string) ([]byte, error) { return spec.ReadFile(a.path(p)) }
-	data, err := readFile(path)
-	if err != nil {
-		return nil, usageErr("reading spec: %v", err)
+	readFile := func(p string) ([]byte, error) {
+		files = append(files, a.path(p))
+		return spec.ReadFile(a.path(p))
 	}
-	s, err := spec.Parse(path, data, readFile)
+	raw, err = spec.ReadFile(a.path(path))
+	if err != nil {
+		return nil, nil, nil, usageErr("reading spec: %v", err)
+	}
+	s, err = spec.Parse(path, raw, readFile)
 	if err != nil {
 		var se *spec.Error
 		if asSpecErr(err, &se) {
-			return nil, err
+			return nil, nil, nil, err
 		}
-		return nil, usageErr("reading spec: %v", err)
+		return nil, nil, nil, usageErr("reading spec: %v", err)
 	}
-	return s, nil
+	return s, raw, files, nil
 }
 
 func (a *App) gridCmd() *cobra.Command {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
@@ -28,23 +29,25 @@ func (a *App) runCmd() *cobra.Command {
 		Short: "Run or resume an audit; a finished audit re-runs without calling any model",
 		Args:  exactArgs(1, "one spec file"),
 		RunE: func(c *cobra.Command, args []string) error {
-			s, err := a.loadSpec(args[0])
-			if err != nil {
-				return err
-			}
 			if storeURL != "" {
 				if err := store.CheckStoreURL(storeURL); err != nil {
 					return usageErr("--store: %v", err)
 				}
 			}
-			if done, err := a.unchangedRun(s, audit.Options{Fresh: fresh, Dir: a.Dir, StoreURL: storeURL}, asJSON, quiet); done || err != nil {
+			if !fresh && storeURL == "" {
+				if done, err := a.unchangedRun(args[0], asJSON, quiet); done || err != nil {
+					return err
+				}
+			}
+			s, raw, files, err := a.loadSpecReading(args[0])
+			if err != nil {
 				return err
 			}
 			p, err := a.plan(args[0], s)
 			if err != nil {
 				return err
 			}
-			return a.runAudit(p, asJSON, quiet, fresh, every, storeURL)
+			return a.runAudit(p, asJSON, quiet, fresh, every, storeURL, specRead{raw, files})
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON")
@@ -55,7 +58,13 @@ func (a *App) runCmd() *cobra.Command {
 	return c
 }
 
-func (a *App) runAudit(p *audit.Plan, asJSON, quiet, fresh bool, every time.Duration, storeURL string) error {
+// specRead is a spec's bytes and the files reading it read.
+type specRead struct {
+	raw   []byte
+	files []string
+}
+
+func (a *App) runAudit(p *audit.Plan, asJSON, quiet, fresh bool, every time.Duration, storeURL string, read specRead) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var stopping atomic.Bool
@@ -75,7 +84,6 @@ func (a *App) runAudit(p *audit.Plan, asJSON, quiet, fresh bool, every time.Dura
 	})
 	defer r.Close()
 	start := time.Now()
-	parts := a.rerunParts()
 	var reportPath string
 	all := append(r.Stages(), audit.Stage{Name: "agreement", Run: func(ctx context.Context) error {
 		// Imported ratings are compared with this run's judge scores again.
@@ -122,8 +130,10 @@ func (a *App) runAudit(p *audit.Plan, asJSON, quiet, fresh bool, every time.Dura
 		if err := errors.Join(a.writeSummary(&text, ns, false, false), a.writeSummary(&js, ns, true, false)); err != nil {
 			return err
 		}
-		if err := r.SaveUnchanged(reportPath, parts, text.Bytes(), js.Bytes()); err != nil {
-			return err
+		if fp, ok := audit.Fingerprint(r.RunDir(), reportPath, a.rerunParts(read.raw, read.files)); ok {
+			if err := audit.SaveUnchanged(r.RunDir(), fp, read.files, text.Bytes(), js.Bytes()); err != nil {
+				return err
+			}
 		}
 	}
 	if !quiet {
@@ -145,14 +155,29 @@ func (a *App) runAudit(p *audit.Plan, asJSON, quiet, fresh bool, every time.Dura
 	return nil
 }
 
-// unchangedRun prints what the last complete run of spec s printed, when
-// nothing has been recorded since and the spec and program are the same
-// (see audit.Unchanged): no plan is made and no store opened.
-func (a *App) unchangedRun(s *spec.Audit, o audit.Options, asJSON, quiet bool) (bool, error) {
+// unchangedRun prints what the last complete run of the spec at path
+// printed, when nothing has been recorded since and the spec (its bytes
+// and the files it read) and the program are the same (see
+// audit.Unchanged). It reads only where the spec's run goes: no
+// validation, plan or store.
+func (a *App) unchangedRun(path string, asJSON, quiet bool) (bool, error) {
 	start := time.Now()
-	report := filepath.Join(audit.RunDir(s, o), "report", "index.html")
-	text, js, ok := audit.Unchanged(s, o, report, a.rerunParts())
-	if !ok || !a.runDirFree(audit.RunDir(s, o)) {
+	raw, err := spec.ReadFile(a.path(path))
+	if err != nil {
+		return false, nil // the full path says what is wrong
+	}
+	output, storeURL, ok := spec.Where(path, raw)
+	if !ok || storeURL != "" {
+		return false, nil
+	}
+	runDir := a.path(output)
+	report := filepath.Join(runDir, "report", "index.html")
+	fp, ok := audit.Fingerprint(runDir, report, a.rerunParts(raw, audit.RerunInputs(runDir)))
+	if !ok {
+		return false, nil
+	}
+	text, js, ok := audit.Unchanged(runDir, fp)
+	if !ok || !a.runDirFree(runDir) {
 		return false, nil
 	}
 	out := text
@@ -169,11 +194,19 @@ func (a *App) unchangedRun(s *spec.Audit, o audit.Options, asJSON, quiet bool) (
 	return true, nil
 }
 
-// rerunParts are what, besides the spec and the store, a run's printed
-// summary depends on: this program (its version, and its executable, which
-// changes with every build) and the ECharts the report carries.
-func (a *App) rerunParts() []string {
-	parts := []string{"version " + Version(), "echarts " + a.Getenv(envEChartsJS)}
+// rerunParts are what, besides the store, a run's printed summary depends
+// on: the spec's bytes, the files it read (their size and modification
+// time), this program (its version, and its executable, which changes
+// with every build) and the ECharts the report carries.
+func (a *App) rerunParts(raw []byte, files []string) []string {
+	parts := []string{fmt.Sprintf("spec %x", sha256.Sum256(raw)), "version " + Version(), "echarts " + a.Getenv(envEChartsJS)}
+	for _, f := range files {
+		if st, err := os.Stat(f); err == nil {
+			parts = append(parts, fmt.Sprintf("input %s %d %d", f, st.Size(), st.ModTime().UnixNano()))
+		} else {
+			parts = append(parts, fmt.Sprintf("input %s absent", f))
+		}
+	}
 	if exe, err := os.Executable(); err == nil {
 		if st, err := os.Stat(exe); err == nil {
 			parts = append(parts, fmt.Sprintf("executable %s %d %d", exe, st.Size(), st.ModTime().UnixNano()))

@@ -90,3 +90,37 @@ func TestUnchangedRerun(t *testing.T) {
 		t.Error("--fresh took the fast path")
 	}
 }
+
+// TestUnchangedRerunInputs: a file the spec reads (here a lexicon) is part
+// of what a re-run with nothing new depends on.
+func TestUnchangedRerunInputs(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, f := range []string{"stories.yaml", "lexicon-extra.yaml"} {
+		b, err := os.ReadFile(filepath.Join("../../examples", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.MkdirAll(filepath.Join(dir, "examples"), 0o755)
+		os.WriteFile(filepath.Join(dir, "examples", f), b, 0o644)
+	}
+	run := func() string {
+		t.Helper()
+		code, out, errs := runCLI(t, dir, "run", "examples/stories.yaml")
+		if code != ExitOK {
+			t.Fatalf("run: exit %d\n%s\n%s", code, out, errs)
+		}
+		return errs
+	}
+	const fast = "nothing new since the last run"
+	run()
+	if errs := run(); !strings.Contains(errs, fast) {
+		t.Fatalf("a re-run with nothing new took the full path:\n%s", errs)
+	}
+	lexicon := filepath.Join(dir, "examples", "lexicon-extra.yaml")
+	b, _ := os.ReadFile(lexicon)
+	os.WriteFile(lexicon, append(b, []byte("\n# one more line\n")...), 0o644)
+	if errs := run(); strings.Contains(errs, fast) {
+		t.Error("a changed lexicon file went unnoticed")
+	}
+}
