@@ -272,7 +272,7 @@ func (r *Runner) metrics(ctx context.Context) error {
 		// this process's own are given beside them.
 		st := &r.Engine.Stats
 		s.Status = status
-		s.Process = &metrics.ProcessCounts{CallsMade: st.CallsMade.Load(), CacheHits: st.CacheHits.Load(), Resumed: st.Resumed.Load(),
+		s.Process = &metrics.CallCounts{CallsMade: st.CallsMade.Load(), CacheHits: st.CacheHits.Load(), Resumed: st.Resumed.Load(),
 			Failed: st.Failed.Load(), Refused: st.Refused.Load(), BudgetSkipped: st.BudgetSkip.Load(), CostUSD: st.CostUSD()}
 	} else {
 		withRunStats(s, &r.Engine.Stats, status)

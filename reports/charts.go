@@ -201,17 +201,22 @@ func lines(id, title string, xs []string, series []lineSeries, yMax float64) Cha
 	l.SetGlobalOptions(append(g, charts.WithYAxisOpts(opts.YAxis{Min: 0, Max: yMax}))...)
 	l.SetXAxis(xs)
 	for _, s := range series {
-		d := make([]opts.LineData, len(s.Vals))
-		for i, v := range s.Vals {
-			if math.IsNaN(v) {
-				d[i] = opts.LineData{Value: "-"}
-			} else {
-				d[i] = opts.LineData{Value: round(v)}
-			}
-		}
-		l.AddSeries(s.Name, d, charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(true), ConnectNulls: opts.Bool(false)}))
+		l.AddSeries(s.Name, lineData(s.Vals), charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(true), ConnectNulls: opts.Bool(false)}))
 	}
 	return option(id, title, height, l)
+}
+
+// lineData is a line's points, a gap ("-") where a value is missing.
+func lineData(vals []float64) []opts.LineData {
+	d := make([]opts.LineData, len(vals))
+	for i, v := range vals {
+		if math.IsNaN(v) {
+			d[i] = opts.LineData{Value: "-"}
+		} else {
+			d[i] = opts.LineData{Value: round(v)}
+		}
+	}
+	return d
 }
 
 // stacked draws stacked bars of shares.

@@ -3,7 +3,6 @@ package reports
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"slices"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
@@ -79,15 +78,7 @@ func panelLines(id, title string, xs []string, panels []panel, yMax float64) Cha
 	for i, p := range panels {
 		for _, s := range p.Series {
 			colour := seriesColors[slices.Index(legend, s.Name)%len(seriesColors)]
-			d := make([]opts.LineData, len(s.Vals))
-			for j, v := range s.Vals {
-				if math.IsNaN(v) {
-					d[j] = opts.LineData{Value: "-"}
-				} else {
-					d[j] = opts.LineData{Value: round(v)}
-				}
-			}
-			l.AddSeries(s.Name, d,
+			l.AddSeries(s.Name, lineData(s.Vals),
 				charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(true), ConnectNulls: opts.Bool(false), XAxisIndex: i, YAxisIndex: i}),
 				charts.WithLineStyleOpts(opts.LineStyle{Color: colour}), charts.WithItemStyleOpts(opts.ItemStyle{Color: colour}))
 		}

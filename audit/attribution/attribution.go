@@ -16,10 +16,10 @@ package attribution
 import (
 	"maps"
 	"math"
-	"runtime"
 	"slices"
 	"sync"
-	"sync/atomic"
+
+	"github.com/sourcegraph/conc/iter"
 
 	"github.com/blindspot-audit/blindspot/audit/diversity"
 )
@@ -180,29 +180,21 @@ func Silhouette(vecs [][]float64, labels []string) (float64, bool) {
 	L := len(counts)
 	sum := make([]float64, n*L)
 	const band = 64
-	bands := (n + band - 1) / band
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < min(runtime.GOMAXPROCS(0), bands); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			buf := make([]float64, band*n)
-			for b := int(next.Add(1)) - 1; b < bands; b = int(next.Add(1)) - 1 {
-				i0, i1 := b*band, min(n, (b+1)*band)
-				diversity.GramBlock(unit, d, i0, i1, 0, n, buf)
-				for i := i0; i < i1; i++ {
-					row := buf[(i-i0)*n : (i-i0+1)*n]
-					for j, dot := range row {
-						if j != i {
-							sum[i*L+lab[j]] += 1 - dot
-						}
-					}
+	bufs := sync.Pool{New: func() any { b := make([]float64, band*n); return &b }}
+	iter.ForEachIdx(make([]struct{}, (n+band-1)/band), func(b int, _ *struct{}) {
+		buf := bufs.Get().(*[]float64)
+		defer bufs.Put(buf)
+		i0, i1 := b*band, min(n, (b+1)*band)
+		diversity.GramBlock(unit, d, i0, i1, 0, n, *buf)
+		for i := i0; i < i1; i++ {
+			row := (*buf)[(i-i0)*n : (i-i0+1)*n]
+			for j, dot := range row {
+				if j != i {
+					sum[i*L+lab[j]] += 1 - dot
 				}
 			}
-		}()
-	}
-	wg.Wait()
+		}
+	})
 	var total float64
 	for i := 0; i < n; i++ {
 		own := counts[lab[i]] - 1

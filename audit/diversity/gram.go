@@ -1,10 +1,6 @@
 package diversity
 
-import (
-	"runtime"
-	"sync"
-	"sync/atomic"
-)
+import "github.com/sourcegraph/conc/iter"
 
 // Cache blocking of the Gram product: panels of gramBlock vectors, dot
 // products taken over gramDepth values at a time, so that two panels'
@@ -14,6 +10,9 @@ const (
 	gramDepth = 512
 )
 
+// tile is a pair of panels of the Gram product, by panel index.
+type tile struct{ ib, jb int }
+
 // gram returns the lower triangle (and diagonal) of A Aᵀ, row-major m x m,
 // for the m vectors of length l stored one after another in a. Only one
 // triangle is computed; the eigen-decomposition reads no other. Output
@@ -22,37 +21,16 @@ const (
 func gram(a []float64, m, l int) []float64 {
 	c := make([]float64, m*m)
 	blocks := (m + gramBlock - 1) / gramBlock
-	type tile struct{ ib, jb int }
 	var tiles []tile
 	for ib := 0; ib < blocks; ib++ {
 		for jb := 0; jb <= ib; jb++ {
 			tiles = append(tiles, tile{ib, jb})
 		}
 	}
-	parallel(len(tiles), func(t int) {
-		gramTile(a, c, m, l, tiles[t].ib*gramBlock, tiles[t].jb*gramBlock)
+	iter.ForEachIdx(tiles, func(_ int, t *tile) {
+		gramTile(a, c, m, l, t.ib*gramBlock, t.jb*gramBlock)
 	})
 	return c
-}
-
-// parallel runs job(0) ... job(n-1) on every core, each index once.
-func parallel(n int, job func(int)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < min(runtime.GOMAXPROCS(0), n); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				job(i)
-			}
-		}()
-	}
-	wg.Wait()
 }
 
 // gramTile adds the dot products of vectors [i0, i0+gramBlock) with

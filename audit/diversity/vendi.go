@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/sourcegraph/conc/iter"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -161,9 +162,9 @@ func normalizedRows(x [][]float64, transposed bool) ([]float64, int, error) {
 	// faulty row (in row order) is the one reported.
 	const rowBand = 256
 	errs := make([]error, (n+rowBand-1)/rowBand)
-	parallel(len(errs), func(b int) {
+	iter.ForEachIdx(errs, func(b int, err *error) {
 		for i := b * rowBand; i < min(n, (b+1)*rowBand); i++ {
-			if errs[b] = scaleRow(x[i], i, d, scale, data, transposed); errs[b] != nil {
+			if *err = scaleRow(x[i], i, d, scale, data, transposed); *err != nil {
 				return
 			}
 		}
@@ -176,8 +177,7 @@ func normalizedRows(x [][]float64, transposed bool) ([]float64, int, error) {
 	if transposed {
 		// In bands of rows, so each column's writes are contiguous.
 		const band = 32
-		bands := (n + band - 1) / band
-		parallel(bands, func(b int) {
+		iter.ForEachIdx(make([]struct{}, (n+band-1)/band), func(b int, _ *struct{}) {
 			i0 := b * band
 			i1 := min(i0+band, n)
 			for j := 0; j < d; j++ {

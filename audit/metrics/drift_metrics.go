@@ -10,6 +10,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/sourcegraph/conc/iter"
 	"github.com/sourcegraph/conc/pool"
 
 	"github.com/blindspot-audit/blindspot/audit/drift"
@@ -231,7 +232,7 @@ func driftMetrics(recs []*record, drifts map[[2]string]store.Drift) []store.Metr
 	// Each chain group's slopes and their bootstrap intervals, on every
 	// core; the rows keep the groups' order.
 	perKey := make([][]store.Metric, len(keys))
-	eachParallel(len(keys), func(ki int) {
+	iter.ForEachIdx(perKey, func(ki int, _ *[]store.Metric) {
 		k := keys[ki]
 		cs := byKey[k]
 		// Each chain's sums for the two slopes, taken once: a bootstrap

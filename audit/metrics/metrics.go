@@ -5,11 +5,10 @@ import (
 	"fmt"
 	"maps"
 	"math"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
+
+	"github.com/sourcegraph/conc/iter"
 
 	"github.com/blindspot-audit/blindspot/audit/diversity"
 	"github.com/blindspot-audit/blindspot/audit/stats"
@@ -291,7 +290,7 @@ func (g *groups) get(key store.Metric) *group {
 // so the result does not depend on the order).
 func (g *groups) means() []store.Metric {
 	out := make([]store.Metric, len(g.order))
-	eachParallel(len(g.order), func(i int) {
+	iter.ForEachIdx(out, func(i int, _ *store.Metric) {
 		k := g.order[i]
 		gr := g.m[k]
 		m := gr.key
@@ -308,22 +307,6 @@ func (g *groups) means() []store.Metric {
 		out[i] = m
 	})
 	return out
-}
-
-// eachParallel runs job(0) ... job(n-1) on every core, each index once.
-func eachParallel(n int, job func(int)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < min(runtime.GOMAXPROCS(0), n); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
-				job(i)
-			}
-		}()
-	}
-	wg.Wait()
 }
 
 func parseRate(usable, asked int) *float64 {
@@ -496,7 +479,7 @@ func diversityMetrics(recs []*record, qualityName string) ([]store.Metric, error
 	// the rows keep the groups' order and the first error wins.
 	rows := make([][]store.Metric, len(order))
 	errs := make([]error, len(order))
-	eachParallel(len(order), func(i int) {
+	iter.ForEachIdx(rows, func(i int, _ *[]store.Metric) {
 		m := idx[order[i]]
 		if len(m.vecs) < 2 {
 			return
@@ -577,8 +560,7 @@ func countryTests(recs []*record) []store.Test {
 			}
 		}
 		// The pairs on every core; each test is seeded by its pair.
-		eachParallel(len(tests), func(i int) {
-			t := &tests[i]
+		iter.ForEachIdx(tests, func(_ int, t *store.Test) {
 			t.Diff, t.P = stats.Permutation(vals[model][t.A], vals[model][t.B], permutationReps, stats.Seed("perm", model, t.A, t.B))
 		})
 		ps := make([]float64, len(tests))

@@ -8,8 +8,8 @@ import (
 	"github.com/blindspot-audit/blindspot/vqa"
 )
 
-// ProcessCounts are one process's calls in a shared run.
-type ProcessCounts struct {
+// CallCounts are calls by outcome, with what they cost.
+type CallCounts struct {
 	CallsMade     int64   `json:"calls_made"`
 	CacheHits     int64   `json:"cache_hits"`
 	Resumed       int64   `json:"resumed_tasks"`
@@ -35,20 +35,15 @@ type Summary struct {
 	Items        int `json:"items"`
 	ItemsPlanned int `json:"items_planned"`
 	// Counts of calls: for `run`, what this run did; for `summary`, every
-	// call the store holds.
-	CallsMade     int64            `json:"calls_made"`
-	CacheHits     int64            `json:"cache_hits"`
-	Resumed       int64            `json:"resumed_tasks"`
-	Failed        int64            `json:"failed"`
-	Refused       int64            `json:"refused"`
-	BudgetSkipped int64            `json:"budget_skipped"`
+	// call the store holds; for a run shared through PostgreSQL, every
+	// worker's.
+	CallCounts
 	FailedByClass map[string]int64 `json:"failed_by_class"`
-	CostUSD       float64          `json:"cost_usd"`
 	// TotalCostUSD is what every run of this run directory has spent.
 	TotalCostUSD float64 `json:"total_cost_usd"`
 	// Process holds, for a run shared through PostgreSQL, what this process
 	// did; the counts above are then the whole run's, every worker's.
-	Process *ProcessCounts `json:"process,omitempty"`
+	Process *CallCounts    `json:"process,omitempty"`
 	Stages  []StageSummary `json:"stages"`
 	Metrics []store.Metric `json:"metrics"`
 	Tests   []store.Test   `json:"tests"`
