@@ -43,11 +43,7 @@ var agreementHead = []string{"Rating", "Statistic", "Reviewers of", "Against", "
 func writeAgreement(w io.Writer, as []store.Agreement) error {
 	fmt.Fprintln(w, "\nNative reviewers: agreement between reviewers, with the automatic metrics, and with the judge's best/worst picks (95% bootstrap CI over items):")
 	t := newFitTable(w, 3)
-	h := make([]any, len(agreementHead))
-	for i, s := range agreementHead {
-		h[i] = s
-	}
-	t.Header(h...)
+	t.Header(agreementHead...)
 	for _, a := range as {
 		if err := t.Append(agreementRow(a)); err != nil {
 			return err

@@ -71,11 +71,7 @@ func writeStories(w io.Writer, rows []StoryRow) error {
 	fmt.Fprintln(w, "\nStories: culturally specific items (CSIs), leakage of other cultures' items, similarity and diversity, by writer and nationality (95% CI):")
 	t := newFitTable(w, 2)
 	head := storyHead[:len(storyHead)-1] // the words are in the report
-	h := make([]any, len(head))
-	for i, s := range head {
-		h[i] = s
-	}
-	t.Header(h...)
+	t.Header(head...)
 	for _, r := range rows {
 		if err := t.Append(r.cells()[:len(head)]); err != nil {
 			return err

@@ -207,11 +207,7 @@ func WriteSummary(w io.Writer, s *metrics.Summary) error {
 	if rows := ModelRankRows(metrics.RankModels(s.Metrics)); len(rows) > 0 {
 		fmt.Fprintln(w, "Models ranked by mean judge accuracy over the audited countries:")
 		t := newFitTable(w, 2)
-		head := make([]any, len(ModelRankHead))
-		for i, h := range ModelRankHead {
-			head[i] = h
-		}
-		t.Header(head...)
+		t.Header(ModelRankHead...)
 		for _, r := range rows {
 			if err := t.Append(r); err != nil {
 				return err
@@ -318,7 +314,7 @@ func WriteSummary(w io.Writer, s *metrics.Summary) error {
 		for _, r := range rows {
 			steps = max(steps, len(r.Steps))
 		}
-		head := []any{"Editor", "Chain", "Target"}
+		head := []string{"Editor", "Chain", "Target"}
 		for i := 0; i < steps; i++ {
 			head = append(head, fmt.Sprintf("step %d", i))
 		}
@@ -383,11 +379,7 @@ func scope(s *metrics.Summary) string {
 
 func writePivot(w io.Writer, p Pivot) error {
 	t := newFitTable(w, 1)
-	head := []any{"Model"}
-	for _, c := range p.Countries {
-		head = append(head, c)
-	}
-	t.Header(head...)
+	t.Header(append([]string{"Model"}, p.Countries...)...)
 	for _, r := range p.Rows {
 		row := []string{r.Model}
 		for _, c := range r.Cells {

@@ -61,12 +61,7 @@ type fitTable struct {
 
 func newFitTable(w io.Writer, keys int) *fitTable { return &fitTable{w: w, keys: keys} }
 
-func (t *fitTable) Header(cols ...any) {
-	t.head = make([]string, len(cols))
-	for i, c := range cols {
-		t.head[i] = fmt.Sprint(c)
-	}
-}
+func (t *fitTable) Header(cols ...string) { t.head = cols }
 
 func (t *fitTable) Append(row []string) error {
 	t.rows = append(t.rows, row)

@@ -18,7 +18,7 @@ func TestFitTable(t *testing.T) {
 			w = Wide(&b)
 		}
 		tb := newFitTable(w, 1)
-		head := []any{"Model"}
+		head := []string{"Model"}
 		row := []string{"a-model"}
 		for i := 0; i < 12; i++ {
 			head = append(head, fmt.Sprintf("Country number %d", i))

@@ -140,20 +140,25 @@ func extremes(rs []store.Metric) (lo, hi store.Metric) {
 	return slices.MinFunc(rs, byValue), slices.MaxFunc(rs, byValue)
 }
 
+// eachSpread calls f, per model, with its countries of the lowest and the
+// highest value of a top-level, country-specific metric, where it has two
+// countries or more.
+func eachSpread(ms []store.Metric, name string, f func(model string, lo, hi store.Metric)) {
+	models, rows := byModel(ms, name, prompts.SetCountry, topLevel)
+	for _, model := range models {
+		if rs := rows[model]; len(rs) >= 2 {
+			if lo, hi := extremes(rs); lo.Country != hi.Country {
+				f(model, lo, hi)
+			}
+		}
+	}
+}
+
 // accuracyGaps: per model, the countries whose images the judge finds
 // least and most faithful, with the permutation test between them.
 func accuracyGaps(ms []store.Metric, ts []store.Test) []Finding {
-	models, rows := byModel(ms, MetricVQAAccuracy, prompts.SetCountry, topLevel)
 	var out []Finding
-	for _, model := range models {
-		rs := rows[model]
-		if len(rs) < 2 {
-			continue
-		}
-		lo, hi := extremes(rs)
-		if lo.Country == hi.Country {
-			continue
-		}
+	eachSpread(ms, MetricVQAAccuracy, func(model string, lo, hi store.Metric) {
 		f := Finding{Kind: "accuracy_gap", Model: model, Effect: hi.Value - lo.Value, N: min(lo.N, hi.N), Section: "accuracy",
 			Text: fmt.Sprintf("%s's images of %s are judged faithful %.2f%s of the time, against %.2f%s for %s (n=%d and %d images).",
 				model, lo.Country, lo.Value, ci2(lo), hi.Value, ci2(hi), hi.Country, lo.N, hi.N)}
@@ -167,7 +172,7 @@ func accuracyGaps(ms []store.Metric, ts []store.Test) []Finding {
 			}
 		}
 		out = append(out, f)
-	}
+	})
 	return out
 }
 
@@ -195,16 +200,10 @@ func editDrift(ms []store.Metric) []Finding {
 // spreadGaps: per model, the countries with the lowest and highest value
 // of a per-country rate or score.
 func spreadGaps(ms []store.Metric, name, kind, section string) []Finding {
-	models, rows := byModel(ms, name, prompts.SetCountry, topLevel)
 	var out []Finding
-	for _, model := range models {
-		rs := rows[model]
-		if len(rs) < 2 {
-			continue
-		}
-		lo, hi := extremes(rs)
-		if hi.Value <= 0 || lo.Country == hi.Country || hi.Value == lo.Value {
-			continue
+	eachSpread(ms, name, func(model string, lo, hi store.Metric) {
+		if hi.Value <= 0 || hi.Value == lo.Value {
+			return
 		}
 		f := Finding{Kind: kind, Model: model, N: min(lo.N, hi.N), Section: section}
 		switch kind {
@@ -222,7 +221,7 @@ func spreadGaps(ms []store.Metric, name, kind, section string) []Finding {
 			}
 		}
 		out = append(out, f)
-	}
+	})
 	return out
 }
 

@@ -16,10 +16,10 @@ import (
 type Status struct {
 	Name  string            `json:"name"`
 	Queue store.QueueCounts `json:"queue"`
-	// Items are the images recorded, of ItemsPlanned (0 when the run
-	// recorded no plan).
-	Items        int `json:"items"`
-	ItemsPlanned int `json:"items_planned"`
+	// Items are the images recorded, of ItemsPlanned (absent when the run
+	// recorded no plan: not a 0).
+	Items        int  `json:"items"`
+	ItemsPlanned *int `json:"items_planned,omitempty"`
 	// CallsMade were sent to an endpoint; CacheHits were answered from the
 	// cache; CallsLastMinute were made in the last minute.
 	CallsMade       int            `json:"calls_made"`
@@ -55,7 +55,10 @@ func (a *App) statusCmd() *cobra.Command {
 			if info.Spec == "" {
 				return usageErr("%s holds no run yet: start one with blindspot run SPEC --store URL", store.Redacted(storeURL))
 			}
-			s := Status{Name: info.Name, ItemsPlanned: info.PlannedImages}
+			s := Status{Name: info.Name}
+			if info.PlannedImages > 0 {
+				s.ItemsPlanned = &info.PlannedImages
+			}
 			if s.Queue, err = run.Queue(ctx); err != nil {
 				return err
 			}
@@ -85,8 +88,8 @@ func (a *App) statusCmd() *cobra.Command {
 				return enc.Encode(s)
 			}
 			planned := "?"
-			if s.ItemsPlanned > 0 {
-				planned = fmt.Sprint(s.ItemsPlanned)
+			if s.ItemsPlanned != nil {
+				planned = fmt.Sprint(*s.ItemsPlanned)
 			}
 			fmt.Fprintf(a.Stdout, "Run %q: %d of %s images recorded; units %d done, %d running (%d with an expired lease), %d queued.\n",
 				s.Name, s.Items, planned, s.Queue.Done, s.Queue.Running, s.Queue.Expired, s.Queue.Queued)

@@ -115,16 +115,7 @@ func TestWorkersShareARunAndSurviveAKill(t *testing.T) {
 			d0, m0, s0 := snapshot()
 			code, js, _ := runCLI(t, dir, "status", "--store", pg, "--json")
 			d1, m1, s1 := snapshot()
-			var st struct {
-				Queue     map[string]int `json:"queue"`
-				CallsMade int            `json:"calls_made"`
-				Workers   []struct {
-					ID        string `json:"id"`
-					UnitsDone int    `json:"units_done"`
-					Alive     bool   `json:"alive"`
-					Exited    bool   `json:"exited"`
-				} `json:"workers"`
-			}
+			var st statusJSON
 			if code != ExitOK || json.Unmarshal([]byte(js), &st) != nil {
 				t.Errorf("status --json during the run: exit %d\n%s", code, js)
 				return
