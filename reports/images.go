@@ -46,7 +46,7 @@ func writeImage(dir, prev string, blobs *store.Blobs, sha string) error {
 	if err != nil {
 		return err
 	}
-	small, err := thumbs.JPEG(data, thumbEdge)
+	small, err := thumbs.Thumbnail(data, thumbEdge)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Dialect is the SQL database behind a run store.
@@ -27,6 +28,39 @@ type DB struct {
 	d  Dialect
 	// rewritten caches the PostgreSQL form of each statement.
 	rewritten sync.Map
+	// stmts holds SQLite's prepared queries (SQL text -> *sql.Stmt): a
+	// query parsed anew for every image costs more than running it.
+	// PostgreSQL's driver caches its own.
+	stmts  sync.Map
+	nStmts atomic.Int32
+}
+
+// maxPrepared caps the prepared queries kept, should a caller build query
+// texts on the fly.
+const maxPrepared = 256
+
+// prepared returns the query's prepared statement, or nil where queries
+// run unprepared.
+func (db *DB) prepared(query string) *sql.Stmt {
+	if db.d != SQLite {
+		return nil
+	}
+	if v, ok := db.stmts.Load(query); ok {
+		return v.(*sql.Stmt)
+	}
+	if db.nStmts.Load() >= maxPrepared {
+		return nil
+	}
+	st, err := db.db.Prepare(query)
+	if err != nil {
+		return nil // the unprepared query reports the error
+	}
+	if v, loaded := db.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return v.(*sql.Stmt)
+	}
+	db.nStmts.Add(1)
+	return st
 }
 
 // Dialect reports which database this is.
@@ -36,7 +70,13 @@ func (db *DB) Dialect() Dialect { return db.d }
 func (db *DB) SQL() *sql.DB { return db.db }
 
 // Close closes the database.
-func (db *DB) Close() error { return db.db.Close() }
+func (db *DB) Close() error {
+	db.stmts.Range(func(_, v any) bool {
+		v.(*sql.Stmt).Close()
+		return true
+	})
+	return db.db.Close()
+}
 
 func (db *DB) q(query string) string {
 	if db.d == SQLite {
@@ -73,11 +113,17 @@ func intBools(a []any) []any {
 
 // QueryContext runs a query.
 func (db *DB) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := db.prepared(query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return db.db.QueryContext(ctx, db.q(query), db.args(args)...)
 }
 
 // QueryRowContext runs a query for one row.
 func (db *DB) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := db.prepared(query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return db.db.QueryRowContext(ctx, db.q(query), db.args(args)...)
 }
 

@@ -48,3 +48,44 @@ func TestEachStopsAtFirstError(t *testing.T) {
 		t.Errorf("Each without errors: %v", err)
 	}
 }
+
+// TestEncodeKeepsColoursAndSmallImages checks the fast path for opaque
+// NRGBA images against the colours drawn, that a translucent image still
+// encodes, and that an image narrower than a thumbnail is not enlarged
+// while a sheet's picture is.
+func TestEncodeKeepsColoursAndSmallImages(t *testing.T) {
+	for _, alpha := range []uint8{255, 128} {
+		img := image.NewNRGBA(image.Rect(0, 0, 64, 32))
+		for i := 0; i < len(img.Pix); i += 4 {
+			copy(img.Pix[i:], []uint8{200, 40, 90, alpha})
+		}
+		small, err := Encode(img, 160, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := jpeg.Decode(bytes.NewReader(small))
+		if err != nil || got.Bounds().Dx() != 64 || got.Bounds().Dy() != 32 {
+			t.Fatalf("alpha %d: thumbnail %v, %v; want 64x32, unscaled", alpha, got.Bounds(), err)
+		}
+		big, err := Encode(img, 160, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg, err := jpeg.DecodeConfig(bytes.NewReader(big)); err != nil || cfg.Width != 160 || cfg.Height != 80 {
+			t.Fatalf("alpha %d: enlarged picture %dx%d, %v; want 160x80", alpha, cfg.Width, cfg.Height, err)
+		}
+		want := color.NRGBA{200, 40, 90, alpha}
+		wr, wg, wb, _ := want.RGBA()
+		r, g, b, _ := got.At(10, 10).RGBA()
+		if d := max(absDiff(r, wr), absDiff(g, wg), absDiff(b, wb)) >> 8; d > 6 {
+			t.Errorf("alpha %d: colour %v, want %v (off by %d)", alpha, got.At(10, 10), want, d)
+		}
+	}
+}
+
+func absDiff(a, b uint32) uint32 {
+	if a > b {
+		return a - b
+	}
+	return b - a
+}
