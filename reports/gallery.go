@@ -3,6 +3,7 @@ package reports
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -80,18 +81,18 @@ type imageRow struct {
 // arranges them by prompt group, in a stable order.
 func loadGroups(ctx context.Context, run *store.Run) ([]Group, error) {
 	db := run.DB()
-	ims, err := db.Images(ctx)
-	if err != nil {
-		return nil, err
-	}
 	byID := map[string]*imageRow{}
 	var order []*imageRow
-	for _, im := range ims {
+	err := db.EachImage(ctx, func(im store.Image) error {
 		r := &imageRow{Frame: Frame{ID: im.ID, Model: im.Model, Seed: im.Seed, Step: im.Step, Instruction: im.Instruction, SHA: im.ImageSHA},
 			kind: im.Kind, promptID: im.PromptID, set: im.PromptSet, country: im.Country, category: im.Category, subcategory: im.Subcategory, variant: im.Variant,
 			prompt: im.Prompt, chain: im.Chain, target: im.Target, parent: im.ParentID}
 		byID[r.ID] = r
 		order = append(order, r)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if err := loadJudgements(ctx, db, byID); err != nil {
 		return nil, err
@@ -185,14 +186,10 @@ func loadPicks(ctx context.Context, run *store.Run) (map[string][]store.Pick, er
 }
 
 func loadJudgements(ctx context.Context, db *store.DB, byID map[string]*imageRow) error {
-	scores, err := db.Scores(ctx)
-	if err != nil {
-		return err
-	}
-	for _, sc := range scores {
+	err := db.EachScore(ctx, func(sc store.ImageScore) error {
 		j := Judge{Judge: sc.Judge, Attributed: sc.Attributed, Era: sc.Era, Rating: sc.Rating, Geotag: sc.Geotag, Context: sc.Context}
 		if sc.Accuracy != nil {
-			j.Accuracy = fmt.Sprintf("%.2f", *sc.Accuracy)
+			j.Accuracy = store.Intern(fmt.Sprintf("%.2f", *sc.Accuracy))
 		}
 		if r := byID[sc.ImageID]; r != nil {
 			if r.Accuracy == "" {
@@ -200,26 +197,53 @@ func loadJudgements(ctx context.Context, db *store.DB, byID map[string]*imageRow
 			}
 			r.Judgements = append(r.Judgements, j)
 		}
+		return nil
+	})
+	return err
+}
+
+// withAnswers returns a copy of g whose frames carry their judges'
+// answers, read for this group alone: the answers of every image at once
+// would hold the whole run in memory while the pages are written.
+func withAnswers(ctx context.Context, db *store.DB, g Group) (Group, error) {
+	byID := map[string][]*Frame{}
+	own := func(fs []Frame) []Frame {
+		out := make([]Frame, len(fs))
+		for i, f := range fs {
+			f.Judgements = slices.Clone(f.Judgements)
+			out[i] = f
+			byID[f.ID] = append(byID[f.ID], &out[i])
+		}
+		return out
 	}
-	return db.EachAnswer(ctx, store.AnswerQuery{ByImage: true}, func(sa store.StoredAnswer) error {
+	g.Frames = own(g.Frames)
+	strips := make([]Strip, len(g.Strips))
+	for i, st := range g.Strips {
+		st.Frames = own(st.Frames)
+		strips[i] = st
+	}
+	g.Strips = strips
+	err := db.EachAnswer(ctx, store.AnswerQuery{ByImage: true, PromptID: g.PromptID}, func(sa store.StoredAnswer) error {
 		a := Answer{Question: sa.Question, Expected: sa.Expected, Raw: sa.Raw, Parsed: sa.Parsed}
 		if sa.Correct != nil {
 			a.Verdict = map[bool]string{true: "right", false: "wrong"}[*sa.Correct]
 		}
-		r := byID[sa.ImageID]
-		if r == nil {
-			return nil
+		for _, f := range byID[sa.ImageID] {
+			i := 0
+			for i < len(f.Judgements) && f.Judgements[i].Judge != sa.Judge {
+				i++
+			}
+			if i == len(f.Judgements) { // a judgement that failed has answers but no score
+				f.Judgements = append(f.Judgements, Judge{Judge: sa.Judge})
+			}
+			f.Judgements[i].Answers = append(f.Judgements[i].Answers, a)
 		}
-		i := 0
-		for i < len(r.Judgements) && r.Judgements[i].Judge != sa.Judge {
-			i++
-		}
-		if i == len(r.Judgements) { // a judgement that failed has answers but no score
-			r.Judgements = append(r.Judgements, Judge{Judge: sa.Judge})
-		}
-		r.Judgements[i].Answers = append(r.Judgements[i].Answers, a)
 		return nil
 	})
+	if err != nil {
+		return Group{}, fmt.Errorf("reading the answers of %s: %w", g.Page, err)
+	}
+	return g, nil
 }
 
 // Comparison is one subject drawn for every country: the figure a reader

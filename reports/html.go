@@ -268,6 +268,10 @@ func WriteHTML(ctx context.Context, run *store.Run, blobs *store.Blobs, s *metri
 		}
 	}
 	for i, g := range d.Groups {
+		g, err := withAnswers(ctx, run.DB(), g)
+		if err != nil {
+			return "", fmt.Errorf("report: %w", err)
+		}
 		gp := groupPage{G: g, Name: s.Name, CSP: csp(true), Generated: p.Generated}
 		if i > 0 {
 			gp.Prev = path.Base(d.Groups[i-1].Page)

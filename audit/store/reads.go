@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unique"
 )
 
 // The typed reads below are every question the metrics, the summary, the
@@ -90,9 +91,11 @@ func (db *DB) JudgedImages(ctx context.Context, embedder string) ([]JudgedImage,
 	return out, nil
 }
 
-// Images reads every image with a stored picture (status ok), by id.
-func (db *DB) Images(ctx context.Context) ([]Image, error) {
-	var out []Image
+// EachImage calls fn for every image with a stored picture (status ok),
+// by id, holding one at a time. Text that repeats across images (prompt,
+// model, country, instruction, ...) comes interned: one copy however many
+// images share it.
+func (db *DB) EachImage(ctx context.Context, fn func(Image) error) error {
 	err := db.each(ctx, `SELECT id, kind, prompt_id, prompt_set, country, category, subcategory, variant, prompt, model, seed, chain, step, target, parent_id, instruction, status, image_sha, error_class, error
 		FROM images WHERE status = 'ok' AND image_sha != '' ORDER BY id`, nil, func(rows *sql.Rows) error {
 		var im Image
@@ -100,14 +103,31 @@ func (db *DB) Images(ctx context.Context) ([]Image, error) {
 			&im.Chain, &im.Step, &im.Target, &im.ParentID, &im.Instruction, &im.Status, &im.ImageSHA, &im.ErrorClass, &im.Error); err != nil {
 			return err
 		}
+		for _, f := range []*string{&im.Kind, &im.PromptID, &im.PromptSet, &im.Country, &im.Category, &im.Subcategory, &im.Variant, &im.Prompt, &im.Model,
+			&im.Chain, &im.Target, &im.Instruction, &im.Status, &im.ErrorClass} {
+			*f = Intern(*f)
+		}
+		return fn(im)
+	})
+	if err != nil {
+		return fmt.Errorf("reading images: %w", err)
+	}
+	return nil
+}
+
+// Images reads every image with a stored picture (status ok), by id.
+func (db *DB) Images(ctx context.Context) ([]Image, error) {
+	var out []Image
+	err := db.EachImage(ctx, func(im Image) error {
 		out = append(out, im)
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("reading images: %w", err)
-	}
-	return out, nil
+	return out, err
 }
+
+// Intern returns the one shared copy of s: rows read one by one carry the
+// same prompt, question or retrieved notes thousands of times.
+func Intern(s string) string { return unique.Make(s).Value() }
 
 // ImageTexts maps every image to the text it was made from: its prompt, or
 // for an edit its instruction.
@@ -169,6 +189,9 @@ type AnswerQuery struct {
 	// ByImage orders by image, judge and question; otherwise by judge,
 	// kind, image and question.
 	ByImage bool
+	// PromptID keeps the answers about images of this prompt (all when
+	// empty).
+	PromptID string
 }
 
 // EachAnswer hands every answer the query selects to fn, in order.
@@ -184,6 +207,10 @@ func (db *DB) EachAnswer(ctx context.Context, q AnswerQuery, fn func(StoredAnswe
 	if q.Usable {
 		where = append(where, "parsed != 'error'")
 	}
+	if q.PromptID != "" {
+		where = append(where, "image_id IN (SELECT id FROM images WHERE prompt_id = ?)")
+		args = append(args, q.PromptID)
+	}
 	query := `SELECT image_id, judge, qid, kind, question, expected, raw, parsed, correct, protocol, error_class FROM answers`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
@@ -198,6 +225,9 @@ func (db *DB) EachAnswer(ctx context.Context, q AnswerQuery, fn func(StoredAnswe
 		var correct sql.NullBool
 		if err := rows.Scan(&a.ImageID, &a.Judge, &a.QID, &a.Kind, &a.Question, &a.Expected, &a.Raw, &a.Parsed, &correct, &a.Protocol, &a.ErrorClass); err != nil {
 			return err
+		}
+		for _, f := range []*string{&a.Judge, &a.QID, &a.Kind, &a.Question, &a.Expected, &a.Raw, &a.Parsed, &a.Protocol, &a.ErrorClass} {
+			*f = Intern(*f)
 		}
 		if correct.Valid {
 			c := correct.Bool
@@ -217,9 +247,9 @@ type ImageScore struct {
 	Score
 }
 
-// Scores reads every judge's score of every image, by image and judge.
-func (db *DB) Scores(ctx context.Context) ([]ImageScore, error) {
-	var out []ImageScore
+// EachScore calls fn for every judge's score of every image, by image and
+// judge, holding one at a time; repeated text comes interned.
+func (db *DB) EachScore(ctx context.Context, fn func(ImageScore) error) error {
 	err := db.each(ctx, `SELECT image_id, judge, questions, answered, tp, fp, tn, fn, accuracy, attributed, era, rating, geotag, context FROM scores ORDER BY image_id, judge`, nil, func(rows *sql.Rows) error {
 		var s ImageScore
 		var acc sql.NullFloat64
@@ -230,13 +260,15 @@ func (db *DB) Scores(ctx context.Context) ([]ImageScore, error) {
 			v := acc.Float64
 			s.Accuracy = &v
 		}
-		out = append(out, s)
-		return nil
+		for _, f := range []*string{&s.Judge, &s.Attributed, &s.Era, &s.Geotag, &s.Context} {
+			*f = Intern(*f)
+		}
+		return fn(s)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("reading scores: %w", err)
+		return fmt.Errorf("reading scores: %w", err)
 	}
-	return out, nil
+	return nil
 }
 
 // Per-image means the review agreement compares reviewers' ratings with.

@@ -53,6 +53,7 @@ CREATE TABLE IF NOT EXISTS images (
 	error_class TEXT NOT NULL DEFAULT '',
 	error       TEXT NOT NULL DEFAULT ''
 );
+CREATE INDEX IF NOT EXISTS images_prompt ON images(prompt_id);
 CREATE TABLE IF NOT EXISTS calls (
 	id            INTEGER PRIMARY KEY AUTOINCREMENT,
 	task_id       TEXT NOT NULL,
