@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"github.com/blindspot-audit/blindspot/audit"
 	"os"
 	"path/filepath"
 	"strings"
@@ -175,6 +176,13 @@ func TestCountriesCompared(t *testing.T) {
 // and the data it was made from.
 func builtReport(t *testing.T) (string, *Data) {
 	t.Helper()
+	out, d, _ := builtReportOf(t)
+	return out, d
+}
+
+// builtReportOf is builtReport that also returns the run.
+func builtReportOf(t *testing.T) (string, *Data, *audit.Runner) {
+	t.Helper()
 	r := simRun(t, reportSpec)
 	out := filepath.Join(t.TempDir(), "report")
 	if _, err := WriteHTML(context.Background(), r.Run, r.Cache.Blobs, r.Summary, Options{Out: out, Version: "test"}); err != nil {
@@ -184,7 +192,7 @@ func builtReport(t *testing.T) (string, *Data) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return out, d
+	return out, d, r
 }
 
 // TestGroupPagesShowEveryAnswer: the judges' answers, read group by group
@@ -192,15 +200,7 @@ func builtReport(t *testing.T) (string, *Data) {
 // every image the page details.
 func TestGroupPagesShowEveryAnswer(t *testing.T) {
 	t.Parallel()
-	r := simRun(t, reportSpec)
-	out := filepath.Join(t.TempDir(), "report")
-	if _, err := WriteHTML(context.Background(), r.Run, r.Cache.Blobs, r.Summary, Options{Out: out, Version: "test"}); err != nil {
-		t.Fatal(err)
-	}
-	d, err := BuildData(context.Background(), r.Run, r.Summary)
-	if err != nil {
-		t.Fatal(err)
-	}
+	out, d, r := builtReportOf(t)
 	answers := func(id string) int {
 		var n int
 		if err := r.Run.DB().QueryRow(`SELECT COUNT(*) FROM answers WHERE image_id = ?`, id).Scan(&n); err != nil {
