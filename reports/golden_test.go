@@ -5,12 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"github.com/blindspot-audit/blindspot/audit"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/blindspot-audit/blindspot/audit"
 	"github.com/blindspot-audit/blindspot/prompts"
 )
 
