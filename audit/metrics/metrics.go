@@ -56,8 +56,8 @@ type record struct {
 	vector                                                          []float64
 	judge, promptID                                                 string
 	seed                                                            int64
-	questions, answered                                             int             // yes/no questions asked and answered usably
-	askedKind                                                       map[string]bool // answer kinds the judge was asked
+	questions, answered                                             int  // yes/no questions asked and answered usably
+	askedRating, askedGeotag                                        bool // the judge was asked for a rating, a geotag
 	// duplicate marks an image byte-identical to one of a lower seed in
 	// the same cell (same model, prompt, chain, target and step): a model
 	// that ignores seeds does not add to n.
@@ -167,17 +167,17 @@ func Compute(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]store.M
 }
 
 func loadRecords(ctx context.Context, db *store.DB, embedder string) ([]*record, error) {
-	ims, err := db.JudgedImages(ctx, embedder)
-	if err != nil {
-		return nil, fmt.Errorf("metrics: %w", err)
-	}
-	out := make([]*record, len(ims))
-	for i, im := range ims {
-		out[i] = &record{id: im.ID, kind: im.Kind, model: im.Model, set: im.PromptSet, country: im.Country, target: im.Target,
+	var out []*record
+	err := db.EachJudgedImage(ctx, embedder, func(im store.JudgedImage) error {
+		out = append(out, &record{id: im.ID, kind: im.Kind, model: im.Model, set: im.PromptSet, country: im.Country, target: im.Target,
 			category: im.Category, variant: im.Variant, chain: im.Chain, step: im.Step, status: im.Status,
 			accuracy: im.Accuracy, attributed: im.Attributed, era: im.Era, rating: im.Rating, geotag: im.Geotag,
 			parent: im.ParentID, sha: im.ImageSHA, vector: im.Vector, judge: im.Judge, promptID: im.PromptID, seed: im.Seed,
-			questions: im.Questions, answered: im.Answered}
+			questions: im.Questions, answered: im.Answered})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	if err := loadAskedKinds(ctx, db, out); err != nil {
 		return nil, err
@@ -186,23 +186,28 @@ func loadRecords(ctx context.Context, db *store.DB, embedder string) ([]*record,
 	return out, nil
 }
 
-// loadAskedKinds sets which kinds of question each image's judge was
-// asked (answers of failed calls do not count).
+// loadAskedKinds records whether each image's judge was asked for a
+// rating and for a geotag (answers of failed calls do not count).
 func loadAskedKinds(ctx context.Context, db *store.DB, recs []*record) error {
-	kinds := map[[2]string]map[string]bool{}
-	err := db.EachAnswer(ctx, store.AnswerQuery{Usable: true}, func(a store.StoredAnswer) error {
-		k := [2]string{a.ImageID, a.Judge}
-		if kinds[k] == nil {
-			kinds[k] = map[string]bool{}
+	byKey := map[[2]string]*record{}
+	for _, r := range recs {
+		byKey[[2]string{r.id, r.judge}] = r
+	}
+	err := db.EachAnswer(ctx, store.AnswerQuery{Usable: true, Kinds: []string{vqa.KindRating, vqa.KindGeotag}}, func(a store.StoredAnswer) error {
+		r := byKey[[2]string{a.ImageID, a.Judge}]
+		if r == nil {
+			return nil
 		}
-		kinds[k][a.Kind] = true
+		switch a.Kind {
+		case vqa.KindRating:
+			r.askedRating = true
+		case vqa.KindGeotag:
+			r.askedGeotag = true
+		}
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("metrics: %w", err)
-	}
-	for _, r := range recs {
-		r.askedKind = kinds[[2]string{r.id, r.judge}]
 	}
 	return nil
 }
@@ -581,7 +586,7 @@ const MetricCulturalRating = "cultural_rating"
 func ratingMetrics(recs []*record) []store.Metric {
 	var g groups
 	for _, r := range recs {
-		if !r.askedKind[vqa.KindRating] || r.duplicate {
+		if !r.askedRating || r.duplicate {
 			continue
 		}
 		country, chain, step := r.country, "", 0
@@ -698,7 +703,7 @@ func geotagMetrics(recs []*record) ([]store.Metric, error) {
 	var keys []key
 	asked := map[key]int{}
 	for _, r := range recs {
-		if r.kind != store.KindGenerated || r.duplicate || !(r.askedKind[vqa.KindGeotag] || r.geotag != "") {
+		if r.kind != store.KindGenerated || r.duplicate || !(r.askedGeotag || r.geotag != "") {
 			continue
 		}
 		k := key{r.model, r.set}

@@ -58,10 +58,11 @@ type JudgedImage struct {
 	Vector []float64
 }
 
-// JudgedImages reads every image once per judge that scored it, ordered by
-// image and judge, with its embedding by embedder.
-func (db *DB) JudgedImages(ctx context.Context, embedder string) ([]JudgedImage, error) {
-	var out []JudgedImage
+// EachJudgedImage calls fn for every image once per judge that scored it
+// (once with an empty judge when none did), ordered by image and judge,
+// with its vector from embedder (nil if none), holding one at a time;
+// repeated text comes interned.
+func (db *DB) EachJudgedImage(ctx context.Context, embedder string, fn func(JudgedImage) error) error {
 	err := db.each(ctx, `SELECT i.id, i.kind, i.model, i.prompt_set, i.country, i.target, i.category, i.variant, i.chain, i.step, i.status,
 			s.accuracy, COALESCE(s.attributed, ''), COALESCE(s.era, ''), COALESCE(s.rating, 0), COALESCE(s.geotag, ''), i.parent_id, i.image_sha,
 			(SELECT e.vector FROM embeddings e WHERE e.image_id = i.id AND e.embedder = ?),
@@ -82,13 +83,16 @@ func (db *DB) JudgedImages(ctx context.Context, embedder string) ([]JudgedImage,
 		if len(vec) > 0 {
 			r.Vector = DecodeVector(vec)
 		}
-		out = append(out, r)
-		return nil
+		for _, f := range []*string{&r.Kind, &r.Model, &r.PromptSet, &r.Country, &r.Target, &r.Category, &r.Variant, &r.Chain, &r.Status,
+			&r.Attributed, &r.Era, &r.Geotag, &r.Judge, &r.PromptID} {
+			*f = Intern(*f)
+		}
+		return fn(r)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("reading judged images: %w", err)
+		return fmt.Errorf("reading judged images: %w", err)
 	}
-	return out, nil
+	return nil
 }
 
 // EachImage calls fn for every image with a stored picture (status ok),
@@ -113,16 +117,6 @@ func (db *DB) EachImage(ctx context.Context, fn func(Image) error) error {
 		return fmt.Errorf("reading images: %w", err)
 	}
 	return nil
-}
-
-// Images reads every image with a stored picture (status ok), by id.
-func (db *DB) Images(ctx context.Context) ([]Image, error) {
-	var out []Image
-	err := db.EachImage(ctx, func(im Image) error {
-		out = append(out, im)
-		return nil
-	})
-	return out, err
 }
 
 // Intern returns the one shared copy of s: rows read one by one carry the

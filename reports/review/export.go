@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"sync"
 	"time"
 
@@ -52,11 +51,9 @@ func Export(ctx context.Context, run *store.Run, blobs *store.Blobs, cfg spec.Re
 	now := time.Now().UTC().Format(time.RFC3339)
 	exportID := prompts.ContentID(runID, now)
 	var items []store.ReviewItem
-	shas := map[string]bool{}
 	for _, g := range groups {
 		for _, it := range g.Items {
 			items = append(items, store.ReviewItem{ItemID: it.ID, Country: g.Country, GroupID: g.ID, Kind: g.Kind, ImageID: it.ImageID, Step: it.Step, Alignment: it.Alignment, ExportID: exportID})
-			shas[it.SHA] = true
 		}
 	}
 	if err := run.PutReviewItems(items); err != nil {
@@ -66,15 +63,18 @@ func Export(ctx context.Context, run *store.Run, blobs *store.Blobs, cfg spec.Re
 	if px == 0 {
 		px = spec.DefaultReviewImagePx
 	}
-	thumbs, err := makeThumbs(ctx, blobs, shas, px)
-	if err != nil {
-		return nil, err
-	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
 	res := &ExportResult{Items: len(items)}
+	// Pictures are made for one sheet at a time, kept for the next sheet
+	// (another reviewer of the same country) only where it shows them too:
+	// a run's every picture at once would not fit a large audit.
+	thumbs := map[string][]byte{}
 	for _, s := range Plan(groups, cfg) {
+		if err := thumbsFor(ctx, blobs, s, px, thumbs); err != nil {
+			return nil, err
+		}
 		path := filepath.Join(dir, s.Name+"."+format)
 		tmp := filepath.Join(dir, "."+s.Name+".tmp."+format)
 		var err error
@@ -139,10 +139,38 @@ func writeFull(ctx context.Context, blobs *store.Blobs, dir string, s Sheet) (ma
 	return out, nil
 }
 
-func makeThumbs(ctx context.Context, blobs *store.Blobs, shas map[string]bool, width int) (map[string][]byte, error) {
+// thumbsFor makes the pictures of sheet s in have, leaving there only
+// those the sheet shows.
+func thumbsFor(ctx context.Context, blobs *store.Blobs, s Sheet, width int, have map[string][]byte) error {
+	shas := map[string]bool{}
+	for _, g := range s.Groups {
+		for _, it := range g.Items {
+			shas[it.SHA] = true
+		}
+	}
+	for sha := range have {
+		if !shas[sha] {
+			delete(have, sha)
+		}
+	}
+	var todo []string
+	for sha := range shas {
+		if _, ok := have[sha]; !ok {
+			todo = append(todo, sha)
+		}
+	}
+	made, err := makeThumbs(ctx, blobs, todo, width)
+	if err != nil {
+		return err
+	}
+	maps.Copy(have, made)
+	return nil
+}
+
+func makeThumbs(ctx context.Context, blobs *store.Blobs, shas []string, width int) (map[string][]byte, error) {
 	var mu sync.Mutex
 	out := make(map[string][]byte, len(shas))
-	err := thumbs.Each(ctx, slices.Collect(maps.Keys(shas)), func(_ context.Context, sha string) error {
+	err := thumbs.Each(ctx, shas, func(_ context.Context, sha string) error {
 		data, err := blobs.Get(sha)
 		if err != nil {
 			return err

@@ -128,15 +128,12 @@ func ItemID(country, group, imageID string) string {
 }
 
 func loadImages(ctx context.Context, db *store.DB) ([]*imgRow, error) {
-	ims, err := db.Images(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*imgRow, len(ims))
-	for i, im := range ims {
-		out[i] = &imgRow{id: im.ID, kind: im.Kind, promptID: im.PromptID, set: im.PromptSet, country: im.Country, category: im.Category,
+	var out []*imgRow
+	err := db.EachImage(ctx, func(im store.Image) error {
+		out = append(out, &imgRow{id: im.ID, kind: im.Kind, promptID: im.PromptID, set: im.PromptSet, country: im.Country, category: im.Category,
 			prompt: im.Prompt, model: im.Model, chain: im.Chain, target: im.Target, parent: im.ParentID, instruction: im.Instruction,
-			sha: im.ImageSHA, seed: im.Seed, step: im.Step}
-	}
-	return out, nil
+			sha: im.ImageSHA, seed: im.Seed, step: im.Step})
+		return nil
+	})
+	return out, err
 }
