@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"embed"
@@ -297,12 +298,24 @@ func csp(offline bool) string {
 	return "default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src " + script
 }
 
+// render writes a page straight to its file, through a small buffer: the
+// report is built in a folder of its own, removed if anything fails, so a
+// page is never half-written where a reader could see it.
 func render(t *template.Template, data any, path string) error {
-	var buf bytes.Buffer
-	if err := t.Execute(&buf, data); err != nil {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	w := bufio.NewWriterSize(f, 64<<10)
+	if err := t.Execute(w, data); err != nil {
+		f.Close()
 		return fmt.Errorf("report %s: %w", filepath.Base(path), err)
 	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return fmt.Errorf("report: %w", err)
+	}
+	if err := f.Close(); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
 	return nil
