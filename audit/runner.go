@@ -198,7 +198,7 @@ func (r *Runner) open(ctx context.Context) error {
 		StartedAt: time.Now().UTC().Format(time.RFC3339), PlannedImages: r.Plan.Counts.Images,
 		Fresh: r.Opts.Fresh, CacheDir: r.cacheLocation(),
 		GlobalNorth: a.Analysis.GlobalNorth, Quality: a.Analysis.Quality, Embedder: a.Analysis.Embedder,
-		DropFlagged: a.Judge.DropFlagged,
+		DropFlagged: a.Judge.DropFlagged, Acceptable: a.Analysis.Acceptable.Sources(),
 	}
 	if st := a.Stories; st != nil {
 		info.StoryLexicon, info.StorySimilarity = st.LexiconFiles, st.Similarity

@@ -33,7 +33,7 @@ type Table struct {
 func Sections(ms []store.Metric, ts []store.Test, as []store.Agreement) []Section {
 	var out []Section
 	for _, build := range []func([]store.Metric) (Section, bool){
-		modelsSection, accuracySection, barsSection, driftSection, defaultsSection, diversitySection, refusalSection, picksSection,
+		modelsSection, accuracySection, barsSection, driftSection, burdenSection, defaultsSection, diversitySection, refusalSection, picksSection,
 	} {
 		if s, ok := build(ms); ok {
 			out = append(out, s)
@@ -485,10 +485,10 @@ func testsSection(ts []store.Test) (Section, bool) {
 		return Section{}, false
 	}
 	s := Section{ID: "tests", Title: "Differences between countries (permutation tests)",
-		Note: "Two-sided permutation tests of the difference in mean judge accuracy, Holm-adjusted over each model's pairs."}
-	t := Table{Head: []string{"Model", "Prompts", "Country A", "Country B", "A - B", "p", "p (Holm)", "n A", "n B"}}
+		Note: "Two-sided permutation tests of the difference in mean judge accuracy, Holm-adjusted over each model's pairs; and of the difference in mean edits to an acceptable image (chains followed to an acceptable image or to their last step), Holm-adjusted over each editor's chain."}
+	t := Table{Head: []string{"Measure", "Model", "Prompts", "Country A", "Country B", "A - B", "p", "p (Holm)", "n A", "n B"}}
 	for _, x := range ts {
-		t.Rows = append(t.Rows, []string{x.Model, x.PromptSet, x.A, x.B, fmt.Sprintf("%+.2f", x.Diff), fmt.Sprintf("%.4f", x.P), fmt.Sprintf("%.4f", x.PHolm), fmt.Sprint(x.NA), fmt.Sprint(x.NB)})
+		t.Rows = append(t.Rows, []string{TestMeasure(x.Metric), x.Model, x.PromptSet, x.A, x.B, fmt.Sprintf("%+.2f", x.Diff), fmt.Sprintf("%.4f", x.P), fmt.Sprintf("%.4f", x.PHolm), fmt.Sprint(x.NA), fmt.Sprint(x.NB)})
 	}
 	s.Tables = []Table{t}
 	return s, true

@@ -281,7 +281,7 @@ func WriteSummary(w io.Writer, s *metrics.Summary) error {
 			return err
 		}
 	}
-	if sig := Significant(s.Tests); len(sig) > 0 {
+	if sig := Significant(s.Tests, metrics.MetricVQAAccuracy); len(sig) > 0 {
 		fmt.Fprintln(w, "\nCountries whose judge accuracy differs (permutation test, Holm-adjusted p < 0.05):")
 		t := newFitTable(w, 3)
 		t.Header("Model", "Country A", "Country B", "A - B", "p (Holm)", "n A", "n B")
@@ -349,6 +349,11 @@ func WriteSummary(w io.Writer, s *metrics.Summary) error {
 			return err
 		}
 	}
+	if rows := Burden(s.Metrics); len(rows) > 0 {
+		if err := writeBurden(w, rows, s.Tests); err != nil {
+			return err
+		}
+	}
 	if rows := Picks(s.Metrics); len(rows) > 0 {
 		if err := writePicks(w, rows); err != nil {
 			return err
@@ -405,15 +410,29 @@ func Refusals(ms []store.Metric) []store.Metric {
 	return out
 }
 
-// Significant lists the tests whose Holm-adjusted p is below 0.05.
-func Significant(ts []store.Test) []store.Test {
+// Significant lists the tests of a metric whose Holm-adjusted p is below
+// 0.05.
+func Significant(ts []store.Test, metric string) []store.Test {
 	var out []store.Test
 	for _, t := range ts {
-		if t.PHolm < 0.05 {
+		if t.Metric == metric && t.PHolm < 0.05 {
 			out = append(out, t)
 		}
 	}
 	return out
+}
+
+// TestMeasure says what a test compares.
+func TestMeasure(metric string) string {
+	if metric == metrics.MetricVQAAccuracy {
+		return "judge accuracy"
+	}
+	if name, chain, ok := strings.Cut(metric, "/"); ok {
+		if _, source, ok := strings.Cut(name, "@"); ok {
+			return fmt.Sprintf("mean edits to acceptable (%s chain, by %s)", chain, BurdenSourceName(source))
+		}
+	}
+	return metric
 }
 
 // DefaultsRow gathers one model's default-culture numbers for a prompt set.

@@ -16,8 +16,8 @@ import (
 // behind it: what a reader should see first.
 type Finding struct {
 	// Kind is "default_culture", "accuracy_gap", "edit_drift",
-	// "refusal_gap", "diversity_gap", "agreement", "model_comparison" or
-	// "caveat".
+	// "burden_gap", "refusal_gap", "diversity_gap", "agreement",
+	// "model_comparison" or "caveat".
 	Kind  string `json:"kind"`
 	Text  string `json:"text"`
 	Model string `json:"model,omitempty"`
@@ -51,6 +51,7 @@ func Findings(s *Summary) []Finding {
 	out = append(out, defaultCulture(s.Metrics)...)
 	out = append(out, accuracyGaps(s.Metrics, s.Tests)...)
 	out = append(out, editDrift(s.Metrics)...)
+	out = append(out, burdenGaps(s.Metrics, s.Tests)...)
 	out = append(out, spreadGaps(s.Metrics, MetricRefusalRate, "refusal_gap", "refusals")...)
 	out = append(out, spreadGaps(s.Metrics, MetricQualityVendi, "diversity_gap", "diversity")...)
 	out = append(out, agreementFindings(s.Agreement)...)
@@ -162,18 +163,23 @@ func accuracyGaps(ms []store.Metric, ts []store.Test) []Finding {
 		f := Finding{Kind: "accuracy_gap", Model: model, Effect: hi.Value - lo.Value, N: min(lo.N, hi.N), Section: "accuracy",
 			Text: fmt.Sprintf("%s's images of %s are judged faithful %.2f%s of the time, against %.2f%s for %s (n=%d and %d images).",
 				model, lo.Country, lo.Value, ci2(lo), hi.Value, ci2(hi), hi.Country, lo.N, hi.N)}
-		for _, t := range ts {
-			if t.Metric == MetricVQAAccuracy && t.Model == model && t.PromptSet == prompts.SetCountry &&
-				((t.A == lo.Country && t.B == hi.Country) || (t.A == hi.Country && t.B == lo.Country)) {
-				f.Test = fmt.Sprintf("permutation test, Holm-adjusted p = %.4f", t.PHolm)
-				if t.PHolm >= significant {
-					f.Text += " The difference is not significant at 0.05 after Holm's correction."
-				}
-			}
-		}
+		f.withTest(ts, MetricVQAAccuracy, model, prompts.SetCountry, lo.Country, hi.Country)
 		out = append(out, f)
 	})
 	return out
+}
+
+// withTest quotes the test of metric between countries a and b, and says
+// when it finds no significant difference.
+func (f *Finding) withTest(ts []store.Test, metric, model, set, a, b string) {
+	for _, t := range ts {
+		if t.Metric == metric && t.Model == model && t.PromptSet == set && ((t.A == a && t.B == b) || (t.A == b && t.B == a)) {
+			f.Test = fmt.Sprintf("permutation test, Holm-adjusted p = %.4f", t.PHolm)
+			if t.PHolm >= significant {
+				f.Text += " The difference is not significant at 0.05 after Holm's correction."
+			}
+		}
+	}
 }
 
 // editDrift: edit chains whose cultural fidelity falls while the

@@ -11,6 +11,7 @@ import (
 	"github.com/sourcegraph/conc/iter"
 
 	"github.com/blindspot-audit/blindspot/audit/diversity"
+	"github.com/blindspot-audit/blindspot/audit/spec"
 	"github.com/blindspot-audit/blindspot/audit/stats"
 	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/prompts"
@@ -141,11 +142,17 @@ func Compute(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]store.M
 	ms = append(ms, defaultMetrics(recs, info.GlobalNorth)...)
 	ms = append(ms, rateMetrics(recs)...)
 	quality := info.Quality
-	if quality == "human_rating" {
+	thresholds := info.Acceptable
+	if thresholds == nil { // a run recorded before the burden existed
+		thresholds = map[string]float64{spec.SourceJudgeAccuracy: spec.DefaultAcceptableAccuracy}
+	}
+	if _, ok := thresholds[spec.SourceReviewerRating]; ok || quality == "human_rating" {
 		if err := loadHumanRatings(ctx, run.DB(), recs); err != nil {
 			return nil, err
 		}
 	}
+	bm, burden, burdenTests := burdenMetrics(recs, thresholds)
+	ms = append(ms, bm...)
 	vm, err := diversityMetrics(recs, quality)
 	if err != nil {
 		return nil, err
@@ -159,8 +166,8 @@ func Compute(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]store.M
 			kept = append(kept, m)
 		}
 	}
-	tests := countryTests(recs)
-	if err := run.ReplaceMetrics(kept, tests); err != nil {
+	tests := append(countryTests(recs), burdenTests...)
+	if err := run.ReplaceMetrics(kept, tests, burden); err != nil {
 		return nil, fmt.Errorf("storing metrics: %w", err)
 	}
 	return run.Metrics(ctx)
@@ -568,16 +575,21 @@ func countryTests(recs []*record) []store.Test {
 		iter.ForEachIdx(tests, func(_ int, t *store.Test) {
 			t.Diff, t.P = stats.Permutation(vals[model][t.A], vals[model][t.B], permutationReps, stats.Seed("perm", model, t.A, t.B))
 		})
-		ps := make([]float64, len(tests))
-		for i, t := range tests {
-			ps[i] = t.P
-		}
-		for i, adj := range stats.Holm(ps) {
-			tests[i].PHolm = adj
-		}
+		holmAdjust(tests)
 		out = append(out, tests...)
 	}
 	return out
+}
+
+// holmAdjust sets each test's Holm-adjusted p over the family ts.
+func holmAdjust(ts []store.Test) {
+	ps := make([]float64, len(ts))
+	for i, t := range ts {
+		ps[i] = t.P
+	}
+	for i, adj := range stats.Holm(ps) {
+		ts[i].PHolm = adj
+	}
 }
 
 // MetricCulturalRating is the judge's mean 1-5 cultural rating.

@@ -205,7 +205,51 @@ type Analysis struct {
 	// the diversity (Vendi), attribution-by-centroid and drift metrics use;
 	// the default is the first one listed.
 	Embedder string `yaml:"embedder"`
+	// Acceptable is when an image of an edit chain counts as representing
+	// its target culture acceptably, for the bias-correction burden: how
+	// many edits a chain needs before its image is acceptable.
+	Acceptable Acceptable `yaml:"acceptable"`
 }
+
+// Acceptable declares the thresholds of acceptability, one per source;
+// each source is reported on its own. A zero threshold leaves its source
+// out, except JudgeAccuracy, which defaults to 0.75.
+type Acceptable struct {
+	// JudgeAccuracy: the judge's accuracy on the image's questions is at
+	// least this (0..1].
+	JudgeAccuracy float64 `yaml:"judge_accuracy"`
+	// JudgeRating: the judge's 1-5 cultural rating is at least this
+	// (needs judge.ratings).
+	JudgeRating float64 `yaml:"judge_rating"`
+	// ReviewerRating: the native reviewers' mean Cultural Representation
+	// (1-5), once their sheets are imported, is at least this.
+	ReviewerRating float64 `yaml:"reviewer_rating"`
+}
+
+// Acceptability sources: what decides that a chain's image is acceptable.
+const (
+	SourceJudgeAccuracy  = "judge_accuracy"
+	SourceJudgeRating    = "judge_rating"
+	SourceReviewerRating = "reviewer_rating"
+)
+
+// Sources returns the thresholds in use by source.
+func (a Acceptable) Sources() map[string]float64 {
+	out := map[string]float64{}
+	for _, s := range []struct {
+		name string
+		v    float64
+	}{{SourceJudgeAccuracy, a.JudgeAccuracy}, {SourceJudgeRating, a.JudgeRating}, {SourceReviewerRating, a.ReviewerRating}} {
+		if s.v != 0 {
+			out[s.name] = s.v
+		}
+	}
+	return out
+}
+
+// DefaultAcceptableAccuracy is the judge accuracy at which an image is
+// acceptable when the spec does not say.
+const DefaultAcceptableAccuracy = 0.75
 
 // Price is what an endpoint charges, in US dollars.
 type Price struct {

@@ -99,6 +99,7 @@ func (a *Audit) validate(d *decoder, readFile func(string) ([]byte, error)) {
 	} else if len(a.Models.Embedder) > 0 {
 		a.Analysis.Embedder = a.Models.Embedder[0].Name
 	}
+	a.validateAcceptable(d)
 	a.validateReview(d)
 	if strings.Contains(a.CacheDir, "://") && !store.IsBucketURL(a.CacheDir) {
 		d.at("cache_dir", "%q: a cache is a folder or an object-storage URL (file://, s3://, gs://, azblob://)", a.CacheDir)
@@ -526,5 +527,27 @@ func (a *Audit) validateStories(d *decoder, readFile func(string) ([]byte, error
 	}
 	if ps, err := prompts.ExpandStories(st.Template, countries, st.Concepts, st.Qualifiers); err == nil {
 		st.Prompts = ps
+	}
+}
+
+// validateAcceptable checks analysis.acceptable and sets its default.
+func (a *Audit) validateAcceptable(d *decoder) {
+	acc := &a.Analysis.Acceptable
+	if acc.JudgeAccuracy == 0 {
+		acc.JudgeAccuracy = DefaultAcceptableAccuracy
+	}
+	if acc.JudgeAccuracy < 0 || acc.JudgeAccuracy > 1 {
+		d.at("analysis.acceptable.judge_accuracy", "must be a share from 0 to 1, got %g", acc.JudgeAccuracy)
+	}
+	for _, r := range []struct {
+		field string
+		v     float64
+	}{{"judge_rating", acc.JudgeRating}, {"reviewer_rating", acc.ReviewerRating}} {
+		if r.v != 0 && (r.v < 1 || r.v > 5) {
+			d.at("analysis.acceptable."+r.field, "must be a rating from 1 to 5 (0 or absent: not used), got %g", r.v)
+		}
+	}
+	if acc.JudgeRating != 0 && !a.Judge.Ratings {
+		d.at("analysis.acceptable.judge_rating", "needs judge.ratings: true (the judge gives no rating otherwise)")
 	}
 }

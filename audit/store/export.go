@@ -15,7 +15,8 @@ type ExportTable struct {
 // call, per image and judge (with precision, recall and F1), per judge
 // answer, per best/worst pick, per story, per metric (withheld ones without a value), per
 // judge and kind of question (parse rates), per judge question template (its
-// health) and per test.
+// health), per edit chain and source of acceptability (its burden: the
+// first acceptable step, or censored) and per test.
 var ExportTables = []ExportTable{
 	{"calls", `SELECT id, task_id, stage, endpoint, model_version, status, error_class, error, attempts, latency_ms,
 		input_tokens, output_tokens, images, cost_usd, cache_hit, at FROM calls ORDER BY id`},
@@ -40,6 +41,8 @@ var ExportTables = []ExportTable{
 	{"parse_rates", `SELECT judge, kind, asked, usable, refused, fallbacks, rate AS parse_rate FROM parse_rates ORDER BY judge, kind`},
 	{"judge_health", `SELECT judge, qid, example, expected, asked, answered, parse_rate, yes_share, accuracy, item_rest AS item_rest_r, n, flagged, reason
 		FROM judge_health ORDER BY judge, qid`},
+	{"burden", `SELECT chain_id, source, editor, chain, prompt_set, target, category, base_id, steps, event_step, censored_at,
+		CASE WHEN event_step IS NULL THEN 1 ELSE 0 END AS censored FROM burden ORDER BY source, editor, chain, prompt_set, target, category, chain_id`},
 	{"tests", `SELECT metric, model, prompt_set, a, b, diff, p, p_holm, n_a, n_b FROM tests ORDER BY metric, model, prompt_set, a, b`},
 }
 

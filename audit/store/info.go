@@ -31,6 +31,9 @@ type RunInfo struct {
 	Quality     string
 	Embedder    string
 	DropFlagged bool
+	// Acceptable holds analysis.acceptable's thresholds by source
+	// (judge_accuracy, judge_rating, reviewer_rating; absent: not used).
+	Acceptable map[string]float64
 	// StoryLexicon holds the stories' lexicon files (name, text);
 	// StorySimilarity the stories' similarity method.
 	StoryLexicon    [][2]string
@@ -56,7 +59,12 @@ func (r *Run) SetInfo(info RunInfo) error {
 			return err
 		}
 	}
+	acc, err := json.Marshal(info.Acceptable)
+	if err != nil {
+		return err
+	}
 	return r.setMeta(map[string]string{
+		"acceptable":       string(acc),
 		"name":             info.Name,
 		"spec":             info.Spec,
 		"spec_file":        info.SpecFile,
@@ -95,6 +103,11 @@ func (r *Run) Info(ctx context.Context) (RunInfo, error) {
 	if v := m["global_north"]; v != "" && v != "null" {
 		if err := json.Unmarshal([]byte(v), &info.GlobalNorth); err != nil {
 			return info, fmt.Errorf("the run's global_north: %w", err)
+		}
+	}
+	if v := m["acceptable"]; v != "" && v != "null" {
+		if err := json.Unmarshal([]byte(v), &info.Acceptable); err != nil {
+			return info, fmt.Errorf("the run's acceptable thresholds: %w", err)
 		}
 	}
 	if v := m["story_lexicon"]; v != "" && v != "null" {

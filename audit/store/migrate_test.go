@@ -40,7 +40,7 @@ func TestMigrateOldStore(t *testing.T) {
 	if err := run.DB().QueryRow(`SELECT geotag, attributed FROM scores WHERE image_id = 'img'`).Scan(&geotag, &attributed); err != nil || attributed != "Kenya" {
 		t.Fatalf("migrated scores: %q %q %v", geotag, attributed, err)
 	}
-	if err := run.ReplaceMetrics([]Metric{{Name: "m", Model: "x", PromptSet: "s", Country: "Kenya", Category: "food", Variant: "modern", Value: 1, N: 1}}, nil); err != nil {
+	if err := run.ReplaceMetrics([]Metric{{Name: "m", Model: "x", PromptSet: "s", Country: "Kenya", Category: "food", Variant: "modern", Value: 1, N: 1}}, nil, nil); err != nil {
 		t.Fatalf("metrics after migration: %v", err)
 	}
 }

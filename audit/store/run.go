@@ -89,6 +89,20 @@ CREATE TABLE IF NOT EXISTS answers (
 	error_class TEXT NOT NULL DEFAULT '',
 	PRIMARY KEY (image_id, judge, qid)
 );
+CREATE TABLE IF NOT EXISTS burden (
+	chain_id    TEXT NOT NULL,
+	source      TEXT NOT NULL,
+	editor      TEXT NOT NULL,
+	chain       TEXT NOT NULL,
+	prompt_set  TEXT NOT NULL,
+	target      TEXT NOT NULL,
+	category    TEXT NOT NULL,
+	base_id     TEXT NOT NULL,
+	steps       INTEGER NOT NULL,
+	event_step  INTEGER,
+	censored_at INTEGER,
+	PRIMARY KEY (chain_id, source)
+);
 CREATE TABLE IF NOT EXISTS scores (
 	image_id   TEXT NOT NULL,
 	judge      TEXT NOT NULL,
@@ -613,13 +627,18 @@ type Test struct {
 
 // ReplaceMetrics swaps the metrics and tests tables for new ones
 // atomically.
-func (r *Run) ReplaceMetrics(ms []Metric, tests []Test) error {
+func (r *Run) ReplaceMetrics(ms []Metric, tests []Test, burden []BurdenChain) error {
 	return r.w.do(func(tx *Tx) error {
-		if err := r.w.exec(tx, `DELETE FROM metrics`); err != nil {
-			return err
+		for _, t := range []string{"metrics", "tests", "burden"} {
+			if err := r.w.exec(tx, `DELETE FROM `+t); err != nil {
+				return err
+			}
 		}
-		if err := r.w.exec(tx, `DELETE FROM tests`); err != nil {
-			return err
+		for _, c := range burden {
+			if err := r.w.exec(tx, `INSERT INTO burden(chain_id, source, editor, chain, prompt_set, target, category, base_id, steps, event_step, censored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				c.ChainID, c.Source, c.Editor, c.Chain, c.PromptSet, c.Target, c.Category, c.BaseID, c.Steps, c.EventStep, c.CensoredAt); err != nil {
+				return err
+			}
 		}
 		for _, m := range ms {
 			if err := r.w.exec(tx, `INSERT INTO metrics(name, model, prompt_set, country, category, variant, chain, step, value, ci_low, ci_high, n, asked, parse_rate) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -635,6 +654,16 @@ func (r *Run) ReplaceMetrics(ms []Metric, tests []Test) error {
 		}
 		return nil
 	})
+}
+
+// BurdenChain is one edit chain as the bias-correction burden reads it,
+// for one source of acceptability: the first step whose image is
+// acceptable (EventStep), or the last step known not to be (CensoredAt)
+// when none is, within the chain's Steps edits.
+type BurdenChain struct {
+	ChainID, Source, Editor, Chain, PromptSet, Target, Category, BaseID string
+	Steps                                                               int
+	EventStep, CensoredAt                                               *int
 }
 
 // Tests reads the permutation tests in a stable order.

@@ -1,0 +1,40 @@
+package metrics
+
+import (
+	"math"
+	"testing"
+)
+
+// TestKaplanMeier checks the curve against a hand computation with
+// censoring: six chains over L = 3 steps, acceptable at steps 0, 1, 1 and
+// 3, one censored after step 1 (its edit failed), one never acceptable.
+//
+//	t=0: 6 at risk, 1 event: S = 5/6
+//	t=1: 5 at risk, 2 events: S = 5/6 * 3/5 = 1/2
+//	t=2: 2 at risk (the censored chain has left), 0 events: S = 1/2
+//	t=3: 2 at risk, 1 event: S = 1/4
+func TestKaplanMeier(t *testing.T) {
+	os := []chainOutcome{
+		{event: true, step: 0}, {event: true, step: 1}, {event: true, step: 1},
+		{event: true, step: 3}, {step: 1}, {step: 3},
+	}
+	s := kaplanMeier(os, 3)
+	want := []float64{5.0 / 6, 0.5, 0.5, 0.25}
+	for i := range want {
+		if math.Abs(s[i]-want[i]) > 1e-12 {
+			t.Fatalf("S = %v, want %v", s, want)
+		}
+	}
+	step0, mean, never := burdenStats(s)
+	if math.Abs(step0-1.0/6) > 1e-12 || math.Abs(mean-(5.0/6+0.5+0.5)) > 1e-12 || never != 0.25 {
+		t.Errorf("step0 %v, mean %v, never %v", step0, mean, never)
+	}
+	// Every chain acceptable early: the curve is 0 after, not unknown; the
+	// last chain censored early: unknown after.
+	if s := kaplanMeier([]chainOutcome{{event: true, step: 0}, {event: true, step: 1}}, 3); s[3] != 0 {
+		t.Errorf("every chain acceptable by step 1: S(3) = %v, want 0", s[3])
+	}
+	if s := kaplanMeier([]chainOutcome{{event: true, step: 0}, {step: 1}}, 3); s[1] != 0.5 || !math.IsNaN(s[2]) {
+		t.Errorf("a chain acceptable at 0 and one censored after 1: S = %v, want 0.5 to step 1, unknown after", s)
+	}
+}

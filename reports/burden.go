@@ -1,0 +1,182 @@
+package reports
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/blindspot-audit/blindspot/audit/metrics"
+	"github.com/blindspot-audit/blindspot/audit/spec"
+	"github.com/blindspot-audit/blindspot/audit/store"
+)
+
+// BurdenRow is the bias-correction burden of one editor's chain toward
+// one target country, for one source of acceptability, over all
+// categories.
+type BurdenRow struct {
+	Source, Editor, Chain, Set, Target string
+	Step0, MeanSteps, Never            *store.Metric
+	// NotYet is the Kaplan-Meier curve: the share of chains not yet
+	// acceptable after each step (NaN where unknown).
+	NotYet []float64
+	N      int
+}
+
+// Burden arranges the burden metrics by source, editor, chain and target.
+func Burden(ms []store.Metric) []BurdenRow {
+	idx := map[[5]string]*BurdenRow{}
+	for _, m := range ms {
+		measure, source, ok := strings.Cut(m.Name, "@")
+		if !ok || m.Category != "" || !strings.HasPrefix(measure, "burden_") {
+			continue
+		}
+		k := [5]string{source, m.Model, m.Chain, m.PromptSet, m.Country}
+		r := idx[k]
+		if r == nil {
+			r = &BurdenRow{Source: source, Editor: m.Model, Chain: m.Chain, Set: m.PromptSet, Target: m.Country, N: m.N}
+			idx[k] = r
+		}
+		m := m
+		switch measure {
+		case metrics.BurdenStep0:
+			r.Step0 = &m
+		case metrics.BurdenMeanSteps:
+			r.MeanSteps = &m
+		case metrics.BurdenNever:
+			r.Never = &m
+		case metrics.BurdenNotYet:
+			for len(r.NotYet) <= m.Step {
+				r.NotYet = append(r.NotYet, math.NaN())
+			}
+			r.NotYet[m.Step] = m.Value
+		}
+	}
+	out := make([]BurdenRow, 0, len(idx))
+	for _, r := range idx {
+		out = append(out, *r)
+	}
+	slices.SortFunc(out, func(a, b BurdenRow) int {
+		return cmp.Or(cmp.Compare(a.Source, b.Source), cmp.Compare(a.Editor, b.Editor), cmp.Compare(a.Chain, b.Chain),
+			cmp.Compare(a.Set, b.Set), cmp.Compare(a.Target, b.Target))
+	})
+	return out
+}
+
+// BurdenSourceName says what a source of acceptability is, for titles.
+func BurdenSourceName(source string) string {
+	switch source {
+	case spec.SourceJudgeAccuracy:
+		return "the judge's accuracy"
+	case spec.SourceJudgeRating:
+		return "the judge's 1-5 cultural rating"
+	case spec.SourceReviewerRating:
+		return "the native reviewers' cultural rating"
+	}
+	return source
+}
+
+// BurdenHead is the burden table's header; BurdenCells a row's cells.
+var BurdenHead = []string{"Acceptable by", "Editor", "Chain", "Target", "Chains", "Acceptable at step 0", "Mean edits to acceptable", "Never acceptable"}
+
+// BurdenCells formats a row: each measure with its 95% interval.
+func BurdenCells(r BurdenRow) []string {
+	withCI := func(m *store.Metric, pct bool) string {
+		if m == nil {
+			return "-"
+		}
+		f := func(v float64) string {
+			if pct {
+				return fmt.Sprintf("%.0f%%", 100*v)
+			}
+			return fmt.Sprintf("%.2f", v)
+		}
+		s := f(m.Value)
+		if m.CILow != nil && m.CIHigh != nil {
+			s += " [" + f(*m.CILow) + ", " + f(*m.CIHigh) + "]"
+		}
+		return s
+	}
+	steps := ""
+	if n := len(r.NotYet); n > 0 {
+		steps = fmt.Sprintf(" within %d", n-1)
+	}
+	return []string{r.Source, r.Editor, r.Chain, r.Target, fmt.Sprint(r.N), withCI(r.Step0, true), withCI(r.MeanSteps, false), withCI(r.Never, true) + steps}
+}
+
+// burdenSection: per editor and chain, the share of chains not yet
+// acceptable after each edit, a line per target country, and the table.
+func burdenSection(ms []store.Metric) (Section, bool) {
+	rows := Burden(ms)
+	if len(rows) == 0 {
+		return Section{}, false
+	}
+	s := Section{ID: "burden", Title: "Bias-correction burden: edits until an image is acceptable",
+		Note: "For every edit chain, the first step whose image is acceptable (analysis.acceptable; by default the judge's accuracy of at least 0.75). The curves are Kaplan-Meier estimates of the share of chains not yet acceptable after each edit (a chain whose edit failed counts until then); mean edits is the restricted mean over the chain's steps (a chain never acceptable counts all of them). Intervals: 95% bootstrap over chains."}
+	t := Table{Head: BurdenHead}
+	type figure struct {
+		source, editor, chain string
+		steps                 []string
+		series                []lineSeries
+	}
+	var figs []*figure
+	for _, r := range rows {
+		t.Rows = append(t.Rows, BurdenCells(r))
+		var xs []string
+		for i := range r.NotYet {
+			xs = append(xs, fmt.Sprint(i))
+		}
+		if len(figs) == 0 || figs[len(figs)-1].source != r.Source || figs[len(figs)-1].editor != r.Editor || figs[len(figs)-1].chain != r.Chain || len(xs) > len(figs[len(figs)-1].steps) {
+			figs = append(figs, &figure{source: r.Source, editor: r.Editor, chain: r.Chain, steps: xs})
+		}
+		f := figs[len(figs)-1]
+		f.series = append(f.series, lineSeries{Name: r.Target, Vals: r.NotYet})
+	}
+	for i, f := range figs {
+		for j := range f.series { // a shorter curve ends in a gap
+			for len(f.series[j].Vals) < len(f.steps) {
+				f.series[j].Vals = append(f.series[j].Vals, math.NaN())
+			}
+		}
+		title := fmt.Sprintf("%s, %s chain: share not yet acceptable (by %s) after each edit", f.editor, f.chain, BurdenSourceName(f.source))
+		s.Charts = append(s.Charts, lines(fmt.Sprintf("burden-%d", i), title, f.steps, f.series, 1))
+	}
+	s.Tables = []Table{t}
+	return s, true
+}
+
+// writeBurden prints the burden table, then the differences between
+// countries its tests find.
+func writeBurden(w io.Writer, rows []BurdenRow, ts []store.Test) error {
+	fmt.Fprint(w, "\n"+wrap("Bias-correction burden: edits until an edit chain's image is acceptable (step 0 is the generated image), with 95% bootstrap intervals over chains:", "", "", TerminalWidth))
+	t := newFitTable(w, 4)
+	t.Header(BurdenHead...)
+	for _, r := range rows {
+		if err := t.Append(BurdenCells(r)); err != nil {
+			return err
+		}
+	}
+	if err := t.Render(); err != nil {
+		return err
+	}
+	var sig []store.Test
+	for _, x := range ts {
+		if strings.HasPrefix(x.Metric, metrics.BurdenMeanSteps+"@") && x.PHolm < 0.05 {
+			sig = append(sig, x)
+		}
+	}
+	if len(sig) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w, "\nCountries whose burden differs (permutation test of mean edits, Holm-adjusted p < 0.05):")
+	t = newFitTable(w, 3)
+	t.Header("Editor", "Measure", "Country A", "Country B", "A - B", "p (Holm)", "n A", "n B")
+	for _, x := range sig {
+		if err := t.Append([]string{x.Model, TestMeasure(x.Metric), x.A, x.B, fmt.Sprintf("%+.2f", x.Diff), fmt.Sprintf("%.4f", x.PHolm), fmt.Sprint(x.NA), fmt.Sprint(x.NB)}); err != nil {
+			return err
+		}
+	}
+	return t.Render()
+}
