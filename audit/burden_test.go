@@ -47,6 +47,9 @@ models:
     - {name: judge, provider: sim, sim: {noise: 0}}
 edit_chains:
   - {name: loop, kind: repeat, steps: 4, seeds_per_prompt: 30}
+judge: {ratings: true}
+analysis:
+  acceptable: {judge_accuracy: 0.75, judge_rating: 4}
 `)
 	r := runAll(t, a, t.TempDir(), Options{})
 	ms, err := r.Run.Metrics(context.Background())
@@ -103,6 +106,21 @@ edit_chains:
 	if !found {
 		t.Error("no burden test between Kenya and Korea")
 	}
+	// The judge's accuracy and its rating read the same images: their
+	// verdicts agree.
+	agreed := false
+	for _, m := range ms {
+		if m.Name == metrics.BurdenName(metrics.BurdenAgreement, spec.SourceJudgeAccuracy+"~"+spec.SourceJudgeRating) && m.Model == "editor" {
+			agreed = true
+			if m.Value < 0.6 || m.N < 300 {
+				t.Errorf("agreement of accuracy and rating: alpha %.2f over %d images, want >= 0.6 over the chains' images", m.Value, m.N)
+			}
+			t.Logf("agreement of accuracy and rating: alpha %.2f over %d images", m.Value, m.N)
+		}
+	}
+	if !agreed {
+		t.Error("no agreement between the two sources")
+	}
 	sum, err := metrics.Summarize(context.Background(), r.Run)
 	if err != nil {
 		t.Fatal(err)
@@ -113,8 +131,8 @@ edit_chains:
 			burden = append(burden, f.Text)
 		}
 	}
-	if len(burden) != 1 || !strings.Contains(burden[0], "an image of Kenya took") || !strings.Contains(burden[0], "for Korea") {
-		t.Errorf("burden findings %q, want one: Kenya's images took more edits than Korea's", burden)
+	if len(burden) != 2 || !strings.Contains(burden[0], "an image of Kenya took") || !strings.Contains(burden[0], "for Korea") {
+		t.Errorf("burden findings %q, want one per source: Kenya's images took more edits than Korea's", burden)
 	}
 }
 

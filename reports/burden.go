@@ -30,7 +30,7 @@ func Burden(ms []store.Metric) []BurdenRow {
 	idx := map[[5]string]*BurdenRow{}
 	for _, m := range ms {
 		measure, source, ok := strings.Cut(m.Name, "@")
-		if !ok || m.Category != "" || !strings.HasPrefix(measure, "burden_") {
+		if !ok || m.Category != "" || !strings.HasPrefix(measure, "burden_") || measure == metrics.BurdenAgreement {
 			continue
 		}
 		k := [5]string{source, m.Model, m.Chain, m.PromptSet, m.Country}
@@ -64,6 +64,39 @@ func Burden(ms []store.Metric) []BurdenRow {
 	})
 	return out
 }
+
+// BurdenByCategory arranges the mean edits to acceptable by category (a
+// row per source, editor, chain and category) and target country, the
+// paper's table.
+func BurdenByCategory(ms []store.Metric) Pivot {
+	var rows []store.Metric
+	for _, m := range ms {
+		measure, source, ok := strings.Cut(m.Name, "@")
+		if ok && measure == metrics.BurdenMeanSteps && m.Category != "" {
+			m.Model = fmt.Sprintf("%s, %s chain, %s (by %s)", m.Model, m.Chain, m.Category, source)
+			rows = append(rows, m)
+		}
+	}
+	return pivot(rows, func(store.Metric) bool { return true })
+}
+
+// BurdenAgreementRows lists the agreement between sources of
+// acceptability: editor, chain, the two sources, alpha and n.
+func BurdenAgreementRows(ms []store.Metric) [][]string {
+	var out [][]string
+	for _, m := range ms {
+		measure, pair, ok := strings.Cut(m.Name, "@")
+		if !ok || measure != metrics.BurdenAgreement {
+			continue
+		}
+		a, b, _ := strings.Cut(pair, "~")
+		out = append(out, []string{m.Model, m.Chain, a, b, fmt.Sprintf("%.2f", m.Value), fmt.Sprint(m.N)})
+	}
+	return out
+}
+
+// BurdenAgreementHead is the header of BurdenAgreementRows.
+var BurdenAgreementHead = []string{"Editor", "Chain", "Source A", "Source B", "Krippendorff's alpha", "Images"}
 
 // BurdenSourceName says what a source of acceptability is, for titles.
 func BurdenSourceName(source string) string {
@@ -144,12 +177,19 @@ func burdenSection(ms []store.Metric) (Section, bool) {
 		s.Charts = append(s.Charts, lines(fmt.Sprintf("burden-%d", i), title, f.steps, f.series, 1))
 	}
 	s.Tables = []Table{t}
+	if rows := BurdenAgreementRows(ms); len(rows) > 0 {
+		s.Tables = append(s.Tables, Table{Caption: "Agreement between the sources of acceptability on the same images (nominal)", Head: BurdenAgreementHead, Rows: rows})
+	}
+	if p := BurdenByCategory(ms); len(p.Rows) > 0 {
+		head, rows := pivotCells("Editor, chain, category", p)
+		s.Tables = append(s.Tables, Table{Caption: "Mean edits to acceptable by category and target country", Head: head, Rows: rows})
+	}
 	return s, true
 }
 
 // writeBurden prints the burden table, then the differences between
 // countries its tests find.
-func writeBurden(w io.Writer, rows []BurdenRow, ts []store.Test) error {
+func writeBurden(w io.Writer, rows []BurdenRow, ms []store.Metric, ts []store.Test) error {
 	fmt.Fprint(w, "\n"+wrap("Bias-correction burden: edits until an edit chain's image is acceptable (step 0 is the generated image), with 95% bootstrap intervals over chains:", "", "", TerminalWidth))
 	t := newFitTable(w, 4)
 	t.Header(BurdenHead...)
@@ -160,6 +200,18 @@ func writeBurden(w io.Writer, rows []BurdenRow, ts []store.Test) error {
 	}
 	if err := t.Render(); err != nil {
 		return err
+	}
+	if rows := BurdenAgreementRows(ms); len(rows) > 0 {
+		fmt.Fprintln(w, "\nAgreement between the sources of acceptability on the same images:")
+		if err := writeRows(w, 2, BurdenAgreementHead, rows); err != nil {
+			return err
+		}
+	}
+	if p := BurdenByCategory(ms); len(p.Rows) > 0 {
+		fmt.Fprintln(w, "\nMean edits to acceptable, by category and target country:")
+		if err := writePivotAs(w, "Editor, chain, category", p); err != nil {
+			return err
+		}
 	}
 	var sig []store.Test
 	for _, x := range ts {

@@ -206,14 +206,7 @@ func WriteSummary(w io.Writer, s *metrics.Summary) error {
 	writeFindings(w, s)
 	if rows := ModelRankRows(metrics.RankModels(s.Metrics)); len(rows) > 0 {
 		fmt.Fprintln(w, "Models ranked by mean judge accuracy over the audited countries:")
-		t := newFitTable(w, 2)
-		t.Header(ModelRankHead...)
-		for _, r := range rows {
-			if err := t.Append(r); err != nil {
-				return err
-			}
-		}
-		if err := t.Render(); err != nil {
+		if err := writeRows(w, 2, ModelRankHead, rows); err != nil {
 			return err
 		}
 		fmt.Fprintln(w)
@@ -350,7 +343,7 @@ func WriteSummary(w io.Writer, s *metrics.Summary) error {
 		}
 	}
 	if rows := Burden(s.Metrics); len(rows) > 0 {
-		if err := writeBurden(w, rows, s.Tests); err != nil {
+		if err := writeBurden(w, rows, s.Metrics, s.Tests); err != nil {
 			return err
 		}
 	}
@@ -382,19 +375,25 @@ func scope(s *metrics.Summary) string {
 	return "run"
 }
 
-func writePivot(w io.Writer, p Pivot) error {
-	t := newFitTable(w, 1)
-	t.Header(append([]string{"Model"}, p.Countries...)...)
+func writePivot(w io.Writer, p Pivot) error { return writePivotAs(w, "Model", p) }
+
+// writePivotAs is writePivot with another name for the row key.
+func writePivotAs(w io.Writer, key string, p Pivot) error {
+	head, rows := pivotCells(key, p)
+	return writeRows(w, 1, head, rows)
+}
+
+// pivotCells formats a pivot as a header and rows of cells.
+func pivotCells(key string, p Pivot) ([]string, [][]string) {
+	var rows [][]string
 	for _, r := range p.Rows {
 		row := []string{r.Model}
 		for _, c := range r.Cells {
 			row = append(row, cell(c))
 		}
-		if err := t.Append(row); err != nil {
-			return err
-		}
+		rows = append(rows, row)
 	}
-	return t.Render()
+	return append([]string{key}, p.Countries...), rows
 }
 
 // Refusals lists the per-category refusal rates of generated images that

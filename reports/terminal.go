@@ -61,6 +61,18 @@ type fitTable struct {
 
 func newFitTable(w io.Writer, keys int) *fitTable { return &fitTable{w: w, keys: keys} }
 
+// writeRows prints rows of ready cells as one fitted table.
+func writeRows(w io.Writer, keys int, head []string, rows [][]string) error {
+	t := newFitTable(w, keys)
+	t.Header(head...)
+	for _, r := range rows {
+		if err := t.Append(r); err != nil {
+			return err
+		}
+	}
+	return t.Render()
+}
+
 func (t *fitTable) Header(cols ...string) { t.head = cols }
 
 func (t *fitTable) Append(row []string) error {

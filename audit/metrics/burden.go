@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/blindspot-audit/blindspot/audit/agreement"
 	"github.com/blindspot-audit/blindspot/audit/spec"
 	"github.com/blindspot-audit/blindspot/audit/stats"
 	"github.com/blindspot-audit/blindspot/audit/store"
@@ -205,7 +206,49 @@ func burdenMetrics(recs []*record, thresholds map[string]float64) ([]store.Metri
 		}
 		tests = append(tests, burdenTests(source, groups, length)...)
 	}
+	ms = append(ms, sourceAgreement(cs, thresholds)...)
 	return ms, rows, tests
+}
+
+// BurdenAgreement is Krippendorff's alpha (nominal) between two sources'
+// verdicts of acceptable on the same chain images, per editor and chain,
+// named BurdenAgreement@A~B; n counts the images both judged.
+const BurdenAgreement = "burden_agreement"
+
+// sourceAgreement compares every pair of sources in use.
+func sourceAgreement(cs []*chainOf, thresholds map[string]float64) []store.Metric {
+	sources := slices.Sorted(maps.Keys(thresholds))
+	type cell struct{ editor, chain, set string }
+	var out []store.Metric
+	for i, a := range sources {
+		for _, b := range sources[i+1:] {
+			fa, fb := acceptabilityOf(a, thresholds[a]), acceptabilityOf(b, thresholds[b])
+			if fa == nil || fb == nil {
+				continue
+			}
+			data := map[cell][][]float64{}
+			for _, c := range cs {
+				for _, r := range c.steps {
+					va, ka := fa(r)
+					vb, kb := fb(r)
+					if ka && kb && r.status == store.StatusOK {
+						k := cell{c.model, c.chain, c.set}
+						data[k] = append(data[k], []float64{b2f(va), b2f(vb)})
+					}
+				}
+			}
+			for _, k := range slices.SortedFunc(maps.Keys(data), func(x, y cell) int {
+				return cmp.Or(cmp.Compare(x.editor, y.editor), cmp.Compare(x.chain, y.chain), cmp.Compare(x.set, y.set))
+			}) {
+				alpha, err := agreement.Alpha(data[k], agreement.Nominal)
+				if err != nil {
+					continue // no variation: agreement is undefined, not perfect
+				}
+				out = append(out, store.Metric{Name: BurdenName(BurdenAgreement, a+"~"+b), Model: k.editor, Chain: k.chain, PromptSet: k.set, Value: alpha, N: len(data[k])})
+			}
+		}
+	}
+	return out
 }
 
 // burdenGroup is one group's curve and measures, the measures with
