@@ -173,8 +173,8 @@ func burdenSection(ms []store.Metric) (Section, bool) {
 				f.series[j].Vals = append(f.series[j].Vals, math.NaN())
 			}
 		}
-		title := fmt.Sprintf("%s, %s chain: share not yet acceptable (by %s) after each edit", f.editor, f.chain, BurdenSourceName(f.source))
-		s.Charts = append(s.Charts, lines(fmt.Sprintf("burden-%d", i), title, f.steps, f.series, 1))
+		title := fmt.Sprintf("%s, %s chain: share not yet acceptable (by %s) after 0, 1, ... edits", f.editor, f.chain, BurdenSourceName(f.source))
+		s.Charts = append(s.Charts, linesStep(fmt.Sprintf("burden-%d", i), title, f.steps, f.series, 1, "end"))
 	}
 	s.Tables = []Table{t}
 	if rows := BurdenAgreementRows(ms); len(rows) > 0 {

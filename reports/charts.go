@@ -196,12 +196,18 @@ type lineSeries struct {
 }
 
 func lines(id, title string, xs []string, series []lineSeries, yMax float64) Chart {
+	return linesStep(id, title, xs, series, yMax, nil)
+}
+
+// linesStep is lines drawn as steps ("end": a value holds until the next
+// point), as a Kaplan-Meier curve is; nil draws straight segments.
+func linesStep(id, title string, xs []string, series []lineSeries, yMax float64, step any) Chart {
 	l := charts.NewLine()
 	g, height := common(title, names(series, func(s lineSeries) string { return s.Name }))
 	l.SetGlobalOptions(append(g, charts.WithYAxisOpts(opts.YAxis{Min: 0, Max: yMax}))...)
 	l.SetXAxis(xs)
 	for _, s := range series {
-		l.AddSeries(s.Name, lineData(s.Vals), charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(true), ConnectNulls: opts.Bool(false)}))
+		l.AddSeries(s.Name, lineData(s.Vals), charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(true), ConnectNulls: opts.Bool(false), Step: step}))
 	}
 	return option(id, title, height, l)
 }
