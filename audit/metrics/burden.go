@@ -157,7 +157,7 @@ type burdenKey struct{ editor, chain, set, target, category string }
 // burdenMetrics computes the burden for every source in thresholds, with
 // each chain's outcome for the export and the tests between countries.
 func burdenMetrics(recs []*record, thresholds map[string]float64) ([]store.Metric, []store.BurdenChain, []store.Test) {
-	cs := chains(recs)
+	cs := chains(firstJudge(recs))
 	if len(cs) == 0 {
 		return nil, nil, nil
 	}
@@ -246,6 +246,24 @@ func sourceAgreement(cs []*chainOf, thresholds map[string]float64) []store.Metri
 				}
 				out = append(out, store.Metric{Name: BurdenName(BurdenAgreement, a+"~"+b), Model: k.editor, Chain: k.chain, PromptSet: k.set, Value: alpha, N: len(data[k])})
 			}
+		}
+	}
+	return out
+}
+
+// firstJudge keeps, of the records of images several judges scored, the
+// first judge's (by name): a chain is read through one judge's eyes.
+func firstJudge(recs []*record) []*record {
+	first := ""
+	for _, r := range recs {
+		if r.judge != "" && (first == "" || r.judge < first) {
+			first = r.judge
+		}
+	}
+	out := make([]*record, 0, len(recs))
+	for _, r := range recs {
+		if r.judge == "" || r.judge == first {
+			out = append(out, r)
 		}
 	}
 	return out

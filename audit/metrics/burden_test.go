@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -36,5 +37,18 @@ func TestKaplanMeier(t *testing.T) {
 	}
 	if s := kaplanMeier([]chainOutcome{{event: true, step: 0}, {step: 1}}, 3); s[1] != 0.5 || !math.IsNaN(s[2]) {
 		t.Errorf("a chain acceptable at 0 and one censored after 1: S = %v, want 0.5 to step 1, unknown after", s)
+	}
+}
+
+// TestFirstJudge: with two judges, the chains are read through the first
+// by name; an image no judge scored stays.
+func TestFirstJudge(t *testing.T) {
+	recs := []*record{{id: "1", judge: "zeta"}, {id: "1", judge: "alpha"}, {id: "2", judge: ""}, {id: "3", judge: "zeta"}}
+	var got []string
+	for _, r := range firstJudge(recs) {
+		got = append(got, r.id+":"+r.judge)
+	}
+	if strings.Join(got, ",") != "1:alpha,2:" {
+		t.Errorf("kept %v, want [1:alpha 2:]", got)
 	}
 }
