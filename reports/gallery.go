@@ -3,7 +3,6 @@ package reports
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 
@@ -94,7 +93,7 @@ func loadGroups(ctx context.Context, run *store.Run) ([]Group, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := loadJudgements(ctx, db, byID); err != nil {
+	if err := loadAccuracy(ctx, db, byID); err != nil {
 		return nil, err
 	}
 	picks, err := loadPicks(ctx, run)
@@ -185,32 +184,29 @@ func loadPicks(ctx context.Context, run *store.Run) (map[string][]store.Pick, er
 	return out, nil
 }
 
-func loadJudgements(ctx context.Context, db *store.DB, byID map[string]*imageRow) error {
-	err := db.EachScore(ctx, func(sc store.ImageScore) error {
-		j := Judge{Judge: sc.Judge, Attributed: sc.Attributed, Era: sc.Era, Rating: sc.Rating, Geotag: sc.Geotag, Context: sc.Context}
-		if sc.Accuracy != nil {
-			j.Accuracy = store.Intern(fmt.Sprintf("%.2f", *sc.Accuracy))
-		}
-		if r := byID[sc.ImageID]; r != nil {
-			if r.Accuracy == "" {
-				r.Accuracy = j.Accuracy
-			}
-			r.Judgements = append(r.Judgements, j)
+// loadAccuracy sets each image's accuracy as its first judge (by name)
+// scored it, for the galleries; the judgements in full are read a group at
+// a time (withJudgements).
+func loadAccuracy(ctx context.Context, db *store.DB, byID map[string]*imageRow) error {
+	return db.EachScore(ctx, "", func(sc store.ImageScore) error {
+		if r := byID[sc.ImageID]; r != nil && r.Accuracy == "" && sc.Accuracy != nil {
+			r.Accuracy = accuracyText(*sc.Accuracy)
 		}
 		return nil
 	})
-	return err
 }
 
-// withAnswers returns a copy of g whose frames carry their judges'
-// answers, read for this group alone: the answers of every image at once
-// would hold the whole run in memory while the pages are written.
-func withAnswers(ctx context.Context, db *store.DB, g Group) (Group, error) {
+func accuracyText(v float64) string { return store.Intern(fmt.Sprintf("%.2f", v)) }
+
+// withJudgements returns a copy of g whose frames carry their judges'
+// scores and answers, read for this group alone: those of every image at
+// once would hold the whole run in memory while the pages are written.
+func withJudgements(ctx context.Context, db *store.DB, g Group) (Group, error) {
 	byID := map[string][]*Frame{}
 	own := func(fs []Frame) []Frame {
 		out := make([]Frame, len(fs))
 		for i, f := range fs {
-			f.Judgements = slices.Clone(f.Judgements)
+			f.Judgements = nil
 			out[i] = f
 			byID[f.ID] = append(byID[f.ID], &out[i])
 		}
@@ -223,7 +219,20 @@ func withAnswers(ctx context.Context, db *store.DB, g Group) (Group, error) {
 		strips[i] = st
 	}
 	g.Strips = strips
-	err := db.EachAnswer(ctx, store.AnswerQuery{ByImage: true, PromptID: g.PromptID}, func(sa store.StoredAnswer) error {
+	err := db.EachScore(ctx, g.PromptID, func(sc store.ImageScore) error {
+		j := Judge{Judge: sc.Judge, Attributed: sc.Attributed, Era: sc.Era, Rating: sc.Rating, Geotag: sc.Geotag, Context: sc.Context}
+		if sc.Accuracy != nil {
+			j.Accuracy = accuracyText(*sc.Accuracy)
+		}
+		for _, f := range byID[sc.ImageID] {
+			f.Judgements = append(f.Judgements, j)
+		}
+		return nil
+	})
+	if err != nil {
+		return Group{}, fmt.Errorf("reading the judgements of %s: %w", g.Page, err)
+	}
+	err = db.EachAnswer(ctx, store.AnswerQuery{ByImage: true, PromptID: g.PromptID}, func(sa store.StoredAnswer) error {
 		a := Answer{Question: sa.Question, Expected: sa.Expected, Raw: sa.Raw, Parsed: sa.Parsed}
 		if sa.Correct != nil {
 			a.Verdict = map[bool]string{true: "right", false: "wrong"}[*sa.Correct]

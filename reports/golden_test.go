@@ -195,19 +195,22 @@ func builtReportOf(t *testing.T) (string, *Data, *audit.Runner) {
 	return out, d, r
 }
 
-// TestGroupPagesShowEveryAnswer: the judges' answers, read group by group
-// as the pages are written, all reach their page: a row per answer of
+// TestGroupPagesShowEveryAnswer: the judges' scores and answers, read
+// group by group as the pages are written, all reach their page: a
+// caption with the accuracy per scored judgement and a row per answer of
 // every image the page details.
 func TestGroupPagesShowEveryAnswer(t *testing.T) {
 	t.Parallel()
 	out, d, r := builtReportOf(t)
-	answers := func(id string) int {
+	count := func(query, id string) int {
 		var n int
-		if err := r.Run.DB().QueryRow(`SELECT COUNT(*) FROM answers WHERE image_id = ?`, id).Scan(&n); err != nil {
+		if err := r.Run.DB().QueryRow(query, id).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n
 	}
+	answers := func(id string) int { return count(`SELECT COUNT(*) FROM answers WHERE image_id = ?`, id) }
+	scored := func(id string) int { return count(`SELECT COUNT(*) FROM scores WHERE image_id = ? AND accuracy IS NOT NULL`, id) }
 	total := 0
 	for _, g := range d.Groups {
 		want, shown := 0, map[string]bool{}
@@ -219,8 +222,10 @@ func TestGroupPagesShowEveryAnswer(t *testing.T) {
 				shown[f.ID] = true
 			}
 		}
+		wantScored := 0
 		for id := range shown {
 			want += answers(id)
+			wantScored += scored(id)
 		}
 		b, err := os.ReadFile(filepath.Join(out, g.Page))
 		if err != nil {
@@ -228,6 +233,9 @@ func TestGroupPagesShowEveryAnswer(t *testing.T) {
 		}
 		if got := strings.Count(string(b), "<tr><td>"); got != want {
 			t.Errorf("%s: %d answer rows, want %d", g.Page, got, want)
+		}
+		if got := strings.Count(string(b), ": accuracy "); got != wantScored {
+			t.Errorf("%s: %d judgements with an accuracy, want %d", g.Page, got, wantScored)
 		}
 		total += want
 	}

@@ -269,7 +269,7 @@ func WriteHTML(ctx context.Context, run *store.Run, blobs *store.Blobs, s *metri
 		}
 	}
 	for i, g := range d.Groups {
-		g, err := withAnswers(ctx, run.DB(), g)
+		g, err := withJudgements(ctx, run.DB(), g)
 		if err != nil {
 			return "", fmt.Errorf("report: %w", err)
 		}

@@ -241,10 +241,15 @@ type ImageScore struct {
 	Score
 }
 
-// EachScore calls fn for every judge's score of every image, by image and
-// judge, holding one at a time; repeated text comes interned.
-func (db *DB) EachScore(ctx context.Context, fn func(ImageScore) error) error {
-	err := db.each(ctx, `SELECT image_id, judge, questions, answered, tp, fp, tn, fn, accuracy, attributed, era, rating, geotag, context FROM scores ORDER BY image_id, judge`, nil, func(rows *sql.Rows) error {
+// EachScore calls fn for every judge's score of every image (of the
+// prompt promptID only, unless it is empty), by image and judge, holding
+// one at a time; repeated text comes interned.
+func (db *DB) EachScore(ctx context.Context, promptID string, fn func(ImageScore) error) error {
+	where, args := "", []any(nil)
+	if promptID != "" {
+		where, args = " WHERE image_id IN (SELECT id FROM images WHERE prompt_id = ?)", []any{promptID}
+	}
+	err := db.each(ctx, `SELECT image_id, judge, questions, answered, tp, fp, tn, fn, accuracy, attributed, era, rating, geotag, context FROM scores`+where+` ORDER BY image_id, judge`, args, func(rows *sql.Rows) error {
 		var s ImageScore
 		var acc sql.NullFloat64
 		if err := rows.Scan(&s.ImageID, &s.Judge, &s.Questions, &s.Answered, &s.TP, &s.FP, &s.TN, &s.FN, &acc, &s.Attributed, &s.Era, &s.Rating, &s.Geotag, &s.Context); err != nil {
