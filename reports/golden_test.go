@@ -210,7 +210,9 @@ func TestGroupPagesShowEveryAnswer(t *testing.T) {
 		return n
 	}
 	answers := func(id string) int { return count(`SELECT COUNT(*) FROM answers WHERE image_id = ?`, id) }
-	scored := func(id string) int { return count(`SELECT COUNT(*) FROM scores WHERE image_id = ? AND accuracy IS NOT NULL`, id) }
+	scored := func(id string) int {
+		return count(`SELECT COUNT(*) FROM scores WHERE image_id = ? AND accuracy IS NOT NULL`, id)
+	}
 	total := 0
 	for _, g := range d.Groups {
 		want, shown := 0, map[string]bool{}
