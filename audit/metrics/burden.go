@@ -157,7 +157,7 @@ type burdenKey struct{ editor, chain, set, target, category string }
 // burdenMetrics computes the burden for every source in thresholds, with
 // each chain's outcome for the export and the tests between countries.
 func burdenMetrics(recs []*record, thresholds map[string]float64) ([]store.Metric, []store.BurdenChain, []store.Test) {
-	cs := chains(firstJudge(recs))
+	cs := slices.DeleteFunc(chains(firstJudge(recs)), repeatsAnother)
 	if len(cs) == 0 {
 		return nil, nil, nil
 	}
@@ -194,8 +194,10 @@ func burdenMetrics(recs []*record, thresholds map[string]float64) ([]store.Metri
 			rows = append(rows, row)
 			k := burdenKey{c.model, c.chain, c.set, c.target, ""}
 			groups[k] = append(groups[k], o)
-			k.category = base.category
-			groups[k] = append(groups[k], o)
+			if base.category != "" { // else the row above is the only one
+				k.category = base.category
+				groups[k] = append(groups[k], o)
+			}
 		}
 		keys := slices.SortedFunc(maps.Keys(groups), func(a, b burdenKey) int {
 			return cmp.Or(cmp.Compare(a.editor, b.editor), cmp.Compare(a.chain, b.chain), cmp.Compare(a.set, b.set),
@@ -249,6 +251,18 @@ func sourceAgreement(cs []*chainOf, thresholds map[string]float64) []store.Metri
 		}
 	}
 	return out
+}
+
+// repeatsAnother reports a chain every image of which is byte-identical
+// to a lower seed's at the same step (an editor and a model that ignore
+// seeds): it repeats that chain and adds no sample.
+func repeatsAnother(c *chainOf) bool {
+	for _, s := range c.steps {
+		if !s.duplicate {
+			return false
+		}
+	}
+	return true
 }
 
 // firstJudge keeps, of the records of images several judges scored, the

@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/blindspot-audit/blindspot/audit/store"
 )
 
 // TestKaplanMeier checks the curve against a hand computation with
@@ -50,5 +52,30 @@ func TestFirstJudge(t *testing.T) {
 	}
 	if strings.Join(got, ",") != "1:alpha,2:" {
 		t.Errorf("kept %v, want [1:alpha 2:]", got)
+	}
+}
+
+// TestBurdenSkipsRepeatedChains: a chain that repeats a lower seed's
+// image for image adds no sample; one whose edits differ does.
+func TestBurdenSkipsRepeatedChains(t *testing.T) {
+	acc := func(v float64) *float64 { return &v }
+	chain := func(seed, base, edit string, dupBase, dupEdit bool) []*record {
+		return []*record{
+			{id: base, kind: store.KindGenerated, model: "t2i", set: "country_specific", country: "Kenya", target: "Kenya", status: store.StatusOK, accuracy: acc(0), duplicate: dupBase, promptID: "p", seed: int64(len(seed))},
+			{id: edit, kind: store.KindEdited, model: "ed", chain: "c", set: "country_specific", country: "Kenya", target: "Kenya", step: 1, parent: base, status: store.StatusOK, accuracy: acc(1), duplicate: dupEdit, promptID: "p"},
+		}
+	}
+	var recs []*record
+	recs = append(recs, chain("1", "b1", "e1", false, false)...)
+	recs = append(recs, chain("22", "b2", "e2", true, true)...)   // repeats seed 1's chain
+	recs = append(recs, chain("333", "b3", "e3", true, false)...) // same base, its own edit
+	ms, rows, _ := burdenMetrics(recs, map[string]float64{"judge_accuracy": 0.75})
+	if len(rows) != 2 {
+		t.Errorf("%d chains counted, want 2 (the repeated one left out)", len(rows))
+	}
+	for _, m := range ms {
+		if m.Name == BurdenName(BurdenMeanSteps, "judge_accuracy") && m.Category == "" && m.N != 2 {
+			t.Errorf("mean steps over n=%d chains, want 2", m.N)
+		}
 	}
 }
