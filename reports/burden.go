@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/blindspot-audit/blindspot/audit/metrics"
-	"github.com/blindspot-audit/blindspot/audit/spec"
 	"github.com/blindspot-audit/blindspot/audit/store"
 )
 
@@ -29,8 +28,8 @@ type BurdenRow struct {
 func Burden(ms []store.Metric) []BurdenRow {
 	idx := map[[5]string]*BurdenRow{}
 	for _, m := range ms {
-		measure, source, ok := strings.Cut(m.Name, "@")
-		if !ok || m.Category != "" || !strings.HasPrefix(measure, "burden_") || measure == metrics.BurdenAgreement {
+		measure, source, ok := metrics.SplitBurdenName(m.Name)
+		if !ok || m.Category != "" || measure == metrics.BurdenAgreement {
 			continue
 		}
 		k := [5]string{source, m.Model, m.Chain, m.PromptSet, m.Country}
@@ -71,7 +70,7 @@ func Burden(ms []store.Metric) []BurdenRow {
 func BurdenByCategory(ms []store.Metric) Pivot {
 	var rows []store.Metric
 	for _, m := range ms {
-		measure, source, ok := strings.Cut(m.Name, "@")
+		measure, source, ok := metrics.SplitBurdenName(m.Name)
 		if ok && measure == metrics.BurdenMeanSteps && m.Category != "" {
 			m.Model = fmt.Sprintf("%s, %s chain, %s (by %s)", m.Model, m.Chain, m.Category, source)
 			rows = append(rows, m)
@@ -85,7 +84,7 @@ func BurdenByCategory(ms []store.Metric) Pivot {
 func BurdenAgreementRows(ms []store.Metric) [][]string {
 	var out [][]string
 	for _, m := range ms {
-		measure, pair, ok := strings.Cut(m.Name, "@")
+		measure, pair, ok := metrics.SplitBurdenName(m.Name)
 		if !ok || measure != metrics.BurdenAgreement {
 			continue
 		}
@@ -97,19 +96,6 @@ func BurdenAgreementRows(ms []store.Metric) [][]string {
 
 // BurdenAgreementHead is the header of BurdenAgreementRows.
 var BurdenAgreementHead = []string{"Editor", "Chain", "Source A", "Source B", "Krippendorff's alpha", "Images"}
-
-// BurdenSourceName says what a source of acceptability is, for titles.
-func BurdenSourceName(source string) string {
-	switch source {
-	case spec.SourceJudgeAccuracy:
-		return "the judge's accuracy"
-	case spec.SourceJudgeRating:
-		return "the judge's 1-5 cultural rating"
-	case spec.SourceReviewerRating:
-		return "the native reviewers' cultural rating"
-	}
-	return source
-}
 
 // BurdenHead is the burden table's header; BurdenCells a row's cells.
 var BurdenHead = []string{"Acceptable by", "Editor", "Chain", "Target", "Chains", "Acceptable at step 0", "Mean edits to acceptable", "Never acceptable"}
@@ -173,7 +159,7 @@ func burdenSection(ms []store.Metric) (Section, bool) {
 				f.series[j].Vals = append(f.series[j].Vals, math.NaN())
 			}
 		}
-		title := fmt.Sprintf("%s, %s chain: share not yet acceptable (by %s) after 0, 1, ... edits", f.editor, f.chain, BurdenSourceName(f.source))
+		title := fmt.Sprintf("%s, %s chain: share not yet acceptable (by %s) after 0, 1, ... edits", f.editor, f.chain, metrics.BurdenSourceName(f.source))
 		s.Charts = append(s.Charts, linesStep(fmt.Sprintf("burden-%d", i), title, f.steps, f.series, 1, "end"))
 	}
 	s.Tables = []Table{t}

@@ -427,8 +427,8 @@ func TestMeasure(metric string) string {
 		return "judge accuracy"
 	}
 	if name, chain, ok := strings.Cut(metric, "/"); ok {
-		if _, source, ok := strings.Cut(name, "@"); ok {
-			return fmt.Sprintf("mean edits to acceptable (%s chain, by %s)", chain, BurdenSourceName(source))
+		if _, source, ok := metrics.SplitBurdenName(name); ok {
+			return fmt.Sprintf("mean edits to acceptable (%s chain, by %s)", chain, metrics.BurdenSourceName(source))
 		}
 	}
 	return metric

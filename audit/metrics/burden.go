@@ -389,7 +389,7 @@ func burdenGaps(ms []store.Metric, ts []store.Test) []Finding {
 	never := map[[5]string]store.Metric{}
 	steps := map[cell]int{}
 	for _, m := range ms {
-		measure, source, ok := strings.Cut(m.Name, "@")
+		measure, source, ok := SplitBurdenName(m.Name)
 		if !ok || m.Category != "" {
 			continue
 		}
@@ -427,7 +427,7 @@ func burdenGaps(ms []store.Metric, ts []store.Test) []Finding {
 		}
 		f := Finding{Kind: "burden_gap", Model: c.editor, Effect: effect, N: min(lo.N, hi.N), Section: "burden",
 			Text: fmt.Sprintf("With %s (%s chain), an image of %s took %.2f%s edits on average to become acceptable (by %s), against %.2f%s for %s (n=%d and %d chains).",
-				c.editor, c.chain, hi.Country, hi.Value, ci2(hi), burdenSource(c.name), lo.Value, ci2(lo), lo.Country, hi.N, lo.N)}
+				c.editor, c.chain, hi.Country, hi.Value, ci2(hi), BurdenSourceName(c.name), lo.Value, ci2(lo), lo.Country, hi.N, lo.N)}
 		if okh && nh.Value > 0 {
 			f.Text += fmt.Sprintf(" %s of %s's chains were still not acceptable after %d edits.", pct(nh.Value), hi.Country, steps[c])
 		}
@@ -437,15 +437,22 @@ func burdenGaps(ms []store.Metric, ts []store.Test) []Finding {
 	return out
 }
 
-// burdenSource says what decided acceptability, for findings.
-func burdenSource(source string) string {
+// BurdenSourceName says what a source of acceptability is, in words.
+func BurdenSourceName(source string) string {
 	switch source {
 	case spec.SourceJudgeAccuracy:
-		return "judge accuracy"
+		return "the judge's accuracy"
 	case spec.SourceJudgeRating:
-		return "the judge's rating"
+		return "the judge's 1-5 cultural rating"
 	case spec.SourceReviewerRating:
-		return "the reviewers' rating"
+		return "the native reviewers' cultural rating"
 	}
 	return source
+}
+
+// SplitBurdenName reads a burden metric's name (BurdenName) back into
+// its measure and source; ok is false for any other metric.
+func SplitBurdenName(name string) (measure, source string, ok bool) {
+	measure, source, ok = strings.Cut(name, "@")
+	return measure, source, ok && strings.HasPrefix(measure, "burden_")
 }
