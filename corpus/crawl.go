@@ -48,6 +48,10 @@ func Build(ctx context.Context, cfg *Config, log io.Writer) (Stats, error) {
 	defer skips.close()
 
 	var requests atomic.Int64
+	times := fetchTimes{dir: filepath.Join(cfg.CacheDir, "fetched")}
+	if err := os.MkdirAll(times.dir, 0o755); err != nil {
+		return st, fmt.Errorf("corpus cache: %w", err)
+	}
 	c := colly.NewCollector(
 		colly.AllowedDomains(cfg.AllowedDomains...),
 		colly.Async(true),
@@ -60,7 +64,7 @@ func Build(ctx context.Context, cfg *Config, log io.Writer) (Stats, error) {
 	c.IgnoreRobotsTxt = false
 	c.Context = ctx
 	c.WithTransport(&robotsCache{dir: filepath.Join(cfg.CacheDir, "robots"),
-		next: capTransport{max: int64(cfg.MaxPageKB) << 10, next: countingTransport{&requests, http.DefaultTransport}}})
+		next: capTransport{max: int64(cfg.MaxPageKB) << 10, next: countingTransport{&requests, times, http.DefaultTransport}}})
 	c.SetRequestTimeout(30 * time.Second)
 	if err := c.Limit(&colly.LimitRule{DomainGlob: "*", Parallelism: cfg.Parallelism, Delay: cfg.Delay}); err != nil {
 		return st, err
@@ -129,10 +133,10 @@ func Build(ctx context.Context, cfg *Config, log io.Writer) (Stats, error) {
 		}
 		mu.Unlock()
 	})
-	fetched := time.Now().UTC().Format(time.RFC3339)
 	c.OnHTML("html", func(e *colly.HTMLElement) {
 		title, sections := extract(e.DOM)
 		country, category := e.Request.Ctx.Get("country"), e.Request.Ctx.Get("category")
+		fetched := times.of(e.Request.URL.String())
 		var ps []Passage
 		for _, s := range Split(sections, cfg.PassageTokens, cfg.OverlapTokens) {
 			ps = append(ps, NewPassage(country, category, e.Request.URL.String(), title, s, fetched))
@@ -303,13 +307,46 @@ func (b *cappedBody) Close() error { return b.r.Close() }
 
 // countingTransport counts the requests that reach the network.
 type countingTransport struct {
-	n    *atomic.Int64
-	next http.RoundTripper
+	n     *atomic.Int64
+	times fetchTimes
+	next  http.RoundTripper
 }
 
 func (t countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	t.n.Add(1)
-	return t.next.RoundTrip(r)
+	resp, err := t.next.RoundTrip(r)
+	if err == nil {
+		t.times.record(r.URL.String(), time.Now())
+	}
+	return resp, err
+}
+
+// fetchTimes keeps when each page was fetched over the network, beside
+// the page cache, so that a build from the cache writes the same
+// fetched_at (and so the same corpus) as the build that fetched.
+type fetchTimes struct{ dir string }
+
+func (f fetchTimes) path(url string) string {
+	h := sha256.Sum256([]byte(url))
+	return filepath.Join(f.dir, hex.EncodeToString(h[:16]))
+}
+
+func (f fetchTimes) record(url string, t time.Time) {
+	// A lost record only means a later build dates the page then.
+	_ = os.WriteFile(f.path(url), []byte(t.UTC().Format(time.RFC3339)), 0o644)
+}
+
+// of returns the page's fetch time; a page cached before fetch times
+// were kept is dated now, once, and keeps that date.
+func (f fetchTimes) of(url string) string {
+	if b, err := os.ReadFile(f.path(url)); err == nil {
+		if t, err := time.Parse(time.RFC3339, string(b)); err == nil {
+			return t.UTC().Format(time.RFC3339)
+		}
+	}
+	now := time.Now()
+	f.record(url, now)
+	return now.UTC().Format(time.RFC3339)
 }
 
 // robotsCache keeps robots.txt answers on disk: colly fetches robots.txt
