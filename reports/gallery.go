@@ -3,6 +3,7 @@ package reports
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -69,23 +70,98 @@ type Group struct {
 	Variant     string  `json:"variant"`
 	Frames      []Frame `json:"frames"`
 	Strips      []Strip `json:"strips,omitempty"`
+	// Seeds and Chains count the group's images and edit chains: in the
+	// index, Frames and Strips are a preview of them.
+	Seeds  int `json:"seeds"`
+	Chains int `json:"chains,omitempty"`
 }
+
+// galleryFrames is how many of a group's seeds the index and compare
+// pages show; the group's own page shows every seed and every chain.
+const galleryFrames = 8
 
 type imageRow struct {
 	Frame
 	kind, promptID, set, country, category, subcategory, variant, prompt, chain, target, parent string
 }
 
-// loadGroups reads every successful image with its judgements and
-// arranges them by prompt group, in a stable order.
+// loadGroups arranges the successful images by prompt group, in a stable
+// order, for the index and compare pages: each group with its first
+// galleryFrames seeds and the first chain of each editor, chain and
+// target. It reads a prompt at a time, so the memory it holds does not
+// grow with the seeds; eachGroup reads the groups in full for their pages.
 func loadGroups(ctx context.Context, run *store.Run) ([]Group, error) {
-	db := run.DB()
+	var out []Group
+	err := eachPromptGroups(ctx, run, func(gs []Group) error {
+		for _, g := range gs {
+			out = append(out, preview(g))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(out, func(i, j int) bool { return groupKey(out[i]) < groupKey(out[j]) })
+	return out, nil
+}
+
+func groupKey(g Group) string {
+	return g.Set + "\x00" + g.Country + "\x00" + g.Category + "\x00" + g.Variant + "\x00" + g.Prompt + "\x00" + g.Model + "\x00" + g.ID
+}
+
+// preview is g as the index shows it: its first seeds, and the first chain
+// (from the lowest seed) of each editor, chain and target.
+func preview(g Group) Group {
+	g.Seeds, g.Chains = len(g.Frames), len(g.Strips)
+	if len(g.Frames) > galleryFrames {
+		g.Frames = slices.Clone(g.Frames[:galleryFrames])
+	}
+	seen := map[string]bool{}
+	var strips []Strip
+	for _, st := range g.Strips {
+		if k := st.Editor + "\x00" + st.Chain + "\x00" + st.Target; !seen[k] {
+			seen[k] = true
+			strips = append(strips, st)
+		}
+	}
+	g.Strips = strips
+	return g
+}
+
+// eachPromptGroups calls fn with the groups of every prompt in full (one
+// per text-to-image model), a prompt at a time.
+func eachPromptGroups(ctx context.Context, run *store.Run, fn func([]Group) error) error {
+	picks, err := loadPicks(ctx, run)
+	if err != nil {
+		return err
+	}
+	ids, err := run.DB().ImagePromptIDs(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		gs, err := promptGroups(ctx, run.DB(), id, picks)
+		if err != nil {
+			return err
+		}
+		if err := fn(gs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// promptGroups reads the images of one prompt with their accuracy and
+// arranges them by text-to-image model: seeds in order, and the edit
+// chains that start from them.
+func promptGroups(ctx context.Context, db *store.DB, promptID string, picks map[string][]store.Pick) ([]Group, error) {
 	byID := map[string]*imageRow{}
 	var order []*imageRow
-	err := db.EachImage(ctx, func(im store.Image) error {
+	err := db.EachImageOf(ctx, promptID, func(im store.Image) error {
 		r := &imageRow{Frame: Frame{ID: im.ID, Model: im.Model, Seed: im.Seed, Step: im.Step, Instruction: im.Instruction, SHA: im.ImageSHA},
 			kind: im.Kind, promptID: im.PromptID, set: im.PromptSet, country: im.Country, category: im.Category, subcategory: im.Subcategory, variant: im.Variant,
 			prompt: im.Prompt, chain: im.Chain, target: im.Target, parent: im.ParentID}
+		setPaths(&r.Frame)
 		byID[r.ID] = r
 		order = append(order, r)
 		return nil
@@ -93,11 +169,7 @@ func loadGroups(ctx context.Context, run *store.Run) ([]Group, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := loadAccuracy(ctx, db, byID); err != nil {
-		return nil, err
-	}
-	picks, err := loadPicks(ctx, run)
-	if err != nil {
+	if err := loadAccuracy(ctx, db, promptID, byID); err != nil {
 		return nil, err
 	}
 	groups := map[string]*Group{}
@@ -106,13 +178,12 @@ func loadGroups(ctx context.Context, run *store.Run) ([]Group, error) {
 		if r.kind != store.KindGenerated {
 			continue
 		}
-		k := r.promptID + "\x00" + r.Model
-		g, ok := groups[k]
+		g, ok := groups[r.Model]
 		if !ok {
 			id := prompts.ContentID(r.promptID, r.Model)
 			g = &Group{ID: id, PromptID: r.promptID, Page: "groups/" + id + ".html", Prompt: r.prompt, Model: r.Model, Set: r.set, Country: r.country, Category: r.category, Subcategory: r.subcategory, Variant: r.variant}
-			groups[k] = g
-			keys = append(keys, k)
+			groups[r.Model] = g
+			keys = append(keys, r.Model)
 		}
 		g.Frames = append(g.Frames, r.Frame)
 	}
@@ -123,6 +194,8 @@ func loadGroups(ctx context.Context, run *store.Run) ([]Group, error) {
 			children[r.parent] = append(children[r.parent], r)
 		}
 	}
+	sort.Strings(keys)
+	out := make([]Group, 0, len(keys))
 	for _, k := range keys {
 		g := groups[k]
 		sort.SliceStable(g.Frames, func(i, j int) bool { return g.Frames[i].Seed < g.Frames[j].Seed })
@@ -131,44 +204,42 @@ func loadGroups(ctx context.Context, run *store.Run) ([]Group, error) {
 				if first.Step != 1 {
 					continue
 				}
-				s := Strip{Editor: first.Model, Chain: first.chain, Target: first.target, Frames: []Frame{base}, Best: -1, Worst: -1}
-				steps := store.FollowChain(first, func(r *imageRow) []*imageRow { return children[r.ID] },
-					func(c *imageRow) bool {
-						return c.chain == first.chain && c.Model == first.Model && c.target == first.target
-					})
-				for _, r := range steps {
-					s.Frames = append(s.Frames, r.Frame)
-				}
-				for i, p := range picks[s.Frames[len(s.Frames)-1].ID] {
-					if i == 0 && p.BestStep >= 0 {
-						s.Best, s.Worst = p.BestStep, p.WorstStep
-					}
-					if p.BestStep >= 0 {
-						s.Pick += fmt.Sprintf("%s picked step %d as the best and step %d as the worst of steps %s. ", p.Judge, p.BestStep, p.WorstStep, store.JoinSteps(p.Steps))
-					} else {
-						s.Pick += fmt.Sprintf("%s gave no valid pick (%s). ", p.Judge, p.Parsed)
-					}
-				}
-				s.Pick = strings.TrimSpace(s.Pick)
-				g.Strips = append(g.Strips, s)
+				g.Strips = append(g.Strips, chainStrip(base, first, children, picks))
 			}
 		}
 		sort.SliceStable(g.Strips, func(i, j int) bool {
 			a, b := g.Strips[i], g.Strips[j]
 			return a.Editor+"\x00"+a.Chain+"\x00"+a.Target < b.Editor+"\x00"+b.Chain+"\x00"+b.Target
 		})
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		a, b := groups[keys[i]], groups[keys[j]]
-		ka := a.Set + "\x00" + a.Country + "\x00" + a.Category + "\x00" + a.Variant + "\x00" + a.Prompt + "\x00" + a.Model
-		kb := b.Set + "\x00" + b.Country + "\x00" + b.Category + "\x00" + b.Variant + "\x00" + b.Prompt + "\x00" + b.Model
-		return ka < kb
-	})
-	out := make([]Group, len(keys))
-	for i, k := range keys {
-		out[i] = *groups[k]
+		g.Seeds, g.Chains = len(g.Frames), len(g.Strips)
+		out = append(out, *g)
 	}
 	return out, nil
+}
+
+// chainStrip is the edit chain from base whose first edit is first, with
+// the judges' best and worst picks.
+func chainStrip(base Frame, first *imageRow, children map[string][]*imageRow, picks map[string][]store.Pick) Strip {
+	s := Strip{Editor: first.Model, Chain: first.chain, Target: first.target, Frames: []Frame{base}, Best: -1, Worst: -1}
+	steps := store.FollowChain(first, func(r *imageRow) []*imageRow { return children[r.ID] },
+		func(c *imageRow) bool {
+			return c.chain == first.chain && c.Model == first.Model && c.target == first.target
+		})
+	for _, r := range steps {
+		s.Frames = append(s.Frames, r.Frame)
+	}
+	for i, p := range picks[s.Frames[len(s.Frames)-1].ID] {
+		if i == 0 && p.BestStep >= 0 {
+			s.Best, s.Worst = p.BestStep, p.WorstStep
+		}
+		if p.BestStep >= 0 {
+			s.Pick += fmt.Sprintf("%s picked step %d as the best and step %d as the worst of steps %s. ", p.Judge, p.BestStep, p.WorstStep, store.JoinSteps(p.Steps))
+		} else {
+			s.Pick += fmt.Sprintf("%s gave no valid pick (%s). ", p.Judge, p.Parsed)
+		}
+	}
+	s.Pick = strings.TrimSpace(s.Pick)
+	return s
 }
 
 // loadPicks indexes the best/worst picks by the last image of the chain.
@@ -184,11 +255,11 @@ func loadPicks(ctx context.Context, run *store.Run) (map[string][]store.Pick, er
 	return out, nil
 }
 
-// loadAccuracy sets each image's accuracy as its first judge (by name)
-// scored it, for the galleries; the judgements in full are read a group at
-// a time (withJudgements).
-func loadAccuracy(ctx context.Context, db *store.DB, byID map[string]*imageRow) error {
-	return db.EachScore(ctx, "", func(sc store.ImageScore) error {
+// loadAccuracy sets the accuracy of each image of a prompt as its first
+// judge (by name) scored it, for the galleries; the judgements in full are
+// read for a group's page (withJudgements).
+func loadAccuracy(ctx context.Context, db *store.DB, promptID string, byID map[string]*imageRow) error {
+	return db.EachScore(ctx, promptID, func(sc store.ImageScore) error {
 		if r := byID[sc.ImageID]; r != nil && r.Accuracy == "" && sc.Accuracy != nil {
 			r.Accuracy = accuracyText(*sc.Accuracy)
 		}
@@ -271,6 +342,7 @@ type ComparisonRow struct {
 	Country string  `json:"country"`
 	Page    string  `json:"page"`
 	Frames  []Frame `json:"frames"`
+	Seeds   int     `json:"seeds"` // all of them, on the group's page
 }
 
 // comparisons arranges the country-specific groups by model, subcategory
@@ -289,7 +361,7 @@ func comparisons(groups []Group) []Comparison {
 			idx[k] = i
 			out = append(out, Comparison{Model: g.Model, Category: g.Category, Subcategory: g.Subcategory, Variant: g.Variant})
 		}
-		out[i].Rows = append(out[i].Rows, ComparisonRow{Country: g.Country, Page: g.Page, Frames: g.Frames})
+		out[i].Rows = append(out[i].Rows, ComparisonRow{Country: g.Country, Page: g.Page, Frames: g.Frames, Seeds: g.Seeds})
 	}
 	for i := range out {
 		sort.SliceStable(out[i].Rows, func(a, b int) bool { return out[i].Rows[a].Country < out[i].Rows[b].Country })

@@ -144,14 +144,8 @@ func BuildData(ctx context.Context, run *store.Run, s *metrics.Summary) (*Data, 
 		add("country", g.Country)
 		add("category", g.Category)
 		add("variant", g.Variant)
-		for i := range g.Frames {
-			setPaths(&g.Frames[i])
-		}
 		for si := range g.Strips {
 			st := &g.Strips[si]
-			for i := range st.Frames {
-				setPaths(&st.Frames[i])
-			}
 			k := st.Editor + "\x00" + st.Chain + "\x00" + st.Target
 			if !shown[k] && len(d.Strips) < maxIndexStrips {
 				shown[k] = true
@@ -241,9 +235,6 @@ func WriteHTML(ctx context.Context, run *store.Run, blobs *store.Blobs, s *metri
 			return "", fmt.Errorf("report: %w", err)
 		}
 	}
-	if err := writeImages(ctx, d, blobs, tmp, final); err != nil {
-		return "", err
-	}
 	if err := copyAssets(tmp, o.EChartsJS, o.CDN); err != nil {
 		return "", err
 	}
@@ -268,23 +259,51 @@ func WriteHTML(ctx context.Context, run *store.Run, blobs *store.Blobs, s *metri
 			return "", err
 		}
 	}
-	for i, g := range d.Groups {
-		g, err := withJudgements(ctx, run.DB(), g)
-		if err != nil {
-			return "", fmt.Errorf("report: %w", err)
-		}
-		gp := groupPage{G: g, Name: s.Name, CSP: csp(true), Generated: p.Generated}
-		if i > 0 {
-			gp.Prev = path.Base(d.Groups[i-1].Page)
-		}
-		if i+1 < len(d.Groups) {
-			gp.Next = path.Base(d.Groups[i+1].Page)
-		}
-		if err := render(groupTmpl, gp, filepath.Join(tmp, g.Page)); err != nil {
-			return "", err
-		}
+	if err := writeGroupPages(ctx, run, blobs, d.Groups, tmp, final, s.Name, p.Generated); err != nil {
+		return "", err
 	}
 	return swapIn(tmp, final)
+}
+
+// writeGroupPages writes the page of every group, in full, and the images
+// it shows (which include every image of the index and compare pages),
+// reading the store a prompt at a time.
+func writeGroupPages(ctx context.Context, run *store.Run, blobs *store.Blobs, groups []Group, dir, prev, name, generated string) error {
+	at := make(map[string]int, len(groups))
+	for i, g := range groups {
+		at[g.ID] = i
+	}
+	images := newImageWriter(ctx, blobs, dir, prev)
+	err := eachPromptGroups(ctx, run, func(gs []Group) error {
+		for _, g := range gs {
+			i, ok := at[g.ID]
+			if !ok {
+				continue
+			}
+			images.group(g)
+			g, err := withJudgements(ctx, run.DB(), g)
+			if err != nil {
+				return fmt.Errorf("report: %w", err)
+			}
+			gp := groupPage{G: g, Name: name, CSP: csp(true), Generated: generated}
+			if i > 0 {
+				gp.Prev = path.Base(groups[i-1].Page)
+			}
+			if i+1 < len(groups) {
+				gp.Next = path.Base(groups[i+1].Page)
+			}
+			if err := render(groupTmpl, gp, filepath.Join(dir, g.Page)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	// The images being written are waited for even after an error: the
+	// folder they write in is removed then.
+	if werr := images.wait(); err == nil {
+		err = werr
+	}
+	return err
 }
 
 // csp is the pages' Content-Security-Policy: scripts only from the report

@@ -3,39 +3,59 @@ package reports
 import (
 	"context"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
+	"runtime"
 	"sort"
+
+	"github.com/sourcegraph/conc/pool"
 
 	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/reports/thumbs"
 )
 
-// writeImages writes every frame's thumbnail and full image under img/,
-// in parallel. Images are named by content, so the previous report's
-// copies are still right: they are hard-linked instead of made again.
-func writeImages(ctx context.Context, d *Data, blobs *store.Blobs, dir, prev string) error {
-	shas := map[string]bool{}
-	for _, g := range d.Groups {
-		for _, f := range g.Frames {
-			shas[f.SHA] = true
-		}
-		for _, s := range g.Strips {
-			for _, f := range s.Frames {
-				shas[f.SHA] = true
-			}
-		}
-	}
-	err := thumbs.Each(ctx, slices.Collect(maps.Keys(shas)), func(_ context.Context, sha string) error {
-		return writeImage(dir, prev, blobs, sha)
-	})
-	if err != nil {
-		return fmt.Errorf("report images: %w", err)
-	}
-	return nil
+// imageWriter writes the thumbnail and full image of every frame it is
+// given under img/, on as many goroutines as there are CPUs, while the
+// pages are rendered. Images are named by content, so the previous
+// report's copies are still right: they are hard-linked instead of made
+// again; and an image shown by several groups is made once.
+type imageWriter struct {
+	pool      *pool.ContextPool
+	blobs     *store.Blobs
+	dir, prev string
+	queued    map[string]bool
 }
+
+func newImageWriter(ctx context.Context, blobs *store.Blobs, dir, prev string) *imageWriter {
+	p := pool.New().WithErrors().WithContext(ctx).WithMaxGoroutines(runtime.GOMAXPROCS(0)).WithCancelOnError()
+	return &imageWriter{pool: p, blobs: blobs, dir: dir, prev: prev, queued: map[string]bool{}}
+}
+
+// group queues the images of g's frames and strips; it waits while every
+// goroutine is busy, so what is queued stays bounded.
+func (w *imageWriter) group(g Group) {
+	add := func(fs []Frame) {
+		for _, f := range fs {
+			if w.queued[f.SHA] {
+				continue
+			}
+			w.queued[f.SHA] = true
+			w.pool.Go(func(context.Context) error {
+				if err := writeImage(w.dir, w.prev, w.blobs, f.SHA); err != nil {
+					return fmt.Errorf("report images: image %s: %w", f.SHA, err)
+				}
+				return nil
+			})
+		}
+	}
+	add(g.Frames)
+	for _, s := range g.Strips {
+		add(s.Frames)
+	}
+}
+
+// wait returns when every queued image is written, with the first error.
+func (w *imageWriter) wait() error { return w.pool.Wait() }
 
 func writeImage(dir, prev string, blobs *store.Blobs, sha string) error {
 	thumb, full := "img/"+sha[:16]+"-t.jpg", "img/"+sha[:16]+".png"

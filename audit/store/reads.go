@@ -100,8 +100,19 @@ func (db *DB) EachJudgedImage(ctx context.Context, embedder string, fn func(Judg
 // model, country, instruction, ...) comes interned: one copy however many
 // images share it.
 func (db *DB) EachImage(ctx context.Context, fn func(Image) error) error {
-	err := db.each(ctx, `SELECT id, kind, prompt_id, prompt_set, country, category, subcategory, variant, prompt, model, seed, chain, step, target, parent_id, instruction, status, image_sha, error_class, error
-		FROM images WHERE status = 'ok' AND image_sha != '' ORDER BY id`, nil, func(rows *sql.Rows) error {
+	return db.eachImage(ctx, "", nil, fn)
+}
+
+// EachImageOf is EachImage for the images of one prompt: its generated
+// images and every edit made from them.
+func (db *DB) EachImageOf(ctx context.Context, promptID string, fn func(Image) error) error {
+	return db.eachImage(ctx, " AND prompt_id = ?", []any{promptID}, fn)
+}
+
+func (db *DB) eachImage(ctx context.Context, where string, args []any, fn func(Image) error) error {
+	query := `SELECT id, kind, prompt_id, prompt_set, country, category, subcategory, variant, prompt, model, seed, chain, step, target, parent_id, instruction, status, image_sha, error_class, error
+		FROM images WHERE status = 'ok' AND image_sha != ''` + where
+	err := db.each(ctx, query+" ORDER BY id", args, func(rows *sql.Rows) error {
 		var im Image
 		if err := rows.Scan(&im.ID, &im.Kind, &im.PromptID, &im.PromptSet, &im.Country, &im.Category, &im.Subcategory, &im.Variant, &im.Prompt, &im.Model, &im.Seed,
 			&im.Chain, &im.Step, &im.Target, &im.ParentID, &im.Instruction, &im.Status, &im.ImageSHA, &im.ErrorClass, &im.Error); err != nil {
@@ -117,6 +128,24 @@ func (db *DB) EachImage(ctx context.Context, fn func(Image) error) error {
 		return fmt.Errorf("reading images: %w", err)
 	}
 	return nil
+}
+
+// ImagePromptIDs lists, in order, the prompts that have an image with a
+// stored picture: to read a run's images a prompt at a time.
+func (db *DB) ImagePromptIDs(ctx context.Context) ([]string, error) {
+	var out []string
+	err := db.each(ctx, `SELECT DISTINCT prompt_id FROM images WHERE status = 'ok' AND image_sha != '' ORDER BY prompt_id`, nil, func(rows *sql.Rows) error {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		out = append(out, id)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading prompts of images: %w", err)
+	}
+	return out, nil
 }
 
 // Intern returns the one shared copy of s: rows read one by one carry the
