@@ -353,6 +353,10 @@ type Review struct {
 	// PerCell is how many groups (edit chains, or a prompt's seeds) are
 	// sampled per country x category (default 10).
 	PerCell int `yaml:"per_cell"`
+	// Versions is how many of a prompt's seeds its group shows (default 4,
+	// as many as a chain's steps), sampled: a reviewer picks the best and
+	// the worst of a few images, and a sheet does not grow with the seeds.
+	Versions int `yaml:"versions"`
 	// Seed drives the sampling and the order of rows (default 1).
 	Seed int64 `yaml:"seed"`
 	// Blind shows models as "Model A", "Model B" (default true).

@@ -398,6 +398,12 @@ func (a *Audit) validateReview(d *decoder) {
 	if r.PerCell < 1 || r.PerCell > 100000 {
 		d.at("review.per_cell", "must be between 1 and 100000, got %d", r.PerCell)
 	}
+	if r.Versions == 0 {
+		r.Versions = 4
+	}
+	if r.Versions < 2 || r.Versions > 1000 {
+		d.at("review.versions", "must be between 2 and 1000 (a reviewer picks a best and a different worst), got %d", r.Versions)
+	}
 	if r.Seed == 0 {
 		r.Seed = 1
 	}

@@ -23,6 +23,7 @@ edit_chains:
 judge: {best_worst: [0, 1, 3, 5]}
 review:
   per_cell: 10
+  versions: 5
   reviewers:
     China: [c1, c2, c3]
     India: [i1, i2, i3]

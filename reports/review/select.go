@@ -90,7 +90,7 @@ func Select(ctx context.Context, db *store.DB, cfg spec.Review) ([]Group, error)
 		}
 	}
 	for _, g := range prompt {
-		sort.Slice(g.Items, func(i, j int) bool { return g.Items[i].ImageID < g.Items[j].ImageID })
+		g.Items = sampleVersions(cfg, g)
 		all = append(all, *g)
 	}
 	// Sample per cell, seeded from the cell.
@@ -114,6 +114,25 @@ func Select(ctx context.Context, db *store.DB, cfg spec.Review) ([]Group, error)
 		out = append(out, gs[:min(len(gs), cfg.PerCell)]...)
 	}
 	return out, nil
+}
+
+// sampleVersions keeps cfg.Versions of a prompt group's seeds, seeded
+// from the group, in the order of their image ids.
+func sampleVersions(cfg spec.Review, g *Group) []Item {
+	items := g.Items
+	sort.Slice(items, func(i, j int) bool { return items[i].ImageID < items[j].ImageID })
+	if cfg.Versions <= 0 || len(items) <= cfg.Versions {
+		return items
+	}
+	seed := stats.Seed("review-versions", fmt.Sprint(cfg.Seed), g.ID)
+	rng := rand.New(rand.NewPCG(seed, seed>>1|1))
+	keep := rng.Perm(len(items))[:cfg.Versions]
+	sort.Ints(keep)
+	out := make([]Item, len(keep))
+	for i, k := range keep {
+		out[i] = items[k]
+	}
+	return out
 }
 
 func item(cfg spec.Review, g *Group, im *imgRow, text string) Item {
