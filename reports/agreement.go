@@ -19,6 +19,7 @@ var agreementNames = map[string]string{
 	"kendall":         "Kendall's tau-b",
 	"best_agreement":  "Best pick agrees",
 	"worst_agreement": "Worst pick agrees",
+	"tag_share":       "Share of ratings marking it",
 }
 
 func agreementRow(a store.Agreement) []string {
@@ -59,15 +60,22 @@ func humanSection(as []store.Agreement) (Section, bool) {
 		return Section{}, false
 	}
 	s := Section{ID: "human", Title: "Native reviewers: agreement and correlation with the automatic metrics",
-		Note: "Krippendorff's alpha and the kappas measure how far reviewers agree (1 perfect, 0 chance); Spearman and Kendall how the mean human rating of an item follows an automatic metric; the pick rows how often the judge's best/worst image of an edit chain is the one a reviewer marked (ECB reports 74% and 84%)."}
+		Note: "Krippendorff's alpha and the kappas measure how far reviewers agree (1 perfect, 0 chance); Spearman and Kendall how the mean human rating of an item follows an automatic metric; the pick rows how often the judge's best/worst image of an edit chain is the one a reviewer marked (ECB reports 74% and 84%); a tag (tag:NAME) is an error type reviewers marked, with nominal agreement and the share of ratings that marked it, for base (step 0) and edited images."}
 	var countries []string
 	for _, a := range as {
 		if a.Statistic == "alpha_ordinal" && !slices.Contains(countries, label(a.Country)) {
 			countries = append(countries, label(a.Country))
 		}
 	}
+	// A series per scale, in the protocol's order (cultural first).
+	dims := []string{"cultural"}
+	for _, a := range as {
+		if a.Statistic == "alpha_ordinal" && !slices.Contains(dims, a.Rating) {
+			dims = append(dims, a.Rating)
+		}
+	}
 	var series []ciSeries
-	for _, dim := range []string{"cultural", "quality", "alignment"} {
+	for _, dim := range dims {
 		cs := ciSeries{Name: dim, Vals: make([]*store.Metric, len(countries))}
 		found := false
 		for _, a := range as {

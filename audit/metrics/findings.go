@@ -16,7 +16,7 @@ import (
 // behind it: what a reader should see first.
 type Finding struct {
 	// Kind is "default_culture", "accuracy_gap", "edit_drift",
-	// "burden_gap", "refusal_gap", "diversity_gap", "agreement",
+	// "burden_gap", "refusal_gap", "diversity_gap", "agreement", "reviewer_tag",
 	// "model_comparison" or "caveat".
 	Kind  string `json:"kind"`
 	Text  string `json:"text"`
@@ -296,12 +296,34 @@ func agreementFindings(as []store.Agreement) []Finding {
 		case a.Statistic == "alpha_ordinal" && a.Rating == "cultural" && a.Country == "":
 			out = append(out, Finding{Kind: "agreement", Effect: a.Value, CILow: a.CILow, CIHigh: a.CIHigh, N: a.N, Section: "human",
 				Text: fmt.Sprintf("Native reviewers agree on cultural representation with Krippendorff's alpha %.2f%s (ordinal, n=%d items).", a.Value, ciAgreement(a), a.N)})
+		case a.Statistic == "tag_share" && a.Country != "" && a.N >= minTagRatings && a.Value >= tagShareWorthSaying:
+			what := "base images (step 0)"
+			if a.Against != "step 0" {
+				what = "edited images"
+			}
+			tag := strings.ReplaceAll(strings.TrimPrefix(a.Rating, "tag:"), "_", " ")
+			out = append(out, Finding{Kind: "reviewer_tag", Effect: a.Value, CILow: a.CILow, CIHigh: a.CIHigh, N: a.N, Section: "human",
+				Text: fmt.Sprintf("Native reviewers marked %.0f%%%s of %s's %s as %s (n=%d ratings).", 100*a.Value, ciPercent(a), a.Country, what, tag, a.N)})
 		case a.Statistic == "spearman" && a.Rating == "cultural" && a.Country == "" && a.Against == "vqa_accuracy":
 			out = append(out, Finding{Kind: "agreement", Effect: a.Value, CILow: a.CILow, CIHigh: a.CIHigh, N: a.N, Section: "human",
 				Text: fmt.Sprintf("The judge's accuracy follows the reviewers' cultural ratings with Spearman's rho %.2f%s (n=%d items).", a.Value, ciAgreement(a), a.N)})
 		}
 	}
 	return out
+}
+
+// A reviewer tag becomes a finding where at least minTagRatings ratings of
+// a country's images marked it in at least tagShareWorthSaying of them.
+const (
+	minTagRatings       = 10
+	tagShareWorthSaying = 0.2
+)
+
+func ciPercent(a store.Agreement) string {
+	if a.CILow == nil || a.CIHigh == nil {
+		return ""
+	}
+	return fmt.Sprintf(" [%.0f%%, %.0f%%]", 100**a.CILow, 100**a.CIHigh)
 }
 
 func ciAgreement(a store.Agreement) string {

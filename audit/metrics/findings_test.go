@@ -129,3 +129,27 @@ func TestDiversityGapIntervals(t *testing.T) {
 		}
 	}
 }
+
+// TestReviewerTagFindings: an error type the reviewers marked on a
+// country's images is a finding when enough ratings marked it often
+// enough; too few ratings, a rare mark or the all-countries row is not.
+func TestReviewerTagFindings(t *testing.T) {
+	t.Parallel()
+	lo, hi := 0.2, 0.42
+	share := func(country, set string, v float64, n int) store.Agreement {
+		return store.Agreement{Statistic: "tag_share", Rating: "tag:anachronism", Country: country, Against: set, Value: v, N: n, CILow: &lo, CIHigh: &hi}
+	}
+	fs := agreementFindings([]store.Agreement{
+		share("Korea", "step 0", 0.31, 40),
+		share("Korea", "edited", 0.05, 40),
+		share("China", "step 0", 0.5, 6),
+		share("", "step 0", 0.4, 80),
+	})
+	if len(fs) != 1 {
+		t.Fatalf("%d findings, want 1: %+v", len(fs), fs)
+	}
+	want := "Native reviewers marked 31% [20%, 42%] of Korea's base images (step 0) as anachronism (n=40 ratings)."
+	if fs[0].Kind != "reviewer_tag" || fs[0].Text != want || fs[0].Effect != 0.31 {
+		t.Errorf("finding %+v\nwant text %q", fs[0], want)
+	}
+}

@@ -368,10 +368,70 @@ type Review struct {
 	// (default: edited images, whose instruction is the prompt), "all" or
 	// "none".
 	Alignment string `yaml:"alignment"`
+	// Scales are the rating scales a reviewer fills in per image (default
+	// ECB's: quality, cultural and alignment, 1-5, Very poor ... Excellent).
+	// The scale named "cultural" is the one the metrics and the reviewer
+	// burden read; one named "alignment" is asked only where Alignment says.
+	Scales []ReviewScale `yaml:"scales"`
+	// Tags are error types a reviewer may mark per image (checkboxes:
+	// conflation with a neighbouring culture, stereotype, anachronism).
+	Tags []ReviewTag `yaml:"tags"`
 	// ImagePx is the width in pixels of the pictures in the sheets
 	// (default 320, 120 to 1024): large enough to judge cultural detail.
 	// Each links to its full-size file beside the sheet.
 	ImagePx int `yaml:"image_px"`
+}
+
+// Scale returns the review scale named name.
+func (r Review) Scale(name string) (ReviewScale, bool) {
+	for _, s := range r.Scales {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return ReviewScale{}, false
+}
+
+// ReviewScale is one rating scale of the reviewer protocol.
+type ReviewScale struct {
+	// Name identifies the scale in the store, the export and the
+	// agreement tables: lower-case letters, digits and '_'.
+	Name string `yaml:"name"`
+	// Title heads the sheet's column (default: the name, capitalised).
+	Title string `yaml:"title"`
+	// Question is what the reviewer is asked, on the Instructions sheet.
+	Question string `yaml:"question"`
+	// Range is the lowest and highest point (default [1, 5]; at most 11
+	// points).
+	Range []int `yaml:"range"`
+	// Labels name every point, lowest first (optional).
+	Labels []string `yaml:"labels"`
+}
+
+// Min and Max are the scale's lowest and highest points.
+func (s ReviewScale) Min() int { return s.Range[0] }
+
+// Max is the scale's highest point.
+func (s ReviewScale) Max() int { return s.Range[1] }
+
+// ReviewTag is one error type a reviewer may mark.
+type ReviewTag struct {
+	// Name identifies the tag (lower-case letters, digits and '_').
+	Name string `yaml:"name"`
+	// Title heads the sheet's column (default: the name, capitalised).
+	Title string `yaml:"title"`
+	// Question explains when to mark it, on the Instructions sheet.
+	Question string `yaml:"question"`
+}
+
+// ECBScales is ECB's reviewer protocol, the default: three 1-5 scales.
+func ECBScales() []ReviewScale {
+	labels := []string{"Very poor", "Poor", "Fair", "Good", "Excellent"}
+	return []ReviewScale{
+		{Name: "quality", Title: "Image Quality", Question: "how good the image is as an image (sharpness, artefacts), whatever it shows", Range: []int{1, 5}, Labels: labels},
+		{Name: "cultural", Title: "Cultural Representation", Question: "how faithfully and respectfully it shows the country as the text asks", Range: []int{1, 5}, Labels: labels},
+		{Name: "alignment", Title: "Prompt Alignment", Question: "how well it does what the text asks (only where the cell is not n/a)", Range: []int{1, 5}, Labels: labels},
+	}
 }
 
 // Stories configures the story audit (mmCultural's prompts, KAHANI's

@@ -13,7 +13,7 @@ import (
 )
 
 func TestExamplesLoad(t *testing.T) {
-	for _, f := range []string{"../../examples/quickstart.yaml", "../../examples/quickstart-http.yaml", "../../examples/ecb.yaml", "../../examples/stories.yaml"} {
+	for _, f := range []string{"../../examples/quickstart.yaml", "../../examples/quickstart-http.yaml", "../../examples/ecb.yaml", "../../examples/stories.yaml", "../../examples/reviewer-study.yaml"} {
 		a, err := Load(f)
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
@@ -54,7 +54,11 @@ func TestParseErrors(t *testing.T) {
 		{"analysis embedder", base + "  embedder: [{name: e, provider: sim}]\nanalysis: {embedder: f}\n", []string{"analysis.embedder: \"f\" is not a models.embedder endpoint (known: e)"}},
 		{"acceptable thresholds", base + "analysis:\n  acceptable: {judge_accuracy: 1.5, judge_rating: 4, reviewer_rating: 7}\n",
 			[]string{"analysis.acceptable.judge_accuracy: must be a share from 0 to 1, got 1.5", "analysis.acceptable.judge_rating: needs judge.ratings: true",
-				"analysis.acceptable.reviewer_rating: must be a rating from 1 to 5 (0 or absent: not used), got 7"}},
+				"analysis.acceptable.reviewer_rating: must be a rating on the cultural scale, 1 to 5 (0 or absent: not used), got 7"}},
+		{"review protocol", base + "review:\n  scales:\n    - {name: Cultural, range: [1, 20]}\n    - {name: acc, range: [1, 7], labels: [a, b]}\n    - {name: acc}\n  tags:\n    - {name: acc}\nanalysis: {acceptable: {reviewer_rating: 4}}\n",
+			[]string{`review.scales[0].name: "Cultural": use lower-case letters`, "review.scales[0].range: [lowest, highest]: 1 or more, highest above lowest, at most 11 points; got [1 20]",
+				"review.scales[1].labels: 2 labels for 7 points (1 to 7): name every point or none", `review.scales[2].name: "acc" is also the name of review.scales[1]`,
+				`review.tags[0].name: "acc" is also the name of review.scales[1]`, "analysis.acceptable.reviewer_rating: needs a review scale named cultural"}},
 		{"huge samples", base + "samples: 1000000000\n", []string{"t.yaml:5:1: samples: must be between 1 and 10000, got 1000000000"}},
 		{"explicit zeros", "name: t\nsamples: 0\nmodels:\n  t2i: [{name: g, provider: sim, concurrency: 0, timeout: 0s}]\njudge: {questions: 0}\n",
 			[]string{"samples: must be between 1 and 10000, got 0", "models.t2i[0].concurrency: must be between 1 and 1024, got 0",

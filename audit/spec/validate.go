@@ -99,8 +99,8 @@ func (a *Audit) validate(d *decoder, readFile func(string) ([]byte, error)) {
 	} else if len(a.Models.Embedder) > 0 {
 		a.Analysis.Embedder = a.Models.Embedder[0].Name
 	}
-	a.validateAcceptable(d)
 	a.validateReview(d)
+	a.validateAcceptable(d)
 	if strings.Contains(a.CacheDir, "://") && !store.IsBucketURL(a.CacheDir) {
 		d.at("cache_dir", "%q: a cache is a folder or an object-storage URL (file://, s3://, gs://, azblob://)", a.CacheDir)
 	}
@@ -398,6 +398,7 @@ func (a *Audit) validateReview(d *decoder) {
 	if r.PerCell < 1 || r.PerCell > 100000 {
 		d.at("review.per_cell", "must be between 1 and 100000, got %d", r.PerCell)
 	}
+	validateProtocol(d, r)
 	if r.Versions == 0 {
 		r.Versions = 4
 	}
@@ -548,12 +549,93 @@ func (a *Audit) validateAcceptable(d *decoder) {
 	for _, r := range []struct {
 		field string
 		v     float64
-	}{{"judge_rating", acc.JudgeRating}, {"reviewer_rating", acc.ReviewerRating}} {
+	}{{"judge_rating", acc.JudgeRating}} {
 		if r.v != 0 && (r.v < 1 || r.v > 5) {
 			d.at("analysis.acceptable."+r.field, "must be a rating from 1 to 5 (0 or absent: not used), got %g", r.v)
 		}
 	}
+	// The reviewers' rating is their "cultural" scale, on its own range.
+	cultural, hasCultural := a.Review.Scale("cultural")
+	if acc.ReviewerRating != 0 {
+		switch {
+		case !hasCultural:
+			d.at("analysis.acceptable.reviewer_rating", "needs a review scale named cultural (review.scales has none)")
+		case acc.ReviewerRating < float64(cultural.Min()) || acc.ReviewerRating > float64(cultural.Max()):
+			d.at("analysis.acceptable.reviewer_rating", "must be a rating on the cultural scale, %d to %d (0 or absent: not used), got %g", cultural.Min(), cultural.Max(), acc.ReviewerRating)
+		}
+	}
+	if a.Analysis.Quality == "human_rating" && !hasCultural {
+		d.at("analysis.quality", "human_rating needs a review scale named cultural (review.scales has none)")
+	}
 	if acc.JudgeRating != 0 && !a.Judge.Ratings {
 		d.at("analysis.acceptable.judge_rating", "needs judge.ratings: true (the judge gives no rating otherwise)")
 	}
+}
+
+var protocolName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
+
+// validateProtocol fills in and checks review.scales and review.tags.
+func validateProtocol(d *decoder, r *Review) {
+	if len(r.Scales) == 0 {
+		r.Scales = ECBScales()
+	}
+	if len(r.Scales) > 12 {
+		d.at("review.scales", "at most 12 scales, got %d", len(r.Scales))
+	}
+	if len(r.Tags) > 20 {
+		d.at("review.tags", "at most 20 tags, got %d", len(r.Tags))
+	}
+	names := map[string]string{}
+	name := func(where, n string) {
+		switch {
+		case !protocolName.MatchString(n):
+			d.at(where+".name", "%q: use lower-case letters, digits and _ (a letter first, at most 40)", n)
+		case names[n] != "":
+			d.at(where+".name", "%q is also the name of %s", n, names[n])
+		default:
+			names[n] = where
+		}
+	}
+	// named checks a scale's or tag's name and fills in and checks its title.
+	named := func(where, n string, t *string) {
+		name(where, n)
+		if *t == "" {
+			*t = capitalise(strings.ReplaceAll(n, "_", " "))
+		}
+		if len([]rune(*t)) > 60 || strings.ContainsAny(*t, "\n\r") {
+			d.at(where+".title", "at most 60 characters on one line")
+		}
+	}
+	for i := range r.Scales {
+		s := &r.Scales[i]
+		where := fmt.Sprintf("review.scales[%d]", i)
+		named(where, s.Name, &s.Title)
+		if len(s.Range) == 0 {
+			s.Range = []int{1, 5}
+		}
+		if len(s.Range) != 2 || s.Range[0] < 1 || s.Range[1] <= s.Range[0] || s.Range[1]-s.Range[0] > 10 {
+			d.at(where+".range", "[lowest, highest]: 1 or more, highest above lowest, at most 11 points; got %v", s.Range)
+			s.Range = []int{1, 5}
+			continue
+		}
+		if len(s.Labels) > 0 && len(s.Labels) != s.Range[1]-s.Range[0]+1 {
+			d.at(where+".labels", "%d labels for %d points (%d to %d): name every point or none", len(s.Labels), s.Range[1]-s.Range[0]+1, s.Range[0], s.Range[1])
+		}
+		for j, l := range s.Labels {
+			if l == "" || len([]rune(l)) > 40 {
+				d.at(fmt.Sprintf("%s.labels[%d]", where, j), "a label is 1 to 40 characters")
+			}
+		}
+	}
+	for i := range r.Tags {
+		t := &r.Tags[i]
+		named(fmt.Sprintf("review.tags[%d]", i), t.Name, &t.Title)
+	}
+}
+
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }

@@ -51,12 +51,67 @@ func (r *Run) ReviewItems(ctx context.Context) (map[string]ReviewItem, error) {
 	return out, rows.Err()
 }
 
-// Rating is one reviewer's rating of one item; 0 is a blank cell.
+// Rating is one reviewer's rating of one item; 0 is a blank cell. ECB's
+// three scales have fields of their own; other declared scales are in
+// Scores, and the error types the reviewer marked in Tags.
 type Rating struct {
 	ItemID                       string
 	Quality, Cultural, Alignment int
+	Scores                       map[string]int
+	Tags                         []string
 	Best, Worst                  bool
 	Comment                      string
+}
+
+// Score is the rating's value on the scale named name (0: blank).
+func (rt Rating) Score(name string) int {
+	switch name {
+	case "quality":
+		return rt.Quality
+	case "cultural":
+		return rt.Cultural
+	case "alignment":
+		return rt.Alignment
+	}
+	return rt.Scores[name]
+}
+
+// SetScore sets the rating's value on the scale named name.
+func (rt *Rating) SetScore(name string, v int) {
+	switch name {
+	case "quality":
+		rt.Quality = v
+	case "cultural":
+		rt.Cultural = v
+	case "alignment":
+		rt.Alignment = v
+	default:
+		if rt.Scores == nil {
+			rt.Scores = map[string]int{}
+		}
+		rt.Scores[name] = v
+	}
+}
+
+// HasTag reports whether the reviewer marked the error type tag.
+func (rt Rating) HasTag(tag string) bool {
+	for _, t := range rt.Tags {
+		if t == tag {
+			return true
+		}
+	}
+	return false
+}
+
+// ReviewProtocol is the reviewer protocol the last sheets export wrote
+// (JSON; "" before any export recorded one).
+func (r *Run) ReviewProtocol(ctx context.Context) (string, error) {
+	return r.meta(ctx, "review_protocol")
+}
+
+// SetReviewProtocol records the protocol of an export.
+func (r *Run) SetReviewProtocol(p string) error {
+	return r.setMeta(map[string]string{"review_protocol": p})
 }
 
 // ReviewImport describes an imported file.
@@ -118,6 +173,19 @@ func (r *Run) PutReviewImport(imp ReviewImport, ratings []Rating) (ImportOutcome
 				imp.FileSHA, imp.Reviewer, rt.ItemID, nullInt(rt.Quality), nullInt(rt.Cultural), nullInt(rt.Alignment), rt.Best, rt.Worst, rt.Comment); err != nil {
 				return fmt.Errorf("rating of %s: %w", rt.ItemID, err)
 			}
+			for name, v := range rt.Scores {
+				if v == 0 {
+					continue
+				}
+				if _, err := tx.Exec(`INSERT INTO rating_scores(file_sha, item_id, scale, value) VALUES (?, ?, ?, ?)`, imp.FileSHA, rt.ItemID, name, v); err != nil {
+					return fmt.Errorf("rating of %s: %w", rt.ItemID, err)
+				}
+			}
+			for _, t := range rt.Tags {
+				if _, err := tx.Exec(`INSERT INTO rating_tags(file_sha, item_id, tag) VALUES (?, ?, ?)`, imp.FileSHA, rt.ItemID, t); err != nil {
+					return fmt.Errorf("rating of %s: %w", rt.ItemID, err)
+				}
+			}
 		}
 		return nil
 	})
@@ -146,14 +214,49 @@ func (r *Run) CurrentRatings(ctx context.Context) ([]CurrentRating, error) {
 	}
 	defer rows.Close()
 	var out []CurrentRating
+	at := map[[2]string]int{}
 	for rows.Next() {
 		var c CurrentRating
 		if err := rows.Scan(&c.Reviewer, &c.ItemID, &c.Quality, &c.Cultural, &c.Alignment, &c.Best, &c.Worst, &c.Comment); err != nil {
 			return nil, err
 		}
+		at[[2]string{c.Reviewer, c.ItemID}] = len(out)
 		out = append(out, c)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// Declared scales beyond ECB's, and the marked error types.
+	err = r.db.each(ctx, `SELECT i.reviewer, s.item_id, s.scale, s.value FROM rating_scores s JOIN review_imports i ON i.file_sha = s.file_sha
+		WHERE i.superseded_by = '' ORDER BY i.reviewer, s.item_id, s.scale`, nil, func(rows *sql.Rows) error {
+		var rev, item, scale string
+		var v int
+		if err := rows.Scan(&rev, &item, &scale, &v); err != nil {
+			return err
+		}
+		if k, ok := at[[2]string{rev, item}]; ok {
+			out[k].SetScore(scale, v)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = r.db.each(ctx, `SELECT i.reviewer, t.item_id, t.tag FROM rating_tags t JOIN review_imports i ON i.file_sha = t.file_sha
+		WHERE i.superseded_by = '' ORDER BY i.reviewer, t.item_id, t.tag`, nil, func(rows *sql.Rows) error {
+		var rev, item, tag string
+		if err := rows.Scan(&rev, &item, &tag); err != nil {
+			return err
+		}
+		if k, ok := at[[2]string{rev, item}]; ok {
+			out[k].Tags = append(out[k].Tags, tag)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // ReviewImports lists the imported files, oldest first.

@@ -215,6 +215,19 @@ CREATE TABLE IF NOT EXISTS ratings (
 	comment   TEXT NOT NULL,
 	PRIMARY KEY (file_sha, item_id)
 );
+CREATE TABLE IF NOT EXISTS rating_scores (
+	file_sha TEXT NOT NULL,
+	item_id  TEXT NOT NULL,
+	scale    TEXT NOT NULL,
+	value    INTEGER NOT NULL,
+	PRIMARY KEY (file_sha, item_id, scale)
+);
+CREATE TABLE IF NOT EXISTS rating_tags (
+	file_sha TEXT NOT NULL,
+	item_id  TEXT NOT NULL,
+	tag      TEXT NOT NULL,
+	PRIMARY KEY (file_sha, item_id, tag)
+);
 CREATE TABLE IF NOT EXISTS agreement (
 	statistic TEXT NOT NULL,
 	rating    TEXT NOT NULL,

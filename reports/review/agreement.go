@@ -23,18 +23,34 @@ const (
 	minCommon = 5
 )
 
-// Dimensions of a rating.
-var Dimensions = []string{"quality", "cultural", "alignment"}
+// TagPrefix marks an error type in an agreement's Rating ("tag:stereotype"),
+// to tell it from a scale.
+const TagPrefix = "tag:"
 
-func value(r store.Rating, dim string) int {
-	switch dim {
-	case "quality":
-		return r.Quality
-	case "cultural":
-		return r.Cultural
-	default:
-		return r.Alignment
+// dimensions are what agreement is computed on: every scale of the
+// protocol, and every tag.
+func dimensions(p Protocol) []string {
+	var out []string
+	for _, s := range p.Scales {
+		out = append(out, s.Name)
 	}
+	for _, t := range p.Tags {
+		out = append(out, TagPrefix+t.Name)
+	}
+	return out
+}
+
+// value is a rating on a dimension, 0 when blank. A tag is 2 where the
+// reviewer marked it and 1 where they rated the image without marking it:
+// two categories for nominal agreement.
+func value(r store.Rating, dim string) int {
+	if tag, ok := strings.CutPrefix(dim, TagPrefix); ok {
+		if r.HasTag(tag) {
+			return 2
+		}
+		return 1
+	}
+	return r.Score(dim)
 }
 
 // ComputeAgreement derives every agreement statistic from the run store
@@ -49,14 +65,20 @@ func ComputeAgreement(ctx context.Context, run *store.Run) ([]store.Agreement, e
 	if err != nil {
 		return nil, err
 	}
+	proto, err := loadProtocol(ctx, run)
+	if err != nil {
+		return nil, err
+	}
+	dims := dimensions(proto)
 	var out []store.Agreement
 	if len(rs) > 0 {
-		out = append(out, raterAgreement(items, rs)...)
+		out = append(out, raterAgreement(dims, items, rs)...)
 		auto, err := automatic(ctx, run.DB())
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, correlations(items, rs, auto)...)
+		out = append(out, correlations(dims, items, rs, auto)...)
+		out = append(out, tagShares(proto, items, rs)...)
 		pk, err := pickAgreement(ctx, run, items, rs)
 		if err != nil {
 			return nil, err
@@ -91,10 +113,10 @@ func scopes(items map[string]store.ReviewItem) []string {
 	return out
 }
 
-// raterAgreement: Krippendorff's alpha at three levels and Fleiss' kappa
-// per dimension, over all items and per country; Cohen's kappa per pair of
-// reviewers of a country.
-func raterAgreement(items map[string]store.ReviewItem, rs []store.CurrentRating) []store.Agreement {
+// raterAgreement: Krippendorff's alpha at three levels (a tag's, nominal
+// only) and Fleiss' kappa per dimension, over all items and per country;
+// Cohen's kappa per pair of reviewers of a country.
+func raterAgreement(dims []string, items map[string]store.ReviewItem, rs []store.CurrentRating) []store.Agreement {
 	var reviewers []string
 	col := map[string]int{}
 	for _, r := range rs {
@@ -104,7 +126,11 @@ func raterAgreement(items map[string]store.ReviewItem, rs []store.CurrentRating)
 		}
 	}
 	var out []store.Agreement
-	for _, dim := range Dimensions {
+	for _, dim := range dims {
+		levels := []agreement.Level{agreement.Nominal, agreement.Ordinal, agreement.Interval}
+		if strings.HasPrefix(dim, TagPrefix) {
+			levels = levels[:1]
+		}
 		byItem := map[string][]float64{}
 		for _, r := range rs {
 			v := value(r.Rating, dim)
@@ -136,7 +162,7 @@ func raterAgreement(items map[string]store.ReviewItem, rs []store.CurrentRating)
 			if pairable(units) < 2 {
 				continue
 			}
-			for _, lvl := range []agreement.Level{agreement.Nominal, agreement.Ordinal, agreement.Interval} {
+			for _, lvl := range levels {
 				e := agreement.Bootstrap(len(units), func(idx []int) float64 {
 					sub := make([][]float64, len(idx))
 					for i, u := range idx {
@@ -278,10 +304,10 @@ func automatic(ctx context.Context, db *store.DB) (map[string]map[string]float64
 
 // correlations: Spearman's rho and Kendall's tau-b between the mean human
 // rating of each item and each automatic metric of its image.
-func correlations(items map[string]store.ReviewItem, rs []store.CurrentRating, auto map[string]map[string]float64) []store.Agreement {
+func correlations(dims []string, items map[string]store.ReviewItem, rs []store.CurrentRating, auto map[string]map[string]float64) []store.Agreement {
 	pairsOf := map[string][]string{"cultural": {AutoVQAAccuracy, AutoVLMRating, AutoSSIM}, "quality": {AutoAesthetic, AutoSSIM}, "alignment": {AutoVQAAccuracy}}
 	var out []store.Agreement
-	for _, dim := range Dimensions {
+	for _, dim := range dims {
 		sum, n := map[string]float64{}, map[string]float64{}
 		for _, r := range rs {
 			if v := value(r.Rating, dim); v > 0 {
@@ -495,6 +521,39 @@ func CoverageOf(items map[string]store.ReviewItem, rs []store.CurrentRating) []C
 		cv := byCountry[c]
 		cv.Raters = len(raters[c])
 		out = append(out, *cv)
+	}
+	return out
+}
+
+// Image sets a tag share is reported for (the Against of a tag_share).
+const (
+	TagShareBase   = "step 0" // generated images and chains' first images
+	TagShareEdited = "edited" // edit-chain steps after 0
+)
+
+// tagShares: per error type, the share of the reviewers' ratings that
+// marked it, over all countries and per country, for base and for edited
+// images, with a bootstrap interval over the ratings.
+func tagShares(p Protocol, items map[string]store.ReviewItem, rs []store.CurrentRating) []store.Agreement {
+	var out []store.Agreement
+	for _, t := range p.Tags {
+		for _, scope := range scopes(items) {
+			for _, set := range []string{TagShareBase, TagShareEdited} {
+				var xs []float64
+				for _, r := range rs {
+					it, ok := items[r.ItemID]
+					if !ok || (scope != "" && it.Country != scope) || (set == TagShareBase) != (it.Step == 0) {
+						continue
+					}
+					xs = append(xs, b2f(r.HasTag(t.Name)))
+				}
+				if len(xs) == 0 {
+					continue
+				}
+				lo, hi := stats.BootstrapMean(xs, bootReps, stats.Seed("tag_share", t.Name, scope, set), bootLevel)
+				out = append(out, est("tag_share", TagPrefix+t.Name, scope, set, agreement.Estimate{Value: stats.Mean(xs), Low: lo, High: hi, N: len(xs)}))
+			}
+		}
 	}
 	return out
 }

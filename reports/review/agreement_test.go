@@ -10,6 +10,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/blindspot-audit/blindspot/audit/spec"
 	"github.com/blindspot-audit/blindspot/audit/store"
 )
 
@@ -174,7 +175,7 @@ func TestCoverageAndAlphaN(t *testing.T) {
 		t.Fatalf("coverage %+v", cov)
 	}
 	found := 0
-	for _, a := range raterAgreement(items, rs) {
+	for _, a := range raterAgreement(dimensions(ProtocolOf(spec.Review{})), items, rs) {
 		if a.Statistic == "alpha_ordinal" && a.Rating == "cultural" {
 			found++
 			if a.N != 4 {

@@ -59,6 +59,10 @@ func Export(ctx context.Context, run *store.Run, blobs *store.Blobs, cfg spec.Re
 	if err := run.PutReviewItems(items); err != nil {
 		return nil, fmt.Errorf("recording the items: %w", err)
 	}
+	proto := ProtocolOf(cfg)
+	if err := run.SetReviewProtocol(proto.encode()); err != nil {
+		return nil, fmt.Errorf("recording the review protocol: %w", err)
+	}
 	px := cfg.ImagePx
 	if px == 0 {
 		px = spec.DefaultReviewImagePx
@@ -81,10 +85,10 @@ func Export(ctx context.Context, run *store.Run, blobs *store.Blobs, cfg spec.Re
 		if format == "xlsx" {
 			var full map[string]string
 			if full, err = writeFull(ctx, blobs, filepath.Join(dir, s.Name+"-full"), s); err == nil {
-				err = writeXLSX(tmp, s, runID, now, thumbs, full, px)
+				err = writeXLSX(tmp, s, proto, runID, now, thumbs, full, px)
 			}
 		} else {
-			err = writeCSV(tmp, filepath.Join(dir, s.Name+"-images"), s, runID, thumbs)
+			err = writeCSV(tmp, filepath.Join(dir, s.Name+"-images"), s, proto, runID, thumbs)
 		}
 		if err == nil {
 			err = os.Chmod(tmp, outdir.FilePerm())
@@ -197,7 +201,7 @@ const (
 	csvRun      = "Run"
 )
 
-func writeCSV(path, imgDir string, s Sheet, runID string, thumbs map[string][]byte) error {
+func writeCSV(path, imgDir string, s Sheet, p Protocol, runID string, thumbs map[string][]byte) error {
 	if err := os.MkdirAll(imgDir, 0o755); err != nil {
 		return err
 	}
@@ -207,7 +211,8 @@ func writeCSV(path, imgDir string, s Sheet, runID string, thumbs map[string][]by
 	}
 	defer f.Close()
 	w := csv.NewWriter(f)
-	head := append(append([]string(nil), Columns...), csvReviewer, csvRun)
+	cols := p.columns()
+	head := append(cols, csvReviewer, csvRun)
 	if err := w.Write(head); err != nil {
 		return err
 	}
@@ -218,11 +223,15 @@ func writeCSV(path, imgDir string, s Sheet, runID string, thumbs map[string][]by
 			if err := os.WriteFile(filepath.Join(imgDir, it.SHA[:16]+".jpg"), thumbs[it.SHA], 0o644); err != nil {
 				return err
 			}
-			align := ""
-			if !it.Alignment {
-				align = "n/a"
+			rec := make([]string, len(cols), len(cols)+2)
+			copy(rec, []string{it.ID, label, pic, csvsafe.Neutralise(it.Text), csvsafe.Neutralise(s.Models[it.Model]), fmt.Sprint(it.Step)})
+			for i, sc := range p.Scales {
+				if alignmentScale(sc) && !it.Alignment {
+					rec[p.scaleCol(i)] = "n/a"
+				}
 			}
-			rec := []string{it.ID, label, pic, csvsafe.Neutralise(it.Text), csvsafe.Neutralise(s.Models[it.Model]), fmt.Sprint(it.Step), "", "", align, "", "", "", Integrity(runID, it, g.Country, g.ID), csvsafe.Neutralise(s.Reviewer), runID}
+			rec[p.integrityCol()] = Integrity(runID, it, g.Country, g.ID)
+			rec = append(rec, csvsafe.Neutralise(s.Reviewer), runID)
 			if err := w.Write(rec); err != nil {
 				return err
 			}

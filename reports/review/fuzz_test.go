@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/blindspot-audit/blindspot/audit/spec"
 )
 
 func TestScaleValue(t *testing.T) {
@@ -43,7 +45,7 @@ func FuzzReadFile(f *testing.F) {
 		if isCSV {
 			name = "sheet.csv"
 		}
-		got, probs := readFile(name, data)
+		got, probs := readFile(name, data, ProtocolOf(spec.Review{}))
 		if len(probs) == 0 && (got == nil || len(got.Rows) > MaxRows) {
 			t.Fatalf("read without problems but %v", got)
 		}

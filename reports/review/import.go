@@ -59,7 +59,11 @@ func Check(ctx context.Context, run *store.Run, name string, data []byte) (*Chec
 	if err != nil {
 		return nil, err
 	}
-	f, probs := readFile(name, data)
+	proto, err := loadProtocol(ctx, run)
+	if err != nil {
+		return nil, err
+	}
+	f, probs := readFile(name, data, proto)
 	if len(probs) > 0 {
 		return nil, &Problems{File: name, List: probs}
 	}
@@ -93,8 +97,8 @@ func Check(ctx context.Context, run *store.Run, name string, data []byte) (*Chec
 	for _, r := range f.Rows {
 		c := r.Cells
 		filledAny := false
-		for _, i := range []int{colQuality, colCultural, colAlignment, colBest, colWorst, colComment} {
-			if c[i] != "" && !(i == colAlignment && strings.EqualFold(c[i], "n/a")) {
+		for _, i := range proto.inputCols() {
+			if c[i] != "" && !strings.EqualFold(c[i], "n/a") {
 				filledAny = true
 			}
 		}
@@ -115,8 +119,8 @@ func Check(ctx context.Context, run *store.Run, name string, data []byte) (*Chec
 			continue
 		}
 		firstRow[id] = r.Row
-		if runID != "" && c[colIntegrity] != Integrity(runID, Item{ID: it.ItemID, ImageID: it.ImageID, Step: it.Step}, it.Country, it.GroupID) {
-			add(f.ref(colIntegrity, r.Row), "the row's check value does not match item %s: the row was edited or copied from another sheet", id)
+		if runID != "" && c[proto.integrityCol()] != Integrity(runID, Item{ID: it.ItemID, ImageID: it.ImageID, Step: it.Step}, it.Country, it.GroupID) {
+			add(f.ref(proto.integrityCol(), r.Row), "the row's check value does not match item %s: the row was edited or copied from another sheet", id)
 			continue
 		}
 		if country == "" {
@@ -126,53 +130,65 @@ func Check(ctx context.Context, run *store.Run, name string, data []byte) (*Chec
 			continue
 		}
 		rt := store.Rating{ItemID: id}
-		for _, s := range []struct {
-			col  int
-			dst  *int
-			name string
-		}{{colQuality, &rt.Quality, "Image Quality"}, {colCultural, &rt.Cultural, "Cultural Representation"}, {colAlignment, &rt.Alignment, "Prompt Alignment"}} {
-			v := c[s.col]
-			if s.col == colAlignment && strings.EqualFold(v, "n/a") {
+		scored := false
+		for i, sc := range proto.Scales {
+			col := proto.scaleCol(i)
+			v := c[col]
+			if alignmentScale(sc) && strings.EqualFold(v, "n/a") {
 				continue
 			}
-			n, ok := scaleValue(v)
+			n, ok := pointValue(v, sc)
 			if !ok {
-				add(f.ref(s.col, r.Row), "%s must be 1 to 5 (1 Very poor ... 5 Excellent) or blank, got %q", s.name, v)
+				add(f.ref(col, r.Row), "%s must be %s or blank, got %q", sc.Title, scaleHint(sc), v)
 				continue
 			}
-			if s.col == colAlignment && n > 0 && !it.Alignment {
-				add(f.ref(s.col, r.Row), "this image has no Prompt Alignment question; leave it n/a")
+			if alignmentScale(sc) && n > 0 && !it.Alignment {
+				add(f.ref(col, r.Row), "this image has no %s question; leave it n/a", sc.Title)
 				continue
 			}
-			*s.dst = n
+			if n > 0 {
+				rt.SetScore(sc.Name, n)
+				scored = true
+			}
 		}
+		for i, t := range proto.Tags {
+			col := proto.tagCol(i)
+			marked, ok := markValue(c[col], "x")
+			if !ok {
+				add(f.ref(col, r.Row), "type x if the image shows %s, or leave blank; got %q", t.Title, c[col])
+			}
+			if marked {
+				rt.Tags = append(rt.Tags, t.Name)
+			}
+		}
+		bestCol, worstCol, commentCol := proto.bestCol(), proto.worstCol(), proto.commentCol()
 		var okB, okW bool
-		if rt.Best, okB = markValue(c[colBest], "best"); !okB {
-			add(f.ref(colBest, r.Row), "type Best or leave blank, got %q", c[colBest])
+		if rt.Best, okB = markValue(c[bestCol], "best"); !okB {
+			add(f.ref(bestCol, r.Row), "type Best or leave blank, got %q", c[bestCol])
 		}
-		if rt.Worst, okW = markValue(c[colWorst], "worst"); !okW {
-			add(f.ref(colWorst, r.Row), "type Worst or leave blank, got %q", c[colWorst])
+		if rt.Worst, okW = markValue(c[worstCol], "worst"); !okW {
+			add(f.ref(worstCol, r.Row), "type Worst or leave blank, got %q", c[worstCol])
 		}
 		if rt.Best && rt.Worst {
-			add(f.ref(colWorst, r.Row), "the same image is marked Best and Worst; the two must differ")
+			add(f.ref(worstCol, r.Row), "the same image is marked Best and Worst; the two must differ")
 		}
 		if rt.Best {
 			if prev, ok := best[it.GroupID]; ok {
-				add(f.ref(colBest, r.Row), "%s already has a Best (row %d); mark one per group", c[colGroup], prev)
+				add(f.ref(bestCol, r.Row), "%s already has a Best (row %d); mark one per group", c[colGroup], prev)
 			}
 			best[it.GroupID] = r.Row
 		}
 		if rt.Worst {
 			if prev, ok := worst[it.GroupID]; ok {
-				add(f.ref(colWorst, r.Row), "%s already has a Worst (row %d); mark one per group", c[colGroup], prev)
+				add(f.ref(worstCol, r.Row), "%s already has a Worst (row %d); mark one per group", c[colGroup], prev)
 			}
 			worst[it.GroupID] = r.Row
 		}
-		rt.Comment = strings.TrimPrefix(c[colComment], "'")
+		rt.Comment = strings.TrimPrefix(c[commentCol], "'")
 		if n := len([]rune(rt.Comment)); n > MaxCommentRunes {
-			add(f.ref(colComment, r.Row), "the comment has %d characters; the limit is %d", n, MaxCommentRunes)
+			add(f.ref(commentCol, r.Row), "the comment has %d characters; the limit is %d", n, MaxCommentRunes)
 		}
-		if rt.Quality == 0 && rt.Cultural == 0 && rt.Alignment == 0 && !rt.Best && !rt.Worst && rt.Comment == "" {
+		if !scored && len(rt.Tags) == 0 && !rt.Best && !rt.Worst && rt.Comment == "" {
 			out.Blank++
 			continue
 		}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/blindspot-audit/blindspot/audit/metrics"
+	"github.com/blindspot-audit/blindspot/audit/spec"
 )
 
 // TestHostileFiles: a zip that claims to unpack beyond the cap and a CSV
@@ -25,7 +26,7 @@ func TestHostileFiles(t *testing.T) {
 	}
 	w.Write([]byte("<x/>"))
 	zw.Close()
-	if _, probs := readFile("bomb.xlsx", buf.Bytes()); len(probs) != 1 || !strings.Contains(probs[0].Msg, "unpacks to") {
+	if _, probs := readFile("bomb.xlsx", buf.Bytes(), ProtocolOf(spec.Review{})); len(probs) != 1 || !strings.Contains(probs[0].Msg, "unpacks to") {
 		t.Errorf("zip bomb: %v", probs)
 	}
 	var csv strings.Builder
@@ -33,10 +34,10 @@ func TestHostileFiles(t *testing.T) {
 	for i := 0; i <= MaxRows; i++ {
 		csv.WriteString("R1,,,,,,,,,,,,,,run\n")
 	}
-	if _, probs := readFile("huge.csv", []byte(csv.String())); len(probs) != 1 || !strings.Contains(probs[0].Msg, "more than 200000 rows") {
+	if _, probs := readFile("huge.csv", []byte(csv.String()), ProtocolOf(spec.Review{})); len(probs) != 1 || !strings.Contains(probs[0].Msg, "more than 200000 rows") {
 		t.Errorf("row cap: %v", probs)
 	}
-	if _, probs := readFile("big.xlsx", make([]byte, MaxFileBytes+1)); len(probs) != 1 || !strings.Contains(probs[0].Msg, "the limit is 256 MB") {
+	if _, probs := readFile("big.xlsx", make([]byte, MaxFileBytes+1), ProtocolOf(spec.Review{})); len(probs) != 1 || !strings.Contains(probs[0].Msg, "the limit is 256 MB") {
 		t.Errorf("size cap: %v", probs)
 	}
 }
@@ -131,12 +132,12 @@ func TestTamperedWorkbook(t *testing.T) {
 		{"declared short", func(h *zip.FileHeader, data []byte) []byte { h.UncompressedSize64 /= 2; return data }},
 		{"wrong checksum", func(h *zip.FileHeader, data []byte) []byte { h.CRC32++; return data }},
 	} {
-		if _, probs := readFile("tampered.xlsx", rewrite(tc.change)); len(probs) != 1 || !strings.Contains(probs[0].Msg, "damaged or was altered") {
+		if _, probs := readFile("tampered.xlsx", rewrite(tc.change), ProtocolOf(spec.Review{})); len(probs) != 1 || !strings.Contains(probs[0].Msg, "damaged or was altered") {
 			t.Errorf("%s: %v", tc.name, probs)
 		}
 	}
 	// The untampered rewrite still reads.
-	if _, probs := readFile("same.xlsx", rewrite(func(_ *zip.FileHeader, d []byte) []byte { return d })); len(probs) != 0 {
+	if _, probs := readFile("same.xlsx", rewrite(func(_ *zip.FileHeader, d []byte) []byte { return d }), ProtocolOf(spec.Review{})); len(probs) != 0 {
 		t.Errorf("untampered: %v", probs)
 	}
 	var ods bytes.Buffer
@@ -144,7 +145,7 @@ func TestTamperedWorkbook(t *testing.T) {
 	w, _ := zw.Create("mimetype")
 	w.Write([]byte("application/vnd.oasis.opendocument.spreadsheet"))
 	zw.Close()
-	if _, probs := readFile("saved.xlsx", ods.Bytes()); len(probs) != 1 || !strings.Contains(probs[0].Msg, "OpenDocument spreadsheet (.ods)") {
+	if _, probs := readFile("saved.xlsx", ods.Bytes(), ProtocolOf(spec.Review{})); len(probs) != 1 || !strings.Contains(probs[0].Msg, "OpenDocument spreadsheet (.ods)") {
 		t.Errorf("ods: %v", probs)
 	}
 }

@@ -21,6 +21,18 @@ func requireOrSkip(t *testing.T, why string) {
 	t.Skip(why)
 }
 
+// openpyxlPython is a Python that has openpyxl, or skips the test.
+func openpyxlPython(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{"python3", "/usr/bin/python3"} {
+		if exec.Command(p, "-c", "import openpyxl").Run() == nil {
+			return p
+		}
+	}
+	requireOrSkip(t, "openpyxl is not installed (apt-get install python3-openpyxl, as .ci/run does)")
+	return ""
+}
+
 // TestRoundTripCSV: the CSV variant for Google Sheets or Forms imports too,
 // formulas in prompts are neutralised on the way out.
 func TestRoundTripCSV(t *testing.T) {
@@ -79,16 +91,7 @@ func TestRoundTripCSV(t *testing.T) {
 // reviewer's script or a Python-based tool would, and imports it.
 func TestImportSavedByOpenpyxl(t *testing.T) {
 	t.Parallel()
-	python := ""
-	for _, p := range []string{"python3", "/usr/bin/python3"} {
-		if exec.Command(p, "-c", "import openpyxl").Run() == nil {
-			python = p
-			break
-		}
-	}
-	if python == "" {
-		requireOrSkip(t, "openpyxl is not installed (apt-get install python3-openpyxl, as .ci/run does)")
-	}
+	python := openpyxlPython(t)
 	r, a := simRun(t, reviewSpec)
 	res, err := Export(context.Background(), r.Run, r.Cache.Blobs, a.Review, t.TempDir(), "xlsx")
 	if err != nil {

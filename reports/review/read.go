@@ -39,22 +39,22 @@ type filled struct {
 	metaRef func(key string) string
 }
 
+// filledRow is one row's cells in the protocol's column order.
 type filledRow struct {
 	Row   int
-	Cells [len13]string
+	Cells []string
 }
 
-const len13 = 13 // len(Columns)
-
-// readFile reads an XLSX or CSV file a reviewer sent back.
-func readFile(name string, data []byte) (*filled, []Problem) {
+// readFile reads an XLSX or CSV file a reviewer sent back, with the
+// columns of protocol p.
+func readFile(name string, data []byte, p Protocol) (*filled, []Problem) {
 	if len(data) > MaxFileBytes {
 		return nil, []Problem{{Where: name, Msg: fmt.Sprintf("the file is %d MB; the limit is %d MB", len(data)>>20, MaxFileBytes>>20)}}
 	}
 	if strings.EqualFold(filepath.Ext(name), ".csv") {
-		return readCSV(name, data)
+		return readCSV(name, data, p)
 	}
-	return readXLSX(name, data)
+	return readXLSX(name, data, p)
 }
 
 func colName(col int) string {
@@ -62,7 +62,7 @@ func colName(col int) string {
 	return n
 }
 
-func readXLSX(name string, data []byte) (*filled, []Problem) {
+func readXLSX(name string, data []byte, p Protocol) (*filled, []Problem) {
 	fail := func(msg string, a ...any) (*filled, []Problem) {
 		return nil, []Problem{{Where: name, Msg: fmt.Sprintf(msg, a...)}}
 	}
@@ -145,16 +145,17 @@ func readXLSX(name string, data []byte) (*filled, []Problem) {
 	}
 	defer rows.Close()
 	var probs []Problem
-	var index [len13]int
+	var index []int
+	cols := p.columns()
 	rowNum := 0
 	for rows.Next() {
 		rowNum++
-		cols, err := rows.Columns()
+		cells, err := rows.Columns()
 		if err != nil {
 			return fail("reading %s row %d: %v", SheetRatings, rowNum, err)
 		}
 		if rowNum == 1 {
-			index, probs = headerIndex(cols, func(c int) string { return fmt.Sprintf("%s!%s1", SheetRatings, colName(c)) })
+			index, probs = headerIndex(cells, cols, func(c int) string { return fmt.Sprintf("%s!%s1", SheetRatings, colName(c)) })
 			if len(probs) > 0 {
 				return nil, probs
 			}
@@ -163,7 +164,7 @@ func readXLSX(name string, data []byte) (*filled, []Problem) {
 		if rowNum > MaxRows+1 {
 			return fail("%s has more than %d rows", SheetRatings, MaxRows)
 		}
-		out.Rows = append(out.Rows, pick(cols, index, rowNum))
+		out.Rows = append(out.Rows, pick(cells, index, rowNum))
 	}
 	if rowNum == 0 {
 		return fail("%s is empty", SheetRatings)
@@ -179,7 +180,7 @@ func readXLSX(name string, data []byte) (*filled, []Problem) {
 		formula(SheetInstructions, ReviewerCell)
 	}
 	for _, r := range out.Rows {
-		for _, c := range []int{colQuality, colCultural, colAlignment, colBest, colWorst, colComment} {
+		for _, c := range p.inputCols() {
 			if index[c] >= 0 {
 				formula(SheetRatings, fmt.Sprintf("%s%d", colName(index[c]), r.Row))
 			}
@@ -193,28 +194,28 @@ func readXLSX(name string, data []byte) (*filled, []Problem) {
 	return out, nil
 }
 
-// headerIndex finds each known column in a header row.
-func headerIndex(head []string, ref func(int) string) ([len13]int, []Problem) {
-	var idx [len13]int
+// headerIndex finds each of the protocol's columns in a header row.
+func headerIndex(head, cols []string, ref func(int) string) ([]int, []Problem) {
+	idx := make([]int, len(cols))
 	var probs []Problem
 	norm := func(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
 	for i := range idx {
 		idx[i] = -1
 		for j, h := range head {
-			if norm(h) == norm(Columns[i]) {
+			if norm(h) == norm(cols[i]) {
 				idx[i] = j
 				break
 			}
 		}
 		if idx[i] < 0 && i != colImage {
-			probs = append(probs, Problem{Where: ref(len(head)), Msg: fmt.Sprintf("column %q is missing from the header row; do not delete or rename columns", Columns[i])})
+			probs = append(probs, Problem{Where: ref(len(head)), Msg: fmt.Sprintf("column %q is missing from the header row; do not delete or rename columns (or the sheet was exported with another review protocol: export again)", cols[i])})
 		}
 	}
 	return idx, probs
 }
 
-func pick(cols []string, index [len13]int, row int) filledRow {
-	r := filledRow{Row: row}
+func pick(cols []string, index []int, row int) filledRow {
+	r := filledRow{Row: row, Cells: make([]string, len(index))}
 	for i, j := range index {
 		if j >= 0 && j < len(cols) {
 			r.Cells[i] = strings.TrimSpace(cols[j])
@@ -223,7 +224,7 @@ func pick(cols []string, index [len13]int, row int) filledRow {
 	return r
 }
 
-func readCSV(name string, data []byte) (*filled, []Problem) {
+func readCSV(name string, data []byte, p Protocol) (*filled, []Problem) {
 	base := filepath.Base(name)
 	cr := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))))
 	cr.FieldsPerRecord = -1
@@ -231,7 +232,7 @@ func readCSV(name string, data []byte) (*filled, []Problem) {
 	if err != nil {
 		return nil, []Problem{{Where: base, Msg: fmt.Sprintf("not a CSV file: %v", err)}}
 	}
-	index, probs := headerIndex(head, func(c int) string { return fmt.Sprintf("%s!%s1", base, colName(c)) })
+	index, probs := headerIndex(head, p.columns(), func(c int) string { return fmt.Sprintf("%s!%s1", base, colName(c)) })
 	find := func(h string) int {
 		for j, x := range head {
 			if strings.EqualFold(strings.TrimSpace(x), h) {

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/blindspot-audit/blindspot/audit/spec"
 )
 
 // Sheet names in the workbook.
@@ -24,19 +26,19 @@ func rowHeight(px int) float64 { return float64(px)*0.75 + 6 }
 
 // writeXLSX writes one sheet as a workbook at path. thumbs maps an image's
 // SHA to its JPEG thumbnail.
-func writeXLSX(path string, s Sheet, runID, exportedAt string, thumbs map[string][]byte, full map[string]string, px int) error {
+func writeXLSX(path string, s Sheet, p Protocol, runID, exportedAt string, thumbs map[string][]byte, full map[string]string, px int) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	if err := f.SetSheetName("Sheet1", SheetInstructions); err != nil {
 		return err
 	}
-	if err := instructions(f, s); err != nil {
+	if err := instructions(f, s, p); err != nil {
 		return fmt.Errorf("instructions: %w", err)
 	}
 	if _, err := f.NewSheet(SheetRatings); err != nil {
 		return err
 	}
-	if err := ratings(f, s, runID, thumbs, full, px); err != nil {
+	if err := ratings(f, s, p, runID, thumbs, full, px); err != nil {
 		return fmt.Errorf("ratings: %w", err)
 	}
 	if _, err := f.NewSheet(SheetMeta); err != nil {
@@ -57,7 +59,7 @@ func writeXLSX(path string, s Sheet, runID, exportedAt string, thumbs map[string
 	return f.SaveAs(path)
 }
 
-func instructions(f *excelize.File, s Sheet) error {
+func instructions(f *excelize.File, s Sheet, p Protocol) error {
 	who := "the native reviewers of " + s.Country
 	lines := [][]any{
 		{"Blindspot review: " + s.Country},
@@ -66,17 +68,31 @@ func instructions(f *excelize.File, s Sheet) error {
 		{"", "Your name or reviewer ID:", s.Reviewer},
 		{},
 		{"How to rate", "On the Ratings sheet, every row is one image. Pick a value from the drop-down in each rating column."},
-		{"", "Image Quality: how good the image is as an image (sharpness, artefacts), whatever it shows."},
-		{"", "Cultural Representation: how faithfully and respectfully it shows " + s.Country + " as the text asks."},
-		{"", "Prompt Alignment: how well it does what the text in column D asks (only where the cell is not n/a)."},
-		{"Scale", "1 = Very poor, 2 = Poor, 3 = Fair, 4 = Good, 5 = Excellent."},
-		{"Best / Worst", "Rows with the same Group show the same scene: the steps of one series of edits (step 0 is the original), or several versions of one prompt."},
-		{"", "In each group, mark the image that best represents " + s.Country + " with Best, and the one that represents it worst with Worst. They must be different images."},
-		{"Full size", "Click an Item ID to open its image at full size: the images are in the folder " + s.Name + "-full beside this file (keep the two together)."},
-		{"Comment", "Optional: anything we should know about an image."},
-		{"Stopping early", "You may stop at any point and send what you have: blank cells are fine."},
-		{"Saving", "Save as Excel workbook (.xlsx) in Excel, LibreOffice or Google Sheets (File > Download > .xlsx) and send the file back. Do not change the Item ID column or the order of columns."},
 	}
+	for _, sc := range p.Scales {
+		lines = append(lines, []any{"", sc.Title + ": " + strings.ReplaceAll(sc.Question, "the country", s.Country) + "."})
+	}
+	for i, sc := range p.Scales {
+		text := fmt.Sprintf("%s: %d to %d", sc.Title, sc.Min(), sc.Max())
+		if len(sc.Labels) > 0 {
+			text += " (" + strings.Join(choices(sc), ", ") + ")"
+		}
+		lines = append(lines, []any{map[bool]string{true: "Scales"}[i == 0], text + "."})
+	}
+	if len(p.Tags) > 0 {
+		lines = append(lines, []any{"Errors", "Mark with x each kind of error you see in an image (leave blank otherwise):"})
+		for _, t := range p.Tags {
+			lines = append(lines, []any{"", t.Title + ": " + t.Question})
+		}
+	}
+	lines = append(lines,
+		[]any{"Best / Worst", "Rows with the same Group show the same scene: the steps of one series of edits (step 0 is the original), or several versions of one prompt."},
+		[]any{"", "In each group, mark the image that best represents " + s.Country + " with Best, and the one that represents it worst with Worst. They must be different images."},
+		[]any{"Full size", "Click an Item ID to open its image at full size: the images are in the folder " + s.Name + "-full beside this file (keep the two together)."},
+		[]any{"Comment", "Optional: anything we should know about an image."},
+		[]any{"Stopping early", "You may stop at any point and send what you have: blank cells are fine."},
+		[]any{"Saving", "Save as Excel workbook (.xlsx) in Excel, LibreOffice or Google Sheets (File > Download > .xlsx) and send the file back. Do not change the Item ID column or the order of columns."},
+	)
 	for i, l := range lines {
 		if len(l) == 0 {
 			continue
@@ -136,10 +152,11 @@ func instructions(f *excelize.File, s Sheet) error {
 	return f.SetPageLayout(SheetInstructions, &excelize.PageLayoutOptions{Orientation: &portrait, FitToWidth: &fit, FitToHeight: &tall})
 }
 
-func ratings(f *excelize.File, s Sheet, runID string, thumbs map[string][]byte, full map[string]string, px int) error {
+func ratings(f *excelize.File, s Sheet, p Protocol, runID string, thumbs map[string][]byte, full map[string]string, px int) error {
 	const sh = SheetRatings
-	head := make([]any, len(Columns))
-	for i, c := range Columns {
+	cols := p.columns()
+	head := make([]any, len(cols))
+	for i, c := range cols {
 		head[i] = c
 	}
 	if err := f.SetSheetRow(sh, "A1", &head); err != nil {
@@ -179,8 +196,14 @@ func ratings(f *excelize.File, s Sheet, runID string, thumbs map[string][]byte, 
 	if err != nil {
 		return err
 	}
-	last := len(Columns)
-	lastCol, _ := excelize.ColumnNumberToName(last)
+	lastCol := colName(len(cols) - 1)
+	firstIn, lastIn := colName(p.scaleCol(0)), colName(p.commentCol())
+	alignCols := map[int]bool{}
+	for i, sc := range p.Scales {
+		if alignmentScale(sc) {
+			alignCols[p.scaleCol(i)] = true
+		}
+	}
 	if err := f.SetCellStyle(sh, "A1", lastCol+"1", headStyle); err != nil {
 		return err
 	}
@@ -192,9 +215,16 @@ func ratings(f *excelize.File, s Sheet, runID string, thumbs map[string][]byte, 
 			if ii == 0 {
 				lockedStyle, openStyle = lockedFirst, openFirst
 			}
-			cells := []any{it.ID, label, "", it.Text, s.Models[it.Model], it.Step, "", "", "", "", "", "", Integrity(runID, it, g.Country, g.ID)}
-			if !it.Alignment {
-				cells[colAlignment] = "n/a"
+			cells := make([]any, len(cols))
+			for i := range cells {
+				cells[i] = ""
+			}
+			copy(cells, []any{it.ID, label, "", it.Text, s.Models[it.Model], it.Step})
+			cells[p.integrityCol()] = Integrity(runID, it, g.Country, g.ID)
+			for c := range alignCols {
+				if !it.Alignment {
+					cells[c] = "n/a"
+				}
 			}
 			r := fmt.Sprint(row)
 			if err := f.SetSheetRow(sh, "A"+r, &cells); err != nil {
@@ -203,7 +233,7 @@ func ratings(f *excelize.File, s Sheet, runID string, thumbs map[string][]byte, 
 			if err := f.SetCellStyle(sh, "A"+r, "F"+r, lockedStyle); err != nil {
 				return err
 			}
-			if err := f.SetCellStyle(sh, "G"+r, "L"+r, openStyle); err != nil {
+			if err := f.SetCellStyle(sh, firstIn+r, lastIn+r, openStyle); err != nil {
 				return err
 			}
 			if p := full[it.SHA]; p != "" {
@@ -215,9 +245,11 @@ func ratings(f *excelize.File, s Sheet, runID string, thumbs map[string][]byte, 
 					return err
 				}
 			}
-			if !it.Alignment {
-				if err := f.SetCellStyle(sh, "I"+r, "I"+r, na); err != nil {
-					return err
+			for c := range alignCols {
+				if !it.Alignment {
+					if err := f.SetCellStyle(sh, colName(c)+r, colName(c)+r, na); err != nil {
+						return err
+					}
 				}
 			}
 			if err := f.SetRowHeight(sh, row, rowHeight(px)); err != nil {
@@ -233,21 +265,24 @@ func ratings(f *excelize.File, s Sheet, runID string, thumbs map[string][]byte, 
 		}
 	}
 	end := row - 1
-	scale := make([]string, len(ScaleLabels))
-	for i, l := range ScaleLabels {
-		scale[i] = fmt.Sprintf("%d - %s", i+1, l)
-	}
-	for _, v := range []struct {
+	type list struct {
 		col  string
 		list []string
 		msg  string
-	}{
-		{"G", scale, "Pick 1 (Very poor) to 5 (Excellent), or leave blank."},
-		{"H", scale, "Pick 1 (Very poor) to 5 (Excellent), or leave blank."},
-		{"I", append(scale, "n/a"), "Pick 1 (Very poor) to 5 (Excellent), or leave blank."},
-		{"J", []string{"Best"}, "Mark one image per group as Best."},
-		{"K", []string{"Worst"}, "Mark one image per group as Worst."},
-	} {
+	}
+	var lists []list
+	for i, sc := range p.Scales {
+		l := list{colName(p.scaleCol(i)), choices(sc), fmt.Sprintf("Pick %s, or leave blank.", scaleHint(sc))}
+		if alignmentScale(sc) {
+			l.list = append(l.list, "n/a")
+		}
+		lists = append(lists, l)
+	}
+	lists = append(lists, list{colName(p.bestCol()), []string{"Best"}, "Mark one image per group as Best."}, list{colName(p.worstCol()), []string{"Worst"}, "Mark one image per group as Worst."})
+	for i, t := range p.Tags {
+		lists = append(lists, list{colName(p.tagCol(i)), []string{"x"}, "Type x if the image shows this error (" + t.Title + "), or leave blank."})
+	}
+	for _, v := range lists {
 		if end < 2 {
 			break
 		}
@@ -262,13 +297,20 @@ func ratings(f *excelize.File, s Sheet, runID string, thumbs map[string][]byte, 
 		}
 	}
 	// Column C holds the picture: about 7 pixels to a character.
-	widths := map[string]float64{"A": 15, "B": 16, "C": float64(px)/7 + 2, "D": 42, "E": 12, "F": 6, "G": 14, "H": 16, "I": 14, "J": 10, "K": 10, "L": 30, "M": 18}
+	widths := map[int]float64{colID: 15, colGroup: 16, colImage: float64(px)/7 + 2, colText: 42, colModel: 12, colStep: 6,
+		p.bestCol(): 10, p.worstCol(): 10, p.commentCol(): 30, p.integrityCol(): 18}
+	for i, sc := range p.Scales {
+		widths[p.scaleCol(i)] = float64(max(14, min(24, len(scaleHeader(sc))/2+2)))
+	}
+	for i, t := range p.Tags {
+		widths[p.tagCol(i)] = float64(max(10, min(20, len(t.Title)/2+4)))
+	}
 	for c, w := range widths {
-		if err := f.SetColWidth(sh, c, c, w); err != nil {
+		if err := f.SetColWidth(sh, colName(c), colName(c), w); err != nil {
 			return err
 		}
 	}
-	if err := f.SetColVisible(sh, "M", false); err != nil {
+	if err := f.SetColVisible(sh, colName(p.integrityCol()), false); err != nil {
 		return err
 	}
 	// The id, group and picture stay in view while the ratings scroll.
@@ -281,32 +323,9 @@ func ratings(f *excelize.File, s Sheet, runID string, thumbs map[string][]byte, 
 	return f.ProtectSheet(sh, &excelize.SheetProtectionOptions{SelectLockedCells: true, SelectUnlockedCells: true, FormatColumns: true, FormatRows: true, AutoFilter: true, Sort: false})
 }
 
-// scaleValue reads a 1-5 scale cell: "4", "4.0", "4 - Good", "Good".
-func scaleValue(s string) (int, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, true
-	}
-	for i, l := range ScaleLabels {
-		if strings.EqualFold(s, l) {
-			return i + 1, true
-		}
-	}
-	if s[0] >= '1' && s[0] <= '5' {
-		rest := strings.TrimSpace(s[1:])
-		switch {
-		case rest == "", rest == ".0", strings.HasPrefix(rest, "-") || strings.HasPrefix(rest, "="):
-			if rest == "" || rest == ".0" {
-				return int(s[0] - '0'), true
-			}
-			label := strings.TrimSpace(strings.TrimLeft(rest, "-="))
-			if label == "" || strings.EqualFold(label, ScaleLabels[s[0]-'1']) {
-				return int(s[0] - '0'), true
-			}
-		}
-	}
-	return 0, false
-}
+// scaleValue reads a cell of one of ECB's 1-5 scales: "4", "4.0",
+// "4 - Good", "Good".
+func scaleValue(s string) (int, bool) { return pointValue(s, spec.ECBScales()[0]) }
 
 func strPtr(s string) *string { return &s }
 
