@@ -115,13 +115,21 @@ func WriteAgreementTable(w io.Writer, as []store.Agreement) error { return write
 // with its interval), or why there is no alpha: one short table, where the
 // full one runs to a hundred lines.
 func WriteAgreementSummary(w io.Writer, cov []store.ReviewCoverage, as []store.Agreement) error {
+	// The headline scale is "cultural"; a protocol without it shows its
+	// first scale.
+	scale, what := "cultural", "cultural representation"
+	if !slices.ContainsFunc(as, func(a store.Agreement) bool { return a.Statistic == "alpha_ordinal" && a.Rating == "cultural" }) {
+		if i := slices.IndexFunc(as, func(a store.Agreement) bool { return a.Statistic == "alpha_ordinal" }); i >= 0 {
+			scale, what = as[i].Rating, "the "+as[i].Rating+" scale"
+		}
+	}
 	alpha := map[string]store.Agreement{}
 	for _, a := range as {
-		if a.Statistic == "alpha_ordinal" && a.Rating == "cultural" {
+		if a.Statistic == "alpha_ordinal" && a.Rating == scale {
 			alpha[a.Country] = a
 		}
 	}
-	fmt.Fprintln(w, "\nNative reviewers, per country: agreement on cultural representation (Krippendorff's ordinal alpha, 95% CI):")
+	fmt.Fprintf(w, "\nNative reviewers, per country: agreement on %s (Krippendorff's ordinal alpha, 95%% CI):\n", what)
 	t := newFitTable(w, 1)
 	t.Header("Country", "Reviewers", "Items rated", "Rated by 2+", "Alpha")
 	for _, c := range cov {
