@@ -2,7 +2,9 @@ package review
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -244,5 +246,53 @@ func TestDeclaredScaleChecked(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "H3") {
 		t.Errorf("a valid 7-point value refused: %v", err)
+	}
+}
+
+// TestDeclaredProtocolCSV: the CSV variant carries the declared columns
+// and its marks come back.
+func TestDeclaredProtocolCSV(t *testing.T) {
+	t.Parallel()
+	r, a := simRun(t, studySpec)
+	res, err := Export(context.Background(), r.Run, r.Cache.Blobs, a.Review, t.TempDir(), "csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := res.Files[0]
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := ProtocolOf(a.Review)
+	if got, want := strings.Join(recs[0][:len(p.columns())], "|"), strings.Join(p.columns(), "|"); got != want {
+		t.Fatalf("CSV header\n got %s\nwant %s", got, want)
+	}
+	for i := 1; i < len(recs); i++ {
+		recs[i][p.scaleCol(1)] = fmt.Sprint(1 + i%7) // Stereotyping, 1-7
+		if i%2 == 0 {
+			recs[i][p.tagCol(2)] = "x" // Anachronism
+		}
+	}
+	recs[1][len(p.columns())] = "zh-1"
+	out, _ := os.Create(path)
+	csv.NewWriter(out).WriteAll(recs)
+	out.Close()
+	if _, _, err := importFile(t, r.Run, path); err != nil {
+		t.Fatal(err)
+	}
+	got := stored(t, r.Run)
+	if len(got) != len(recs)-1 {
+		t.Fatalf("%d ratings stored of %d rows", len(got), len(recs)-1)
+	}
+	for i := 1; i < len(recs); i++ {
+		g := got["zh-1/"+recs[i][colID]]
+		if g.Score("stereotyping") != 1+i%7 || g.HasTag("anachronism") != (i%2 == 0) || len(g.Tags) > 1 {
+			t.Errorf("row %d stored %+v", i+1, g.Rating)
+		}
 	}
 }
