@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/blindspot-audit/blindspot/audit/store"
 )
@@ -92,12 +93,50 @@ func humanSection(as []store.Agreement) (Section, bool) {
 	if len(series) > 0 {
 		s.Charts = append(s.Charts, ciBars("human-alpha", "Ordinal Krippendorff's alpha per reviewer group", countries, series, 1))
 	}
+	s.Charts = append(s.Charts, tagShareCharts(as)...)
 	t := Table{Head: agreementHead}
 	for _, a := range as {
 		t.Rows = append(t.Rows, agreementRow(a))
 	}
 	s.Tables = []Table{t}
 	return s, true
+}
+
+// tagShareCharts draw, for base and for edited images, the share of
+// ratings that marked each error type, per reviewer group.
+func tagShareCharts(as []store.Agreement) []Chart {
+	var out []Chart
+	for _, set := range []struct{ against, id, title string }{
+		{"step 0", "human-tags-base", "Share of ratings marking each error type: base images (step 0)"},
+		{"edited", "human-tags-edited", "Share of ratings marking each error type: edited images"},
+	} {
+		var groups, tags []string
+		for _, a := range as {
+			if a.Statistic == "tag_share" && a.Against == set.against {
+				if !slices.Contains(groups, label(a.Country)) {
+					groups = append(groups, label(a.Country))
+				}
+				if !slices.Contains(tags, a.Rating) {
+					tags = append(tags, a.Rating)
+				}
+			}
+		}
+		if len(tags) == 0 {
+			continue
+		}
+		series := make([]ciSeries, len(tags))
+		for i, tag := range tags {
+			series[i] = ciSeries{Name: strings.TrimPrefix(tag, "tag:"), Vals: make([]*store.Metric, len(groups))}
+		}
+		for _, a := range as {
+			if a.Statistic == "tag_share" && a.Against == set.against {
+				m := store.Metric{Value: a.Value, CILow: a.CILow, CIHigh: a.CIHigh, N: a.N}
+				series[slices.Index(tags, a.Rating)].Vals[slices.Index(groups, label(a.Country))] = &m
+			}
+		}
+		out = append(out, ciBars(set.id, set.title, groups, series, 1))
+	}
+	return out
 }
 
 func label(country string) string {

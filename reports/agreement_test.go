@@ -36,3 +36,29 @@ func TestAgreementSummaryScale(t *testing.T) {
 		}
 	}
 }
+
+// TestTagShareCharts: the report draws the tag shares, base and edited
+// images apart, a bar per tag and reviewer group.
+func TestTagShareCharts(t *testing.T) {
+	t.Parallel()
+	share := func(country, set, tag string, v float64) store.Agreement {
+		return store.Agreement{Statistic: "tag_share", Rating: "tag:" + tag, Country: country, Against: set, Value: v, N: 20}
+	}
+	s, ok := humanSection([]store.Agreement{share("", "step 0", "anachronism", 0.3), share("Korea", "step 0", "anachronism", 0.4), share("Korea", "step 0", "stereotype", 0.1)})
+	if !ok {
+		t.Fatal("no section")
+	}
+	var ids []string
+	for _, c := range s.Charts {
+		ids = append(ids, c.ID)
+	}
+	if strings.Join(ids, ",") != "human-tags-base" {
+		t.Fatalf("charts %v, want the base images' tag shares alone", ids)
+	}
+	opt := string(s.Charts[0].Option)
+	for _, w := range []string{`"anachronism"`, `"stereotype"`, `"Korea"`, `"all"`} {
+		if !strings.Contains(opt, w) {
+			t.Errorf("chart option lacks %s", w)
+		}
+	}
+}
