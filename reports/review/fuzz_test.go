@@ -58,3 +58,26 @@ func FuzzReadFile(f *testing.F) {
 		markValue(string(data), "best")
 	})
 }
+
+// FuzzPointValue: a cell of a declared scale reads as blank or as a point
+// of the scale, and every point reads back from its drop-down text.
+func FuzzPointValue(f *testing.F) {
+	sc := spec.ReviewScale{Name: "cultural", Range: []int{2, 8}, Labels: []string{"a", "b", "c", "d", "e", "f", "g"}}
+	for _, s := range []string{"", "2", "8", "9", "5 - d", "5 - e", "g", "10", "-3", "5.0", "05"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, ok := pointValue(s, sc)
+		if ok && v != 0 && (v < sc.Min() || v > sc.Max()) {
+			t.Fatalf("%q read as %d, outside %d-%d", s, v, sc.Min(), sc.Max())
+		}
+		if ok && v == 0 && strings.TrimSpace(s) != "" {
+			t.Fatalf("%q read as blank", s)
+		}
+		for i, c := range choices(sc) {
+			if got, ok := pointValue(c, sc); !ok || got != sc.Min()+i {
+				t.Fatalf("drop-down %q read as %d, %v", c, got, ok)
+			}
+		}
+	})
+}
