@@ -111,7 +111,9 @@ const (
 	thumbEdge      = 160
 )
 
-// BuildData reads the report's data from the run store. Image paths are
+// BuildData reads the report's data from the run store: its groups as the
+// index shows them (a preview: the first seeds and one chain of each kind,
+// with their counts; the group pages read theirs in full). Image paths are
 // set but no file is written.
 func BuildData(ctx context.Context, run *store.Run, s *metrics.Summary) (*Data, error) {
 	d := &Data{Summary: s, Sections: Sections(s.Metrics, s.Tests, s.Agreement), Filters: map[string][]string{}}
