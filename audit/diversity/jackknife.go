@@ -4,6 +4,8 @@ import (
 	"errors"
 	"math"
 	"slices"
+
+	"gonum.org/v1/gonum/mat"
 )
 
 // JackknifeGroups is how many blocks a grouped jackknife leaves out in
@@ -46,24 +48,31 @@ func VendiCI(x [][]float64, quality []float64) (vendi, weighted Interval, hasWei
 			maxQ = math.Max(maxQ, q)
 		}
 	}
-	// stat returns the Vendi score of the kept rows and the mean quality
-	// of those rated (NaN when none is).
-	stat := func(keep []int) (float64, float64, error) {
-		rows := make([][]float64, len(keep))
-		var qs float64
-		rated := 0
-		for i, k := range keep {
-			rows[i] = x[k]
-			if hasWeighted && !math.IsNaN(quality[k]) {
-				qs += quality[k]
-				rated++
-			}
-		}
-		eigs, err := EmbeddingEigenvalues(rows)
+	// The rows are scaled to unit length once; each estimate below reuses
+	// them (see vendiParts).
+	parts, err := newVendiParts(x, min(n, JackknifeGroups))
+	if err != nil {
+		return Interval{}, Interval{}, false, err
+	}
+	// stat returns the Vendi score with block b left out (all rows when b
+	// is -1) and the mean quality of the rated rows kept (NaN when none is).
+	stat := func(b int) (float64, float64, error) {
+		eigs, kept, err := parts.eigenvalues(b)
 		if err != nil {
 			return 0, 0, err
 		}
-		vs, err := inRange(Order(eigs, 1), len(rows))
+		var qs float64
+		rated := 0
+		for i := 0; i < n && hasWeighted; i++ {
+			if b >= 0 && i%parts.g == b {
+				continue
+			}
+			if !math.IsNaN(quality[i]) {
+				qs += quality[i]
+				rated++
+			}
+		}
+		vs, err := inRange(Order(eigs, 1), kept)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -72,11 +81,7 @@ func VendiCI(x [][]float64, quality []float64) (vendi, weighted Interval, hasWei
 		}
 		return vs, qs / float64(rated) * vs, nil
 	}
-	all := make([]int, n)
-	for i := range all {
-		all[i] = i
-	}
-	vs, qvs, err := stat(all)
+	vs, qvs, err := stat(-1)
 	if err != nil {
 		return Interval{}, Interval{}, false, err
 	}
@@ -85,18 +90,11 @@ func VendiCI(x [][]float64, quality []float64) (vendi, weighted Interval, hasWei
 	if n < 3 {
 		return vendi, weighted, hasWeighted, nil
 	}
-	g := min(n, JackknifeGroups)
+	g := parts.g
 	loo := make([]float64, g)
 	qloo := make([]float64, g)
-	keep := make([]int, 0, n)
 	for b := 0; b < g; b++ {
-		keep = keep[:0]
-		for i := 0; i < n; i++ {
-			if i%g != b {
-				keep = append(keep, i)
-			}
-		}
-		if loo[b], qloo[b], err = stat(keep); err != nil {
+		if loo[b], qloo[b], err = stat(b); err != nil {
 			return Interval{}, Interval{}, false, err
 		}
 	}
@@ -125,4 +123,99 @@ func jackknifeInterval(theta float64, loo []float64, lo, hi float64) (float64, f
 	}
 	se := math.Sqrt((g - 1) / g * ss)
 	return math.Max(lo, theta-1.96*se), math.Min(hi, theta+1.96*se)
+}
+
+// vendiParts holds what every jackknife estimate of one set of embeddings
+// shares, so that leaving a block out costs an eigen-decomposition and no
+// new dot product. Rows are dealt round-robin into g blocks (row i in
+// block i mod g). With fewer dimensions than rows the kernel's eigenvalues
+// are those of the d x d covariance, a sum over rows: the covariance
+// without block b is the total minus block b's. Otherwise the n x n cosine
+// kernel is computed once and each estimate takes its rows and columns.
+type vendiParts struct {
+	n, d, g int
+	byDim   bool
+	total   []float64   // lower triangle: the covariance sum, or the kernel
+	blocks  [][]float64 // byDim: each block's covariance sum
+	sizes   []int
+}
+
+func newVendiParts(x [][]float64, g int) (*vendiParts, error) {
+	n := len(x)
+	if n == 0 {
+		return nil, errors.New("no embeddings")
+	}
+	p := &vendiParts{n: n, g: max(g, 1), byDim: len(x[0]) < n}
+	data, d, err := normalizedRows(x, false)
+	if err != nil {
+		return nil, err
+	}
+	p.d = d
+	if !p.byDim {
+		p.total = gram(data, n, d)
+		return p, nil
+	}
+	// Each block's rows, column after column, for its d x d Gram.
+	p.blocks, p.sizes = make([][]float64, p.g), make([]int, p.g)
+	for b := range p.blocks {
+		var rows []int
+		for i := b; i < n; i += p.g {
+			rows = append(rows, i)
+		}
+		cols := make([]float64, d*len(rows))
+		for k, i := range rows {
+			for j := 0; j < d; j++ {
+				cols[j*len(rows)+k] = data[i*d+j]
+			}
+		}
+		p.blocks[b], p.sizes[b] = gram(cols, d, len(rows)), len(rows)
+	}
+	p.total = make([]float64, d*d)
+	for _, c := range p.blocks {
+		for i, v := range c {
+			p.total[i] += v
+		}
+	}
+	return p, nil
+}
+
+// eigenvalues are the kernel's eigenvalues with block b left out (none
+// when b is -1), and how many rows that keeps.
+func (p *vendiParts) eigenvalues(b int) ([]float64, int, error) {
+	if p.byDim {
+		kept := p.n
+		if b >= 0 {
+			kept -= p.sizes[b]
+		}
+		c := make([]float64, p.d*p.d)
+		inv := 1 / float64(kept)
+		for i := 0; i < p.d; i++ {
+			for j := 0; j <= i; j++ {
+				v := p.total[i*p.d+j]
+				if b >= 0 {
+					v -= p.blocks[b][i*p.d+j]
+				}
+				c[i*p.d+j], c[j*p.d+i] = v*inv, v*inv
+			}
+		}
+		e, err := eigenvalues(mat.NewSymDense(p.d, c))
+		return e, kept, err
+	}
+	var rows []int
+	for i := 0; i < p.n; i++ {
+		if b < 0 || i%p.g != b {
+			rows = append(rows, i)
+		}
+	}
+	m := len(rows)
+	c := make([]float64, m*m)
+	inv := 1 / float64(m)
+	for a, i := range rows {
+		for k, j := range rows[:a+1] {
+			v := p.total[i*p.n+j] * inv
+			c[a*m+k], c[k*m+a] = v, v
+		}
+	}
+	e, err := eigenvalues(mat.NewSymDense(m, c))
+	return e, m, err
 }

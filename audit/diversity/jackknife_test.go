@@ -1,9 +1,11 @@
 package diversity
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
+	"time"
 )
 
 // TestVendiCIKnownAnswers: sets whose every subset has the same
@@ -163,5 +165,75 @@ func TestVendiCIPartialQuality(t *testing.T) {
 	}
 	if _, _, _, err := VendiCI(x, []float64{1, 1, math.Inf(1), 1, 1, 1, 1, 1}); err == nil {
 		t.Error("an infinite quality score was accepted")
+	}
+}
+
+// TestVendiCIMatchesDirectJackknife: the factored jackknife (covariance
+// minus a block's, or the kernel's rows and columns) gives the interval of
+// recomputing every leave-a-block-out score from its rows, in both
+// regimes: more rows than dimensions (with blocks of several rows) and
+// fewer.
+func TestVendiCIMatchesDirectJackknife(t *testing.T) {
+	for _, tc := range []struct{ n, d int }{{60, 5}, {45, 8}, {8, 20}, {3, 3}} {
+		rng := rand.New(rand.NewPCG(uint64(tc.n), uint64(tc.d)))
+		x := randomEmbeddings(rng, tc.n, tc.d)
+		v, _, _, err := VendiCI(x, nil)
+		if err != nil || !v.OK {
+			t.Fatalf("n=%d d=%d: %v %+v", tc.n, tc.d, err, v)
+		}
+		full, _ := FromEmbeddings(x, 1)
+		g := min(tc.n, JackknifeGroups)
+		loo := make([]float64, g)
+		for b := range loo {
+			var rows [][]float64
+			for i := range x {
+				if i%g != b {
+					rows = append(rows, x[i])
+				}
+			}
+			if loo[b], err = FromEmbeddings(rows, 1); err != nil {
+				t.Fatal(err)
+			}
+		}
+		lo, hi := jackknifeInterval(full, loo, 1, float64(tc.n))
+		if math.Abs(v.Value-full) > 1e-9 || math.Abs(v.Low-lo) > 1e-9 || math.Abs(v.High-hi) > 1e-9 {
+			t.Errorf("n=%d d=%d: %+v, want %v [%v, %v]", tc.n, tc.d, v, full, lo, hi)
+		}
+	}
+}
+
+// BenchmarkVendiCI times the factored jackknife against recomputing each
+// leave-a-block-out score from its rows (what VendiCI did before), and
+// reports speedup_vs_direct, in both regimes.
+func BenchmarkVendiCI(b *testing.B) {
+	for _, tc := range []struct{ n, d int }{{2000, 64}, {300, 512}} {
+		b.Run(fmt.Sprintf("n%d_d%d", tc.n, tc.d), func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			x := randomEmbeddings(rng, tc.n, tc.d)
+			direct := func() {
+				g := min(tc.n, JackknifeGroups)
+				for bl := -1; bl < g; bl++ {
+					var rows [][]float64
+					for i := range x {
+						if bl < 0 || i%g != bl {
+							rows = append(rows, x[i])
+						}
+					}
+					if _, err := FromEmbeddings(rows, 1); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			start := time.Now()
+			direct()
+			ref := time.Since(start)
+			b.ResetTimer()
+			for range b.N {
+				if _, _, _, err := VendiCI(x, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(ref)/(float64(b.Elapsed())/float64(b.N)), "speedup_vs_direct")
+		})
 	}
 }
