@@ -399,7 +399,8 @@ type ReviewScale struct {
 	Name string `yaml:"name"`
 	// Title heads the sheet's column (default: the name, capitalised).
 	Title string `yaml:"title"`
-	// Question is what the reviewer is asked, on the Instructions sheet.
+	// Question is what the reviewer is asked, on the Instructions sheet;
+	// "the country" in it reads as the sheet's country.
 	Question string `yaml:"question"`
 	// Range is the lowest and highest point (default [1, 5]; at most 11
 	// points).
