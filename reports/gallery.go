@@ -3,6 +3,7 @@ package reports
 import (
 	"context"
 	"fmt"
+	"path"
 	"slices"
 	"sort"
 	"strings"
@@ -85,24 +86,78 @@ type imageRow struct {
 	kind, promptID, set, country, category, subcategory, variant, prompt, chain, target, parent string
 }
 
+// fullGroupFunc is handed each group in full as loadGroups reads it, with
+// the pages of its neighbours in gallery order ("" at either end).
+type fullGroupFunc func(g Group, prev, next string) error
+
 // loadGroups arranges the successful images by prompt group, in a stable
 // order, for the index and compare pages: each group with its first
 // galleryFrames seeds and the first chain of each editor, chain and
-// target. It reads a prompt at a time, so the memory it holds does not
-// grow with the seeds; eachGroup reads the groups in full for their pages.
-func loadGroups(ctx context.Context, run *store.Run) ([]Group, error) {
-	var out []Group
-	err := eachPromptGroups(ctx, run, func(gs []Group) error {
-		for _, g := range gs {
-			out = append(out, preview(g))
-		}
-		return nil
-	})
+// target. It lays the groups out first, then reads a prompt at a time and
+// hands each group in full to full (when not nil: the group pages are
+// written from it), keeping only the preview, so the memory it holds does
+// not grow with the seeds and each image is read once.
+func loadGroups(ctx context.Context, run *store.Run, full fullGroupFunc) ([]Group, error) {
+	layout, err := run.DB().ImageGroups(ctx)
 	if err != nil {
 		return nil, err
 	}
-	sort.SliceStable(out, func(i, j int) bool { return groupKey(out[i]) < groupKey(out[j]) })
-	return out, nil
+	var order []Group
+	seen := map[string]bool{}
+	for _, l := range layout {
+		id := prompts.ContentID(l.PromptID, l.Model)
+		if !seen[id] {
+			seen[id] = true
+			order = append(order, Group{ID: id, PromptID: l.PromptID, Page: "groups/" + id + ".html", Prompt: l.Prompt, Model: l.Model,
+				Set: l.PromptSet, Country: l.Country, Category: l.Category, Variant: l.Variant})
+		}
+	}
+	sort.SliceStable(order, func(i, j int) bool { return groupKey(order[i]) < groupKey(order[j]) })
+	at := make(map[string]int, len(order))
+	for i, g := range order {
+		at[g.ID] = i
+	}
+	picks, err := loadPicks(ctx, run)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Group, len(order))
+	read := make([]bool, len(order))
+	for i, l := range layout { // by prompt
+		if i > 0 && layout[i-1].PromptID == l.PromptID {
+			continue
+		}
+		gs, err := promptGroups(ctx, run.DB(), l.PromptID, picks)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range gs {
+			k, ok := at[g.ID]
+			if !ok { // recorded since the layout was read: the next report shows it
+				continue
+			}
+			if full != nil {
+				var prev, next string
+				if k > 0 {
+					prev = path.Base(order[k-1].Page)
+				}
+				if k+1 < len(order) {
+					next = path.Base(order[k+1].Page)
+				}
+				if err := full(g, prev, next); err != nil {
+					return nil, err
+				}
+			}
+			out[k], read[k] = preview(g), true
+		}
+	}
+	kept := out[:0]
+	for k, g := range out {
+		if read[k] {
+			kept = append(kept, g)
+		}
+	}
+	return kept, nil
 }
 
 func groupKey(g Group) string {
@@ -126,29 +181,6 @@ func preview(g Group) Group {
 	}
 	g.Strips = strips
 	return g
-}
-
-// eachPromptGroups calls fn with the groups of every prompt in full (one
-// per text-to-image model), a prompt at a time.
-func eachPromptGroups(ctx context.Context, run *store.Run, fn func([]Group) error) error {
-	picks, err := loadPicks(ctx, run)
-	if err != nil {
-		return err
-	}
-	ids, err := run.DB().ImagePromptIDs(ctx)
-	if err != nil {
-		return err
-	}
-	for _, id := range ids {
-		gs, err := promptGroups(ctx, run.DB(), id, picks)
-		if err != nil {
-			return err
-		}
-		if err := fn(gs); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // promptGroups reads the images of one prompt with their accuracy and

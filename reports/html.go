@@ -10,7 +10,6 @@ import (
 	"html/template"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"time"
 
@@ -116,13 +115,18 @@ const (
 // with their counts; the group pages read theirs in full). Image paths are
 // set but no file is written.
 func BuildData(ctx context.Context, run *store.Run, s *metrics.Summary) (*Data, error) {
+	return buildData(ctx, run, s, nil)
+}
+
+// buildData is BuildData handing each group in full to full as it is read.
+func buildData(ctx context.Context, run *store.Run, s *metrics.Summary, full fullGroupFunc) (*Data, error) {
 	d := &Data{Summary: s, Sections: Sections(s.Metrics, s.Tests, s.Agreement), Filters: map[string][]string{}}
 	if sec, ok := judgeAnswersSection(s); ok {
 		d.Sections = append(d.Sections, sec)
 	}
 	d.findings()
 	var err error
-	if d.Groups, err = loadGroups(ctx, run); err != nil {
+	if d.Groups, err = loadGroups(ctx, run, full); err != nil {
 		return nil, fmt.Errorf("report gallery: %w", err)
 	}
 	d.Compared = len(comparisons(d.Groups))+len(chainComparisons(d.Groups)) > 0
@@ -198,10 +202,7 @@ type groupPage struct {
 // in a temporary folder and renamed into place, so an interrupted build
 // never leaves a half-written report.
 func WriteHTML(ctx context.Context, run *store.Run, blobs *store.Blobs, s *metrics.Summary, o Options) (string, error) {
-	d, err := BuildData(ctx, run, s)
-	if err != nil {
-		return "", err
-	}
+	var err error
 	final := o.Out
 	if final == "" {
 		final = filepath.Join(run.Dir, "report")
@@ -244,7 +245,27 @@ func WriteHTML(ctx context.Context, run *store.Run, blobs *store.Blobs, s *metri
 	if now.IsZero() {
 		now = time.Now()
 	}
-	p := indexPage{Data: d, Version: o.Version, Generated: now.UTC().Format("2006-01-02 15:04 MST"), EChartsSrc: "assets/echarts.min.js", CSP: csp(true), Charts: map[string]json.RawMessage{}}
+	generated := now.UTC().Format("2006-01-02 15:04 MST")
+	// The group pages and their pictures are written as the groups are
+	// read; the index and compare pages then take the groups' previews.
+	images := newImageWriter(ctx, blobs, tmp, final)
+	d, err := buildData(ctx, run, s, func(g Group, prev, next string) error {
+		images.group(g)
+		g, err := withJudgements(ctx, run.DB(), g)
+		if err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+		return render(groupTmpl, groupPage{G: g, Name: s.Name, CSP: csp(true), Generated: generated, Prev: prev, Next: next}, filepath.Join(tmp, g.Page))
+	})
+	// The images being written are waited for even after an error: the
+	// folder they write in is removed then.
+	if werr := images.wait(); err == nil {
+		err = werr
+	}
+	if err != nil {
+		return "", err
+	}
+	p := indexPage{Data: d, Version: o.Version, Generated: generated, EChartsSrc: "assets/echarts.min.js", CSP: csp(true), Charts: map[string]json.RawMessage{}}
 	if o.CDN {
 		p.EChartsSrc, p.CSP = EChartsCDN, csp(false)
 	}
@@ -261,51 +282,7 @@ func WriteHTML(ctx context.Context, run *store.Run, blobs *store.Blobs, s *metri
 			return "", err
 		}
 	}
-	if err := writeGroupPages(ctx, run, blobs, d.Groups, tmp, final, s.Name, p.Generated); err != nil {
-		return "", err
-	}
 	return swapIn(tmp, final)
-}
-
-// writeGroupPages writes the page of every group, in full, and the images
-// it shows (which include every image of the index and compare pages),
-// reading the store a prompt at a time.
-func writeGroupPages(ctx context.Context, run *store.Run, blobs *store.Blobs, groups []Group, dir, prev, name, generated string) error {
-	at := make(map[string]int, len(groups))
-	for i, g := range groups {
-		at[g.ID] = i
-	}
-	images := newImageWriter(ctx, blobs, dir, prev)
-	err := eachPromptGroups(ctx, run, func(gs []Group) error {
-		for _, g := range gs {
-			i, ok := at[g.ID]
-			if !ok {
-				continue
-			}
-			images.group(g)
-			g, err := withJudgements(ctx, run.DB(), g)
-			if err != nil {
-				return fmt.Errorf("report: %w", err)
-			}
-			gp := groupPage{G: g, Name: name, CSP: csp(true), Generated: generated}
-			if i > 0 {
-				gp.Prev = path.Base(groups[i-1].Page)
-			}
-			if i+1 < len(groups) {
-				gp.Next = path.Base(groups[i+1].Page)
-			}
-			if err := render(groupTmpl, gp, filepath.Join(dir, g.Page)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	// The images being written are waited for even after an error: the
-	// folder they write in is removed then.
-	if werr := images.wait(); err == nil {
-		err = werr
-	}
-	return err
 }
 
 // csp is the pages' Content-Security-Policy: scripts only from the report

@@ -130,20 +130,28 @@ func (db *DB) eachImage(ctx context.Context, where string, args []any, fn func(I
 	return nil
 }
 
-// ImagePromptIDs lists, in order, the prompts that have an image with a
-// stored picture: to read a run's images a prompt at a time.
-func (db *DB) ImagePromptIDs(ctx context.Context) ([]string, error) {
-	var out []string
-	err := db.each(ctx, `SELECT DISTINCT prompt_id FROM images WHERE status = 'ok' AND image_sha != '' ORDER BY prompt_id`, nil, func(rows *sql.Rows) error {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+// ImageGroup is a prompt and a text-to-image model with a generated
+// image: what the report's gallery shows as a card and a page.
+type ImageGroup struct {
+	PromptID, Model, PromptSet, Country, Category, Variant, Prompt string
+}
+
+// ImageGroups lists the prompt groups of the images with a stored picture,
+// by prompt and model: to lay out a gallery before reading its images a
+// prompt at a time.
+func (db *DB) ImageGroups(ctx context.Context) ([]ImageGroup, error) {
+	var out []ImageGroup
+	err := db.each(ctx, `SELECT DISTINCT prompt_id, model, prompt_set, country, category, variant, prompt FROM images
+		WHERE status = 'ok' AND image_sha != '' AND kind = ? ORDER BY prompt_id, model`, []any{KindGenerated}, func(rows *sql.Rows) error {
+		var g ImageGroup
+		if err := rows.Scan(&g.PromptID, &g.Model, &g.PromptSet, &g.Country, &g.Category, &g.Variant, &g.Prompt); err != nil {
 			return err
 		}
-		out = append(out, id)
+		out = append(out, g)
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("reading prompts of images: %w", err)
+		return nil, fmt.Errorf("reading image groups: %w", err)
 	}
 	return out, nil
 }
