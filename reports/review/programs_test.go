@@ -33,6 +33,36 @@ func openpyxlPython(t *testing.T) string {
 	return ""
 }
 
+// readCSVFile reads every record of a CSV file.
+func readCSVFile(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
+// writeCSVFile writes recs over path, as a reviewer's program saves it.
+func writeCSVFile(t *testing.T, path string, recs [][]string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := csv.NewWriter(f).WriteAll(recs); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestRoundTripCSV: the CSV variant for Google Sheets or Forms imports too,
 // formulas in prompts are neutralised on the way out.
 func TestRoundTripCSV(t *testing.T) {
@@ -44,12 +74,7 @@ func TestRoundTripCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := res.Files[3] // Korea: no reviewer named in the spec
-	f, _ := os.Open(path)
-	recs, err := csv.NewReader(f).ReadAll()
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := readCSVFile(t, path)
 	if _, err := os.Stat(filepath.Join(dir, strings.TrimSuffix(filepath.Base(path), ".csv")+"-images", filepath.Base(recs[1][colImage]))); err != nil {
 		t.Errorf("picture of row 2 missing: %v", err)
 	}
@@ -60,9 +85,7 @@ func TestRoundTripCSV(t *testing.T) {
 		n++
 	}
 	recs[1][len(Columns)] = "jisoo" // the Reviewer column, filled once
-	out, _ := os.Create(path)
-	csv.NewWriter(out).WriteAll(recs)
-	out.Close()
+	writeCSVFile(t, path, recs)
 	c, _, err := importFile(t, r.Run, path)
 	if err != nil {
 		t.Fatal(err)
@@ -78,9 +101,7 @@ func TestRoundTripCSV(t *testing.T) {
 	}
 	// A CSV without a reviewer is refused at the Reviewer column.
 	recs[1][len(Columns)] = ""
-	out, _ = os.Create(path)
-	csv.NewWriter(out).WriteAll(recs)
-	out.Close()
+	writeCSVFile(t, path, recs)
 	data, _ := os.ReadFile(path)
 	if _, err := Check(context.Background(), r.Run, path, data); err == nil || !strings.Contains(err.Error(), "!N2: the reviewer's name is missing") {
 		t.Errorf("CSV without reviewer: %v", err)

@@ -2,7 +2,6 @@ package review
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -259,15 +258,7 @@ func TestDeclaredProtocolCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := res.Files[0]
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs, err := csv.NewReader(f).ReadAll()
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := readCSVFile(t, path)
 	p := ProtocolOf(a.Review)
 	if got, want := strings.Join(recs[0][:len(p.columns())], "|"), strings.Join(p.columns(), "|"); got != want {
 		t.Fatalf("CSV header\n got %s\nwant %s", got, want)
@@ -279,9 +270,7 @@ func TestDeclaredProtocolCSV(t *testing.T) {
 		}
 	}
 	recs[1][len(p.columns())] = "zh-1"
-	out, _ := os.Create(path)
-	csv.NewWriter(out).WriteAll(recs)
-	out.Close()
+	writeCSVFile(t, path, recs)
 	if _, _, err := importFile(t, r.Run, path); err != nil {
 		t.Fatal(err)
 	}
