@@ -10,6 +10,10 @@ import (
 	"github.com/blindspot-audit/blindspot/audit/spec"
 )
 
+// scaleValue reads a cell of one of ECB's 1-5 scales: "4", "4.0",
+// "4 - Good", "Good".
+func scaleValue(s string) (int, bool) { return pointValue(s, spec.ECBScales()[0]) }
+
 func TestScaleValue(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]int{"": 0, "4": 4, "4.0": 4, "4 - Good": 4, "good": 4, "5 - Excellent": 5, " 1 ": 1} {

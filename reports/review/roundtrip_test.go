@@ -12,6 +12,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/blindspot-audit/blindspot/audit/spec"
 	"github.com/blindspot-audit/blindspot/audit/store"
 )
 
@@ -27,7 +28,7 @@ func answer(reviewer string) fillFn {
 		if v%7 == 0 {
 			return nil // left blank: the reviewer skipped it
 		}
-		q := fmt.Sprintf("%d - %s", 1+v%5, ScaleLabels[v%5])
+		q := fmt.Sprintf("%d - %s", 1+v%5, spec.ECBScales()[0].Labels[v%5])
 		c := fmt.Sprint(1 + (v>>3)%5)
 		var al any = "n/a"
 		if alignment != "n/a" {

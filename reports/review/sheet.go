@@ -41,9 +41,6 @@ const (
 	colIntegrity
 )
 
-// ScaleLabels name the points of every 1-5 scale, as ECB's reviewers saw.
-var ScaleLabels = []string{"Very poor", "Poor", "Fair", "Good", "Excellent"}
-
 // Sheet is one file to send: the items of one country, for one named
 // reviewer or for whoever fills it in.
 type Sheet struct {

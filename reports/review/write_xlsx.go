@@ -5,8 +5,6 @@ import (
 	"strings"
 
 	"github.com/xuri/excelize/v2"
-
-	"github.com/blindspot-audit/blindspot/audit/spec"
 )
 
 // Sheet names in the workbook.
@@ -322,10 +320,6 @@ func ratings(f *excelize.File, s Sheet, p Protocol, runID string, thumbs map[str
 	}
 	return f.ProtectSheet(sh, &excelize.SheetProtectionOptions{SelectLockedCells: true, SelectUnlockedCells: true, FormatColumns: true, FormatRows: true, AutoFilter: true, Sort: false})
 }
-
-// scaleValue reads a cell of one of ECB's 1-5 scales: "4", "4.0",
-// "4 - Good", "Good".
-func scaleValue(s string) (int, bool) { return pointValue(s, spec.ECBScales()[0]) }
 
 func strPtr(s string) *string { return &s }
 
