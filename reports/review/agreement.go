@@ -533,25 +533,50 @@ const (
 
 // tagShares: per error type, the share of the reviewers' ratings that
 // marked it, over all countries and per country, for base and for edited
-// images, with a bootstrap interval over the ratings.
+// images. The interval resamples images, not ratings: the reviewers of one
+// image are not independent of each other.
 func tagShares(p Protocol, items map[string]store.ReviewItem, rs []store.CurrentRating) []store.Agreement {
 	var out []store.Agreement
 	for _, t := range p.Tags {
 		for _, scope := range scopes(items) {
 			for _, set := range []string{TagShareBase, TagShareEdited} {
-				var xs []float64
+				// Per image: how many ratings marked the tag, of how many.
+				at := map[string]int{}
+				var marked, rated []float64
 				for _, r := range rs {
 					it, ok := items[r.ItemID]
 					if !ok || (scope != "" && it.Country != scope) || (set == TagShareBase) != (it.Step == 0) {
 						continue
 					}
-					xs = append(xs, b2f(r.HasTag(t.Name)))
+					k, ok := at[r.ItemID]
+					if !ok {
+						k = len(rated)
+						at[r.ItemID] = k
+						marked, rated = append(marked, 0), append(rated, 0)
+					}
+					marked[k] += b2f(r.HasTag(t.Name))
+					rated[k]++
 				}
-				if len(xs) == 0 {
+				if len(rated) == 0 {
 					continue
 				}
-				lo, hi := stats.BootstrapMean(xs, bootReps, stats.Seed("tag_share", t.Name, scope, set), bootLevel)
-				out = append(out, est("tag_share", TagPrefix+t.Name, scope, set, agreement.Estimate{Value: stats.Mean(xs), Low: lo, High: hi, N: len(xs)}))
+				share := func(idx []float64) float64 {
+					var m, n float64
+					for _, v := range idx {
+						m, n = m+marked[int(v)], n+rated[int(v)]
+					}
+					return m / n
+				}
+				idx := make([]float64, len(rated))
+				for i := range idx {
+					idx[i] = float64(i)
+				}
+				lo, hi := stats.Bootstrap(idx, share, bootReps, stats.Seed("tag_share", t.Name, scope, set), bootLevel)
+				n := 0
+				for _, v := range rated {
+					n += int(v)
+				}
+				out = append(out, est("tag_share", TagPrefix+t.Name, scope, set, agreement.Estimate{Value: share(idx), Low: lo, High: hi, N: n}))
 			}
 		}
 	}
