@@ -317,8 +317,10 @@ func burdenGroup(k burdenKey, source string, os []chainOutcome, l int) []store.M
 		m := base
 		m.Name, m.Value = BurdenName(x.name, source), x.value
 		if len(os) >= 2 {
+			// One resample buffer per bootstrap: Bootstrap calls the
+			// statistic one resample at a time.
+			re := make([]chainOutcome, len(os))
 			lo, hi := stats.Bootstrap(idx, func(sample []float64) float64 {
-				re := make([]chainOutcome, len(sample))
 				for i, v := range sample {
 					re[i] = os[int(v)]
 				}
