@@ -45,7 +45,7 @@ func (c Counts) Total() int { return c.T2I + c.I2I + c.VQA + c.Embed + c.Score +
 // NewPlan expands a validated spec.
 func NewPlan(a *spec.Audit) (*Plan, error) {
 	ps, err := prompts.Expand(a.Schema, prompts.Selection{
-		Countries: a.Countries, Categories: a.Categories, Variants: a.Variants, Sets: a.PromptSets,
+		Countries: a.Countries, Categories: a.Categories, Variants: a.Variants, Sets: a.PromptSets, Languages: a.Languages,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("expanding the grid: %w", err)
@@ -72,7 +72,9 @@ func chainTargets(c spec.EditChain, base prompts.Prompt) []string {
 // chainApplies reports whether a chain starts from a base image of prompt p
 // made with the seed at index seedIndex.
 func chainApplies(c spec.EditChain, schema *prompts.Schema, p prompts.Prompt, seedIndex int) bool {
-	if p.Set != prompts.SetCountry || seedIndex >= c.SeedsPerPrompt {
+	// Edit chains start from the English prompts' images: the language
+	// axis is about generation, and the edit instructions are English.
+	if p.Set != prompts.SetCountry || seedIndex >= c.SeedsPerPrompt || p.Language != prompts.English {
 		return false
 	}
 	if len(c.Countries) > 0 && !contains(c.Countries, p.Country) {

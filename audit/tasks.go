@@ -76,7 +76,7 @@ func (e *Engine) generate(ctx context.Context, p prompts.Prompt, ep spec.Endpoin
 		Do:       func(ctx context.Context) (*generators.Response, error) { return gen.Generate(ctx, req) },
 	}
 	im := &store.Image{ID: id, Kind: store.KindGenerated, PromptID: p.ID, PromptSet: p.Set, Country: p.Country, Category: p.Category,
-		Subcategory: p.Subcategory, Variant: p.Variant, Prompt: p.Text, Model: ep.Name, Seed: seed, Target: p.Country}
+		Subcategory: p.Subcategory, Variant: p.Variant, Prompt: p.Text, Model: ep.Name, Seed: seed, Target: p.Country, Language: p.Language}
 	return e.finishImage(ctx, im, StageGenerate, c)
 }
 
@@ -108,7 +108,7 @@ func (e *Engine) edit(ctx context.Context, p prompts.Prompt, ch spec.EditChain, 
 		Do:       func(ctx context.Context) (*generators.Response, error) { return editor.Edit(ctx, req) },
 	}
 	im := &store.Image{ID: id, Kind: store.KindEdited, PromptID: p.ID, PromptSet: p.Set, Country: p.Country, Category: p.Category,
-		Subcategory: p.Subcategory, Variant: p.Variant, Prompt: p.Text, Model: ep.Name, Seed: seed, Chain: ch.Name, Step: step,
+		Subcategory: p.Subcategory, Variant: p.Variant, Prompt: p.Text, Model: ep.Name, Seed: seed, Chain: ch.Name, Step: step, Language: p.Language,
 		Target: target, ParentID: parent.ID, Instruction: instruction}
 	return e.finishImage(ctx, im, StageEdit, c)
 }

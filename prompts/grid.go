@@ -4,6 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 )
 
 // Prompt sets.
@@ -21,6 +24,12 @@ type Prompt struct {
 	Subcategory string `json:"subcategory"`
 	Variant     string `json:"variant"`
 	Text        string `json:"text"`
+	// Language is the prompt's ISO 639 code ("en" for the schema's own
+	// English); Source is the English prompt it translates, and
+	// Translation the translation's status (draft or reviewed).
+	Language    string `json:"language"`
+	Source      string `json:"source,omitempty"`
+	Translation string `json:"translation,omitempty"`
 }
 
 // Selection narrows a schema to the part an audit runs. Empty fields select
@@ -30,6 +39,9 @@ type Selection struct {
 	Categories []string
 	Variants   []string
 	Sets       []string
+	// Languages are "en", "native" (each country's own languages) or ISO
+	// 639 codes; empty means English only.
+	Languages []string
 }
 
 // Expand returns the prompt grid in a stable order: country-specific prompts
@@ -76,30 +88,69 @@ func Expand(s *Schema, sel Selection) ([]Prompt, error) {
 	if len(sets) == 0 {
 		sets = []string{SetCountry}
 	}
+	langList := sel.Languages
+	if len(langList) == 0 {
+		langList = []string{English}
+	}
 	var out []Prompt
 	for _, set := range []string{SetCountry, SetAgnostic} {
 		if !want(sets, set) {
 			continue
 		}
-		tmpl := s.Templates.T2I
 		list := countries
 		if set == SetAgnostic {
-			tmpl = s.Templates.T2IAgnostic
 			list = []Country{{}}
 		}
 		for _, country := range list {
-			for _, c := range cells {
-				text, err := Render(tmpl, Fields{Country: country, Category: c.cat, Subcategory: c.sub, Variant: c.variant})
-				if err != nil {
-					return nil, fmt.Errorf("template for %s: %w", set, err)
+			for _, lang := range s.Languages(langList, country.Name, countries) {
+				for _, c := range cells {
+					p, err := s.prompt(set, lang, country, c.cat, c.sub, c.variant)
+					if err != nil {
+						return nil, err
+					}
+					out = append(out, p)
 				}
-				p := Prompt{Set: set, Country: country.Name, Category: c.cat, Subcategory: c.sub, Variant: c.variant, Text: text}
-				p.ID = "p-" + ContentID(p.Set, p.Country, p.Category, p.Subcategory, p.Variant, p.Text)
-				out = append(out, p)
 			}
 		}
 	}
 	return out, nil
+}
+
+// prompt renders one cell of the grid in one language.
+func (s *Schema) prompt(set, lang string, country Country, cat, sub, variant string) (Prompt, error) {
+	tmpl := s.Templates.T2I
+	if set == SetAgnostic {
+		tmpl = s.Templates.T2IAgnostic
+	}
+	f := Fields{Country: country, Category: cat, Subcategory: sub, Variant: variant}
+	text, err := Render(tmpl, f)
+	if err != nil {
+		return Prompt{}, fmt.Errorf("template for %s: %w", set, err)
+	}
+	p := Prompt{Set: set, Country: country.Name, Category: cat, Subcategory: sub, Variant: variant, Text: text, Language: English}
+	if lang == English {
+		p.ID = "p-" + ContentID(p.Set, p.Country, p.Category, p.Subcategory, p.Variant, p.Text)
+		return p, nil
+	}
+	t, ok := s.Translations[lang]
+	if !ok {
+		return Prompt{}, fmt.Errorf("the schema has no translation into %q (%s); known: %s", lang, s.LanguageName(lang), strings.Join(slices.Sorted(maps.Keys(s.Translations)), ", "))
+	}
+	tt := t.Templates.T2I
+	if set == SetAgnostic {
+		tt = t.Templates.T2IAgnostic
+	}
+	f.Lang = &t
+	translated, err := Render(tt, f)
+	if err != nil {
+		return Prompt{}, fmt.Errorf("translation %s, %s prompt %q: %w", lang, set, text, err)
+	}
+	p.Source, p.Text, p.Language, p.Translation = text, translated, lang, t.Status
+	if p.Translation == "" {
+		p.Translation = StatusDraft
+	}
+	p.ID = "p-" + ContentID(p.Set, p.Country, p.Category, p.Subcategory, p.Variant, p.Text, p.Language)
+	return p, nil
 }
 
 // ContentID is a stable 16-hex-digit identifier of its parts.

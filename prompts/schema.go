@@ -22,6 +22,9 @@ type Country struct {
 	Language string   `yaml:"language"`
 	Region   string   `yaml:"region"`
 	Aliases  []string `yaml:"aliases"`
+	// Languages are the languages the country's people speak, which a
+	// spec's "native" language stands for.
+	Languages []Language `yaml:"languages"`
 }
 
 // Category groups subcategories that share one variant set (the era axis).
@@ -45,6 +48,9 @@ type Schema struct {
 	VariantSets map[string][]string `yaml:"variant_sets"`
 	Categories  []Category          `yaml:"categories"`
 	Templates   Templates           `yaml:"templates"`
+	// Translations are the prompts' templates and words in other
+	// languages, by ISO 639 code.
+	Translations map[string]Translation `yaml:"translations"`
 }
 
 //go:embed schemas/ecb.yaml
@@ -168,6 +174,7 @@ func (s *Schema) Validate() []FieldError {
 			add(t.path, "%v", err)
 		}
 	}
+	s.validateTranslations(add)
 	return errs
 }
 

@@ -15,6 +15,8 @@ type Fields struct {
 	Category    string
 	Subcategory string
 	Variant     string
+	// Lang, when set, renders the placeholders in that translation's words.
+	Lang *Translation
 }
 
 // placeholders maps every placeholder name to how it renders. The
@@ -90,6 +92,12 @@ func render(t string, f Fields, check func(string) error) (string, error) {
 				}
 			}
 			v := fn(f)
+			if f.Lang != nil {
+				var err error
+				if v, err = f.Lang.value(strings.ToLower(name), f); err != nil {
+					return "", err
+				}
+			}
 			if name != strings.ToLower(name) {
 				v = capitalise(v)
 			}

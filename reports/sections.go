@@ -39,6 +39,9 @@ func Sections(ms []store.Metric, ts []store.Test, as []store.Agreement) []Sectio
 			out = append(out, s)
 		}
 	}
+	if s, ok := languageSection(ms, ts); ok {
+		out = append(out, s)
+	}
 	if s, ok := testsSection(ts); ok {
 		out = append(out, s)
 	}

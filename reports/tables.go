@@ -347,6 +347,9 @@ func WriteSummary(w io.Writer, s *metrics.Summary) error {
 			return err
 		}
 	}
+	if err := writeLanguage(w, s.Metrics, s.Tests); err != nil {
+		return err
+	}
 	if rows := Picks(s.Metrics); len(rows) > 0 {
 		if err := writePicks(w, rows); err != nil {
 			return err

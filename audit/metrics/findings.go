@@ -16,8 +16,9 @@ import (
 // behind it: what a reader should see first.
 type Finding struct {
 	// Kind is "default_culture", "accuracy_gap", "edit_drift",
-	// "burden_gap", "refusal_gap", "diversity_gap", "agreement", "reviewer_tag",
-	// "model_comparison" or "caveat".
+	// "burden_gap", "language_gap", "language_cue", "refusal_gap",
+	// "diversity_gap", "agreement", "reviewer_tag", "model_comparison" or
+	// "caveat".
 	Kind  string `json:"kind"`
 	Text  string `json:"text"`
 	Model string `json:"model,omitempty"`
@@ -52,6 +53,7 @@ func Findings(s *Summary) []Finding {
 	out = append(out, accuracyGaps(s.Metrics, s.Tests)...)
 	out = append(out, editDrift(s.Metrics)...)
 	out = append(out, burdenGaps(s.Metrics, s.Tests)...)
+	out = append(out, languageFindings(s.Metrics, s.Tests)...)
 	out = append(out, spreadGaps(s.Metrics, MetricRefusalRate, "refusal_gap", "refusals")...)
 	out = append(out, spreadGaps(s.Metrics, MetricQualityVendi, "diversity_gap", "diversity")...)
 	out = append(out, agreementFindings(s.Agreement)...)

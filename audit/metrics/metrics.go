@@ -56,6 +56,7 @@ type record struct {
 	parent, sha                                                     string
 	vector                                                          []float64
 	judge, promptID                                                 string
+	language, subcategory                                           string
 	seed                                                            int64
 	questions, answered                                             int  // yes/no questions asked and answered usably
 	askedRating, askedGeotag                                        bool // the judge was asked for a rating, a geotag
@@ -109,6 +110,10 @@ func Compute(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]store.M
 	if err != nil {
 		return nil, err
 	}
+	// Every metric but the language_* ones reads the English prompts'
+	// images, as runs without other languages always did.
+	all := recs
+	recs, others := splitLanguages(recs)
 	var ms []store.Metric
 	ms = append(ms, driftMetrics(recs, drifts)...)
 	ms = append(ms, accuracyMetrics(recs)...)
@@ -147,7 +152,7 @@ func Compute(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]store.M
 		thresholds = map[string]float64{spec.SourceJudgeAccuracy: spec.DefaultAcceptableAccuracy}
 	}
 	if _, ok := thresholds[spec.SourceReviewerRating]; ok || quality == "human_rating" {
-		if err := loadHumanRatings(ctx, run.DB(), recs); err != nil {
+		if err := loadHumanRatings(ctx, run.DB(), all); err != nil {
 			return nil, err
 		}
 	}
@@ -158,6 +163,8 @@ func Compute(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]store.M
 		return nil, err
 	}
 	ms = append(ms, vm...)
+	lm, languageTests := languageMetrics(all, others)
+	ms = append(ms, lm...)
 	// A number without data (a slope over a single step) is left out, not
 	// stored as NaN.
 	kept := ms[:0]
@@ -166,7 +173,7 @@ func Compute(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]store.M
 			kept = append(kept, m)
 		}
 	}
-	tests := append(countryTests(recs), burdenTests...)
+	tests := append(append(countryTests(recs), burdenTests...), languageTests...)
 	if err := run.ReplaceMetrics(kept, tests, burden); err != nil {
 		return nil, fmt.Errorf("storing metrics: %w", err)
 	}
@@ -180,7 +187,7 @@ func loadRecords(ctx context.Context, db *store.DB, embedder string) ([]*record,
 			category: im.Category, variant: im.Variant, chain: im.Chain, step: im.Step, status: im.Status,
 			accuracy: im.Accuracy, attributed: im.Attributed, era: im.Era, rating: im.Rating, geotag: im.Geotag,
 			parent: im.ParentID, sha: im.ImageSHA, vector: im.Vector, judge: im.Judge, promptID: im.PromptID, seed: im.Seed,
-			questions: im.Questions, answered: im.Answered})
+			questions: im.Questions, answered: im.Answered, language: store.LanguageOf(im.Language), subcategory: im.Subcategory})
 		return nil
 	})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -155,6 +156,9 @@ func (a *Audit) defaults(file string, present func(path string) bool) {
 	if a.SchemaRef == "" {
 		a.SchemaRef = "ecb"
 	}
+	if len(a.Languages) == 0 {
+		a.Languages = []string{prompts.English}
+	}
 	if len(a.PromptSets) == 0 {
 		a.PromptSets = []string{prompts.SetCountry}
 	}
@@ -281,6 +285,7 @@ func (a *Audit) resolveSchema(d *decoder, readFile func(string) ([]byte, error))
 			s.VariantSets[k] = v
 		}
 		s.Categories = append(s.Categories, x.Categories...)
+		s.Translations = mergeTranslations(s.Translations, x.Translations)
 	}
 	if t := a.Templates; t != nil {
 		if t.T2I != "" {
@@ -378,3 +383,49 @@ func (a *Audit) Open(getenv func(string) string) (map[string]registry.Endpoint, 
 }
 
 func reflectValue(p any) reflect.Value { return reflect.ValueOf(p).Elem() }
+
+// mergeTranslations lays an extension's translations over the schema's:
+// new languages are added; for a known language each template and word
+// given replaces the schema's.
+func mergeTranslations(base, ext map[string]prompts.Translation) map[string]prompts.Translation {
+	if len(ext) == 0 {
+		return base
+	}
+	out := maps.Clone(base)
+	if out == nil {
+		out = map[string]prompts.Translation{}
+	}
+	for code, x := range ext {
+		t, ok := out[code]
+		if !ok {
+			out[code] = x
+			continue
+		}
+		if x.Name != "" {
+			t.Name = x.Name
+		}
+		if x.Status != "" {
+			t.Status = x.Status
+		}
+		if x.Templates.T2I != "" {
+			t.Templates.T2I = x.Templates.T2I
+		}
+		if x.Templates.T2IAgnostic != "" {
+			t.Templates.T2IAgnostic = x.Templates.T2IAgnostic
+		}
+		t.Variants = overlay(t.Variants, x.Variants)
+		t.Subcategories = overlay(t.Subcategories, x.Subcategories)
+		t.Countries = overlay(t.Countries, x.Countries)
+		out[code] = t
+	}
+	return out
+}
+
+func overlay(base, over map[string]string) map[string]string {
+	out := maps.Clone(base)
+	if out == nil {
+		out = map[string]string{}
+	}
+	maps.Copy(out, over)
+	return out
+}

@@ -31,6 +31,11 @@ type Spec struct {
 	Categories []string `yaml:"categories"`
 	Variants   []string `yaml:"variants"`
 	PromptSets []string `yaml:"prompt_sets"`
+	// Languages multiplies the grid by the language of the prompt: "en"
+	// (the schema's English), "native" (each country's own languages; the
+	// agnostic set takes every audited country's) or ISO 639 codes the
+	// schema has translations for. Default: [en].
+	Languages []string `yaml:"languages"`
 
 	// Seeds lists the seeds of every prompt; Samples asks for seeds
 	// 1..Samples instead. The default is one sample, seed 1.
@@ -66,6 +71,9 @@ type Extension struct {
 	Countries   []prompts.Country   `yaml:"countries"`
 	VariantSets map[string][]string `yaml:"variant_sets"`
 	Categories  []prompts.Category  `yaml:"categories"`
+	// Translations add languages, or words and templates to the schema's
+	// languages (an entry given here replaces the schema's).
+	Translations map[string]prompts.Translation `yaml:"translations"`
 }
 
 // Models lists the endpoints per role.

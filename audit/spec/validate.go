@@ -44,6 +44,7 @@ func (a *Audit) validate(d *decoder, readFile func(string) ([]byte, error)) {
 			d.at(fmt.Sprintf("prompt_sets[%d]", i), "unknown prompt set %q (known: %s)", ps, strings.Join(prompts.KnownSets(), ", "))
 		}
 	}
+	a.checkLanguages(d)
 	if len(a.Seeds) > 0 && a.Samples > 0 {
 		d.at("samples", "give seeds or samples, not both")
 	}
@@ -638,4 +639,45 @@ func capitalise(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// checkLanguages checks that every language asked for has a translation
+// for every audited country's prompts.
+func (a *Audit) checkLanguages(d *decoder) {
+	s := a.Schema
+	audited := s.Countries
+	if len(a.Countries) > 0 {
+		audited = nil
+		for _, n := range a.Countries {
+			if c, ok := s.Country(n); ok {
+				audited = append(audited, c)
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for i, l := range a.Languages {
+		path := fmt.Sprintf("languages[%d]", i)
+		if seen[l] {
+			d.at(path, "language %q is listed twice", l)
+		}
+		seen[l] = true
+		var codes []string
+		switch l {
+		case prompts.English:
+			continue
+		case prompts.Native:
+			codes = s.Languages([]string{l}, "", audited)
+		default:
+			codes = []string{l}
+		}
+		for _, code := range codes {
+			if code == prompts.English {
+				continue
+			}
+			if _, ok := s.Translations[code]; !ok {
+				known := slices.Sorted(maps.Keys(s.Translations))
+				d.at(path, "the schema has no translation into %q (%s); add one under extend.translations (known: en, native, %s)", code, s.LanguageName(code), strings.Join(known, ", "))
+			}
+		}
+	}
 }

@@ -132,3 +132,29 @@ func Holm(ps []float64) []float64 {
 	}
 	return out
 }
+
+// PairedPermutation tests whether paired differences d (one per pair)
+// have mean zero, by flipping the sign of each difference at random: it
+// returns mean(d) and the two-sided p-value (k+1)/(reps+1).
+func PairedPermutation(d []float64, reps int, seed uint64) (mean, p float64) {
+	if len(d) == 0 {
+		return math.NaN(), 1
+	}
+	mean = Mean(d)
+	rng := rand.New(rand.NewPCG(seed, seed^0x3c6ef372fe94f82b))
+	k := 0
+	for r := 0; r < reps; r++ {
+		var s float64
+		for _, x := range d {
+			if rng.IntN(2) == 0 {
+				s += x
+			} else {
+				s -= x
+			}
+		}
+		if math.Abs(s/float64(len(d))) >= math.Abs(mean)-1e-12 {
+			k++
+		}
+	}
+	return mean, float64(k+1) / float64(reps+1)
+}

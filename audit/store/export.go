@@ -26,7 +26,7 @@ var ExportTables = []ExportTable{
 		CAST(s.tp AS REAL) / NULLIF(s.tp + s.fp, 0) AS precision,
 		CAST(s.tp AS REAL) / NULLIF(s.tp + s.fn, 0) AS recall,
 		2.0 * s.tp / NULLIF(2 * s.tp + s.fp + s.fn, 0) AS f1,
-		s.attributed, s.era, s.rating, s.geotag
+		s.attributed, s.era, s.rating, s.geotag, i.language
 		FROM images i LEFT JOIN scores s ON s.image_id = i.id ORDER BY i.id, s.judge`},
 	{"answers", `SELECT image_id, judge, qid, kind, question, expected, raw, parsed, correct, protocol FROM answers ORDER BY image_id, judge, qid`},
 	{"picks", `SELECT chain_id, judge, target, steps, image_ids, question, raw, parsed, best_step, worst_step FROM picks ORDER BY chain_id, judge, steps`},
@@ -36,8 +36,8 @@ var ExportTables = []ExportTable{
 	{"metrics", fmt.Sprintf(`SELECT name, model, prompt_set, country, category, variant, chain, step,
 		CASE WHEN parse_rate < %[1]g THEN NULL ELSE value END AS value, CASE WHEN parse_rate < %[1]g THEN NULL ELSE ci_low END AS ci_low,
 		CASE WHEN parse_rate < %[1]g THEN NULL ELSE ci_high END AS ci_high, n, asked, parse_rate,
-		CASE WHEN parse_rate < %[1]g THEN 1 ELSE 0 END AS withheld FROM metrics
-		ORDER BY name, model, prompt_set, country, category, variant, chain, step`, MinParseRate)},
+		CASE WHEN parse_rate < %[1]g THEN 1 ELSE 0 END AS withheld, language FROM metrics
+		ORDER BY name, model, prompt_set, country, category, variant, chain, step, language`, MinParseRate)},
 	{"parse_rates", `SELECT judge, kind, asked, usable, refused, fallbacks, rate AS parse_rate FROM parse_rates ORDER BY judge, kind`},
 	{"judge_health", `SELECT judge, qid, example, expected, asked, answered, parse_rate, yes_share, accuracy, item_rest AS item_rest_r, n, flagged, reason
 		FROM judge_health ORDER BY judge, qid`},

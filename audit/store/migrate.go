@@ -21,13 +21,14 @@ var addedColumns = []addedColumn{
 	{"stories", "rating_prompt", "TEXT NOT NULL DEFAULT ''"},
 	{"answers", "protocol", "TEXT NOT NULL DEFAULT ''"},
 	{"answers", "error_class", "TEXT NOT NULL DEFAULT ''"},
+	{"images", "language", "TEXT NOT NULL DEFAULT 'en'"},
 }
 
 // derivedTables hold what the metrics stage recomputes from the rest on
 // every run; one whose shape changed (a new key column) is dropped and
 // made again rather than altered.
 var derivedTables = map[string][]string{
-	"metrics": {"category", "variant", "ci_low", "ci_high", "parse_rate"},
+	"metrics": {"category", "variant", "ci_low", "ci_high", "parse_rate", "language"},
 	"tests":   {"p_holm"},
 }
 

@@ -66,14 +66,14 @@ func (db *DB) EachJudgedImage(ctx context.Context, embedder string, fn func(Judg
 	err := db.each(ctx, `SELECT i.id, i.kind, i.model, i.prompt_set, i.country, i.target, i.category, i.variant, i.chain, i.step, i.status,
 			s.accuracy, COALESCE(s.attributed, ''), COALESCE(s.era, ''), COALESCE(s.rating, 0), COALESCE(s.geotag, ''), i.parent_id, i.image_sha,
 			(SELECT e.vector FROM embeddings e WHERE e.image_id = i.id AND e.embedder = ?),
-			COALESCE(s.judge, ''), i.prompt_id, i.seed, COALESCE(s.questions, 0), COALESCE(s.answered, 0)
+			COALESCE(s.judge, ''), i.prompt_id, i.seed, COALESCE(s.questions, 0), COALESCE(s.answered, 0), i.language, i.subcategory
 		FROM images i LEFT JOIN scores s ON s.image_id = i.id
 		ORDER BY i.id, s.judge`, []any{embedder}, func(rows *sql.Rows) error {
 		var r JudgedImage
 		var acc sql.NullFloat64
 		var vec []byte
 		if err := rows.Scan(&r.ID, &r.Kind, &r.Model, &r.PromptSet, &r.Country, &r.Target, &r.Category, &r.Variant, &r.Chain, &r.Step, &r.Status,
-			&acc, &r.Attributed, &r.Era, &r.Rating, &r.Geotag, &r.ParentID, &r.ImageSHA, &vec, &r.Judge, &r.PromptID, &r.Seed, &r.Questions, &r.Answered); err != nil {
+			&acc, &r.Attributed, &r.Era, &r.Rating, &r.Geotag, &r.ParentID, &r.ImageSHA, &vec, &r.Judge, &r.PromptID, &r.Seed, &r.Questions, &r.Answered, &r.Language, &r.Subcategory); err != nil {
 			return err
 		}
 		if acc.Valid {
@@ -84,7 +84,7 @@ func (db *DB) EachJudgedImage(ctx context.Context, embedder string, fn func(Judg
 			r.Vector = DecodeVector(vec)
 		}
 		for _, f := range []*string{&r.Kind, &r.Model, &r.PromptSet, &r.Country, &r.Target, &r.Category, &r.Variant, &r.Chain, &r.Status,
-			&r.Attributed, &r.Era, &r.Geotag, &r.Judge, &r.PromptID} {
+			&r.Attributed, &r.Era, &r.Geotag, &r.Judge, &r.PromptID, &r.Language, &r.Subcategory} {
 			*f = Intern(*f)
 		}
 		return fn(r)
@@ -110,16 +110,16 @@ func (db *DB) EachImageOf(ctx context.Context, promptID string, fn func(Image) e
 }
 
 func (db *DB) eachImage(ctx context.Context, where string, args []any, fn func(Image) error) error {
-	query := `SELECT id, kind, prompt_id, prompt_set, country, category, subcategory, variant, prompt, model, seed, chain, step, target, parent_id, instruction, status, image_sha, error_class, error
+	query := `SELECT id, kind, prompt_id, prompt_set, country, category, subcategory, variant, prompt, model, seed, chain, step, target, parent_id, instruction, status, image_sha, error_class, error, language
 		FROM images WHERE status = 'ok' AND image_sha != ''` + where
 	err := db.each(ctx, query+" ORDER BY id", args, func(rows *sql.Rows) error {
 		var im Image
 		if err := rows.Scan(&im.ID, &im.Kind, &im.PromptID, &im.PromptSet, &im.Country, &im.Category, &im.Subcategory, &im.Variant, &im.Prompt, &im.Model, &im.Seed,
-			&im.Chain, &im.Step, &im.Target, &im.ParentID, &im.Instruction, &im.Status, &im.ImageSHA, &im.ErrorClass, &im.Error); err != nil {
+			&im.Chain, &im.Step, &im.Target, &im.ParentID, &im.Instruction, &im.Status, &im.ImageSHA, &im.ErrorClass, &im.Error, &im.Language); err != nil {
 			return err
 		}
 		for _, f := range []*string{&im.Kind, &im.PromptID, &im.PromptSet, &im.Country, &im.Category, &im.Subcategory, &im.Variant, &im.Prompt, &im.Model,
-			&im.Chain, &im.Target, &im.Instruction, &im.Status, &im.ErrorClass} {
+			&im.Chain, &im.Target, &im.Instruction, &im.Status, &im.ErrorClass, &im.Language} {
 			*f = Intern(*f)
 		}
 		return fn(im)

@@ -51,7 +51,8 @@ CREATE TABLE IF NOT EXISTS images (
 	status      TEXT NOT NULL,
 	image_sha   TEXT NOT NULL DEFAULT '',
 	error_class TEXT NOT NULL DEFAULT '',
-	error       TEXT NOT NULL DEFAULT ''
+	error       TEXT NOT NULL DEFAULT '',
+	language    TEXT NOT NULL DEFAULT 'en'
 );
 CREATE INDEX IF NOT EXISTS images_prompt ON images(prompt_id);
 CREATE TABLE IF NOT EXISTS calls (
@@ -138,7 +139,8 @@ CREATE TABLE IF NOT EXISTS metrics (
 	n          INTEGER NOT NULL,
 	asked      INTEGER NOT NULL DEFAULT 0,
 	parse_rate REAL,
-	PRIMARY KEY (name, model, prompt_set, country, category, variant, chain, step)
+	language   TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (name, model, prompt_set, country, category, variant, chain, step, language)
 );
 CREATE TABLE IF NOT EXISTS llm_questions (
 	cell_id  TEXT NOT NULL,
@@ -434,6 +436,17 @@ type Image struct {
 	Step                                    int
 	Target, ParentID, Instruction           string
 	Status, ImageSHA, ErrorClass, Error     string
+	// Language is the ISO 639 code of the prompt's language ("en" for
+	// the schema's English, and for images of stores made before).
+	Language string
+}
+
+// LanguageOf is a stored language code: "en" when none is given.
+func LanguageOf(code string) string {
+	if code == "" {
+		return "en"
+	}
+	return code
 }
 
 // Image kinds.
@@ -451,10 +464,10 @@ func (r *Run) PutImage(im Image, call *Call) error {
 				return err
 			}
 		}
-		err := r.w.exec(tx, `INSERT OR REPLACE INTO images(id, kind, prompt_id, prompt_set, country, category, subcategory, variant, prompt, model, seed, chain, step, target, parent_id, instruction, status, image_sha, error_class, error)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		err := r.w.exec(tx, `INSERT OR REPLACE INTO images(id, kind, prompt_id, prompt_set, country, category, subcategory, variant, prompt, model, seed, chain, step, target, parent_id, instruction, status, image_sha, error_class, error, language)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			im.ID, im.Kind, im.PromptID, im.PromptSet, im.Country, im.Category, im.Subcategory, im.Variant, im.Prompt, im.Model, im.Seed,
-			im.Chain, im.Step, im.Target, im.ParentID, im.Instruction, im.Status, im.ImageSHA, im.ErrorClass, im.Error)
+			im.Chain, im.Step, im.Target, im.ParentID, im.Instruction, im.Status, im.ImageSHA, im.ErrorClass, im.Error, LanguageOf(im.Language))
 		if err != nil {
 			return err
 		}
@@ -465,9 +478,9 @@ func (r *Run) PutImage(im Image, call *Call) error {
 // GetImage reads an image record.
 func (r *Run) GetImage(ctx context.Context, id string) (*Image, error) {
 	var im Image
-	err := r.db.QueryRowContext(ctx, `SELECT id, kind, prompt_id, prompt_set, country, category, subcategory, variant, prompt, model, seed, chain, step, target, parent_id, instruction, status, image_sha, error_class, error FROM images WHERE id = ?`, id).Scan(
+	err := r.db.QueryRowContext(ctx, `SELECT id, kind, prompt_id, prompt_set, country, category, subcategory, variant, prompt, model, seed, chain, step, target, parent_id, instruction, status, image_sha, error_class, error, language FROM images WHERE id = ?`, id).Scan(
 		&im.ID, &im.Kind, &im.PromptID, &im.PromptSet, &im.Country, &im.Category, &im.Subcategory, &im.Variant, &im.Prompt, &im.Model, &im.Seed,
-		&im.Chain, &im.Step, &im.Target, &im.ParentID, &im.Instruction, &im.Status, &im.ImageSHA, &im.ErrorClass, &im.Error)
+		&im.Chain, &im.Step, &im.Target, &im.ParentID, &im.Instruction, &im.Status, &im.ImageSHA, &im.ErrorClass, &im.Error, &im.Language)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -621,6 +634,9 @@ type Metric struct {
 	// never a value.
 	Asked     int      `json:"asked,omitempty"`
 	ParseRate *float64 `json:"parse_rate,omitempty"`
+	// Language is the prompt language (ISO 639) of a language_* metric;
+	// empty for every other metric, which reads English prompts only.
+	Language string `json:"language,omitempty"`
 }
 
 // MinParseRate is the parse rate under which a metric is withheld: too
@@ -654,8 +670,8 @@ func (r *Run) ReplaceMetrics(ms []Metric, tests []Test, burden []BurdenChain) er
 			}
 		}
 		for _, m := range ms {
-			if err := r.w.exec(tx, `INSERT INTO metrics(name, model, prompt_set, country, category, variant, chain, step, value, ci_low, ci_high, n, asked, parse_rate) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				m.Name, m.Model, m.PromptSet, m.Country, m.Category, m.Variant, m.Chain, m.Step, m.Value, m.CILow, m.CIHigh, m.N, m.Asked, m.ParseRate); err != nil {
+			if err := r.w.exec(tx, `INSERT INTO metrics(name, model, prompt_set, country, category, variant, chain, step, value, ci_low, ci_high, n, asked, parse_rate, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				m.Name, m.Model, m.PromptSet, m.Country, m.Category, m.Variant, m.Chain, m.Step, m.Value, m.CILow, m.CIHigh, m.N, m.Asked, m.ParseRate, m.Language); err != nil {
 				return err
 			}
 		}
@@ -699,7 +715,7 @@ func (r *Run) Tests(ctx context.Context) ([]Test, error) {
 
 // Metrics reads every metric in a stable order.
 func (r *Run) Metrics(ctx context.Context) ([]Metric, error) {
-	rows, err := r.db.QueryContext(ctx, `SELECT name, model, prompt_set, country, category, variant, chain, step, value, ci_low, ci_high, n, asked, parse_rate FROM metrics ORDER BY name, model, prompt_set, chain, step, country, category, variant`)
+	rows, err := r.db.QueryContext(ctx, `SELECT name, model, prompt_set, country, category, variant, chain, step, value, ci_low, ci_high, n, asked, parse_rate, language FROM metrics ORDER BY name, model, prompt_set, chain, step, country, category, variant, language`)
 	if err != nil {
 		return nil, err
 	}
@@ -707,7 +723,7 @@ func (r *Run) Metrics(ctx context.Context) ([]Metric, error) {
 	var out []Metric
 	for rows.Next() {
 		var m Metric
-		if err := rows.Scan(&m.Name, &m.Model, &m.PromptSet, &m.Country, &m.Category, &m.Variant, &m.Chain, &m.Step, &m.Value, &m.CILow, &m.CIHigh, &m.N, &m.Asked, &m.ParseRate); err != nil {
+		if err := rows.Scan(&m.Name, &m.Model, &m.PromptSet, &m.Country, &m.Category, &m.Variant, &m.Chain, &m.Step, &m.Value, &m.CILow, &m.CIHigh, &m.N, &m.Asked, &m.ParseRate, &m.Language); err != nil {
 			return nil, err
 		}
 		out = append(out, m)

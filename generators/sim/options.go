@@ -43,6 +43,23 @@ type Bias struct {
 	// EraFidelity is the probability that a requested era is rendered
 	// (default 0.8).
 	EraFidelity *float64 `yaml:"era_fidelity"`
+	// Languages is the language effect, by the ISO 639 code of the
+	// prompt's language (as the built-in schema's translations write it).
+	Languages map[string]LanguageEffect `yaml:"languages" json:",omitempty"`
+}
+
+// LanguageEffect is how prompting in one language changes what the model
+// draws.
+type LanguageEffect struct {
+	// Fidelity is added to a country's fidelity when the prompt naming it
+	// is in this language (the sum is kept within 0 and 1).
+	Fidelity map[string]float64 `yaml:"fidelity"`
+	// Cue is the probability that a prompt in this language naming no
+	// country is drawn in the language's country rather than the default.
+	Cue float64 `yaml:"cue"`
+	// Country is where the cue points; by default the first country of
+	// the built-in schema that speaks the language.
+	Country string `yaml:"country"`
 }
 
 // Defaults fills unset fields.
@@ -92,6 +109,17 @@ func (o *Options) Check() []string {
 	if o.Bias.EraFidelity != nil {
 		prob("bias.era_fidelity", *o.Bias.EraFidelity)
 	}
+	for code, e := range o.Bias.Languages {
+		prob("bias.languages."+code+".cue", e.Cue)
+		for k, v := range e.Fidelity {
+			if v < -1 || v > 1 {
+				out = append(out, fmt.Sprintf("bias.languages.%s.fidelity.%s: must be a change between -1 and 1, got %g", code, k, v))
+			}
+		}
+		if e.Cue > 0 && homeOf(code, e) == "" {
+			out = append(out, fmt.Sprintf("bias.languages.%s.country: no country is known to speak %q; name the country the cue points to", code, code))
+		}
+	}
 	if o.Bias.DefaultEra != "" && o.Bias.DefaultEra != "modern" && o.Bias.DefaultEra != "traditional" {
 		out = append(out, fmt.Sprintf("bias.default_era: must be modern or traditional, got %q", o.Bias.DefaultEra))
 	}
@@ -111,4 +139,15 @@ func (o *Options) fidelity(country string) float64 {
 		}
 	}
 	return *o.Bias.DefaultFidelity
+}
+
+// fidelityIn is a country's fidelity when prompted in a language.
+func (o *Options) fidelityIn(country, lang string) float64 {
+	f := o.fidelity(country)
+	for k, v := range o.Bias.Languages[lang].Fidelity {
+		if strings.EqualFold(k, country) {
+			f += v
+		}
+	}
+	return min(1, max(0, f))
 }

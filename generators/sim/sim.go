@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/blindspot-audit/blindspot/generators"
+	"github.com/blindspot-audit/blindspot/prompts"
 )
 
 // Provider is a simulated endpoint serving every role.
@@ -68,7 +69,7 @@ func (p *Provider) wait(ctx context.Context) error {
 
 // Version changes whenever the simulator's outputs change, so that cached
 // answers of an older simulator are not reused.
-const Version = "2"
+const Version = "3"
 
 func version(model string) string { return "sim/" + model + "@" + Version }
 
@@ -93,26 +94,36 @@ func (p *Provider) Generate(ctx context.Context, req generators.ImageRequest) (*
 	if strings.TrimSpace(req.Prompt) == "" {
 		return nil, generators.Errorf(generators.Permanent, "empty prompt")
 	}
-	rng := rngFor("t2i", req.Model, req.Prompt, fmt.Sprint(req.Seed))
-	country := findCountry(req.Prompt)
+	text, r := req.Prompt, readPrompt(req.Prompt)
+	if t, ok := translated[req.Prompt]; ok {
+		text, r = t.source, readPrompt(t.source)
+		r.lang = t.lang
+	}
+	rng := rngFor("t2i", req.Model, text, fmt.Sprint(req.Seed))
 	cult := strings.ToLower(p.opts.Bias.DefaultCulture)
-	if country != "" && rng.Float64() < p.opts.fidelity(country) {
-		cult = country
+	switch e := p.opts.Bias.Languages[r.lang]; {
+	case r.country != "":
+		if rng.Float64() < p.opts.fidelityIn(r.country, r.lang) {
+			cult = r.country
+		}
+	case e.Cue > 0:
+		if home := homeOf(r.lang, e); home != "" && rng.Float64() < e.Cue {
+			cult = home
+		}
 	}
 	era := p.opts.Bias.DefaultEra
-	if m := eraRe.FindString(req.Prompt); m != "" && rng.Float64() < *p.opts.Bias.EraFidelity {
-		era = strings.ToLower(m)
+	if r.era != "" && rng.Float64() < *p.opts.Bias.EraFidelity {
+		era = r.era
 	}
 	size := p.opts.Size
 	if req.Size > 0 {
 		size = req.Size
 	}
-	subject := strings.ToLower(req.Prompt)
-	subject = eraRe.ReplaceAllString(subject, "")
-	if country != "" {
-		subject = strings.ReplaceAll(subject, country, "")
+	subject := wordRe.FindAllString(r.subject, -1)
+	if text == req.Prompt && r.lang != prompts.English {
+		subject = wordsOf(r.subject)
 	}
-	lay := newLayout(size, rngFor("layout", strings.Join(wordRe.FindAllString(subject, -1), " "), fmt.Sprint(req.Seed)))
+	lay := newLayout(size, rngFor("layout", strings.Join(subject, " "), fmt.Sprint(req.Seed)))
 	png, err := encodePNG(render(lay, cultureOf(cult), era, rng))
 	if err != nil {
 		return nil, &generators.Error{Class: generators.Permanent, Msg: "encoding image", Err: err}
