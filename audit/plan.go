@@ -20,17 +20,23 @@ type Plan struct {
 // Counts are the planned calls per stage.
 type Counts struct {
 	Prompts map[string]int `json:"prompts"`
-	Images  int            `json:"images"`
-	T2I     int            `json:"t2i_calls"`
-	I2I     int            `json:"i2i_calls"`
-	VQA     int            `json:"vqa_calls"`
+	// Languages counts the prompts per language (ISO 639 code).
+	Languages map[string]int `json:"prompts_by_language"`
+	Images    int            `json:"images"`
+	T2I       int            `json:"t2i_calls"`
+	I2I       int            `json:"i2i_calls"`
+	VQA       int            `json:"vqa_calls"`
 	// JudgeCalls is the part of VQA that judges images (the rest writes
 	// image-conditioned stories): what the judge stage's progress counts.
 	JudgeCalls int `json:"judge_calls"`
 	Embed      int `json:"embed_calls"`
 	Score      int `json:"score_calls"`
 	LLM        int `json:"llm_calls"`
-	Picks      int `json:"pick_calls"`
+	// Translate counts the translator's calls: a translation for each
+	// prompt the schema cannot translate, and one back into English for
+	// every prompt in another language (at most: the store keeps them).
+	Translate int `json:"translator_calls,omitempty"`
+	Picks     int `json:"pick_calls"`
 	// Stories is how many stories the story audit writes.
 	Stories     int     `json:"stories,omitempty"`
 	Chains      int     `json:"edit_chains"`
@@ -40,12 +46,15 @@ type Counts struct {
 }
 
 // Total is every planned call.
-func (c Counts) Total() int { return c.T2I + c.I2I + c.VQA + c.Embed + c.Score + c.LLM + c.Picks }
+func (c Counts) Total() int {
+	return c.T2I + c.I2I + c.VQA + c.Embed + c.Score + c.LLM + c.Picks + c.Translate
+}
 
 // NewPlan expands a validated spec.
 func NewPlan(a *spec.Audit) (*Plan, error) {
 	ps, err := prompts.Expand(a.Schema, prompts.Selection{
 		Countries: a.Countries, Categories: a.Categories, Variants: a.Variants, Sets: a.PromptSets, Languages: a.Languages,
+		MachineTranslation: len(a.Models.Translator) > 0,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("expanding the grid: %w", err)
@@ -139,11 +148,22 @@ func judgeInputTokens(a *spec.Audit) int {
 
 func (p *Plan) count() {
 	a := p.Audit
-	c := Counts{Prompts: prompts.Count(p.Prompts), CostByEndpoint: map[string]float64{}}
+	c := Counts{Prompts: prompts.Count(p.Prompts), CostByEndpoint: map[string]float64{}, Languages: map[string]int{}}
 	price := func(ep string, u generators.Usage, n int) {
 		cost := float64(n) * a.Prices[ep].Of(u)
 		c.CostByEndpoint[ep] += cost
 		c.EstimateUSD += cost
+	}
+	for _, pr := range p.Prompts {
+		c.Languages[pr.Language]++
+		if pr.Language != prompts.English && len(a.Models.Translator) > 0 {
+			n := 1
+			if pr.Pending() {
+				n = 2
+			}
+			c.Translate += n
+			price(a.Models.Translator[0].Name, generators.Usage{InputTokens: 40, OutputTokens: 30}, n)
+		}
 	}
 	judge := func(set string, images int) {
 		q := judgeQuestions(a, set)

@@ -64,6 +64,8 @@ type Runner struct {
 	// settled counts the store's settled tasks before and after execute:
 	// what a run that finds nothing to do would say it resumed.
 	settled [2]int64
+	// translationWarnings name the prompts left without a translation.
+	translationWarnings []string
 }
 
 // NewRunner prepares a run of a plan.
@@ -101,10 +103,11 @@ func (r *Runner) RunDir() string { return r.Resolve(r.Plan.Audit.Output) }
 // A worker only opens and works.
 func (r *Runner) Stages() []Stage {
 	if r.Opts.Worker {
-		return []Stage{{"open", r.open}, {"execute", r.execute}}
+		return []Stage{{"open", r.open}, {StageTranslate, r.translate}, {"execute", r.execute}}
 	}
 	return []Stage{
 		{"open", r.open},
+		{StageTranslate, r.translate},
 		{"execute", r.execute},
 		{"metrics", r.metrics},
 	}
@@ -220,6 +223,14 @@ func (r *Runner) rateLimit() policy.Wrapper {
 	return policy.RateLimit(rpm)
 }
 
+// translate settles every translated prompt's text; a worker reads what
+// the run's first process recorded.
+func (r *Runner) translate(ctx context.Context) error {
+	warnings, err := r.Engine.ResolveTranslations(ctx, !r.Opts.Worker)
+	r.translationWarnings = warnings
+	return err
+}
+
 func (r *Runner) execute(ctx context.Context) error {
 	var err error
 	if r.Opts.Worker && !r.shared() {
@@ -276,6 +287,9 @@ func (r *Runner) metrics(ctx context.Context) error {
 			Failed: st.Failed.Load(), Refused: st.Refused.Load(), BudgetSkipped: st.BudgetSkip.Load(), CostUSD: st.CostUSD()}
 	} else {
 		withRunStats(s, &r.Engine.Stats, status)
+	}
+	if n := len(r.translationWarnings); n > 0 {
+		s.Notices = append(s.Notices, fmt.Sprintf("%d prompt(s) had no translation this run and were left out (the first: %s); the next run asks the translator again", n, r.translationWarnings[0]))
 	}
 	r.Summary = s
 	return nil

@@ -42,6 +42,10 @@ type Selection struct {
 	// Languages are "en", "native" (each country's own languages) or ISO
 	// 639 codes; empty means English only.
 	Languages []string
+	// MachineTranslation leaves a prompt the schema cannot translate
+	// pending (empty Text, Translation "machine"), for a translator
+	// endpoint to translate at run time, instead of failing.
+	MachineTranslation bool
 }
 
 // Expand returns the prompt grid in a stable order: country-specific prompts
@@ -104,7 +108,7 @@ func Expand(s *Schema, sel Selection) ([]Prompt, error) {
 		for _, country := range list {
 			for _, lang := range s.Languages(langList, country.Name, countries) {
 				for _, c := range cells {
-					p, err := s.prompt(set, lang, country, c.cat, c.sub, c.variant)
+					p, err := s.prompt(set, lang, country, c.cat, c.sub, c.variant, sel.MachineTranslation)
 					if err != nil {
 						return nil, err
 					}
@@ -117,7 +121,7 @@ func Expand(s *Schema, sel Selection) ([]Prompt, error) {
 }
 
 // prompt renders one cell of the grid in one language.
-func (s *Schema) prompt(set, lang string, country Country, cat, sub, variant string) (Prompt, error) {
+func (s *Schema) prompt(set, lang string, country Country, cat, sub, variant string, machine bool) (Prompt, error) {
 	tmpl := s.Templates.T2I
 	if set == SetAgnostic {
 		tmpl = s.Templates.T2IAgnostic
@@ -132,8 +136,13 @@ func (s *Schema) prompt(set, lang string, country Country, cat, sub, variant str
 		p.ID = "p-" + ContentID(p.Set, p.Country, p.Category, p.Subcategory, p.Variant, p.Text)
 		return p, nil
 	}
+	p.Source, p.Text, p.Language = text, "", lang
 	t, ok := s.Translations[lang]
 	if !ok {
+		if machine {
+			p.Translation = TranslationMachine
+			return p, nil
+		}
 		return Prompt{}, fmt.Errorf("the schema has no translation into %q (%s); known: %s", lang, s.LanguageName(lang), strings.Join(slices.Sorted(maps.Keys(s.Translations)), ", "))
 	}
 	tt := t.Templates.T2I
@@ -143,14 +152,37 @@ func (s *Schema) prompt(set, lang string, country Country, cat, sub, variant str
 	f.Lang = &t
 	translated, err := Render(tt, f)
 	if err != nil {
+		if machine {
+			p.Translation = TranslationMachine
+			return p, nil
+		}
 		return Prompt{}, fmt.Errorf("translation %s, %s prompt %q: %w", lang, set, text, err)
 	}
-	p.Source, p.Text, p.Language, p.Translation = text, translated, lang, t.Status
-	if p.Translation == "" {
-		p.Translation = StatusDraft
+	status := t.Status
+	if status == "" {
+		status = StatusDraft
 	}
+	return p.Translated(translated, status), nil
+}
+
+// TranslationMachine marks a prompt the schema could not translate: its
+// text comes from the translator endpoint at run time.
+const TranslationMachine = "machine"
+
+// Pending reports whether a prompt still waits for its translation.
+func (p Prompt) Pending() bool { return p.Language != English && p.Text == "" }
+
+// Translated returns the prompt with its text in its language: the ID
+// follows the text, so a corrected translation is a new prompt.
+func (p Prompt) Translated(text, status string) Prompt {
+	p.Text, p.Translation = text, status
 	p.ID = "p-" + ContentID(p.Set, p.Country, p.Category, p.Subcategory, p.Variant, p.Text, p.Language)
-	return p, nil
+	return p
+}
+
+// TranslationID names a prompt cell in a language, whatever its text.
+func (p Prompt) TranslationID() string {
+	return "t-" + ContentID(p.Language, p.Set, p.Country, p.Category, p.Subcategory, p.Variant)
 }
 
 // ContentID is a stable 16-hex-digit identifier of its parts.

@@ -15,6 +15,15 @@ import (
 // returns the runner, closed when the test ends.
 func Run(tb testing.TB, specText string) *audit.Runner {
 	tb.Helper()
+	r := RunIn(tb, specText, tb.TempDir())
+	tb.Cleanup(func() { r.Close() })
+	return r
+}
+
+// RunIn is Run in a given folder; the caller closes the runner (before
+// running again in the same folder).
+func RunIn(tb testing.TB, specText, dir string) *audit.Runner {
+	tb.Helper()
 	a, err := spec.Parse("test.yaml", []byte(specText), os.ReadFile)
 	if err != nil {
 		tb.Fatal(err)
@@ -23,8 +32,7 @@ func Run(tb testing.TB, specText string) *audit.Runner {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	r := audit.NewRunner(p, audit.Options{Dir: tb.TempDir()})
-	tb.Cleanup(func() { r.Close() })
+	r := audit.NewRunner(p, audit.Options{Dir: dir})
 	for _, st := range r.Stages() {
 		if err := st.Run(context.Background()); err != nil {
 			tb.Fatalf("stage %s: %v", st.Name, err)

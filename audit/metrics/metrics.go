@@ -83,6 +83,13 @@ func Compute(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]store.M
 	if err != nil {
 		return nil, err
 	}
+	// Images of a translation a reviewer has since corrected stay stored
+	// but count nowhere: the corrected prompt's images replace them.
+	superseded, err := run.DB().SupersededImages(ctx)
+	if err != nil {
+		return nil, err
+	}
+	recs = slices.DeleteFunc(recs, func(r *record) bool { return superseded[r.id] })
 	rates, err := ParseRates(ctx, run.DB())
 	if err != nil {
 		return nil, fmt.Errorf("parse rates: %w", err)

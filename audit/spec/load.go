@@ -220,6 +220,7 @@ func (a *Audit) endpointLists() []endpointList {
 		{generators.RoleI2I, &a.Models.I2I},
 		{generators.RoleVLM, &a.Models.VLM},
 		{generators.RoleLLM, &a.Models.LLM},
+		{generators.RoleLLM, &a.Models.Translator},
 		{generators.RoleEmbedder, &a.Models.Embedder},
 		{generators.RoleScorer, &a.Models.Scorer},
 	}

@@ -78,12 +78,16 @@ type Extension struct {
 
 // Models lists the endpoints per role.
 type Models struct {
-	T2I      []Endpoint `yaml:"t2i"`
-	I2I      []Endpoint `yaml:"i2i"`
-	VLM      []Endpoint `yaml:"vlm"`
-	LLM      []Endpoint `yaml:"llm"`
-	Embedder []Endpoint `yaml:"embedder"`
-	Scorer   []Endpoint `yaml:"scorer"`
+	T2I []Endpoint `yaml:"t2i"`
+	I2I []Endpoint `yaml:"i2i"`
+	VLM []Endpoint `yaml:"vlm"`
+	LLM []Endpoint `yaml:"llm"`
+	// Translator translates the prompts the schema has no translation
+	// for, and translates every prompt in another language back into
+	// English as a check (any chat endpoint; the first is used).
+	Translator []Endpoint `yaml:"translator"`
+	Embedder   []Endpoint `yaml:"embedder"`
+	Scorer     []Endpoint `yaml:"scorer"`
 }
 
 // Endpoint is one model endpoint and its call limits.

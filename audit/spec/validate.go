@@ -674,9 +674,9 @@ func (a *Audit) checkLanguages(d *decoder) {
 			if code == prompts.English {
 				continue
 			}
-			if _, ok := s.Translations[code]; !ok {
+			if _, ok := s.Translations[code]; !ok && len(a.Models.Translator) == 0 {
 				known := slices.Sorted(maps.Keys(s.Translations))
-				d.at(path, "the schema has no translation into %q (%s); add one under extend.translations (known: en, native, %s)", code, s.LanguageName(code), strings.Join(known, ", "))
+				d.at(path, "the schema has no translation into %q (%s); add one under extend.translations, or declare a models.translator endpoint to translate the prompts (known: en, native, %s)", code, s.LanguageName(code), strings.Join(known, ", "))
 			}
 		}
 	}

@@ -137,7 +137,7 @@ type ImportOutcome struct {
 // transaction: all or nothing. A reviewer's newest file (by the time it
 // was saved, then by import) counts; older ones are kept, marked
 // superseded.
-func (r *Run) PutReviewImport(imp ReviewImport, ratings []Rating) (ImportOutcome, error) {
+func (r *Run) PutReviewImport(imp ReviewImport, ratings []Rating, reviews []TranslationReview) (ImportOutcome, error) {
 	var out ImportOutcome
 	err := r.w.do(func(tx *Tx) error {
 		out = ImportOutcome{}
@@ -187,7 +187,10 @@ func (r *Run) PutReviewImport(imp ReviewImport, ratings []Rating) (ImportOutcome
 				}
 			}
 		}
-		return nil
+		if imp.SupersededBy != "" {
+			return nil // a newer file of this reviewer already spoke for the translations
+		}
+		return applyTranslationReviews(tx, imp, reviews)
 	})
 	return out, err
 }

@@ -303,11 +303,11 @@ func OpenRun(dir string) (*Run, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("run store: %w", err)
 	}
-	db, err := openSQLite(filepath.Join(dir, StoreFile), runSchema+healthSchema)
+	db, err := openSQLite(filepath.Join(dir, StoreFile), runSchema+healthSchema+translationSchema)
 	if err != nil {
 		return nil, fmt.Errorf("run store: %w", err)
 	}
-	if err := migrate(db, runSchema+healthSchema); err != nil {
+	if err := migrate(db, runSchema+healthSchema+translationSchema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("run store %s: %w", dir, err)
 	}
@@ -327,7 +327,7 @@ func OpenRunAt(ctx context.Context, dir, storeURL string) (*Run, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("run store: %w", err)
 	}
-	db, err := openPostgres(ctx, storeURL, runSchema+healthSchema)
+	db, err := openPostgres(ctx, storeURL, runSchema+healthSchema+translationSchema)
 	if err != nil {
 		return nil, fmt.Errorf("run store: %w", err)
 	}

@@ -3,7 +3,10 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/blindspot-audit/blindspot/reports"
 	"github.com/spf13/cobra"
@@ -96,9 +99,16 @@ func writeGrid(a *App, p *audit.Plan) error {
 	c := p.Counts
 	fmt.Fprintf(a.Stdout, "Audit %q: %d country-specific and %d agnostic prompts, %d seeds, %d images.\n",
 		p.Audit.Name, c.Prompts["country_specific"], c.Prompts["agnostic"], len(p.Audit.SeedList), c.Images)
+	if len(c.Languages) > 1 {
+		var parts []string
+		for _, code := range slices.Sorted(maps.Keys(c.Languages)) {
+			parts = append(parts, fmt.Sprintf("%s %d", code, c.Languages[code]))
+		}
+		fmt.Fprintf(a.Stdout, "Prompts by language: %s.\n", strings.Join(parts, ", "))
+	}
 	t := reports.NewTable(a.Stdout)
 	t.Header("Stage", "Calls")
-	for _, r := range [][2]any{{"text-to-image", c.T2I}, {"image edits", c.I2I}, {"VQA judge", c.VQA}, {"best/worst picks", c.Picks}, {"stories", c.Stories}, {"embeddings", c.Embed}, {"quality scores", c.Score}, {"LLM", c.LLM}, {"total", c.Total()}} {
+	for _, r := range [][2]any{{"text-to-image", c.T2I}, {"image edits", c.I2I}, {"VQA judge", c.VQA}, {"best/worst picks", c.Picks}, {"stories", c.Stories}, {"embeddings", c.Embed}, {"quality scores", c.Score}, {"LLM", c.LLM}, {"translations", c.Translate}, {"total", c.Total()}} {
 		if r[1].(int) == 0 && r[0] != "total" {
 			continue
 		}

@@ -35,6 +35,8 @@ func (p *Provider) Chat(ctx context.Context, req generators.ChatRequest) (*gener
 	if len(req.Images) == 0 {
 		lp := strings.ToLower(req.Prompt)
 		switch {
+		case translateRe.MatchString(req.Prompt):
+			return p.translate(req), nil
 		case strings.Contains(lp, "yes/no questions"):
 			return p.questions(req), nil
 		case strings.Contains(lp, storyCharactersCue):

@@ -2,11 +2,13 @@ package sim
 
 import (
 	"maps"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"unicode"
 
+	"github.com/blindspot-audit/blindspot/generators"
 	"github.com/blindspot-audit/blindspot/prompts"
 )
 
@@ -251,3 +253,43 @@ var translated = func() map[string]translation {
 }()
 
 type translation struct{ lang, source string }
+
+// forward maps an English prompt of the built-in grid and a language code
+// to the schema's translation of it.
+var forward = func() map[[2]string]string {
+	out := make(map[[2]string]string, len(translated))
+	for text, t := range translated {
+		out[[2]string{t.source, t.lang}] = text
+	}
+	return out
+}()
+
+// translateRe is the translator's request: "Translate into NAME (CODE):"
+// and the text on the next line.
+var translateRe = regexp.MustCompile(`(?s)^Translate into [^\n]*\(([a-z]{2,3})\):\n(.*)$`)
+
+// translate answers a translation request as a translator that knows the
+// built-in schema's translations: a prompt of the built-in grid gets the
+// schema's text (and comes back into English as its source); any other
+// text comes back marked "[code] text", and a marked text loses its mark
+// on the way back into English.
+func (p *Provider) translate(req generators.ChatRequest) *generators.Response {
+	m := translateRe.FindStringSubmatch(req.Prompt)
+	code, text := m[1], strings.TrimSpace(m[2])
+	out := "[" + code + "] " + text
+	switch t, ok := translated[text]; {
+	case code == prompts.English && ok:
+		out = t.source
+	case code == prompts.English:
+		if i := strings.Index(text, "] "); strings.HasPrefix(text, "[") && i > 0 {
+			out = text[i+2:]
+		} else {
+			out = text
+		}
+	default:
+		if f, ok := forward[[2]string{text, code}]; ok {
+			out = f
+		}
+	}
+	return &generators.Response{Text: out, Usage: generators.Usage{InputTokens: len(req.Prompt) / 4, OutputTokens: len(out) / 4}, ModelVersion: version(req.Model)}
+}

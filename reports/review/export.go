@@ -75,7 +75,12 @@ func Export(ctx context.Context, run *store.Run, blobs *store.Blobs, cfg spec.Re
 	// (another reviewer of the same country) only where it shows them too:
 	// a run's every picture at once would not fit a large audit.
 	thumbs := map[string][]byte{}
+	translations, err := run.DB().Translations(ctx)
+	if err != nil {
+		return nil, err
+	}
 	for _, s := range Plan(groups, cfg) {
+		s.Translations = translationsFor(translations, s.Country)
 		if err := thumbsFor(ctx, blobs, s, px, thumbs); err != nil {
 			return nil, err
 		}

@@ -45,7 +45,10 @@ func (e *Problems) Error() string {
 type Checked struct {
 	Import  store.ReviewImport
 	Ratings []store.Rating
-	Blank   int // rows with nothing filled in
+	// Translations are the verdicts and corrections of the Translations
+	// sheets.
+	Translations []store.TranslationReview
+	Blank        int // rows with nothing filled in
 }
 
 // Check reads a returned file and checks it against the run's exported
@@ -194,6 +197,17 @@ func Check(ctx context.Context, run *store.Run, name string, data []byte) (*Chec
 		}
 		out.Ratings = append(out.Ratings, rt)
 	}
+	if len(f.Translations) > 0 {
+		all, err := run.DB().Translations(ctx)
+		if err != nil {
+			return nil, err
+		}
+		known := map[string]store.Translation{}
+		for _, t := range all {
+			known[t.ID] = t
+		}
+		out.Translations = checkTranslations(f.Translations, known, runID, add)
+	}
 	if len(probs) > 0 {
 		return nil, &Problems{File: name, List: probs}
 	}
@@ -248,5 +262,5 @@ func normaliseTime(s string) string {
 
 // Record stores a checked file in one transaction.
 func Record(run *store.Run, c *Checked) (store.ImportOutcome, error) {
-	return run.PutReviewImport(c.Import, c.Ratings)
+	return run.PutReviewImport(c.Import, c.Ratings, c.Translations)
 }

@@ -33,6 +33,8 @@ type filled struct {
 	ReviewerRef string // where the reviewer's name is (or should be)
 	SavedAt     string
 	Rows        []filledRow
+	// Translations are the workbook's Translations sheets, if any.
+	Translations []translationSheet
 	// ref names a cell for messages: "Ratings!G12" or "file.csv!G12".
 	ref func(col, row int) string
 	// metaRef names the Meta cell of a key, or "" when the file has none.
@@ -186,6 +188,9 @@ func readXLSX(name string, data []byte, p Protocol) (*filled, []Problem) {
 			}
 		}
 	}
+	var tprobs []Problem
+	out.Translations, tprobs = readTranslations(f)
+	probs = append(probs, tprobs...)
 	if len(probs) > 0 {
 		return nil, probs
 	}

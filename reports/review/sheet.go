@@ -11,6 +11,7 @@ import (
 
 	"github.com/blindspot-audit/blindspot/audit/spec"
 	"github.com/blindspot-audit/blindspot/audit/stats"
+	"github.com/blindspot-audit/blindspot/audit/store"
 )
 
 // Format names this version of the sheet layout; import refuses others.
@@ -49,6 +50,9 @@ type Sheet struct {
 	Reviewer string
 	Groups   []Group // in the order of the rows
 	Models   map[string]string
+	// Translations are the prompts in the country's languages, by
+	// language, for its reviewers to check.
+	Translations map[string][]store.Translation
 }
 
 // Plan arranges sampled groups into sheets: one per country, or one per

@@ -2,6 +2,8 @@ package review
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -38,6 +40,9 @@ func writeXLSX(path string, s Sheet, p Protocol, runID, exportedAt string, thumb
 	}
 	if err := ratings(f, s, p, runID, thumbs, full, px); err != nil {
 		return fmt.Errorf("ratings: %w", err)
+	}
+	if err := writeTranslations(f, s.Translations, runID); err != nil {
+		return fmt.Errorf("translations: %w", err)
 	}
 	if _, err := f.NewSheet(SheetMeta); err != nil {
 		return err
@@ -91,6 +96,9 @@ func instructions(f *excelize.File, s Sheet, p Protocol) error {
 		[]any{"Stopping early", "You may stop at any point and send what you have: blank cells are fine."},
 		[]any{"Saving", "Save as Excel workbook (.xlsx) in Excel, LibreOffice or Google Sheets (File > Download > .xlsx) and send the file back. Do not change the Item ID column or the order of columns."},
 	)
+	if len(s.Translations) > 0 { // just before Saving
+		lines = slices.Insert(lines, len(lines)-1, translationLine(s))
+	}
 	for i, l := range lines {
 		if len(l) == 0 {
 			continue
@@ -336,4 +344,13 @@ func printSetup(f *excelize.File, sh string) error {
 		return err
 	}
 	return f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: "'" + sh + "'!$1:$1", Scope: sh})
+}
+
+// translationLine explains the Translations sheets.
+func translationLine(s Sheet) []any {
+	var names []string
+	for _, lang := range slices.Sorted(maps.Keys(s.Translations)) {
+		names = append(names, TranslationsPrefix+lang)
+	}
+	return []any{"Translations", "The " + strings.Join(names, ", ") + " sheet(s) list the prompts as they were given to the models in your language, with the English prompt and a machine translation back into English. Is each translation natural and faithful? Pick yes or no; where you can say it better, write your translation under Correction (later runs will use it)."}
 }
