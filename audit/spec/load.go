@@ -349,6 +349,12 @@ func specPathOf(path string, a *Audit, s *prompts.Schema) string {
 		}
 		return "schema"
 	}
+	if rest, ok := strings.CutPrefix(path, "translations."); ok && a.Extend != nil {
+		code, _, _ := strings.Cut(rest, ".")
+		if _, ours := a.Extend.Translations[code]; ours {
+			return "extend." + path
+		}
+	}
 	return "schema"
 }
 

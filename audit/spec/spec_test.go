@@ -13,7 +13,7 @@ import (
 )
 
 func TestExamplesLoad(t *testing.T) {
-	for _, f := range []string{"../../examples/quickstart.yaml", "../../examples/quickstart-http.yaml", "../../examples/ecb.yaml", "../../examples/stories.yaml", "../../examples/reviewer-study.yaml"} {
+	for _, f := range []string{"../../examples/quickstart.yaml", "../../examples/quickstart-http.yaml", "../../examples/ecb.yaml", "../../examples/stories.yaml", "../../examples/reviewer-study.yaml", "../../examples/languages.yaml"} {
 		a, err := Load(f)
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
@@ -43,6 +43,9 @@ func TestParseErrors(t *testing.T) {
 		{"nested unknown key", "name: t\nmodels:\n  t2i:\n    - {name: g, provider: sim, concurency: 3}\n", []string{"t.yaml:4:32: models.t2i[0].concurency: unknown field"}},
 		{"wrong type", base + "samples: many\n", []string{"t.yaml:5:10: samples: expected a whole number"}},
 		{"list expected", base + "countries: Kenya\n", []string{"countries: expected a list"}},
+		{"languages", base + "countries: [Kenya]\nlanguages: [en, native, en, fr]\nextend:\n  translations:\n    xx1: {templates: {t2i: \"{Demonym} {subcategory}\", t2i_agnostic: \"{subcategory}\"}}\n",
+			[]string{`languages[2]: language "en" is listed twice`, `languages[3]: the schema has no translation into "fr" (fr); add one under extend.translations, or declare a models.translator endpoint`,
+				`translations.xx1: a translation needs a two- or three-letter ISO 639 code`, "translations.xx1.templates.t2i: placeholder {Demonym} is not available in a translated template"}},
 		{"unknown country", base + "countries: [Kenya, Atlantis]\n", []string{"t.yaml:5:20: countries[1]: unknown country \"Atlantis\""}},
 		{"unknown category", base + "categories: [food, music]\n", []string{"categories[1]: unknown category or subcategory \"music\""}},
 		{"bad placeholder", base + "templates:\n  t2i: \"{Variant} {dish} in {Country}\"\n", []string{"t.yaml:6:3: templates.t2i: unknown placeholder {dish}"}},
