@@ -120,7 +120,7 @@ func BuildData(ctx context.Context, run *store.Run, s *metrics.Summary) (*Data, 
 
 // buildData is BuildData handing each group in full to full as it is read.
 func buildData(ctx context.Context, run *store.Run, s *metrics.Summary, full fullGroupFunc) (*Data, error) {
-	d := &Data{Summary: s, Sections: Sections(s.Metrics, s.Tests, s.Agreement), Filters: map[string][]string{}}
+	d := &Data{Summary: s, Sections: Sections(s.Metrics, s.Tests, s.Agreement, s.Translations), Filters: map[string][]string{}}
 	if sec, ok := judgeAnswersSection(s); ok {
 		d.Sections = append(d.Sections, sec)
 	}

@@ -12,11 +12,11 @@ import (
 )
 
 // LanguageHead heads the language-gap table.
-var LanguageHead = []string{"Model", "Country", "Language", "Accuracy, English", "Accuracy, language", "Gap (language - English)", "Pairs", "p (Holm)", "Refused, language"}
+var LanguageHead = []string{"Model", "Country", "Language", "Translations", "Accuracy, English", "Accuracy, language", "Gap (language - English)", "Pairs", "p (Holm)", "Refused, language"}
 
 // LanguageRows are the language gaps, a row per model, country and
 // prompt language, in stored order, with the paired test's p-value.
-func LanguageRows(ms []store.Metric, ts []store.Test) [][]string {
+func LanguageRows(ms []store.Metric, ts []store.Test, tr []store.TranslationCount) [][]string {
 	find := func(name, model, country, lang string) *store.Metric {
 		for i, m := range ms {
 			if m.Name == name && m.Model == model && m.Country == country && m.Language == lang && m.PromptSet == prompts.SetCountry && m.Category == "" {
@@ -37,7 +37,7 @@ func LanguageRows(ms []store.Metric, ts []store.Test) [][]string {
 		if g.CILow != nil {
 			gap += fmt.Sprintf(" [%+.2f, %+.2f]", *g.CILow, *g.CIHigh)
 		}
-		rows = append(rows, []string{g.Model, g.Country, g.Language,
+		rows = append(rows, []string{g.Model, g.Country, g.Language, TranslationsOf(tr, g.Language),
 			metricCell(find(metrics.MetricLanguageAccuracy, g.Model, g.Country, prompts.English)),
 			metricCell(find(metrics.MetricLanguageAccuracy, g.Model, g.Country, g.Language)),
 			gap, fmt.Sprint(g.N), p,
@@ -121,33 +121,44 @@ func withPercent(m store.Metric) string {
 
 // languageSection: the judge's accuracy per country, a bar per prompt
 // language, and the gap and default tables.
-func languageSection(ms []store.Metric, ts []store.Test) (Section, bool) {
-	rows := LanguageRows(ms, ts)
+func languageSection(ms []store.Metric, ts []store.Test, tr []store.TranslationCount) (Section, bool) {
+	rows := LanguageRows(ms, ts, tr)
 	defaults := LanguageDefaultRows(ms)
 	if len(rows) == 0 && len(defaults) == 0 {
 		return Section{}, false
 	}
 	s := Section{ID: "language", Title: "The language of the prompt",
-		Note: "Every prompt in English and in the languages asked for (spec languages). The gap is the judge's accuracy for the prompt in the country's language minus in English, paired by subcategory, variant, seed and judge, with a 95% bootstrap interval over pairs and a sign-flip permutation test, Holm-adjusted per model. Translations marked draft await native review. Every other section reads the English prompts only."}
+		Note: "Every prompt in English and in the languages asked for (spec languages). The gap is the judge's accuracy for the prompt in the country's language minus in English, paired by subcategory, variant, seed and judge, with a 95% bootstrap interval over pairs and a sign-flip permutation test, Holm-adjusted per model. The Translations column says where a language's prompts came from: the schema's draft translations (not yet checked by native speakers), the translator endpoint (machine), or native reviewers. Every other section reads the English prompts only."}
 	acc := filter(ms, func(m store.Metric) bool {
 		return m.Name == metrics.MetricLanguageAccuracy && m.PromptSet == prompts.SetCountry && m.Category == ""
 	})
+	// A pair of bars per country and language: the English prompt's
+	// accuracy beside the translated prompt's, each with its interval.
 	for _, model := range distinct(acc, func(m store.Metric) string { return m.Model }) {
 		mine := filter(acc, func(m store.Metric) bool { return m.Model == model })
-		countries := distinct(mine, func(m store.Metric) string { return m.Country })
-		var series []ciSeries
-		for _, lang := range distinct(mine, func(m store.Metric) string { return m.Language }) {
-			vals := make([]*store.Metric, len(countries))
-			for i, c := range countries {
-				for j := range mine {
-					if mine[j].Country == c && mine[j].Language == lang {
-						vals[i] = &mine[j]
-					}
+		find := func(country, lang string) *store.Metric {
+			for i := range mine {
+				if mine[i].Country == country && mine[i].Language == lang {
+					return &mine[i]
 				}
 			}
-			series = append(series, ciSeries{Name: lang, Vals: vals})
+			return nil
 		}
-		s.Charts = append(s.Charts, ciBars("language-"+model, model+": judge accuracy by country and prompt language", countries, series, 1))
+		var xs []string
+		english, native := ciSeries{Name: "English prompt"}, ciSeries{Name: "Prompt in the language"}
+		for _, country := range distinct(mine, func(m store.Metric) string { return m.Country }) {
+			for _, lang := range distinct(filter(mine, func(m store.Metric) bool { return m.Country == country }), func(m store.Metric) string { return m.Language }) {
+				if lang == prompts.English {
+					continue
+				}
+				xs = append(xs, country+" · "+lang)
+				english.Vals = append(english.Vals, find(country, prompts.English))
+				native.Vals = append(native.Vals, find(country, lang))
+			}
+		}
+		if len(xs) > 0 {
+			s.Charts = append(s.Charts, ciBars("language-"+model, model+": judge accuracy, English prompt against the prompt in each country's language", xs, []ciSeries{english, native}, 1))
+		}
 	}
 	if len(rows) > 0 {
 		s.Tables = append(s.Tables, Table{Head: LanguageHead, Rows: rows})
@@ -159,8 +170,8 @@ func languageSection(ms []store.Metric, ts []store.Test) (Section, bool) {
 }
 
 // writeLanguage prints the language gaps and the agnostic defaults.
-func writeLanguage(w io.Writer, ms []store.Metric, ts []store.Test) error {
-	if rows := LanguageRows(ms, ts); len(rows) > 0 {
+func writeLanguage(w io.Writer, ms []store.Metric, ts []store.Test, tr []store.TranslationCount) error {
+	if rows := LanguageRows(ms, ts, tr); len(rows) > 0 {
 		fmt.Fprint(w, "\n"+wrap("The language of the prompt: judge accuracy for prompts in the country's language against English, paired by subcategory, variant, seed and judge (95% bootstrap intervals; sign-flip permutation test, Holm-adjusted):", "", "", TerminalWidth))
 		if err := writeRows(w, 3, LanguageHead, rows); err != nil {
 			return err
@@ -173,4 +184,30 @@ func writeLanguage(w io.Writer, ms []store.Metric, ts []store.Test) error {
 		}
 	}
 	return nil
+}
+
+// TranslationsOf says where a language's translations came from and how
+// far native reviewers checked them: "schema draft 42", "machine 40,
+// reviewed 2".
+func TranslationsOf(tr []store.TranslationCount, lang string) string {
+	var parts []string
+	for _, c := range tr {
+		if c.Language != lang {
+			continue
+		}
+		what := c.Origin
+		switch {
+		case c.Origin == store.OriginReviewer:
+			what = "corrected by reviewers"
+		case c.Status != store.TranslationDraft:
+			what += ", " + c.Status + " by reviewers"
+		case c.Origin == store.OriginSchema:
+			what = "schema draft"
+		}
+		parts = append(parts, fmt.Sprintf("%s %d", what, c.N))
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, "; ")
 }

@@ -101,7 +101,7 @@ func TestModelsCompared(t *testing.T) {
 		return store.Metric{Name: metrics.MetricVQAAccuracy, Model: model, PromptSet: prompts.SetCountry, Country: country, Value: v, N: 20}
 	}
 	ms := []store.Metric{acc("a", "Kenya", 0.4), acc("a", "Korea", 0.8), acc("b", "Kenya", 0.7), acc("b", "Korea", 0.9)}
-	secs := Sections(ms, nil, nil)
+	secs := Sections(ms, nil, nil, nil)
 	if len(secs) == 0 || secs[0].ID != "models" || secs[0].Tables[0].Rows[0][1] != "b" || secs[0].Tables[0].Rows[1][4] != "Kenya" {
 		t.Fatalf("sections %+v", secs)
 	}
@@ -114,7 +114,7 @@ func TestModelsCompared(t *testing.T) {
 	if !strings.Contains(b.String(), "Of 2 models, b draws") || !strings.Contains(b.String(), "Models ranked by mean judge accuracy") {
 		t.Errorf("summary:\n%s", b.String())
 	}
-	if single := Sections(ms[:2], nil, nil); len(single) > 0 && single[0].ID == "models" {
+	if single := Sections(ms[:2], nil, nil, nil); len(single) > 0 && single[0].ID == "models" {
 		t.Error("a ranking of one model")
 	}
 }

@@ -30,7 +30,7 @@ type Table struct {
 }
 
 // Sections builds every section whose data the run has, in reading order.
-func Sections(ms []store.Metric, ts []store.Test, as []store.Agreement) []Section {
+func Sections(ms []store.Metric, ts []store.Test, as []store.Agreement, tr []store.TranslationCount) []Section {
 	var out []Section
 	for _, build := range []func([]store.Metric) (Section, bool){
 		modelsSection, accuracySection, barsSection, driftSection, burdenSection, defaultsSection, diversitySection, refusalSection, picksSection,
@@ -39,7 +39,7 @@ func Sections(ms []store.Metric, ts []store.Test, as []store.Agreement) []Sectio
 			out = append(out, s)
 		}
 	}
-	if s, ok := languageSection(ms, ts); ok {
+	if s, ok := languageSection(ms, ts, tr); ok {
 		out = append(out, s)
 	}
 	if s, ok := testsSection(ts); ok {

@@ -347,7 +347,7 @@ func WriteSummary(w io.Writer, s *metrics.Summary) error {
 			return err
 		}
 	}
-	if err := writeLanguage(w, s.Metrics, s.Tests); err != nil {
+	if err := writeLanguage(w, s.Metrics, s.Tests, s.Translations); err != nil {
 		return err
 	}
 	if rows := Picks(s.Metrics); len(rows) > 0 {

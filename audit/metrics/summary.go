@@ -46,7 +46,10 @@ type Summary struct {
 	Process *CallCounts    `json:"process,omitempty"`
 	Stages  []StageSummary `json:"stages"`
 	Metrics []store.Metric `json:"metrics"`
-	Tests   []store.Test   `json:"tests"`
+	// Translations count the prompts' translations in use by language,
+	// origin (schema, machine, reviewer) and status.
+	Translations []store.TranslationCount `json:"translations,omitempty"`
+	Tests        []store.Test             `json:"tests"`
 	// Agreement holds the native reviewers' agreement and its correlation
 	// with the automatic metrics, once ratings are imported.
 	Agreement []store.Agreement `json:"agreement,omitempty"`
@@ -145,6 +148,9 @@ func Summarize(ctx context.Context, run *store.Run) (*Summary, error) {
 		}
 	}
 	if s.ParseRates, err = run.ParseRates(ctx); err != nil {
+		return nil, fmt.Errorf("summary: %w", err)
+	}
+	if s.Translations, err = db.TranslationCounts(ctx); err != nil {
 		return nil, fmt.Errorf("summary: %w", err)
 	}
 	s.Notices = withheldNotices(s.Withheld)

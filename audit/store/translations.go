@@ -147,3 +147,31 @@ func applyTranslationReviews(tx *Tx, imp ReviewImport, reviews []TranslationRevi
 	}
 	return nil
 }
+
+// TranslationCount counts a language's translations of one origin and
+// status.
+type TranslationCount struct {
+	Language string `json:"language"`
+	Origin   string `json:"origin"`
+	Status   string `json:"status"`
+	N        int    `json:"n"`
+}
+
+// TranslationCounts counts the translations in use by language, origin
+// and status.
+func (db *DB) TranslationCounts(ctx context.Context) ([]TranslationCount, error) {
+	rows, err := db.QueryContext(ctx, `SELECT language, origin, status, COUNT(*) FROM translations GROUP BY language, origin, status ORDER BY language, origin, status`)
+	if err != nil {
+		return nil, fmt.Errorf("counting translations: %w", err)
+	}
+	defer rows.Close()
+	var out []TranslationCount
+	for rows.Next() {
+		var c TranslationCount
+		if err := rows.Scan(&c.Language, &c.Origin, &c.Status, &c.N); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
