@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/blindspot-audit/blindspot/audit/metrics"
@@ -97,6 +98,74 @@ prompt_sets: [country_specific]
 		t.Logf("agnostic prompts in %s: %s's share %.3f, cue %.2f", c.lang, c.country, share.Value, c.cue)
 		if math.Abs(share.Value-c.cue) > 0.05 {
 			t.Errorf("agnostic prompts in %s: %s's share %.3f, cue %.2f", c.lang, c.country, share.Value, c.cue)
+		}
+	}
+}
+
+// TestJudgeAsksInPromptLanguage: with judge.language: prompt the judge's
+// yes/no questions about an image of a Swahili or Korean prompt go out
+// translated, the simulated judge answers in that language ("Ndiyo",
+// "아니요"), every answer is read, and the accuracies are those of the
+// same audit judged in English (the simulator's judge reads the same
+// question either way).
+func TestJudgeAsksInPromptLanguage(t *testing.T) {
+	const grid = `countries: [Kenya, Korea]
+categories: [architecture]
+languages: [en, native]
+samples: 3
+models:
+  t2i:
+    - {name: t2i, provider: sim, sim: {bias: {fidelity: {Kenya: 0.3, Korea: 0.7}, languages: {sw: {fidelity: {Kenya: 0.4}}}}}}
+  vlm: [{name: judge, provider: sim}]
+  translator: [{name: tr, provider: sim}]
+`
+	ctx := context.Background()
+	native := runAll(t, loadSpec(t, "name: native\njudge: {questions: 4, language: prompt}\n"+grid), t.TempDir(), Options{})
+	english := runAll(t, loadSpec(t, "name: english\njudge: {questions: 4}\n"+grid), t.TempDir(), Options{})
+	langOf := map[string]string{}
+	err := native.Run.DB().EachImage(ctx, func(im store.Image) error {
+		langOf[im.ID] = im.Language
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	asked := map[string]int{}
+	err = native.Run.DB().EachAnswer(ctx, store.AnswerQuery{Kinds: []string{"yesno"}}, func(a store.StoredAnswer) error {
+		lang := langOf[a.ImageID]
+		asked[lang]++
+		switch {
+		case lang != "en" && !strings.HasPrefix(a.Question, "["+lang+"] "):
+			t.Errorf("question about a %s image asked as %q", lang, a.Question)
+		case lang == "sw" && a.Raw != "Ndiyo." && a.Raw != "Hapana.":
+			t.Errorf("the judge answered a Swahili question %q", a.Raw)
+		case a.Parsed != "yes" && a.Parsed != "no":
+			t.Errorf("answer %q to %q read as %q", a.Raw, a.Question, a.Parsed)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if asked["sw"] != 6*3*4 || asked["ko"] != 6*3*4 {
+		t.Errorf("yes/no questions asked per language: %v", asked)
+	}
+	nm, _ := native.Run.Metrics(ctx)
+	em, _ := english.Run.Metrics(ctx)
+	for _, lang := range []string{"sw", "ko"} {
+		var a, b float64
+		for _, m := range nm {
+			if m.Name == metrics.MetricLanguageAccuracy && m.Language == lang {
+				a = m.Value
+			}
+		}
+		for _, m := range em {
+			if m.Name == metrics.MetricLanguageAccuracy && m.Language == lang {
+				b = m.Value
+			}
+		}
+		if a != b || a == 0 {
+			t.Errorf("%s: accuracy %.3f judged in the language, %.3f in English", lang, a, b)
 		}
 	}
 }

@@ -161,6 +161,9 @@ func (p *Plan) count() {
 			if pr.Pending() {
 				n = 2
 			}
+			if a.Judge.Language == spec.JudgeLanguagePrompt && pr.Set == prompts.SetCountry && len(a.Models.VLM) > 0 {
+				n += a.Judge.Questions + a.Judge.LLMQuestions // the judge's yes/no questions, at most
+			}
 			c.Translate += n
 			price(a.Models.Translator[0].Name, generators.Usage{InputTokens: 40, OutputTokens: 30}, n)
 		}

@@ -253,6 +253,7 @@ func (e *Engine) judge(ctx context.Context, im *store.Image, p prompts.Prompt, e
 	if im.PromptSet != prompts.SetAgnostic && e.Plan.Audit.Judge.LLMQuestions > 0 {
 		qs = append(qs, e.llmQuestions(ctx, im, p)...)
 	}
+	e.translateQuestions(ctx, p, qs)
 	img := load()
 	if img == nil {
 		return

@@ -9,10 +9,12 @@ import (
 	"github.com/sourcegraph/conc/iter"
 
 	"github.com/blindspot-audit/blindspot/audit/policy"
+	"github.com/blindspot-audit/blindspot/audit/spec"
 	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/generators"
 	"github.com/blindspot-audit/blindspot/generators/httpx"
 	"github.com/blindspot-audit/blindspot/prompts"
+	"github.com/blindspot-audit/blindspot/vqa"
 )
 
 // StageTranslate is the stage that settles the text of every prompt in
@@ -207,4 +209,24 @@ func (t *trans) ask(ctx context.Context, taskID, code, name, text string) (strin
 		return "", false
 	}
 	return ParseTranslation(o.Resp.Text)
+}
+
+// translateQuestions asks the judge's yes/no questions in the prompt's
+// language (judge.language: prompt). A question whose translation fails
+// is asked in English, and stored as asked.
+func (e *Engine) translateQuestions(ctx context.Context, p prompts.Prompt, qs []vqa.Question) {
+	a := e.Plan.Audit
+	if a.Judge.Language != spec.JudgeLanguagePrompt || p.Language == prompts.English || len(a.Models.Translator) == 0 {
+		return
+	}
+	tr := &trans{e: e, ep: a.Models.Translator[0].Name}
+	name := a.Schema.LanguageName(p.Language)
+	for i, q := range qs {
+		if q.Kind != vqa.KindYesNo && q.Kind != vqa.KindLLM {
+			continue
+		}
+		if text, ok := tr.ask(ctx, "question:"+prompts.ContentID(p.Language, q.Text), p.Language, name, q.Text); ok {
+			qs[i].Text, qs[i].Lang = text, p.Language
+		}
+	}
 }

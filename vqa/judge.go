@@ -186,6 +186,9 @@ func (j *Judge) ask(ctx context.Context, system string, q Question, choices []Ch
 	default:
 		ans.Raw = httpx.Truncate(r.Text, MaxAnswerBytes)
 		ans.Parsed = ParseAnswer(q.Kind, r.Text, choices)
+		if q.Lang != "" && (q.Kind == KindYesNo || q.Kind == KindLLM) {
+			ans.Parsed = ParseYesNoIn(r.Text, q.Lang)
+		}
 	}
 	return ans, failed, false
 }

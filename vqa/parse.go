@@ -90,6 +90,21 @@ func ParseYesNo(raw string) string {
 	return Unparsed
 }
 
+// ParseYesNoIn is ParseYesNo for a question asked in language lang (ISO
+// 639): an answer English does not settle is read in that language too
+// ("Ndiyo", "아니요", "是的", "नहीं").
+func ParseYesNoIn(raw, lang string) string {
+	v := ParseYesNo(raw)
+	if v != Unparsed || lang == "" || lang == "en" {
+		return v
+	}
+	s := strings.ToLower(markupRe.ReplaceAllString(strings.TrimSpace(prepare(raw)), ""))
+	if w := parseYesNoIn(s, lang); w != "" {
+		return w
+	}
+	return Unparsed
+}
+
 // ParseEra reads "modern" or "traditional" from an answer: the word
 // itself, "contemporary" or "present-day" for modern, "historical" or
 // "old-fashioned" for traditional, JSON ({"era": "modern"}); a negated

@@ -20,6 +20,10 @@ type Question struct {
 	Kind     string
 	Text     string
 	Expected string // "yes" or "no" for yes/no questions
+	// Lang is the ISO 639 code of a question asked in another language
+	// than English (judge.language: prompt); its answer is read in that
+	// language too.
+	Lang string
 }
 
 // System is the judge's system prompt.

@@ -197,6 +197,12 @@ type Judge struct {
 	// the chain's target culture, as ECB's reviewers do (e.g. [0, 1, 3, 5]).
 	// Empty: no pick.
 	BestWorst []int `yaml:"best_worst"`
+	// Language is the language of the judge's yes/no questions: "english"
+	// (the default) or "prompt", the language of the image's prompt
+	// (translated by models.translator; the answer is read in that
+	// language too). Attribution, era, geotag and rating questions stay
+	// in English.
+	Language string `yaml:"language"`
 
 	// Passages is the loaded corpus.
 	Passages []corpus.Passage `yaml:"-"`

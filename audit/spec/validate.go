@@ -315,6 +315,15 @@ func (a *Audit) loadCorpus(d *decoder, readFile func(string) ([]byte, error)) {
 	if a.Judge.LLMQuestions < 0 || a.Judge.LLMQuestions > 8 {
 		d.at("judge.llm_questions", "must be between 0 and 8, got %d", a.Judge.LLMQuestions)
 	}
+	switch a.Judge.Language {
+	case "", JudgeLanguageEnglish:
+	case JudgeLanguagePrompt:
+		if len(a.Models.Translator) == 0 {
+			d.at("judge.language", "asking in the prompt's language needs a models.translator endpoint to translate the questions")
+		}
+	default:
+		d.at("judge.language", "must be %s or %s, got %q", JudgeLanguageEnglish, JudgeLanguagePrompt, a.Judge.Language)
+	}
 	if a.Judge.LLMQuestions > 0 && len(a.Models.LLM) == 0 {
 		d.at("judge.llm_questions", "LLM-written questions need an endpoint under models.llm")
 	}
@@ -681,3 +690,9 @@ func (a *Audit) checkLanguages(d *decoder) {
 		}
 	}
 }
+
+// Judge languages.
+const (
+	JudgeLanguageEnglish = "english"
+	JudgeLanguagePrompt  = "prompt"
+)

@@ -65,7 +65,9 @@ func (p *Provider) Chat(ctx context.Context, req generators.ChatRequest) (*gener
 	if err != nil {
 		return nil, &generators.Error{Class: generators.Permanent, Msg: "input image", Err: err}
 	}
-	q := req.Prompt
+	// A question its translator marked "[code] ..." is read in English and
+	// answered in that language, where the simulator knows its yes and no.
+	q, lang := unmark(req.Prompt)
 	lq := strings.ToLower(q)
 	named := findCountry(q)
 	seen := look(img, p.candidatesWith(named))
@@ -107,6 +109,9 @@ func (p *Provider) Chat(ctx context.Context, req generators.ChatRequest) (*gener
 			yes = !yes
 		}
 		text = yesNo(yes, rng.IntN(4))
+		if w, ok := yesNoIn[lang]; ok {
+			text = w[map[bool]int{true: 0, false: 1}[yes]] + "."
+		}
 	}
 	return &generators.Response{
 		Text:         text,

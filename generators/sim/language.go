@@ -293,3 +293,21 @@ func (p *Provider) translate(req generators.ChatRequest) *generators.Response {
 	}
 	return &generators.Response{Text: out, Usage: generators.Usage{InputTokens: len(req.Prompt) / 4, OutputTokens: len(out) / 4}, ModelVersion: version(req.Model)}
 }
+
+// yesNoIn are the simulator judge's yes and no in the languages it
+// answers questions marked by its translator.
+var yesNoIn = map[string][2]string{
+	"zh": {"是的", "不是"}, "ko": {"네", "아니요"}, "hi": {"हाँ", "नहीं"}, "sw": {"Ndiyo", "Hapana"},
+	"yo": {"Bẹ́ẹ̀ni", "Rárá"}, "ha": {"Eh", "A'a"}, "ig": {"Ee", "Mba"},
+}
+
+// unmark splits a text its translator marked "[code] text" into the text
+// and the code ("" when unmarked).
+func unmark(s string) (string, string) {
+	if m := markRe.FindStringSubmatch(s); m != nil {
+		return m[2], m[1]
+	}
+	return s, ""
+}
+
+var markRe = regexp.MustCompile(`(?s)^\[([a-z]{2,3})\] (.*)$`)
