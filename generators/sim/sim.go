@@ -69,7 +69,7 @@ func (p *Provider) wait(ctx context.Context) error {
 
 // Version changes whenever the simulator's outputs change, so that cached
 // answers of an older simulator are not reused.
-const Version = "3"
+const Version = "4"
 
 func version(model string) string { return "sim/" + model + "@" + Version }
 
@@ -107,7 +107,10 @@ func (p *Provider) Generate(ctx context.Context, req generators.ImageRequest) (*
 			cult = r.country
 		}
 	case e.Cue > 0:
-		if home := homeOf(r.lang, e); home != "" && rng.Float64() < e.Cue {
+		// The cue has a draw of its own, per language: prompts naming no
+		// country in two languages share a source, and sharing its draw
+		// would tie their errors together.
+		if home := homeOf(r.lang, e); home != "" && rngFor("cue", req.Model, r.lang, text, fmt.Sprint(req.Seed)).Float64() < e.Cue {
 			cult = home
 		}
 	}
