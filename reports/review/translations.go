@@ -1,6 +1,7 @@
 package review
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -58,6 +59,14 @@ func translationsFor(all []store.Translation, country string) map[string][]store
 		if langs[t.Language] && (t.Country == country || t.Country == "") {
 			out[t.Language] = append(out[t.Language], t)
 		}
+	}
+	// The prompts naming the country first, then those naming none, each
+	// by category, subcategory and variant: a reviewer reads a grid.
+	for _, ts := range out {
+		slices.SortStableFunc(ts, func(a, b store.Translation) int {
+			return cmp.Or(strings.Compare(b.Country, a.Country), strings.Compare(a.Category, b.Category),
+				strings.Compare(a.Subcategory, b.Subcategory), strings.Compare(a.Variant, b.Variant))
+		})
 	}
 	return out
 }
@@ -123,6 +132,10 @@ func writeTranslations(f *excelize.File, byLang map[string][]store.Translation, 
 			if err := f.SetCellStyle(sh, colName(tcVerdict)+r, colName(tcComment)+r, open); err != nil {
 				return err
 			}
+			// Two wrapped lines: not every program grows a row to its text.
+			if err := f.SetRowHeight(sh, i+2, 30); err != nil {
+				return err
+			}
 		}
 		if len(rows) > 0 {
 			dv := excelize.NewDataValidation(true)
@@ -146,6 +159,9 @@ func writeTranslations(f *excelize.File, byLang map[string][]store.Translation, 
 			return err
 		}
 		if err := f.SetPanes(sh, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+			return err
+		}
+		if err := printSetup(f, sh); err != nil {
 			return err
 		}
 		if err := f.ProtectSheet(sh, &excelize.SheetProtectionOptions{SelectLockedCells: true, SelectUnlockedCells: true, FormatColumns: true, FormatRows: true}); err != nil {
