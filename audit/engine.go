@@ -257,24 +257,32 @@ const MaxImagePixels = 8192 * 8192
 // and classes a blank (single-colour) image as a refusal: it is what
 // safety filters return in place of the image.
 func checkImage(b []byte) error {
+	_, err := decodeImage(b)
+	return err
+}
+
+// decodeImage is checkImage returning the decoded image: the one decode
+// of an image the run makes while calling, which the seed duplicates'
+// perceptual hash then uses too.
+func decodeImage(b []byte) (image.Image, error) {
 	if len(b) == 0 {
-		return generators.Errorf(generators.BadOutput, "the response holds no image")
+		return nil, generators.Errorf(generators.BadOutput, "the response holds no image")
 	}
 	cfg, _, err := image.DecodeConfig(bytes.NewReader(b))
 	if err != nil {
-		return generators.Errorf(generators.BadOutput, "undecodable image: %v", err)
+		return nil, generators.Errorf(generators.BadOutput, "undecodable image: %v", err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > MaxImagePixels {
-		return generators.Errorf(generators.BadOutput, "image of %dx%d pixels is out of range", cfg.Width, cfg.Height)
+		return nil, generators.Errorf(generators.BadOutput, "image of %dx%d pixels is out of range", cfg.Width, cfg.Height)
 	}
 	img, _, err := image.Decode(bytes.NewReader(b))
 	if err != nil {
-		return generators.Errorf(generators.BadOutput, "truncated or corrupt image: %v", err)
+		return nil, generators.Errorf(generators.BadOutput, "truncated or corrupt image: %v", err)
 	}
 	if blank(img) {
-		return generators.Errorf(generators.Refusal, "blank image (a safety filter's placeholder)")
+		return nil, generators.Errorf(generators.Refusal, "blank image (a safety filter's placeholder)")
 	}
-	return nil
+	return img, nil
 }
 
 // blank reports whether a 32x32 grid of samples shows one colour.

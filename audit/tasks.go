@@ -3,9 +3,11 @@ package audit
 import (
 	"context"
 	"fmt"
+	"image"
 	"math"
 	"sync"
 
+	"github.com/blindspot-audit/blindspot/audit/drift"
 	"github.com/blindspot-audit/blindspot/audit/policy"
 	"github.com/blindspot-audit/blindspot/audit/spec"
 	"github.com/blindspot-audit/blindspot/audit/store"
@@ -77,7 +79,17 @@ func (e *Engine) generate(ctx context.Context, p prompts.Prompt, ep spec.Endpoin
 	}
 	im := &store.Image{ID: id, Kind: store.KindGenerated, PromptID: p.ID, PromptSet: p.Set, Country: p.Country, Category: p.Category,
 		Subcategory: p.Subcategory, Variant: p.Variant, Prompt: p.Text, Model: ep.Name, Seed: seed, Target: p.Country, Language: p.Language}
-	return e.finishImage(ctx, im, StageGenerate, c)
+	made, img := e.finishImage(ctx, im, StageGenerate, c)
+	if img != nil && len(e.Plan.Audit.SeedList) > 1 {
+		// The seed-duplicate check compares a prompt's seeds by this hash;
+		// made now, the metrics need not decode the image again.
+		if h, err := drift.PHashOf(img); err == nil {
+			if err := e.Run.PutPHashes(map[string]string{made.ImageSHA: h}); err != nil {
+				e.setFatal(fmt.Errorf("recording the perceptual hash of %s: %w", made.ID, err))
+			}
+		}
+	}
+	return made
 }
 
 // edit makes (or finds) one step of an edit chain.
@@ -110,7 +122,8 @@ func (e *Engine) edit(ctx context.Context, p prompts.Prompt, ch spec.EditChain, 
 	im := &store.Image{ID: id, Kind: store.KindEdited, PromptID: p.ID, PromptSet: p.Set, Country: p.Country, Category: p.Category,
 		Subcategory: p.Subcategory, Variant: p.Variant, Prompt: p.Text, Model: ep.Name, Seed: seed, Chain: ch.Name, Step: step, Language: p.Language,
 		Target: target, ParentID: parent.ID, Instruction: instruction}
-	return e.finishImage(ctx, im, StageEdit, c)
+	im, _ = e.finishImage(ctx, im, StageEdit, c)
+	return im
 }
 
 // done returns a recorded image whose task needs no more work. Store reads
@@ -132,20 +145,23 @@ func (e *Engine) done(ctx context.Context, id, stage string) *store.Image {
 	return nil
 }
 
-// finishImage makes an image call, stores the image and records it.
-func (e *Engine) finishImage(ctx context.Context, im *store.Image, stage string, c *policy.Call) *store.Image {
+// finishImage makes an image call, stores the image and records it; it
+// returns the decoded image of a good one.
+func (e *Engine) finishImage(ctx context.Context, im *store.Image, stage string, c *policy.Call) (*store.Image, image.Image) {
 	o, rec := e.invoke(ctx, im.ID, stage, c)
 	if o.Class == generators.Canceled {
-		return nil
+		return nil, nil
 	}
 	if o.Class == generators.Budget {
 		if err := e.Run.PutCall(rec); err != nil {
 			e.setFatal(fmt.Errorf("recording a call: %w", err))
 		}
-		return nil
+		return nil, nil
 	}
+	var decoded image.Image
 	if o.Class == "" {
-		if err := checkImage(o.Resp.Image); err != nil {
+		var err error
+		if decoded, err = decodeImage(o.Resp.Image); err != nil {
 			o.Class, o.Err = generators.ClassOf(err), err
 		}
 	}
@@ -156,7 +172,7 @@ func (e *Engine) finishImage(ctx context.Context, im *store.Image, stage string,
 			var err error
 			if sha, err = e.Blobs.Put(o.Resp.Image); err != nil {
 				e.setFatal(err)
-				return nil
+				return nil, nil
 			}
 		}
 		im.Status, im.ImageSHA = store.StatusOK, sha
@@ -168,10 +184,10 @@ func (e *Engine) finishImage(ctx context.Context, im *store.Image, stage string,
 	// The call and its image commit together: one transaction per image.
 	if err := e.Run.PutImage(*im, &rec); err != nil {
 		e.setFatal(fmt.Errorf("recording image %s: %w", im.ID, err))
-		return nil
+		return nil, nil
 	}
 	e.progress(stage)
-	return im
+	return im, decoded
 }
 
 // post judges and embeds an image; it reports false when the run is

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"strconv"
 
 	"github.com/corona10/goimagehash"
 	"github.com/disintegration/imaging"
@@ -180,4 +181,14 @@ func ssim(a, b []float64) float64 {
 		}
 	}
 	return total / float64(count)
+}
+
+// PHashOf is an image's 64-bit perceptual hash (goimagehash's DCT hash) in
+// hexadecimal: the form the run store keeps for the seed-duplicate check.
+func PHashOf(img image.Image) (string, error) {
+	h, err := goimagehash.PerceptionHash(img)
+	if err != nil {
+		return "", fmt.Errorf("perceptual hash: %w", err)
+	}
+	return strconv.FormatUint(h.GetHash(), 16), nil
 }

@@ -10,9 +10,9 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/corona10/goimagehash"
 	"github.com/sourcegraph/conc/pool"
 
+	"github.com/blindspot-audit/blindspot/audit/drift"
 	"github.com/blindspot-audit/blindspot/audit/store"
 )
 
@@ -63,12 +63,12 @@ func perceptualDuplicates(ctx context.Context, run *store.Run, blobs *store.Blob
 				if err != nil {
 					return fmt.Errorf("perceptual hash of %s: %w", sha, err)
 				}
-				h, err := goimagehash.PerceptionHash(img)
+				h, err := drift.PHashOf(img)
 				if err != nil {
 					return fmt.Errorf("perceptual hash of %s: %w", sha, err)
 				}
 				mu.Lock()
-				fresh[sha] = strconv.FormatUint(h.GetHash(), 16)
+				fresh[sha] = h
 				mu.Unlock()
 				return nil
 			})
