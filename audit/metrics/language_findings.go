@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/prompts"
@@ -13,13 +14,15 @@ import (
 
 // languageNames names the built-in schema's languages in findings; a
 // language of one's own schema is named by its code.
-var languageNames = func() func(string) string {
+func languageNames(code string) string { return builtinLanguages()(code) }
+
+var builtinLanguages = sync.OnceValue(func() func(string) string {
 	s, err := prompts.Builtin("ecb")
 	if err != nil {
 		return func(code string) string { return code }
 	}
 	return s.LanguageName
-}()
+})
 
 // languageFindings states the significant language gaps and, for prompts
 // naming no country, the cultures a language calls up beyond English.

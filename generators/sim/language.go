@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/blindspot-audit/blindspot/generators"
@@ -29,7 +30,9 @@ type tongue struct {
 
 type namedAs struct{ name, country string }
 
-var tongues = func() []tongue {
+// tongues is built on first use: a run that prompts only in English
+// never pays for it.
+var tongues = sync.OnceValue(func() []tongue {
 	s, err := prompts.Builtin("ecb")
 	if err != nil {
 		panic(err) // the embedded schema is checked by its tests
@@ -97,7 +100,7 @@ var tongues = func() []tongue {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].code < out[j].code })
 	return out
-}()
+})
 
 // wordsOf splits text into lower-case runs of letters and marks. A run
 // of Han or Hangul script stays whole: words in those scripts are found by
@@ -173,15 +176,16 @@ func readPrompt(text string) promptReading {
 	toks := wordsOf(lower)
 	var best *tongue
 	bestHits := 0
-	for i := range tongues {
+	ts := tongues()
+	for i := range ts {
 		hits := 0
-		for m := range tongues[i].markers {
+		for m := range ts[i].markers {
 			if (unspaced(m) && strings.Contains(lower, m)) || (!unspaced(m) && slices.Contains(toks, m)) {
 				hits++
 			}
 		}
 		if hits >= minMarkers && hits > bestHits {
-			best, bestHits = &tongues[i], hits
+			best, bestHits = &ts[i], hits
 		}
 	}
 	if best == nil {
@@ -223,7 +227,7 @@ func homeOf(lang string, e LanguageEffect) string {
 	if e.Country != "" {
 		return strings.ToLower(e.Country)
 	}
-	for _, t := range tongues {
+	for _, t := range tongues() {
 		if t.code == lang {
 			return t.home
 		}
@@ -235,7 +239,7 @@ func homeOf(lang string, e LanguageEffect) string {
 // its language and its English source. A known translation is drawn with
 // the random numbers of its source, on the source's layout: the pair
 // differs only by the language effect, as a paired design wants.
-var translated = func() map[string]translation {
+var translated = sync.OnceValue(func() map[string]translation {
 	s, err := prompts.Builtin("ecb")
 	if err != nil {
 		panic(err)
@@ -250,19 +254,19 @@ var translated = func() map[string]translation {
 		out[p.Text] = translation{p.Language, p.Source}
 	}
 	return out
-}()
+})
 
 type translation struct{ lang, source string }
 
 // forward maps an English prompt of the built-in grid and a language code
 // to the schema's translation of it.
-var forward = func() map[[2]string]string {
-	out := make(map[[2]string]string, len(translated))
-	for text, t := range translated {
+var forward = sync.OnceValue(func() map[[2]string]string {
+	out := make(map[[2]string]string, len(translated()))
+	for text, t := range translated() {
 		out[[2]string{t.source, t.lang}] = text
 	}
 	return out
-}()
+})
 
 // translateRe is the translator's request: "Translate into NAME (CODE):"
 // and the text on the next line.
@@ -277,7 +281,7 @@ func (p *Provider) translate(req generators.ChatRequest) *generators.Response {
 	m := translateRe.FindStringSubmatch(req.Prompt)
 	code, text := m[1], strings.TrimSpace(m[2])
 	out := "[" + code + "] " + text
-	switch t, ok := translated[text]; {
+	switch t, ok := translated()[text]; {
 	case code == prompts.English && ok:
 		out = t.source
 	case code == prompts.English:
@@ -287,7 +291,7 @@ func (p *Provider) translate(req generators.ChatRequest) *generators.Response {
 			out = text
 		}
 	default:
-		if f, ok := forward[[2]string{text, code}]; ok {
+		if f, ok := forward()[[2]string{text, code}]; ok {
 			out = f
 		}
 	}

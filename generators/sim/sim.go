@@ -95,9 +95,13 @@ func (p *Provider) Generate(ctx context.Context, req generators.ImageRequest) (*
 		return nil, generators.Errorf(generators.Permanent, "empty prompt")
 	}
 	text, r := req.Prompt, readPrompt(req.Prompt)
-	if t, ok := translated[req.Prompt]; ok {
-		text, r = t.source, readPrompt(t.source)
-		r.lang = t.lang
+	// English text is never a translation: the table is built only for
+	// text in another language.
+	if r.lang != prompts.English {
+		if t, ok := translated()[req.Prompt]; ok {
+			text, r = t.source, readPrompt(t.source)
+			r.lang = t.lang
+		}
 	}
 	rng := rngFor("t2i", req.Model, text, fmt.Sprint(req.Seed))
 	cult := strings.ToLower(p.opts.Bias.DefaultCulture)
