@@ -60,11 +60,15 @@ type Engine struct {
 	cellLocks sync.Map // cell id -> *sync.Mutex: one LLM call per cell
 	// promptByID and storyByID find a queued unit's prompt.
 	indexOnce  sync.Once
+	promptMu   sync.RWMutex
 	promptByID map[string]prompts.Prompt
 	storyByID  map[string]prompts.StoryPrompt
-	fatalOnce  sync.Once
-	fatal      error
-	stopped    atomic.Bool
+	// pending are a worker's translated prompts whose text the store did
+	// not hold yet when it started: looked up again when a unit needs one.
+	pending   []prompts.Prompt
+	fatalOnce sync.Once
+	fatal     error
+	stopped   atomic.Bool
 }
 
 // Stats counts what this run did.

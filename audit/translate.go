@@ -105,8 +105,13 @@ func (e *Engine) ResolveTranslations(ctx context.Context, translate bool) ([]str
 	var put []store.Translation
 	var warnings []string
 	kept := e.Plan.Prompts[:0]
+	e.pending = nil
 	for _, p := range e.Plan.Prompts {
 		if p.Pending() {
+			if !translate {
+				e.pending = append(e.pending, p)
+				continue
+			}
 			warnings = append(warnings, fmt.Sprintf("%s prompt %q has no %s translation this run", p.Set, p.Source, a.Schema.LanguageName(p.Language)))
 			continue
 		}

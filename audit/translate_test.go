@@ -14,6 +14,7 @@ import (
 
 	"github.com/blindspot-audit/blindspot/audit/policy"
 	"github.com/blindspot-audit/blindspot/audit/store"
+	"github.com/blindspot-audit/blindspot/prompts"
 )
 
 func TestParseTranslation(t *testing.T) {
@@ -132,6 +133,18 @@ func (s *translatorServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		"usage":   map[string]int{"prompt_tokens": 20, "completion_tokens": 10}})
 }
 
+// amharicSpec audits Ethiopia in English and Amharic, a language the
+// built-in schema has no translation for; a test adds the translator.
+const amharicSpec = `name: amharic
+extend:
+  countries: [{name: Ethiopia, demonym: Ethiopian, capital: Addis Ababa, language: Amharic, region: East Africa, languages: [{code: am, name: Amharic}]}]
+countries: [Ethiopia]
+categories: [architecture]
+languages: [en, native]
+models:
+  t2i: [{name: t2i, provider: sim}]
+`
+
 // TestTranslatorEndpoint: a language the schema has no translation for is
 // translated by an OpenAI-compatible endpoint, whatever format it answers
 // in; a translation that comes back empty leaves its prompt out of this
@@ -140,16 +153,7 @@ func TestTranslatorEndpoint(t *testing.T) {
 	srv := &translatorServer{seen: map[string]int{}, silence: "Traditional house in Ethiopia, photorealistic."}
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
-	spec := fmt.Sprintf(`name: amharic
-extend:
-  countries: [{name: Ethiopia, demonym: Ethiopian, capital: Addis Ababa, language: Amharic, region: East Africa, languages: [{code: am, name: Amharic}]}]
-countries: [Ethiopia]
-categories: [architecture]
-languages: [en, native]
-models:
-  t2i: [{name: t2i, provider: sim}]
-  translator: [{name: tr, provider: openai, base_url: %s/v1, model: translate-1, retries: 2}]
-`, ts.URL)
+	spec := amharicSpec + fmt.Sprintf("  translator: [{name: tr, provider: openai, base_url: %s/v1, model: translate-1, retries: 2}]\n", ts.URL)
 	dir := t.TempDir()
 	a := loadSpec(t, spec)
 	r := runAll(t, a, dir, Options{Backoff: policy.Backoff{Base: time.Millisecond, Max: time.Millisecond, MaxRetryAfter: time.Millisecond}})
@@ -175,5 +179,47 @@ models:
 	trs, _ = r.Run.DB().Translations(context.Background())
 	if len(trs) != 6 {
 		t.Errorf("%d translations after the second run, want 6", len(trs))
+	}
+}
+
+// TestWorkerFindsLaterTranslations: a worker that settled its plan before
+// the run's first process recorded the translator's translations finds a
+// queued unit's translated prompt by reading the store again.
+func TestWorkerFindsLaterTranslations(t *testing.T) {
+	const spec = amharicSpec + "  translator: [{name: tr, provider: sim}]\n"
+	ctx := context.Background()
+	first := runAll(t, loadSpec(t, spec), t.TempDir(), Options{})
+	made, err := first.Run.DB().Translations(ctx)
+	if err != nil || len(made) != 6 {
+		t.Fatalf("%d translations made (%v)", len(made), err)
+	}
+	var translated prompts.Prompt
+	for _, p := range first.Plan.Prompts {
+		if p.Language == "am" {
+			translated = p
+		}
+	}
+
+	p, err := NewPlan(loadSpec(t, spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	late := NewRunner(p, Options{Dir: t.TempDir()})
+	defer late.Close()
+	if err := late.Stages()[0].Run(ctx); err != nil { // open
+		t.Fatal(err)
+	}
+	if _, err := late.Engine.ResolveTranslations(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := late.Engine.promptOf(ctx, translated.ID); ok {
+		t.Fatal("found a translated prompt before any translation was stored")
+	}
+	if err := late.Run.PutTranslations(made); err != nil {
+		t.Fatal(err)
+	}
+	got, ok := late.Engine.promptOf(ctx, translated.ID)
+	if !ok || got.Text != translated.Text {
+		t.Fatalf("after the translations were stored: %+v, %v; want %q", got, ok, translated.Text)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/prompts"
 )
 
@@ -64,7 +65,7 @@ func (e *Engine) RunUnit(ctx context.Context, u Unit) error {
 	e.indexOnce.Do(e.index)
 	switch u.Kind {
 	case "image":
-		pr, ok := e.promptByID[u.Prompt]
+		pr, ok := e.promptOf(ctx, u.Prompt)
 		if !ok {
 			return fmt.Errorf("unit %s: the spec has no prompt %s (a worker with another spec?)", u.ID(), u.Prompt)
 		}
@@ -104,4 +105,46 @@ func ParseUnit(payload string) (Unit, error) {
 	var u Unit
 	err := json.Unmarshal([]byte(payload), &u)
 	return u, err
+}
+
+// promptOf finds a unit's prompt. A worker that started before the run's
+// first process recorded the translations reads them again for a prompt
+// it does not know.
+func (e *Engine) promptOf(ctx context.Context, id string) (prompts.Prompt, bool) {
+	e.indexOnce.Do(e.index)
+	e.promptMu.RLock()
+	pr, ok := e.promptByID[id]
+	e.promptMu.RUnlock()
+	if ok {
+		return pr, true
+	}
+	e.promptMu.Lock()
+	defer e.promptMu.Unlock()
+	if pr, ok := e.promptByID[id]; ok {
+		return pr, true
+	}
+	if len(e.pending) == 0 {
+		return prompts.Prompt{}, false
+	}
+	stored, err := e.Run.DB().Translations(ctx)
+	if err != nil {
+		return prompts.Prompt{}, false
+	}
+	have := map[string]store.Translation{}
+	for _, t := range stored {
+		have[t.ID] = t
+	}
+	still := e.pending[:0]
+	for _, p := range e.pending {
+		prev, ok := have[p.TranslationID()]
+		e.settle(ctx, &p, prev, ok, nil)
+		if p.Pending() {
+			still = append(still, p)
+			continue
+		}
+		e.promptByID[p.ID] = p
+	}
+	e.pending = still
+	pr, ok = e.promptByID[id]
+	return pr, ok
 }
