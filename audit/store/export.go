@@ -44,6 +44,8 @@ var ExportTables = []ExportTable{
 	{"burden", `SELECT chain_id, source, editor, chain, prompt_set, target, category, base_id, steps, event_step, censored_at,
 		CASE WHEN event_step IS NULL THEN 1 ELSE 0 END AS censored FROM burden ORDER BY source, editor, chain, prompt_set, target, category, chain_id`},
 	{"tests", `SELECT metric, model, prompt_set, a, b, diff, p, p_holm, n_a, n_b FROM tests ORDER BY metric, model, prompt_set, a, b`},
+	{"translations", `SELECT id, language, prompt_set, country, category, subcategory, variant, source, text, origin, status, back, translator, replaced, verdict, reviewer, comment, reviewed_at
+		FROM translations ORDER BY language, prompt_set, country, category, subcategory, variant`},
 }
 
 // EachExportRow reads one export table: header gets its columns once, row
