@@ -190,6 +190,9 @@ func (a *App) sheetsImportCmd() *cobra.Command {
 					return fmt.Errorf("recording %s: %w", args[i+1], err)
 				}
 				msg := fmt.Sprintf("%s: %s, %d rated rows, %d blank", args[i+1], ch.Import.Reviewer, len(ch.Ratings), ch.Blank)
+				if n := len(ch.Translations); n > 0 {
+					msg += fmt.Sprintf(", %d translations checked (%d corrected)", n, corrections(ch.Translations))
+				}
 				switch {
 				case o.Already:
 					msg = fmt.Sprintf("%s: already imported; nothing changed", args[i+1])
@@ -236,4 +239,15 @@ func readCapped(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %d MB; the limit is %d MB", path, st.Size()>>20, limit>>20)
 	}
 	return os.ReadFile(path)
+}
+
+// corrections counts the verdicts that correct a translation.
+func corrections(rs []store.TranslationReview) int {
+	n := 0
+	for _, r := range rs {
+		if r.Correction != "" {
+			n++
+		}
+	}
+	return n
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -95,17 +96,22 @@ func Export(ctx context.Context, run *store.Run, blobs *store.Blobs, cfg spec.Re
 		} else {
 			err = writeCSV(tmp, filepath.Join(dir, s.Name+"-images"), s, proto, runID, thumbs)
 		}
-		if err == nil {
-			err = os.Chmod(tmp, outdir.FilePerm())
-		}
-		if err == nil {
-			err = os.Rename(tmp, path)
-		}
-		if err != nil {
-			os.Remove(tmp)
-			return nil, fmt.Errorf("writing %s: %w", path, err)
+		if err := publish(tmp, path, err); err != nil {
+			return nil, err
 		}
 		res.Files = append(res.Files, path)
+		if format == "csv" {
+			// A CSV sheet holds one table: each language's translations go
+			// in a file of their own beside it.
+			for _, lang := range slices.Sorted(maps.Keys(s.Translations)) {
+				tpath := filepath.Join(dir, s.Name+"-translations-"+lang+".csv")
+				ttmp := filepath.Join(dir, "."+s.Name+"-translations-"+lang+".tmp.csv")
+				if err := publish(ttmp, tpath, writeTranslationsCSV(ttmp, s.Translations[lang], s.Reviewer, runID)); err != nil {
+					return nil, err
+				}
+				res.Files = append(res.Files, tpath)
+			}
+		}
 		for _, g := range s.Groups {
 			res.Rows += len(g.Items)
 		}
@@ -247,4 +253,20 @@ func writeCSV(path, imgDir string, s Sheet, p Protocol, runID string, thumbs map
 		return err
 	}
 	return f.Close()
+}
+
+// publish moves a file written at tmp to path with the output's
+// permissions, or removes it when writing it failed (err).
+func publish(tmp, path string, err error) error {
+	if err == nil {
+		err = os.Chmod(tmp, outdir.FilePerm())
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
 }

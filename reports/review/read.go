@@ -237,6 +237,9 @@ func readCSV(name string, data []byte, p Protocol) (*filled, []Problem) {
 	if err != nil {
 		return nil, []Problem{{Where: base, Msg: fmt.Sprintf("not a CSV file: %v", err)}}
 	}
+	if isTranslationsCSV(head) {
+		return readTranslationsCSV(name, head, cr)
+	}
 	index, probs := headerIndex(head, p.columns(), func(c int) string { return fmt.Sprintf("%s!%s1", base, colName(c)) })
 	find := func(h string) int {
 		for j, x := range head {

@@ -3,15 +3,20 @@ package review
 import (
 	"cmp"
 	"crypto/sha256"
+	"encoding/csv"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
 
 	"github.com/blindspot-audit/blindspot/audit/store"
+	"github.com/blindspot-audit/blindspot/reports/csvsafe"
 )
 
 // TranslationsPrefix starts the name of each language's Translations
@@ -173,8 +178,12 @@ func writeTranslations(f *excelize.File, byLang map[string][]store.Translation, 
 
 // translationSheet is one language's sheet as read back.
 type translationSheet struct {
-	Lang string
-	Rows []filledRow
+	Lang  string // "" in a CSV file: each row's translation says it
+	Where string // the sheet's or file's name, for messages
+	Rows  []filledRow
+	// index is where each column is in the file, so that a message names
+	// the reviewer's own cell when columns were moved.
+	index []int
 }
 
 // readTranslations reads every Translations sheet of a workbook.
@@ -208,7 +217,7 @@ func readTranslations(f *excelize.File) ([]translationSheet, []Problem) {
 		if len(probs) > 0 {
 			continue
 		}
-		ts := translationSheet{Lang: strings.TrimPrefix(sh, TranslationsPrefix)}
+		ts := translationSheet{Lang: strings.TrimPrefix(sh, TranslationsPrefix), Where: sh, index: index}
 		for i, r := range rows[1:] {
 			ts.Rows = append(ts.Rows, pick(r, index, i+2))
 		}
@@ -232,8 +241,7 @@ func checkTranslations(sheets []translationSheet, known map[string]store.Transla
 	var out []store.TranslationReview
 	seen := map[string]string{}
 	for _, s := range sheets {
-		sh := TranslationsPrefix + s.Lang
-		ref := func(col, row int) string { return fmt.Sprintf("%s!%s%d", sh, colName(col), row) }
+		ref := func(col, row int) string { return fmt.Sprintf("%s!%s%d", s.Where, colName(s.index[col]), row) }
 		for _, r := range s.Rows {
 			c := r.Cells
 			verdict := strings.ToLower(strings.TrimSpace(c[tcVerdict]))
@@ -247,7 +255,7 @@ func checkTranslations(sheets []translationSheet, known map[string]store.Transla
 			case !ok:
 				add(ref(tcID, r.Row), "unknown translation id %q: the id was edited, or the row comes from another run's sheet", c[tcID])
 				continue
-			case t.Language != s.Lang:
+			case s.Lang != "" && t.Language != s.Lang:
 				add(ref(tcID, r.Row), "translation %s is in %s, not %s", t.ID, t.Language, s.Lang)
 				continue
 			case c[tcCheck] != translationCheck(runID, t):
@@ -294,3 +302,89 @@ func checkTranslations(sheets []translationSheet, known map[string]store.Transla
 
 // maxCorrectionBytes caps a corrected prompt, as the translator's are.
 const maxCorrectionBytes = 1000
+
+// writeTranslationsCSV writes one language's translations as a CSV file
+// beside a CSV sheet: the same columns, then Reviewer and Run.
+func writeTranslationsCSV(path string, rows []store.Translation, reviewer, runID string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w := csv.NewWriter(f)
+	if err := w.Write(append(append([]string(nil), translationCols...), csvReviewer, csvRun)); err != nil {
+		return err
+	}
+	for _, t := range rows {
+		rec := []string{t.ID, t.PromptSet, csvsafe.Neutralise(t.Country), t.Subcategory, t.Variant, csvsafe.Neutralise(t.Source), csvsafe.Neutralise(t.Text),
+			csvsafe.Neutralise(t.Back), csvsafe.Neutralise(madeBy(t)), "", "", "", translationCheck(runID, t), csvsafe.Neutralise(reviewer), runID}
+		if err := w.Write(rec); err != nil {
+			return err
+		}
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// isTranslationsCSV reports whether a CSV header is a translations file's.
+func isTranslationsCSV(head []string) bool {
+	for _, h := range head {
+		if strings.EqualFold(strings.Join(strings.Fields(h), " "), translationCols[tcVerdict]) {
+			return true
+		}
+	}
+	return false
+}
+
+// readTranslationsCSV reads a translations CSV file a reviewer sent back.
+func readTranslationsCSV(name string, head []string, cr *csv.Reader) (*filled, []Problem) {
+	base := filepath.Base(name)
+	norm := func(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
+	index := make([]int, len(translationCols))
+	var probs []Problem
+	for i, c := range translationCols {
+		index[i] = slices.IndexFunc(head, func(h string) bool { return norm(h) == norm(c) })
+		if index[i] < 0 {
+			probs = append(probs, Problem{Where: fmt.Sprintf("%s!%s1", base, colName(len(head))), Msg: fmt.Sprintf("column %q is missing from the header row; do not delete or rename columns", c)})
+		}
+	}
+	revCol := slices.IndexFunc(head, func(h string) bool { return norm(h) == norm(csvReviewer) })
+	runCol := slices.IndexFunc(head, func(h string) bool { return norm(h) == norm(csvRun) })
+	if runCol < 0 {
+		probs = append(probs, Problem{Where: base + "!A1", Msg: fmt.Sprintf("column %q is missing from the header row", csvRun)})
+	}
+	if len(probs) > 0 {
+		return nil, probs
+	}
+	out := &filled{Name: name, Format: Format, Sheet: strings.TrimSuffix(base, filepath.Ext(base)), ReviewerRef: fmt.Sprintf("%s!%s2", base, colName(max(revCol, 0)))}
+	out.ref = func(col, row int) string { return fmt.Sprintf("%s!%s%d", base, colName(col), row) }
+	sheet := translationSheet{Where: base, index: index}
+	for row := 2; ; row++ {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, []Problem{{Where: fmt.Sprintf("%s:%d", base, row), Msg: err.Error()}}
+		}
+		if row > MaxRows+1 {
+			return nil, []Problem{{Where: base, Msg: fmt.Sprintf("more than %d rows", MaxRows)}}
+		}
+		r := pick(rec, index, row)
+		sheet.Rows = append(sheet.Rows, r)
+		if revCol >= 0 && revCol < len(rec) && out.Reviewer == "" {
+			if v := strings.TrimSpace(strings.TrimPrefix(rec[revCol], "'")); v != "" {
+				out.Reviewer, out.ReviewerRef = v, fmt.Sprintf("%s!%s%d", base, colName(revCol), row)
+			}
+		}
+		if runCol < len(rec) && out.RunID == "" {
+			out.RunID = strings.TrimSpace(rec[runCol])
+			out.metaRef = func(string) string { return fmt.Sprintf("%s!%s%d", base, colName(runCol), row) }
+		}
+	}
+	out.Translations = []translationSheet{sheet}
+	return out, nil
+}

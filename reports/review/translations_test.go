@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -180,6 +181,62 @@ func TestTranslationsRoundTrip(t *testing.T) {
 	for _, m := range ms {
 		if m.Name == metrics.MetricLanguageAccuracy && m.Language == "sw" && m.Country == "Kenya" && m.PromptSet == "country_specific" && m.N != 12 {
 			t.Errorf("Swahili accuracy counts %d images, want 12 (6 prompts x 2 seeds, the draft's left out)", m.N)
+		}
+	}
+}
+
+// TestTranslationsCSV: with --format csv each language's translations go
+// to a CSV file beside the sheet; filled in and sent back, it is checked
+// at its cells and recorded like the XLSX sheet.
+func TestTranslationsCSV(t *testing.T) {
+	t.Parallel()
+	r := audittest.Run(t, languageSpec)
+	dir := t.TempDir()
+	res, err := Export(context.Background(), r.Run, r.Cache.Blobs, r.Plan.Audit.Review, dir, "csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "review-Kenya-translations-sw.csv")
+	if !slices.Contains(res.Files, path) {
+		t.Fatalf("files %v lack %s", res.Files, path)
+	}
+	recs := readCSVFile(t, path)
+	if len(recs) != 13 || recs[0][9] != "Natural and faithful?" || recs[0][13] != "Reviewer" {
+		t.Fatalf("%d records, header %v", len(recs), recs[0])
+	}
+	var corrected string
+	for i, rec := range recs[1:] {
+		rec[13] = "wanjiru"
+		switch i {
+		case 0:
+			rec[9] = "yes"
+		case 1:
+			rec[9], rec[10] = "no", "Nyumba nzuri nchini Kenya, picha halisi."
+			corrected = rec[0]
+		}
+	}
+	bad := filepath.Join(t.TempDir(), "bad.csv")
+	badRecs := make([][]string, len(recs))
+	for i := range recs {
+		badRecs[i] = append([]string(nil), recs[i]...)
+	}
+	badRecs[3][9] = "maybe"
+	writeCSVFile(t, bad, badRecs)
+	if _, _, err := importFile(t, r.Run, bad); err == nil || !strings.Contains(err.Error(), "bad.csv!J4: type yes or no, or leave blank; got \"maybe\"") {
+		t.Fatalf("import of a bad verdict: %v", err)
+	}
+	writeCSVFile(t, path, recs)
+	c, _, err := importFile(t, r.Run, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Translations) != 2 {
+		t.Fatalf("%d verdicts read, want 2", len(c.Translations))
+	}
+	ts, _ := r.Run.DB().Translations(context.Background())
+	for _, tr := range ts {
+		if tr.ID == corrected && (tr.Text != "Nyumba nzuri nchini Kenya, picha halisi." || tr.Origin != store.OriginReviewer || tr.Reviewer != "wanjiru") {
+			t.Errorf("corrected translation stored as %+v", tr)
 		}
 	}
 }
