@@ -488,7 +488,7 @@ func testsSection(ts []store.Test) (Section, bool) {
 		return Section{}, false
 	}
 	s := Section{ID: "tests", Title: "Differences between countries (permutation tests)",
-		Note: "Two-sided permutation tests of the difference in mean judge accuracy, Holm-adjusted over each model's pairs; and of the difference in mean edits to an acceptable image (chains followed to an acceptable image or to their last step), Holm-adjusted over each editor's chain."}
+		Note: "Two-sided permutation tests of the difference in mean judge accuracy, Holm-adjusted over each model's pairs; and of the difference in mean edits to an acceptable image (chains followed to an acceptable image or to their last step), Holm-adjusted over each editor's chain; and of the language gap, by flipping the signs of paired differences, Holm-adjusted over each model's countries and languages."}
 	t := Table{Head: []string{"Measure", "Model", "Prompts", "Country A", "Country B", "A - B", "p", "p (Holm)", "n A", "n B"}}
 	for _, x := range ts {
 		t.Rows = append(t.Rows, []string{TestMeasure(x.Metric), x.Model, x.PromptSet, x.A, x.B, fmt.Sprintf("%+.2f", x.Diff), fmt.Sprintf("%.4f", x.P), fmt.Sprintf("%.4f", x.PHolm), fmt.Sprint(x.NA), fmt.Sprint(x.NB)})

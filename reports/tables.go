@@ -426,8 +426,11 @@ func Significant(ts []store.Test, metric string) []store.Test {
 
 // TestMeasure says what a test compares.
 func TestMeasure(metric string) string {
-	if metric == metrics.MetricVQAAccuracy {
+	switch metric {
+	case metrics.MetricVQAAccuracy:
 		return "judge accuracy"
+	case metrics.MetricLanguageGap:
+		return "judge accuracy, prompt in the language against English (paired sign flips)"
 	}
 	if name, chain, ok := strings.Cut(metric, "/"); ok {
 		if _, source, ok := metrics.SplitBurdenName(name); ok {

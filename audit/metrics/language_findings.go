@@ -56,8 +56,11 @@ func languageFindings(ms []store.Metric, ts []store.Test) []Finding {
 		if test == nil || test.PHolm >= 0.05 {
 			continue
 		}
-		en, native := acc[[3]string{m.Model, m.Country, prompts.English}], acc[[3]string{m.Model, m.Country, m.Language}]
-		if en.Withheld() || native.Withheld() {
+		// Both arms' accuracies are stated: a withheld one (left out of
+		// the summary's metrics) leaves the finding out too.
+		en, okEn := acc[[3]string{m.Model, m.Country, prompts.English}]
+		native, okNative := acc[[3]string{m.Model, m.Country, m.Language}]
+		if !okEn || !okNative || en.Withheld() || native.Withheld() || m.Withheld() {
 			continue
 		}
 		way := "more"

@@ -83,14 +83,22 @@ func languageMetrics(recs []*record, others []string) ([]store.Metric, []store.T
 		}
 		tag(slices.DeleteFunc(attributionMetrics(sub), func(m store.Metric) bool { return m.PromptSet != prompts.SetAgnostic }), MetricLanguageAttribution)
 	}
-	gaps, tests := languageGaps(byLang, others)
+	// A gap reads its two arms' answers: its parse rate is the lower of
+	// theirs, so it is withheld with either.
+	rates := map[[3]string]*float64{}
+	for _, m := range out {
+		if m.Name == MetricLanguageAccuracy {
+			rates[[3]string{m.Model, m.Country, m.Language}] = m.ParseRate
+		}
+	}
+	gaps, tests := languageGaps(byLang, others, rates)
 	return append(out, gaps...), tests
 }
 
 // languageGaps pairs each image of a non-English prompt with the English
 // prompt's image of the same model, country, subcategory, variant, seed
 // and judge.
-func languageGaps(byLang map[string][]*record, others []string) ([]store.Metric, []store.Test) {
+func languageGaps(byLang map[string][]*record, others []string, rates map[[3]string]*float64) ([]store.Metric, []store.Test) {
 	type cell struct {
 		model, country, sub, variant, judge string
 		seed                                int64
@@ -134,11 +142,16 @@ func languageGaps(byLang map[string][]*record, others []string) ([]store.Metric,
 			lo, hi := stats.BootstrapMean(d, bootstrapReps, seed, ciLevel)
 			m.CILow, m.CIHigh = &lo, &hi
 		}
-		ms = append(ms, m)
-		_, p := stats.PairedPermutation(d, permutationReps, seed)
-		if math.IsNaN(m.Value) {
-			continue
+		for _, r := range []*float64{rates[[3]string{g.model, g.country, prompts.English}], rates[[3]string{g.model, g.country, g.lang}]} {
+			if r != nil && (m.ParseRate == nil || *r < *m.ParseRate) {
+				m.ParseRate = r
+			}
 		}
+		ms = append(ms, m)
+		if math.IsNaN(m.Value) || m.Withheld() {
+			continue // no test of a gap that is not shown
+		}
+		_, p := stats.PairedPermutation(d, permutationReps, seed)
 		byModel[g.model] = append(byModel[g.model], store.Test{Metric: MetricLanguageGap, Model: g.model, PromptSet: prompts.SetCountry,
 			A: LanguageArm(g.country, g.lang), B: LanguageArm(g.country, prompts.English), Diff: m.Value, P: p, NA: len(d), NB: len(d)})
 	}

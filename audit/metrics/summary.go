@@ -118,6 +118,12 @@ func Summarize(ctx context.Context, run *store.Run) (*Summary, error) {
 	if s.Items, err = db.CountOKImages(ctx); err != nil {
 		return nil, fmt.Errorf("summary: %w", err)
 	}
+	// Images of a replaced translation are kept but are not the audit's.
+	old, err := db.CountSupersededOK(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("summary: %w", err)
+	}
+	s.Items -= old
 	stages, err := db.CallsByStage(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("summary: %w", err)

@@ -92,13 +92,16 @@ func (db *DB) Translations(ctx context.Context) ([]Translation, error) {
 	return out, rows.Err()
 }
 
+// superseded selects the images of a translation no longer in use (a
+// reviewer corrected it since). A language without recorded translations
+// supersedes none.
+const superseded = `i.language != 'en' AND EXISTS (SELECT 1 FROM translations t WHERE t.language = i.language)
+	AND NOT EXISTS (SELECT 1 FROM translations t WHERE t.language = i.language AND t.text = i.prompt)`
+
 // SupersededImages lists the images made from a translation no longer in
-// use (a reviewer corrected it since): they stay stored but no metric
-// reads them. A language without recorded translations supersedes none.
+// use: they stay stored but no metric reads them.
 func (db *DB) SupersededImages(ctx context.Context) (map[string]bool, error) {
-	rows, err := db.QueryContext(ctx, `SELECT i.id FROM images i
-		WHERE i.language != 'en' AND EXISTS (SELECT 1 FROM translations t WHERE t.language = i.language)
-		AND NOT EXISTS (SELECT 1 FROM translations t WHERE t.language = i.language AND t.text = i.prompt)`)
+	rows, err := db.QueryContext(ctx, `SELECT i.id FROM images i WHERE `+superseded)
 	if err != nil {
 		return nil, fmt.Errorf("finding superseded translations: %w", err)
 	}
@@ -174,4 +177,14 @@ func (db *DB) TranslationCounts(ctx context.Context) ([]TranslationCount, error)
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// CountSupersededOK counts the good images of translations no longer in
+// use: stored, but not images of the audit as it now stands.
+func (db *DB) CountSupersededOK(ctx context.Context) (int, error) {
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM images i WHERE i.status = 'ok' AND `+superseded).Scan(&n); err != nil {
+		return 0, fmt.Errorf("counting superseded images: %w", err)
+	}
+	return n, nil
 }

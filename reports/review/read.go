@@ -238,9 +238,29 @@ func readCSV(name string, data []byte, p Protocol) (*filled, []Problem) {
 		return nil, []Problem{{Where: base, Msg: fmt.Sprintf("not a CSV file: %v", err)}}
 	}
 	if isTranslationsCSV(head) {
-		return readTranslationsCSV(name, head, cr)
+		index, probs := translationIndex(head, func(c int) string { return fmt.Sprintf("%s!%s1", base, colName(c)) })
+		out, rows, more := readCSVBody(name, head, cr, index, probs)
+		if out == nil {
+			return nil, more
+		}
+		out.Sheet = strings.TrimSuffix(base, filepath.Ext(base))
+		out.Translations = []translationSheet{{Where: base, index: index, Rows: rows}}
+		return out, more
 	}
 	index, probs := headerIndex(head, p.columns(), func(c int) string { return fmt.Sprintf("%s!%s1", base, colName(c)) })
+	out, rows, probs := readCSVBody(name, head, cr, index, probs)
+	if out != nil {
+		out.Rows = rows
+	}
+	return out, probs
+}
+
+// readCSVBody reads a returned CSV file's rows, in the column order
+// index gives, with the reviewer and the run from their columns: one
+// reviewer and one run per file. It returns nil when the header already
+// had problems (probs) or a row cannot be read.
+func readCSVBody(name string, head []string, cr *csv.Reader, index []int, probs []Problem) (*filled, []filledRow, []Problem) {
+	base := filepath.Base(name)
 	find := func(h string) int {
 		for j, x := range head {
 			if strings.EqualFold(strings.TrimSpace(x), h) {
@@ -254,10 +274,11 @@ func readCSV(name string, data []byte, p Protocol) (*filled, []Problem) {
 		probs = append(probs, Problem{Where: base + "!A1", Msg: fmt.Sprintf("column %q is missing from the header row", csvRun)})
 	}
 	if len(probs) > 0 {
-		return nil, probs
+		return nil, nil, probs
 	}
 	out := &filled{Name: name, Format: Format, ref: func(col, row int) string { return fmt.Sprintf("%s!%s%d", base, colName(index[col]), row) }}
 	out.ReviewerRef = fmt.Sprintf("%s!%s2", base, colName(max(revCol, 0)))
+	var rows []filledRow
 	runs := map[string]int{}
 	for row := 2; ; row++ {
 		rec, err := cr.Read()
@@ -265,12 +286,12 @@ func readCSV(name string, data []byte, p Protocol) (*filled, []Problem) {
 			break
 		}
 		if err != nil {
-			return nil, []Problem{{Where: fmt.Sprintf("%s:%d", base, row), Msg: err.Error()}}
+			return nil, nil, []Problem{{Where: fmt.Sprintf("%s:%d", base, row), Msg: err.Error()}}
 		}
 		if row > MaxRows+1 {
-			return nil, []Problem{{Where: base, Msg: fmt.Sprintf("more than %d rows", MaxRows)}}
+			return nil, nil, []Problem{{Where: base, Msg: fmt.Sprintf("more than %d rows", MaxRows)}}
 		}
-		out.Rows = append(out.Rows, pick(rec, index, row))
+		rows = append(rows, pick(rec, index, row))
 		if revCol >= 0 && revCol < len(rec) {
 			if v := strings.TrimSpace(strings.TrimPrefix(rec[revCol], "'")); v != "" {
 				if out.Reviewer != "" && out.Reviewer != v {
@@ -292,7 +313,7 @@ func readCSV(name string, data []byte, p Protocol) (*filled, []Problem) {
 	if len(runs) > 1 {
 		probs = append(probs, Problem{Where: base, Msg: "rows from more than one run"})
 	}
-	return out, probs
+	return out, rows, probs
 }
 
 // excerpt is at most 40 characters of a cell's text, for a message.

@@ -6,10 +6,8 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"maps"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -206,15 +204,9 @@ func readTranslations(f *excelize.File) ([]translationSheet, []Problem) {
 			probs = append(probs, Problem{Where: sh, Msg: fmt.Sprintf("more than %d rows", MaxRows)})
 			continue
 		}
-		index := make([]int, len(translationCols))
-		norm := func(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
-		for i, c := range translationCols {
-			index[i] = slices.IndexFunc(rows[0], func(h string) bool { return norm(h) == norm(c) })
-			if index[i] < 0 {
-				probs = append(probs, Problem{Where: fmt.Sprintf("%s!%s1", sh, colName(len(rows[0]))), Msg: fmt.Sprintf("column %q is missing from the header row; do not delete or rename columns", c)})
-			}
-		}
-		if len(probs) > 0 {
+		index, missing := translationIndex(rows[0], func(c int) string { return fmt.Sprintf("%s!%s1", sh, colName(c)) })
+		if len(missing) > 0 {
+			probs = append(probs, missing...)
 			continue
 		}
 		ts := translationSheet{Lang: strings.TrimPrefix(sh, TranslationsPrefix), Where: sh, index: index}
@@ -339,52 +331,16 @@ func isTranslationsCSV(head []string) bool {
 	return false
 }
 
-// readTranslationsCSV reads a translations CSV file a reviewer sent back.
-func readTranslationsCSV(name string, head []string, cr *csv.Reader) (*filled, []Problem) {
-	base := filepath.Base(name)
+// translationIndex finds the Translations columns in a header row.
+func translationIndex(head []string, ref func(int) string) ([]int, []Problem) {
 	norm := func(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
 	index := make([]int, len(translationCols))
 	var probs []Problem
 	for i, c := range translationCols {
 		index[i] = slices.IndexFunc(head, func(h string) bool { return norm(h) == norm(c) })
 		if index[i] < 0 {
-			probs = append(probs, Problem{Where: fmt.Sprintf("%s!%s1", base, colName(len(head))), Msg: fmt.Sprintf("column %q is missing from the header row; do not delete or rename columns", c)})
+			probs = append(probs, Problem{Where: ref(len(head)), Msg: fmt.Sprintf("column %q is missing from the header row; do not delete or rename columns", c)})
 		}
 	}
-	revCol := slices.IndexFunc(head, func(h string) bool { return norm(h) == norm(csvReviewer) })
-	runCol := slices.IndexFunc(head, func(h string) bool { return norm(h) == norm(csvRun) })
-	if runCol < 0 {
-		probs = append(probs, Problem{Where: base + "!A1", Msg: fmt.Sprintf("column %q is missing from the header row", csvRun)})
-	}
-	if len(probs) > 0 {
-		return nil, probs
-	}
-	out := &filled{Name: name, Format: Format, Sheet: strings.TrimSuffix(base, filepath.Ext(base)), ReviewerRef: fmt.Sprintf("%s!%s2", base, colName(max(revCol, 0)))}
-	out.ref = func(col, row int) string { return fmt.Sprintf("%s!%s%d", base, colName(col), row) }
-	sheet := translationSheet{Where: base, index: index}
-	for row := 2; ; row++ {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, []Problem{{Where: fmt.Sprintf("%s:%d", base, row), Msg: err.Error()}}
-		}
-		if row > MaxRows+1 {
-			return nil, []Problem{{Where: base, Msg: fmt.Sprintf("more than %d rows", MaxRows)}}
-		}
-		r := pick(rec, index, row)
-		sheet.Rows = append(sheet.Rows, r)
-		if revCol >= 0 && revCol < len(rec) && out.Reviewer == "" {
-			if v := strings.TrimSpace(strings.TrimPrefix(rec[revCol], "'")); v != "" {
-				out.Reviewer, out.ReviewerRef = v, fmt.Sprintf("%s!%s%d", base, colName(revCol), row)
-			}
-		}
-		if runCol < len(rec) && out.RunID == "" {
-			out.RunID = strings.TrimSpace(rec[runCol])
-			out.metaRef = func(string) string { return fmt.Sprintf("%s!%s%d", base, colName(runCol), row) }
-		}
-	}
-	out.Translations = []translationSheet{sheet}
-	return out, nil
+	return index, probs
 }

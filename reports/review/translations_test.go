@@ -173,6 +173,9 @@ func TestTranslationsRoundTrip(t *testing.T) {
 			t.Errorf("the correction was not translated back into English: %+v", tr)
 		}
 	}
+	if r.Summary.Items != r.Summary.ItemsPlanned {
+		t.Errorf("the summary counts %d of %d images: the replaced draft's images are not the audit's", r.Summary.Items, r.Summary.ItemsPlanned)
+	}
 	superseded, _ := r.Run.DB().SupersededImages(context.Background())
 	if len(superseded) != 2 {
 		t.Errorf("%d superseded images, want the draft's 2", len(superseded))
@@ -220,10 +223,15 @@ func TestTranslationsCSV(t *testing.T) {
 	for i := range recs {
 		badRecs[i] = append([]string(nil), recs[i]...)
 	}
-	badRecs[3][9] = "maybe"
+	badRecs[5][13] = "otieno" // a file is read before it is checked
+	writeCSVFile(t, bad, badRecs)
+	if _, _, err := importFile(t, r.Run, bad); err == nil || !strings.Contains(err.Error(), `bad.csv!N6: reviewer "otieno" differs from "wanjiru" above; one file is one reviewer`) {
+		t.Errorf("import of a file with two reviewers: %v", err)
+	}
+	badRecs[5][13], badRecs[3][9] = "wanjiru", "maybe"
 	writeCSVFile(t, bad, badRecs)
 	if _, _, err := importFile(t, r.Run, bad); err == nil || !strings.Contains(err.Error(), "bad.csv!J4: type yes or no, or leave blank; got \"maybe\"") {
-		t.Fatalf("import of a bad verdict: %v", err)
+		t.Errorf("import of a bad verdict: %v", err)
 	}
 	writeCSVFile(t, path, recs)
 	c, _, err := importFile(t, r.Run, path)
