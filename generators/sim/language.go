@@ -23,6 +23,7 @@ import (
 type tongue struct {
 	code      string
 	markers   map[string]bool   // words of the language that English does not use
+	unspaced  []string          // those of them written without spaces (Han, Hangul)
 	countries []namedAs         // country names in the language, longest first
 	eras      map[string]string // word -> "modern" or "traditional"
 	home      string            // the first country that speaks it (lower case)
@@ -87,6 +88,11 @@ var tongues = sync.OnceValue(func() []tongue {
 				if !english[tok] {
 					tg.markers[tok] = true
 				}
+			}
+		}
+		for m := range tg.markers {
+			if unspaced(m) {
+				tg.unspaced = append(tg.unspaced, m)
 			}
 		}
 		sort.Slice(tg.countries, func(i, j int) bool {
@@ -174,14 +180,32 @@ type promptReading struct {
 func readPrompt(text string) promptReading {
 	lower := strings.ToLower(text)
 	toks := wordsOf(lower)
+	// Each distinct word counts once; words in unspaced scripts are looked
+	// for only in a text that has such letters. This is called for every
+	// image, English included, so it looks words up rather than scanning
+	// every language's list.
+	distinct := map[string]bool{}
+	for _, w := range toks {
+		if !unspaced(w) {
+			distinct[w] = true
+		}
+	}
+	hasUnspaced := unspaced(lower)
 	var best *tongue
 	bestHits := 0
 	ts := tongues()
 	for i := range ts {
 		hits := 0
-		for m := range ts[i].markers {
-			if (unspaced(m) && strings.Contains(lower, m)) || (!unspaced(m) && slices.Contains(toks, m)) {
+		for w := range distinct {
+			if ts[i].markers[w] {
 				hits++
+			}
+		}
+		if hasUnspaced {
+			for _, m := range ts[i].unspaced {
+				if strings.Contains(lower, m) {
+					hits++
+				}
 			}
 		}
 		if hits >= minMarkers && hits > bestHits {

@@ -216,12 +216,13 @@ func writeCSV(path, imgDir string, s Sheet, p Protocol, runID string, thumbs map
 	if err := os.MkdirAll(imgDir, 0o755); err != nil {
 		return err
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	w := csv.NewWriter(f)
+	return createCSV(path, func(w *csv.Writer) error {
+		return writeSheetRows(w, imgDir, s, p, runID, thumbs)
+	})
+}
+
+// writeSheetRows writes a CSV sheet's header and rows.
+func writeSheetRows(w *csv.Writer, imgDir string, s Sheet, p Protocol, runID string, thumbs map[string][]byte) error {
 	cols := p.columns()
 	head := append(cols, csvReviewer, csvRun)
 	if err := w.Write(head); err != nil {
@@ -247,6 +248,21 @@ func writeCSV(path, imgDir string, s Sheet, p Protocol, runID string, thumbs map
 				return err
 			}
 		}
+	}
+	return nil
+}
+
+// createCSV writes a CSV file at path with write, and makes sure every
+// byte reached the file.
+func createCSV(path string, write func(*csv.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w := csv.NewWriter(f)
+	if err := write(w); err != nil {
+		return err
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {

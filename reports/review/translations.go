@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"maps"
-	"os"
 	"slices"
 	"strings"
 
@@ -298,27 +297,19 @@ const maxCorrectionBytes = 1000
 // writeTranslationsCSV writes one language's translations as a CSV file
 // beside a CSV sheet: the same columns, then Reviewer and Run.
 func writeTranslationsCSV(path string, rows []store.Translation, reviewer, runID string) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	w := csv.NewWriter(f)
-	if err := w.Write(append(append([]string(nil), translationCols...), csvReviewer, csvRun)); err != nil {
-		return err
-	}
-	for _, t := range rows {
-		rec := []string{t.ID, t.PromptSet, csvsafe.Neutralise(t.Country), t.Subcategory, t.Variant, csvsafe.Neutralise(t.Source), csvsafe.Neutralise(t.Text),
-			csvsafe.Neutralise(t.Back), csvsafe.Neutralise(madeBy(t)), "", "", "", translationCheck(runID, t), csvsafe.Neutralise(reviewer), runID}
-		if err := w.Write(rec); err != nil {
+	return createCSV(path, func(w *csv.Writer) error {
+		if err := w.Write(append(append([]string(nil), translationCols...), csvReviewer, csvRun)); err != nil {
 			return err
 		}
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return err
-	}
-	return f.Close()
+		for _, t := range rows {
+			rec := []string{t.ID, t.PromptSet, csvsafe.Neutralise(t.Country), t.Subcategory, t.Variant, csvsafe.Neutralise(t.Source), csvsafe.Neutralise(t.Text),
+				csvsafe.Neutralise(t.Back), csvsafe.Neutralise(madeBy(t)), "", "", "", translationCheck(runID, t), csvsafe.Neutralise(reviewer), runID}
+			if err := w.Write(rec); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // isTranslationsCSV reports whether a CSV header is a translations file's.
