@@ -76,3 +76,31 @@ func TestMigrateOldPostgresStore(t *testing.T) {
 		t.Fatalf("migrated scores: %q %q %v", geotag, attributed, err)
 	}
 }
+
+// TestConcurrentFirstOpenPostgres: workers started at once on a new
+// schema all open it; CREATE SCHEMA IF NOT EXISTS alone races and fails
+// one of them with a duplicate key.
+func TestConcurrentFirstOpenPostgres(t *testing.T) {
+	for round := 0; round < 5; round++ {
+		pg := pgtest.URL(t)
+		const n = 8
+		errs := make(chan error, n)
+		start := make(chan struct{})
+		for i := 0; i < n; i++ {
+			go func() {
+				<-start
+				run, err := OpenRunAt(context.Background(), t.TempDir(), pg)
+				if err == nil {
+					run.Close()
+				}
+				errs <- err
+			}()
+		}
+		close(start)
+		for i := 0; i < n; i++ {
+			if err := <-errs; err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // the PostgreSQL driver (pgx)
 )
@@ -112,14 +113,9 @@ func openPostgres(ctx context.Context, dsn, schema string) (*DB, error) {
 		db.Close()
 		return nil, connectError(dsn, u, err)
 	}
-	if sp := u.Query().Get("search_path"); sp != "" {
-		if _, err := db.ExecContext(ctx, `CREATE SCHEMA IF NOT EXISTS `+sp); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("creating schema %s: %w", sp, err)
-		}
-	}
-	// Concurrent first runs race on CREATE TABLE IF NOT EXISTS; a session
-	// advisory lock makes migrations one at a time.
+	// Concurrent first runs race on CREATE SCHEMA and CREATE TABLE IF NOT
+	// EXISTS (either can fail with a duplicate key); a session advisory
+	// lock makes preparing the store one process at a time.
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		db.Close()
@@ -131,6 +127,12 @@ func openPostgres(ctx context.Context, dsn, schema string) (*DB, error) {
 		return nil, fmt.Errorf("locking the schema: %w", err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(7126539)`)
+	if sp := firstSchema(u.Query().Get("search_path")); sp != "" {
+		if _, err := conn.ExecContext(ctx, `CREATE SCHEMA IF NOT EXISTS `+pgx.Identifier{sp}.Sanitize()); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("creating schema %s: %w", sp, err)
+		}
+	}
 	for _, stmt := range splitStatements(postgresSchema(schema) + ";" + queueSchema) {
 		if _, err := conn.ExecContext(ctx, stmt); err != nil {
 			db.Close()
@@ -143,6 +145,17 @@ func openPostgres(ctx context.Context, dsn, schema string) (*DB, error) {
 		return nil, fmt.Errorf("preparing %s: %w", Redacted(dsn), err)
 	}
 	return out, nil
+}
+
+// firstSchema is the schema new tables go to: the first of a search_path
+// ("audit, public"), unquoted; "" for "$user", which the server resolves.
+func firstSchema(searchPath string) string {
+	first, _, _ := strings.Cut(searchPath, ",")
+	first = strings.Trim(strings.TrimSpace(first), `"`)
+	if strings.HasPrefix(first, "$") {
+		return ""
+	}
+	return first
 }
 
 // splitStatements splits a schema into its statements.
