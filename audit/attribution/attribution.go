@@ -26,27 +26,53 @@ import (
 
 // Centroids returns the normalised mean embedding of each group.
 func Centroids(groups map[string][][]float64) map[string][]float64 {
-	out := map[string][]float64{}
+	sums := CentroidSums{}
 	for label, vecs := range groups {
-		if len(vecs) == 0 {
+		for _, v := range vecs {
+			sums.Add(label, v)
+		}
+	}
+	return sums.Centroids()
+}
+
+// CentroidSums adds up unit-length embeddings per label, so that centroids
+// can be taken over images read a group at a time.
+type CentroidSums map[string][]float64
+
+// Add adds v, scaled to unit length, to label's sum (a zero vector adds
+// nothing).
+func (c CentroidSums) Add(label string, v []float64) {
+	n := norm(v)
+	if n == 0 {
+		if _, ok := c[label]; !ok {
+			c[label] = make([]float64, len(v))
+		}
+		return
+	}
+	sum, ok := c[label]
+	if !ok {
+		sum = make([]float64, len(v))
+		c[label] = sum
+	}
+	for i, x := range v {
+		sum[i] += x / n
+	}
+}
+
+// Centroids returns each label's normalised sum (a label whose sum is
+// zero has none).
+func (c CentroidSums) Centroids() map[string][]float64 {
+	out := map[string][]float64{}
+	for label, sum := range c {
+		n := norm(sum)
+		if n == 0 {
 			continue
 		}
-		c := make([]float64, len(vecs[0]))
-		for _, v := range vecs {
-			n := norm(v)
-			if n == 0 {
-				continue
-			}
-			for i, x := range v {
-				c[i] += x / n
-			}
+		cen := make([]float64, len(sum))
+		for i := range sum {
+			cen[i] = sum[i] / n
 		}
-		if n := norm(c); n > 0 {
-			for i := range c {
-				c[i] /= n
-			}
-			out[label] = c
-		}
+		out[label] = cen
 	}
 	return out
 }

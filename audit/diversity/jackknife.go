@@ -4,8 +4,6 @@ import (
 	"errors"
 	"math"
 	"slices"
-
-	"gonum.org/v1/gonum/mat"
 )
 
 // JackknifeGroups is how many blocks a grouped jackknife leaves out in
@@ -138,6 +136,8 @@ type vendiParts struct {
 	total   []float64   // lower triangle: the covariance sum, or the kernel
 	blocks  [][]float64 // byDim: each block's covariance sum
 	sizes   []int
+	c       []float64 // the matrix of the estimate being taken
+	solver  eigenSolver
 }
 
 func newVendiParts(x [][]float64, g int) (*vendiParts, error) {
@@ -187,7 +187,7 @@ func (p *vendiParts) eigenvalues(b int) ([]float64, int, error) {
 		if b >= 0 {
 			kept -= p.sizes[b]
 		}
-		c := make([]float64, p.d*p.d)
+		c := p.matrix(p.d)
 		inv := 1 / float64(kept)
 		for i := 0; i < p.d; i++ {
 			for j := 0; j <= i; j++ {
@@ -198,7 +198,7 @@ func (p *vendiParts) eigenvalues(b int) ([]float64, int, error) {
 				c[i*p.d+j], c[j*p.d+i] = v*inv, v*inv
 			}
 		}
-		e, err := eigenvalues(mat.NewSymDense(p.d, c))
+		e, err := p.solver.values(c, p.d)
 		return e, kept, err
 	}
 	var rows []int
@@ -208,7 +208,7 @@ func (p *vendiParts) eigenvalues(b int) ([]float64, int, error) {
 		}
 	}
 	m := len(rows)
-	c := make([]float64, m*m)
+	c := p.matrix(m)
 	inv := 1 / float64(m)
 	for a, i := range rows {
 		for k, j := range rows[:a+1] {
@@ -216,6 +216,12 @@ func (p *vendiParts) eigenvalues(b int) ([]float64, int, error) {
 			c[a*m+k], c[k*m+a] = v, v
 		}
 	}
-	e, err := eigenvalues(mat.NewSymDense(m, c))
+	e, err := p.solver.values(c, m)
 	return e, m, err
+}
+
+// matrix is an m x m buffer for one estimate, reused from the last.
+func (p *vendiParts) matrix(m int) []float64 {
+	p.c = slices.Grow(p.c[:0], m*m)[:m*m]
+	return p.c
 }

@@ -4,8 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/sourcegraph/conc/iter"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/lapack"
+	"gonum.org/v1/gonum/lapack/lapack64"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -134,6 +139,35 @@ func inRange(vs float64, n int) (float64, error) {
 		return float64(n), nil
 	}
 	return 0, fmt.Errorf("the Vendi score came out as %g, outside [1, %d]: the input is not a valid kernel or embedding set", vs, n)
+}
+
+// eigenSolver computes eigenvalues with buffers kept from one call to
+// the next: a jackknife asks for 21 decompositions of one size, and the
+// allocations of a fresh solver each time were most of the metrics stage's
+// memory churn.
+type eigenSolver struct {
+	w, work []float64
+}
+
+// values returns the eigenvalues, ascending, of the n x n symmetric matrix
+// a (row-major; the upper triangle is read), destroying a. The slice is
+// the solver's: valid until the next call.
+func (s *eigenSolver) values(a []float64, n int) ([]float64, error) {
+	if n == 0 {
+		return nil, nil
+	}
+	sym := blas64.Symmetric{N: n, Stride: n, Data: a[:n*n], Uplo: blas.Upper}
+	s.w = slices.Grow(s.w[:0], n)[:n]
+	query := []float64{0}
+	lapack64.Syev(lapack.EVNone, sym, s.w, query, -1)
+	if need := int(query[0]); cap(s.work) < need {
+		s.work = make([]float64, need)
+	}
+	s.work = s.work[:cap(s.work)]
+	if !lapack64.Syev(lapack.EVNone, sym, s.w, s.work, len(s.work)) {
+		return nil, errors.New("the eigen-decomposition did not converge")
+	}
+	return s.w, nil
 }
 
 func eigenvalues(s *mat.SymDense) ([]float64, error) {

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"sort"
@@ -52,7 +53,7 @@ func answeredShare(name, model, set string, flags []float64, asked int) store.Me
 
 // defaultMetrics reads which culture and era a model falls back on, and how
 // distinct its countries are.
-func defaultMetrics(recs []*record, globalNorth []string) []store.Metric {
+func defaultMetrics(recs []*record, globalNorth []string, vectors *vectorSource) ([]store.Metric, error) {
 	gn := map[string]bool{}
 	for _, c := range globalNorth {
 		gn[c] = true
@@ -124,59 +125,111 @@ func defaultMetrics(recs []*record, globalNorth []string) []store.Metric {
 		if k.set != prompts.SetCountry {
 			continue
 		}
-		groups := map[string][][]float64{}
-		for _, r := range byKey[k] {
-			if r.vector != nil {
-				groups[r.country] = append(groups[r.country], r.vector)
-			}
+		em, err := embeddingDefaults(byKey[k], byKey[key{k.model, prompts.SetAgnostic}], gn, vectors)
+		if err != nil {
+			return nil, err
 		}
-		if len(groups) < 2 {
-			continue
-		}
-		centroids := attribution.Centroids(groups)
-		agnostic := byKey[key{k.model, prompts.SetAgnostic}]
-		var near []string
-		var gnFlags []float64
-		for _, r := range agnostic {
-			if r.vector != nil {
-				n := attribution.Nearest(r.vector, centroids)
-				near = append(near, n)
-				gnFlags = append(gnFlags, b2f(gn[n]))
-			}
-		}
-		if len(near) > 0 {
-			for _, c := range slices.Sorted(maps.Keys(centroids)) {
-				flags := make([]float64, len(near))
-				for i, n := range near {
-					flags[i] = b2f(n == c)
-				}
-				m := shareMetric(MetricCentroidAttribution, k.model, prompts.SetAgnostic, flags)
-				m.Country = c
-				out = append(out, m)
-			}
-			out = append(out, shareMetric(MetricGlobalNorthCentroid, k.model, prompts.SetAgnostic, gnFlags))
-		}
-		// Distinctiveness per category.
-		byCat := map[string][]*record{}
-		for _, r := range byKey[k] {
-			if r.vector != nil {
-				byCat[r.category] = append(byCat[r.category], r)
-			}
-		}
-		for _, cat := range slices.Sorted(maps.Keys(byCat)) {
-			var vecs [][]float64
-			var labels []string
-			for _, r := range byCat[cat] {
-				vecs, labels = append(vecs, r.vector), append(labels, r.country)
-			}
-			if s, ok := attribution.Silhouette(vecs, labels); ok {
-				out = append(out, store.Metric{Name: MetricSilhouette, Model: k.model, PromptSet: k.set, Category: cat, Value: s, N: len(vecs)})
-				out = append(out, store.Metric{Name: MetricMisplaced, Model: k.model, PromptSet: k.set, Category: cat,
-					Value: attribution.Misplaced(vecs, labels, centroids), N: len(vecs)})
-			}
+		out = append(out, em...)
+	}
+	return out, nil
+}
+
+// embeddingDefaults attributes a model's agnostic images to the nearest
+// centroid of its country-specific images, and measures how distinct its
+// countries are per category (silhouette, misplaced share). The vectors
+// are read a category at a time: once for the centroids, once for the
+// rest; the results keep the images' order.
+func embeddingDefaults(specific, agnostic []*record, gn map[string]bool, vectors *vectorSource) ([]store.Metric, error) {
+	model := ""
+	byCat := map[string][]*record{}
+	countries := map[string]bool{}
+	for _, r := range specific {
+		model = r.model
+		if r.embedded() {
+			byCat[r.category] = append(byCat[r.category], r)
+			countries[r.country] = true
 		}
 	}
-	return out
+	if len(countries) < 2 {
+		return nil, nil
+	}
+	agnByCat := map[string][]*record{}
+	for _, r := range agnostic {
+		if r.embedded() {
+			agnByCat[r.category] = append(agnByCat[r.category], r)
+		}
+	}
+	cats := slices.Sorted(maps.Keys(byCat))
+	sums := attribution.CentroidSums{}
+	for _, cat := range cats {
+		release, err := vectors.load(byCat[cat])
+		if err != nil {
+			return nil, fmt.Errorf("centroids: %w", err)
+		}
+		for _, r := range byCat[cat] {
+			if r.vector != nil {
+				sums.Add(r.country, r.vector)
+			}
+		}
+		release()
+	}
+	centroids := sums.Centroids()
+	nearest := map[*record]string{}
+	var distinct []store.Metric
+	catSet := map[string]bool{}
+	for c := range byCat {
+		catSet[c] = true
+	}
+	for c := range agnByCat {
+		catSet[c] = true
+	}
+	for _, cat := range slices.Sorted(maps.Keys(catSet)) {
+		release, err := vectors.load(append(slices.Clip(byCat[cat]), agnByCat[cat]...))
+		if err != nil {
+			return nil, fmt.Errorf("centroids: %w", err)
+		}
+		for _, r := range agnByCat[cat] {
+			if r.vector != nil {
+				nearest[r] = attribution.Nearest(r.vector, centroids)
+			}
+		}
+		// Distinctiveness per category.
+		var vecs [][]float64
+		var labels []string
+		for _, r := range byCat[cat] {
+			if r.vector != nil {
+				vecs, labels = append(vecs, r.vector), append(labels, r.country)
+			}
+		}
+		if s, ok := attribution.Silhouette(vecs, labels); ok {
+			distinct = append(distinct, store.Metric{Name: MetricSilhouette, Model: model, PromptSet: prompts.SetCountry, Category: cat, Value: s, N: len(vecs)})
+			distinct = append(distinct, store.Metric{Name: MetricMisplaced, Model: model, PromptSet: prompts.SetCountry, Category: cat,
+				Value: attribution.Misplaced(vecs, labels, centroids), N: len(vecs)})
+		}
+		release()
+	}
+	var out []store.Metric
+	var near []string
+	var gnFlags []float64
+	for _, r := range agnostic {
+		if n, ok := nearest[r]; ok {
+			near = append(near, n)
+			gnFlags = append(gnFlags, b2f(gn[n]))
+		}
+	}
+	if len(near) > 0 {
+		for _, c := range slices.Sorted(maps.Keys(centroids)) {
+			flags := make([]float64, len(near))
+			for i, n := range near {
+				flags[i] = b2f(n == c)
+			}
+			m := shareMetric(MetricCentroidAttribution, model, prompts.SetAgnostic, flags)
+			m.Country = c
+			out = append(out, m)
+		}
+		out = append(out, shareMetric(MetricGlobalNorthCentroid, model, prompts.SetAgnostic, gnFlags))
+	}
+	return append(out, distinct...), nil
 }
 
 func b2f(b bool) float64 {

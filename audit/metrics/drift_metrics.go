@@ -191,22 +191,53 @@ func cosineDistance(a, b []float64) float64 {
 	return 1 - ab/math.Sqrt(aa*bb)
 }
 
+// embeddingDrift is each chain step's cosine distance in embedding space
+// to the chain's base image and to the step before (NaN without both
+// vectors), reading the vectors a chain group at a time.
+func embeddingDrift[K comparable](byKey map[K][]*chainOf, keys []K, vectors *vectorSource) (map[*chainOf][][2]float64, error) {
+	out := map[*chainOf][][2]float64{}
+	for _, k := range keys {
+		var steps []*record
+		for _, c := range byKey[k] {
+			steps = append(steps, c.steps...)
+		}
+		release, err := vectors.load(steps)
+		if err != nil {
+			return nil, fmt.Errorf("embedding drift: %w", err)
+		}
+		for _, c := range byKey[k] {
+			d := make([][2]float64, len(c.steps)-1)
+			for i, s := range c.steps[1:] {
+				d[i] = [2]float64{cosineDistance(c.steps[0].vector, s.vector), cosineDistance(c.steps[i].vector, s.vector)}
+			}
+			out[c] = d
+		}
+		release()
+	}
+	return out, nil
+}
+
 // driftMetrics aggregates drift per editor x chain x target x step, and the
 // fidelity and SSIM slopes per editor x chain x target.
-func driftMetrics(recs []*record, drifts map[[2]string]store.Drift) []store.Metric {
+func driftMetrics(recs []*record, drifts map[[2]string]store.Drift, vectors *vectorSource) ([]store.Metric, error) {
 	var g groups
 	type slopeKey struct{ model, chain, target, set string }
 	byKey := map[slopeKey][]*chainOf{}
 	var keys []slopeKey
-	for _, c := range chains(recs) {
+	all := chains(recs)
+	for _, c := range all {
 		k := slopeKey{c.model, c.chain, c.target, c.set}
 		if byKey[k] == nil {
 			keys = append(keys, k)
 		}
 		byKey[k] = append(byKey[k], c)
-		root := c.steps[0]
+	}
+	embed, err := embeddingDrift(byKey, keys, vectors)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range all {
 		for i, s := range c.steps[1:] {
-			prev := c.steps[i]
 			key := func(name string) store.Metric {
 				return store.Metric{Name: name, Model: c.model, PromptSet: c.set, Country: c.target, Chain: c.chain, Step: s.step}
 			}
@@ -220,10 +251,10 @@ func driftMetrics(recs []*record, drifts map[[2]string]store.Drift) []store.Metr
 				g.add(key(MetricColor+"_"+ref), d.Color)
 				g.add(key(MetricEdge+"_"+ref), d.Edge)
 			}
-			if v := cosineDistance(root.vector, s.vector); !math.IsNaN(v) {
+			if v := embed[c][i][0]; !math.IsNaN(v) {
 				g.add(key(MetricEmbedDistance+"_step0"), v)
 			}
-			if v := cosineDistance(prev.vector, s.vector); !math.IsNaN(v) {
+			if v := embed[c][i][1]; !math.IsNaN(v) {
 				g.add(key(MetricEmbedDistance+"_prev"), v)
 			}
 		}
@@ -266,7 +297,7 @@ func driftMetrics(recs []*record, drifts map[[2]string]store.Drift) []store.Metr
 	for _, ms := range perKey {
 		out = append(out, ms...)
 	}
-	return out
+	return out, nil
 }
 
 // withSlopeCI computes a slope over chains (their sums) with a bootstrap

@@ -54,7 +54,8 @@ type record struct {
 	geotag                                                          string
 	human                                                           float64 // mean Cultural Representation of the native reviewers (0: none)
 	parent, sha                                                     string
-	vector                                                          []float64
+	vector                                                          []float64 // only while a group's metrics read it (see vectorSource)
+	hasVector                                                       bool      // the embedder embedded the image
 	judge, promptID                                                 string
 	language, subcategory                                           string
 	seed                                                            int64
@@ -122,7 +123,12 @@ func Compute(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]store.M
 	all := recs
 	recs, others := splitLanguages(recs)
 	var ms []store.Metric
-	ms = append(ms, driftMetrics(recs, drifts)...)
+	vectors := &vectorSource{ctx: ctx, db: run.DB(), embedder: embedder}
+	dm, err := driftMetrics(recs, drifts, vectors)
+	if err != nil {
+		return nil, err
+	}
+	ms = append(ms, dm...)
 	ms = append(ms, accuracyMetrics(recs)...)
 	ms = append(ms, attributionMetrics(recs)...)
 	ms = append(ms, ratingMetrics(recs)...)
@@ -151,7 +157,11 @@ func Compute(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]store.M
 		return nil, err
 	}
 	ms = append(ms, pm...)
-	ms = append(ms, defaultMetrics(recs, info.GlobalNorth)...)
+	dfm, err := defaultMetrics(recs, info.GlobalNorth, vectors)
+	if err != nil {
+		return nil, err
+	}
+	ms = append(ms, dfm...)
 	ms = append(ms, rateMetrics(recs)...)
 	quality := info.Quality
 	thresholds := info.Acceptable
@@ -165,7 +175,7 @@ func Compute(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]store.M
 	}
 	bm, burden, burdenTests := burdenMetrics(recs, thresholds)
 	ms = append(ms, bm...)
-	vm, err := diversityMetrics(recs, quality)
+	vm, err := diversityMetrics(recs, quality, vectors)
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +203,7 @@ func loadRecords(ctx context.Context, db *store.DB, embedder string) ([]*record,
 		out = append(out, &record{id: im.ID, kind: im.Kind, model: im.Model, set: im.PromptSet, country: im.Country, target: im.Target,
 			category: im.Category, variant: im.Variant, chain: im.Chain, step: im.Step, status: im.Status,
 			accuracy: im.Accuracy, attributed: im.Attributed, era: im.Era, rating: im.Rating, geotag: im.Geotag,
-			parent: im.ParentID, sha: im.ImageSHA, vector: im.Vector, judge: im.Judge, promptID: im.PromptID, seed: im.Seed,
+			parent: im.ParentID, sha: im.ImageSHA, hasVector: im.HasVector, judge: im.Judge, promptID: im.PromptID, seed: im.Seed,
 			questions: im.Questions, answered: im.Answered, language: store.LanguageOf(im.Language), subcategory: im.Subcategory})
 		return nil
 	})
@@ -462,23 +472,31 @@ func rateMetrics(recs []*record) []store.Metric {
 // diversityMetrics computes the Vendi and quality-weighted Vendi scores of
 // each model x prompt set x country group of generated images that have
 // embeddings, and of each category and variant within it.
-func diversityMetrics(recs []*record, qualityName string) ([]store.Metric, error) {
+func diversityMetrics(recs []*record, qualityName string, vectors *vectorSource) ([]store.Metric, error) {
 	type members struct {
 		key     store.Metric
-		vecs    [][]float64
+		recs    []*record
 		quality []float64
 	}
 	idx := map[string]*members{}
 	var order []string
-	add := func(key store.Metric, r *record) {
+	// Every group lies within one model x prompt set x country: its top.
+	// The vectors are read a top at a time.
+	tops := map[string][]int{}
+	var topOrder []string
+	add := func(top string, key store.Metric, r *record) {
 		k := fmt.Sprint(key.Model, "\x00", key.PromptSet, "\x00", key.Country, "\x00", key.Category, "\x00", key.Variant)
 		m, ok := idx[k]
 		if !ok {
 			m = &members{key: key}
 			idx[k] = m
+			if _, ok := tops[top]; !ok {
+				topOrder = append(topOrder, top)
+			}
+			tops[top] = append(tops[top], len(order))
 			order = append(order, k)
 		}
-		m.vecs = append(m.vecs, r.vector)
+		m.recs = append(m.recs, r)
 		switch {
 		case qualityName == "human_rating" && r.human > 0:
 			m.quality = append(m.quality, (r.human-1)/4)
@@ -491,47 +509,64 @@ func diversityMetrics(recs []*record, qualityName string) ([]store.Metric, error
 		}
 	}
 	for _, r := range recs {
-		if r.kind != store.KindGenerated || r.status != store.StatusOK || r.vector == nil || r.duplicate {
+		if r.kind != store.KindGenerated || r.status != store.StatusOK || !r.embedded() || r.duplicate {
 			continue
 		}
 		key := store.Metric{Model: r.model, PromptSet: r.set, Country: r.country}
-		add(key, r)
+		top := fmt.Sprint(key.Model, "\x00", key.PromptSet, "\x00", key.Country)
+		add(top, key, r)
 		key.Category = r.category
-		add(key, r)
+		add(top, key, r)
 		key.Variant = r.variant
-		add(key, r)
+		add(top, key, r)
 	}
-	// The groups on every core (each jackknife is 20 eigen-decompositions);
-	// the rows keep the groups' order and the first error wins.
 	rows := make([][]store.Metric, len(order))
 	errs := make([]error, len(order))
-	iter.ForEachIdx(rows, func(i int, _ *[]store.Metric) {
-		m := idx[order[i]]
-		if len(m.vecs) < 2 {
-			return
-		}
-		// Reviewers rate a sample: with human ratings the rated images
-		// stand for their group; other qualities must cover every image.
-		quality := m.quality
-		if rated := len(finite(m.quality)); rated < len(m.quality) && !(qualityName == "human_rating" && rated > 0) {
-			quality = nil
-		}
-		vs, qvs, hasQ, err := diversity.VendiCI(m.vecs, quality)
+	for _, top := range topOrder {
+		groups := tops[top]
+		// The top group holds every record of its subgroups.
+		release, err := vectors.load(idx[order[groups[0]]].recs)
 		if err != nil {
-			errs[i] = fmt.Errorf("diversity of %s %s %s: %w", m.key.Model, m.key.Country, m.key.Category, err)
-			return
+			return nil, fmt.Errorf("diversity: %w", err)
 		}
-		v := m.key
-		v.Name, v.Value, v.N = MetricVendi, vs.Value, len(m.vecs)
-		withInterval(&v, vs)
-		rows[i] = append(rows[i], v)
-		if hasQ {
-			qv := m.key
-			qv.Name, qv.Value, qv.N = MetricQualityVendi, qvs.Value, len(m.vecs)
-			withInterval(&qv, qvs)
-			rows[i] = append(rows[i], qv)
-		}
-	})
+		// The groups on every core (each jackknife is 20 eigen-decompositions);
+		// the rows keep the groups' order and the first error wins.
+		iter.ForEach(groups, func(gi *int) {
+			i := *gi
+			m := idx[order[i]]
+			vecs := make([][]float64, 0, len(m.recs))
+			quality := make([]float64, 0, len(m.recs))
+			for j, r := range m.recs {
+				if r.vector != nil { // an embedding deleted since the records were read
+					vecs, quality = append(vecs, r.vector), append(quality, m.quality[j])
+				}
+			}
+			if len(vecs) < 2 {
+				return
+			}
+			// Reviewers rate a sample: with human ratings the rated images
+			// stand for their group; other qualities must cover every image.
+			if rated := len(finite(quality)); rated < len(quality) && !(qualityName == "human_rating" && rated > 0) {
+				quality = nil
+			}
+			vs, qvs, hasQ, err := diversity.VendiCI(vecs, quality)
+			if err != nil {
+				errs[i] = fmt.Errorf("diversity of %s %s %s: %w", m.key.Model, m.key.Country, m.key.Category, err)
+				return
+			}
+			v := m.key
+			v.Name, v.Value, v.N = MetricVendi, vs.Value, len(vecs)
+			withInterval(&v, vs)
+			rows[i] = append(rows[i], v)
+			if hasQ {
+				qv := m.key
+				qv.Name, qv.Value, qv.N = MetricQualityVendi, qvs.Value, len(vecs)
+				withInterval(&qv, qvs)
+				rows[i] = append(rows[i], qv)
+			}
+		})
+		release()
+	}
 	var out []store.Metric
 	for i := range rows {
 		if errs[i] != nil {

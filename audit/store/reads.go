@@ -54,34 +54,32 @@ type JudgedImage struct {
 	Rating              int
 	Geotag              string
 	Questions, Answered int
-	// Vector is the image's embedding by the embedder asked for, if any.
-	Vector []float64
+	// HasVector says the embedder asked for embedded the image; VectorsOf
+	// reads the vectors a group at a time, so that an audit's embeddings
+	// are never all in memory at once.
+	HasVector bool
 }
 
 // EachJudgedImage calls fn for every image once per judge that scored it
 // (once with an empty judge when none did), ordered by image and judge,
-// with its vector from embedder (nil if none), holding one at a time;
-// repeated text comes interned.
+// with whether embedder embedded it, holding one at a time; repeated text
+// comes interned.
 func (db *DB) EachJudgedImage(ctx context.Context, embedder string, fn func(JudgedImage) error) error {
 	err := db.each(ctx, `SELECT i.id, i.kind, i.model, i.prompt_set, i.country, i.target, i.category, i.variant, i.chain, i.step, i.status,
 			s.accuracy, COALESCE(s.attributed, ''), COALESCE(s.era, ''), COALESCE(s.rating, 0), COALESCE(s.geotag, ''), i.parent_id, i.image_sha,
-			(SELECT e.vector FROM embeddings e WHERE e.image_id = i.id AND e.embedder = ?),
+			EXISTS (SELECT 1 FROM embeddings e WHERE e.image_id = i.id AND e.embedder = ?),
 			COALESCE(s.judge, ''), i.prompt_id, i.seed, COALESCE(s.questions, 0), COALESCE(s.answered, 0), i.language, i.subcategory
 		FROM images i LEFT JOIN scores s ON s.image_id = i.id
 		ORDER BY i.id, s.judge`, []any{embedder}, func(rows *sql.Rows) error {
 		var r JudgedImage
 		var acc sql.NullFloat64
-		var vec []byte
 		if err := rows.Scan(&r.ID, &r.Kind, &r.Model, &r.PromptSet, &r.Country, &r.Target, &r.Category, &r.Variant, &r.Chain, &r.Step, &r.Status,
-			&acc, &r.Attributed, &r.Era, &r.Rating, &r.Geotag, &r.ParentID, &r.ImageSHA, &vec, &r.Judge, &r.PromptID, &r.Seed, &r.Questions, &r.Answered, &r.Language, &r.Subcategory); err != nil {
+			&acc, &r.Attributed, &r.Era, &r.Rating, &r.Geotag, &r.ParentID, &r.ImageSHA, &r.HasVector, &r.Judge, &r.PromptID, &r.Seed, &r.Questions, &r.Answered, &r.Language, &r.Subcategory); err != nil {
 			return err
 		}
 		if acc.Valid {
 			v := acc.Float64
 			r.Accuracy = &v
-		}
-		if len(vec) > 0 {
-			r.Vector = DecodeVector(vec)
 		}
 		for _, f := range []*string{&r.Kind, &r.Model, &r.PromptSet, &r.Country, &r.Target, &r.Category, &r.Variant, &r.Chain, &r.Status,
 			&r.Attributed, &r.Era, &r.Geotag, &r.Judge, &r.PromptID, &r.Language, &r.Subcategory} {
@@ -390,6 +388,38 @@ func (db *DB) TextEmbeddings(ctx context.Context) ([]Embedding, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("reading text embeddings: %w", err)
+	}
+	return out, nil
+}
+
+// vectorBatch is how many images one VectorsOf query names: well under
+// SQLite's 32,766 bound parameters.
+const vectorBatch = 500
+
+// VectorsOf reads the embeddings by embedder of the given images, keyed by
+// image id (an image it did not embed is absent).
+func (db *DB) VectorsOf(ctx context.Context, embedder string, ids []string) (map[string][]float64, error) {
+	out := make(map[string][]float64, len(ids))
+	for start := 0; start < len(ids); start += vectorBatch {
+		batch := ids[start:min(start+vectorBatch, len(ids))]
+		args := make([]any, 0, len(batch)+1)
+		args = append(args, embedder)
+		for _, id := range batch {
+			args = append(args, id)
+		}
+		query := `SELECT image_id, vector FROM embeddings WHERE embedder = ? AND image_id IN (?` + strings.Repeat(", ?", len(batch)-1) + `)`
+		err := db.each(ctx, query, args, func(rows *sql.Rows) error {
+			var id string
+			var v []byte
+			if err := rows.Scan(&id, &v); err != nil {
+				return err
+			}
+			out[id] = DecodeVector(v)
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("reading embeddings by %s: %w", embedder, err)
+		}
 	}
 	return out, nil
 }

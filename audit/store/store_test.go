@@ -123,3 +123,41 @@ func TestVectorRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestVectorsOf reads the vectors of more images than one query names,
+// of one embedder only, and leaves out images it did not embed.
+func TestVectorsOf(t *testing.T) {
+	run, err := OpenRun(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer run.Close()
+	const n = 2*vectorBatch + 7
+	var ids []string
+	for i := 0; i < n; i++ {
+		id := fmt.Sprintf("img%04d", i)
+		ids = append(ids, id)
+		if i%10 == 3 {
+			continue // not embedded
+		}
+		if err := run.PutEmbedding("t"+id, id, "e1", StatusOK, "", []float64{float64(i), 1}); err != nil {
+			t.Fatal(err)
+		}
+		if err := run.PutEmbedding("u"+id, id, "e2", StatusOK, "", []float64{-1, float64(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := run.DB().VectorsOf(context.Background(), "e1", append(ids, "unknown"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := n - (n+6)/10; len(got) != want {
+		t.Fatalf("%d vectors, want %d", len(got), want)
+	}
+	for i, id := range ids {
+		v, ok := got[id]
+		if ok != (i%10 != 3) || ok && (v[0] != float64(i) || v[1] != 1) {
+			t.Fatalf("%s: %v %v", id, v, ok)
+		}
+	}
+}
