@@ -45,7 +45,7 @@ func TestKaplanMeier(t *testing.T) {
 // TestFirstJudge: with two judges, the chains are read through the first
 // by name; an image no judge scored stays.
 func TestFirstJudge(t *testing.T) {
-	recs := []*record{{id: "1", judge: "zeta"}, {id: "1", judge: "alpha"}, {id: "2", judge: ""}, {id: "3", judge: "zeta"}}
+	recs := []*record{{origin: &origin{judge: "zeta"}, id: "1"}, {origin: &origin{judge: "alpha"}, id: "1"}, {origin: &origin{}, id: "2"}, {origin: &origin{judge: "zeta"}, id: "3"}}
 	var got []string
 	for _, r := range firstJudge(recs) {
 		got = append(got, r.id+":"+r.judge)
@@ -61,8 +61,8 @@ func TestBurdenSkipsRepeatedChains(t *testing.T) {
 	acc := func(v float64) *float64 { return &v }
 	chain := func(seed, base, edit string, dupBase, dupEdit bool) []*record {
 		return []*record{
-			{id: base, kind: store.KindGenerated, model: "t2i", set: "country_specific", country: "Kenya", target: "Kenya", status: store.StatusOK, accuracy: acc(0), duplicate: dupBase, promptID: "p", seed: int64(len(seed))},
-			{id: edit, kind: store.KindEdited, model: "ed", chain: "c", set: "country_specific", country: "Kenya", target: "Kenya", step: 1, parent: base, status: store.StatusOK, accuracy: acc(1), duplicate: dupEdit, promptID: "p"},
+			{origin: &origin{kind: store.KindGenerated, model: "t2i", set: "country_specific", country: "Kenya", target: "Kenya", promptID: "p"}, id: base, status: store.StatusOK, accuracy: acc(0), duplicate: dupBase, seed: int64(len(seed))},
+			{origin: &origin{kind: store.KindEdited, model: "ed", chain: "c", set: "country_specific", country: "Kenya", target: "Kenya", promptID: "p"}, id: edit, step: 1, parent: base, status: store.StatusOK, accuracy: acc(1), duplicate: dupEdit},
 		}
 	}
 	var recs []*record

@@ -34,7 +34,7 @@ func driftFixture(tb testing.TB, dir string, nChains, steps int) (*store.Run, *s
 			tb.Fatal(err)
 		}
 		sha, _ := cache.Blobs.Put(g.Image)
-		base := &record{id: fmt.Sprintf("c%d-0", c), kind: store.KindGenerated, model: "g", set: "country_specific", country: country, status: store.StatusOK, sha: sha}
+		base := &record{origin: &origin{kind: store.KindGenerated, model: "g", set: "country_specific", country: country}, id: fmt.Sprintf("c%d-0", c), status: store.StatusOK, sha: sha}
 		recs = append(recs, base)
 		prev, img := base, g.Image
 		for s := 1; s <= steps; s++ {
@@ -43,8 +43,7 @@ func driftFixture(tb testing.TB, dir string, nChains, steps int) (*store.Run, *s
 				tb.Fatal(err)
 			}
 			sha, _ := cache.Blobs.Put(e.Image)
-			r := &record{id: fmt.Sprintf("c%d-%d", c, s), kind: store.KindEdited, model: "e", set: "country_specific", target: country,
-				chain: "loop", step: s, status: store.StatusOK, parent: prev.id, sha: sha}
+			r := &record{origin: &origin{kind: store.KindEdited, model: "e", set: "country_specific", target: country, chain: "loop"}, id: fmt.Sprintf("c%d-%d", c, s), step: s, status: store.StatusOK, parent: prev.id, sha: sha}
 			recs = append(recs, r)
 			prev, img = r, e.Image
 		}

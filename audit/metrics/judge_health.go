@@ -40,10 +40,37 @@ func JudgeHealth(ctx context.Context, db *store.DB) ([]TemplateHealth, error) {
 	}
 	items := map[[2]string]*tally{}
 	var order [][2]string
-	byImage := map[[2]string][]answer{}
-	var images [][2]string
+	// The answers come by judge and image: one image's are held at a time,
+	// and each yes/no verdict is set against the mean of the image's others
+	// (item-rest).
+	var cur [2]string
+	var as []answer
+	flush := func() {
+		for i, a := range as {
+			if math.IsNaN(a.verdict) {
+				continue
+			}
+			sum, n := 0.0, 0
+			for j, b := range as {
+				if j != i && !math.IsNaN(b.verdict) {
+					sum += b.verdict
+					n++
+				}
+			}
+			if n == 0 {
+				continue
+			}
+			t := items[[2]string{cur[0], a.qid}]
+			t.x, t.y = append(t.x, a.verdict), append(t.y, sum/float64(n))
+		}
+		as = as[:0]
+	}
 	err := db.EachAnswer(ctx, store.AnswerQuery{Kinds: []string{vqa.KindYesNo}, Usable: true}, func(a store.StoredAnswer) error {
 		judge, image, qid, question, expected, parsed := a.Judge, a.ImageID, a.QID, a.Question, a.Expected, a.Parsed
+		if ik := [2]string{judge, image}; ik != cur {
+			flush()
+			cur = ik
+		}
 		k := [2]string{judge, qid}
 		t := items[k]
 		if t == nil {
@@ -65,36 +92,13 @@ func JudgeHealth(ctx context.Context, db *store.DB) ([]TemplateHealth, error) {
 				v = 0
 			}
 		}
-		ik := [2]string{judge, image}
-		if byImage[ik] == nil {
-			images = append(images, ik)
-		}
-		byImage[ik] = append(byImage[ik], answer{qid, v})
+		as = append(as, answer{qid, v})
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("judge health: %w", err)
 	}
-	for _, ik := range images {
-		as := byImage[ik]
-		for i, a := range as {
-			if math.IsNaN(a.verdict) {
-				continue
-			}
-			sum, n := 0.0, 0
-			for j, b := range as {
-				if j != i && !math.IsNaN(b.verdict) {
-					sum += b.verdict
-					n++
-				}
-			}
-			if n == 0 {
-				continue
-			}
-			t := items[[2]string{ik[0], a.qid}]
-			t.x, t.y = append(t.x, a.verdict), append(t.y, sum/float64(n))
-		}
-	}
+	flush()
 	out := make([]TemplateHealth, 0, len(order))
 	for _, k := range order {
 		t := items[k]

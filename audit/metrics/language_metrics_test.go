@@ -24,9 +24,7 @@ func TestLanguageGapWithheldWithItsArms(t *testing.T) {
 					answered = answeredEnglish
 				}
 				a := acc
-				recs = append(recs, &record{id: lang + string(rune('a'+seed)), kind: store.KindGenerated, model: "m", set: prompts.SetCountry,
-					country: "Kenya", subcategory: "house", variant: "general", judge: "j", seed: seed, language: lang,
-					status: store.StatusOK, accuracy: &a, questions: 4, answered: answered})
+				recs = append(recs, &record{origin: &origin{kind: store.KindGenerated, model: "m", set: prompts.SetCountry, country: "Kenya", subcategory: "house", variant: "general", judge: "j", language: lang}, id: lang + string(rune('a'+seed)), seed: seed, status: store.StatusOK, accuracy: &a, questions: 4, answered: answered})
 			}
 		}
 		return recs

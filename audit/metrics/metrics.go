@@ -43,28 +43,39 @@ const (
 	ciLevel         = 0.95
 )
 
-// record is one image as the metrics see it.
+// record is one image, by one judge, as the metrics see it. What it shares
+// with every image of its prompt, model, chain and judge is one origin,
+// shared: an audit holds tens of thousands of records.
 type record struct {
-	id, kind, model, set, country, target, category, variant, chain string
-	step                                                            int
-	status                                                          string
-	accuracy                                                        *float64
-	attributed, era                                                 string
-	rating                                                          int
-	geotag                                                          string
-	human                                                           float64 // mean Cultural Representation of the native reviewers (0: none)
-	parent, sha                                                     string
-	vector                                                          []float64 // only while a group's metrics read it (see vectorSource)
-	hasVector                                                       bool      // the embedder embedded the image
-	judge, promptID                                                 string
-	language, subcategory                                           string
-	seed                                                            int64
-	questions, answered                                             int  // yes/no questions asked and answered usably
-	askedRating, askedGeotag                                        bool // the judge was asked for a rating, a geotag
+	*origin
+	id          string
+	step        int
+	status      string
+	accuracy    *float64
+	attributed  string
+	era         string
+	rating      int
+	geotag      string
+	human       float64 // mean Cultural Representation of the native reviewers (0: none)
+	parent, sha string
+	vector      []float64 // only while a group's metrics read it (see vectorSource)
+	hasVector   bool      // the embedder embedded the image
+	seed        int64
+	questions   int // yes/no questions asked
+	answered    int // and answered usably
+	askedRating bool
+	askedGeotag bool // the judge was asked for a rating, a geotag
 	// duplicate marks an image byte-identical to one of a lower seed in
 	// the same cell (same model, prompt, chain, target and step): a model
 	// that ignores seeds does not add to n.
 	duplicate bool
+}
+
+// origin is what images of one prompt, model, chain and judge have in
+// common.
+type origin struct {
+	kind, model, set, country, target, category, variant, chain string
+	judge, promptID, language, subcategory                      string
 }
 
 // Compute derives every metric from the run store (and the images
@@ -199,12 +210,20 @@ func Compute(ctx context.Context, run *store.Run, blobs *store.Blobs) ([]store.M
 
 func loadRecords(ctx context.Context, db *store.DB, embedder string) ([]*record, error) {
 	var out []*record
+	origins := map[origin]*origin{}
 	err := db.EachJudgedImage(ctx, embedder, func(im store.JudgedImage) error {
-		out = append(out, &record{id: im.ID, kind: im.Kind, model: im.Model, set: im.PromptSet, country: im.Country, target: im.Target,
-			category: im.Category, variant: im.Variant, chain: im.Chain, step: im.Step, status: im.Status,
+		o := origin{kind: im.Kind, model: im.Model, set: im.PromptSet, country: im.Country, target: im.Target,
+			category: im.Category, variant: im.Variant, chain: im.Chain, judge: im.Judge, promptID: im.PromptID,
+			language: store.LanguageOf(im.Language), subcategory: im.Subcategory}
+		shared := origins[o]
+		if shared == nil {
+			shared = &o
+			origins[o] = shared
+		}
+		out = append(out, &record{origin: shared, id: im.ID, step: im.Step, status: im.Status,
 			accuracy: im.Accuracy, attributed: im.Attributed, era: im.Era, rating: im.Rating, geotag: im.Geotag,
-			parent: im.ParentID, sha: im.ImageSHA, hasVector: im.HasVector, judge: im.Judge, promptID: im.PromptID, seed: im.Seed,
-			questions: im.Questions, answered: im.Answered, language: store.LanguageOf(im.Language), subcategory: im.Subcategory})
+			parent: im.ParentID, sha: im.ImageSHA, hasVector: im.HasVector, seed: im.Seed,
+			questions: im.Questions, answered: im.Answered})
 		return nil
 	})
 	if err != nil {
@@ -280,11 +299,27 @@ type group struct {
 }
 
 type groups struct {
-	order []string
-	m     map[string]*group
+	order []groupKey
+	m     map[groupKey]*group
 }
 
-func (g *groups) add(key store.Metric, v float64) { g.get(key).vals = append(g.get(key).vals, v) }
+// groupKey is what tells a metric's groups apart: the fields of
+// store.Metric that name one.
+type groupKey struct {
+	name, model, set, country, category, variant, chain string
+	step                                                int
+}
+
+// seed is the group's bootstrap seed: from the same text as ever, so that
+// stored intervals do not move.
+func (k groupKey) seed() uint64 {
+	return stats.Seed(fmt.Sprint(k.name, "\x00", k.model, "\x00", k.set, "\x00", k.country, "\x00", k.category, "\x00", k.variant, "\x00", k.chain, "\x00", k.step))
+}
+
+func (g *groups) add(key store.Metric, v float64) {
+	gr := g.get(key)
+	gr.vals = append(gr.vals, v)
+}
 
 // answer adds a value read from the judge's answers (nil when none was
 // usable), with how many answers it took and how many of them were usable.
@@ -309,9 +344,9 @@ func (g *groups) answerOne(key store.Metric, v float64, usable bool) {
 
 func (g *groups) get(key store.Metric) *group {
 	if g.m == nil {
-		g.m = map[string]*group{}
+		g.m = map[groupKey]*group{}
 	}
-	k := fmt.Sprint(key.Name, "\x00", key.Model, "\x00", key.PromptSet, "\x00", key.Country, "\x00", key.Category, "\x00", key.Variant, "\x00", key.Chain, "\x00", key.Step)
+	k := groupKey{key.Name, key.Model, key.PromptSet, key.Country, key.Category, key.Variant, key.Chain, key.Step}
 	gr, ok := g.m[k]
 	if !ok {
 		gr = &group{key: key}
@@ -337,7 +372,7 @@ func (g *groups) means() []store.Metric {
 			// Nothing usable leaves the row saying so (parse rate 0), with
 			// no value.
 			m.Value, m.N = stats.Mean(gr.vals), len(gr.vals)
-			lo, hi := stats.BootstrapMean(gr.vals, bootstrapReps, stats.Seed(k), ciLevel)
+			lo, hi := stats.BootstrapMean(gr.vals, bootstrapReps, k.seed(), ciLevel)
 			m.CILow, m.CIHigh = &lo, &hi
 		}
 		out[i] = m

@@ -410,7 +410,7 @@ func (db *DB) VectorsOf(ctx context.Context, embedder string, ids []string) (map
 		query := `SELECT image_id, vector FROM embeddings WHERE embedder = ? AND image_id IN (?` + strings.Repeat(", ?", len(batch)-1) + `)`
 		err := db.each(ctx, query, args, func(rows *sql.Rows) error {
 			var id string
-			var v []byte
+			var v sql.RawBytes // decoded at once: no copy of the blob
 			if err := rows.Scan(&id, &v); err != nil {
 				return err
 			}
