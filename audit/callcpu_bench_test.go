@@ -175,12 +175,11 @@ models:
 	for i := 0; i < b.N; i++ {
 		bareRate, bareCPU := bareImageCalls(b, url, reqs, conc)
 		r := NewRunner(plan, Options{Dir: b.TempDir()})
-		st := r.Stages()
-		if err := st[0].Run(context.Background()); err != nil {
+		if err := stage(b, r, "open")(context.Background()); err != nil {
 			b.Fatal(err)
 		}
 		cpu0, start := cpuTime(b), time.Now()
-		if err := st[1].Run(context.Background()); err != nil {
+		if err := stage(b, r, "execute")(context.Background()); err != nil {
 			b.Fatal(err)
 		}
 		el, cpu := time.Since(start), cpuTime(b)-cpu0

@@ -37,12 +37,11 @@ models:
 		}
 		plan.Prompts = plan.Prompts[:calls/5]
 		r := NewRunner(plan, Options{Dir: b.TempDir()})
-		st := r.Stages()
-		if err := st[0].Run(context.Background()); err != nil {
+		if err := stage(b, r, "open")(context.Background()); err != nil {
 			b.Fatal(err)
 		}
 		start := time.Now()
-		if err := st[1].Run(context.Background()); err != nil {
+		if err := stage(b, r, "execute")(context.Background()); err != nil {
 			b.Fatal(err)
 		}
 		el := time.Since(start)
