@@ -392,9 +392,9 @@ func (db *DB) TextEmbeddings(ctx context.Context) ([]Embedding, error) {
 	return out, nil
 }
 
-// vectorBatch is how many images one VectorsOf query names: well under
-// SQLite's 32,766 bound parameters.
-const vectorBatch = 500
+// vectorBatch is how many images one VectorsOf query names at most: well
+// under SQLite's 32,766 bound parameters.
+const vectorBatch = 512
 
 // VectorsOf reads the embeddings by embedder of the given images, keyed by
 // image id (an image it did not embed is absent).
@@ -402,12 +402,18 @@ func (db *DB) VectorsOf(ctx context.Context, embedder string, ids []string) (map
 	out := make(map[string][]float64, len(ids))
 	for start := 0; start < len(ids); start += vectorBatch {
 		batch := ids[start:min(start+vectorBatch, len(ids))]
-		args := make([]any, 0, len(batch)+1)
-		args = append(args, embedder)
-		for _, id := range batch {
-			args = append(args, id)
+		// The list is padded (with its last id) to a power of two, so that
+		// a handful of query texts, each prepared once, serve every group.
+		width := 1
+		for width < len(batch) {
+			width *= 2
 		}
-		query := `SELECT image_id, vector FROM embeddings WHERE embedder = ? AND image_id IN (?` + strings.Repeat(", ?", len(batch)-1) + `)`
+		args := make([]any, 0, width+1)
+		args = append(args, embedder)
+		for i := 0; i < width; i++ {
+			args = append(args, batch[min(i, len(batch)-1)])
+		}
+		query := `SELECT image_id, vector FROM embeddings WHERE embedder = ? AND image_id IN (?` + strings.Repeat(", ?", width-1) + `)`
 		err := db.each(ctx, query, args, func(rows *sql.Rows) error {
 			var id string
 			var v sql.RawBytes // decoded at once: no copy of the blob
