@@ -361,5 +361,15 @@ func (c *Client) Embed(ctx context.Context, req generators.EmbedRequest) (*gener
 
 // DataURI encodes an image for a JSON request, sniffing its type.
 func DataURI(img []byte) string {
-	return "data:" + http.DetectContentType(img) + ";base64," + base64.StdEncoding.EncodeToString(img)
+	// Encoded straight into the string being built: a judge sends every
+	// image with each question, and the base64 copy and the concatenation
+	// were a fifth of a run's allocations.
+	prefix := "data:" + http.DetectContentType(img) + ";base64,"
+	var b strings.Builder
+	b.Grow(len(prefix) + base64.StdEncoding.EncodedLen(len(img)))
+	b.WriteString(prefix)
+	enc := base64.NewEncoder(base64.StdEncoding, &b)
+	enc.Write(img) // a strings.Builder never fails a write
+	enc.Close()
+	return b.String()
 }

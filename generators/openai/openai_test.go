@@ -2,6 +2,7 @@ package openai
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -181,4 +182,18 @@ func TestResponseShapes(t *testing.T) {
 			t.Errorf("errorMessage(%s) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
+}
+
+// FuzzDataURI: the data URI is the media type and the standard base64 of
+// the bytes, whatever their length (padding included).
+func FuzzDataURI(f *testing.F) {
+	for _, s := range []string{"", "a", "ab", "abc", "\x89PNG\r\n\x1a\n fake", "\xff\xd8\xff" + strings.Repeat("j", 5000)} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, img []byte) {
+		want := "data:" + http.DetectContentType(img) + ";base64," + base64.StdEncoding.EncodeToString(img)
+		if got := DataURI(img); got != want {
+			t.Fatalf("DataURI(%q) = %q, want %q", img, got, want)
+		}
+	})
 }
