@@ -43,9 +43,9 @@ const (
 	ciLevel         = 0.95
 )
 
-// record is one image, by one judge, as the metrics see it. What it shares
-// with every image of its prompt, model, chain and judge is one origin,
-// shared: an audit holds tens of thousands of records.
+// record is one image, by one judge, as the metrics see it. The fields it
+// has in common with every image of its prompt, model, chain and judge sit
+// in one shared origin: an audit holds tens of thousands of records.
 type record struct {
 	*origin
 	id          string
@@ -61,10 +61,10 @@ type record struct {
 	vector      []float64 // only while a group's metrics read it (see vectorSource)
 	hasVector   bool      // the embedder embedded the image
 	seed        int64
-	questions   int // yes/no questions asked
-	answered    int // and answered usably
-	askedRating bool
-	askedGeotag bool // the judge was asked for a rating, a geotag
+	questions   int  // yes/no questions asked
+	answered    int  // and answered usably
+	askedRating bool // the judge was asked for a cultural rating
+	askedGeotag bool // and for a geotag
 	// duplicate marks an image byte-identical to one of a lower seed in
 	// the same cell (same model, prompt, chain, target and step): a model
 	// that ignores seeds does not add to n.
