@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -151,7 +152,9 @@ func bareImageCalls(b *testing.B, url string, reqs []imageRequest, conc int) (fl
 // two processes share the machine's cores, so on a small machine the
 // client's CPU per call decides the throughput. It reports each side's
 // client CPU per call (cpu_ms_per_call, bare_cpu_ms_per_call) and
-// throughput_vs_bare, the run's calls per second over the bare client's.
+// throughput_vs_bare, the run's calls per second over the bare client's,
+// and the run's allocation per call (alloc_kB_per_call), which, unlike CPU
+// time, a busy machine does not blur.
 func BenchmarkImageCallCPU(b *testing.B) {
 	const conc, latency, calls, samples = 64, 50 * time.Millisecond, 2000, 5
 	url := startSimServer(b, latency)
@@ -178,11 +181,14 @@ models:
 		if err := stage(b, r, "open")(context.Background()); err != nil {
 			b.Fatal(err)
 		}
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
 		cpu0, start := cpuTime(b), time.Now()
 		if err := stage(b, r, "execute")(context.Background()); err != nil {
 			b.Fatal(err)
 		}
 		el, cpu := time.Since(start), cpuTime(b)-cpu0
+		runtime.ReadMemStats(&m1)
 		made := r.Engine.Stats.CallsMade.Load()
 		if failed := r.Engine.Stats.Failed.Load(); failed > 0 || made != int64(len(reqs)) {
 			b.Fatalf("%d calls made, %d failed; want %d made", made, failed, len(reqs))
@@ -191,6 +197,9 @@ models:
 		rate := float64(made) / el.Seconds()
 		b.ReportMetric(float64(cpu.Microseconds())/1000/float64(made), "cpu_ms_per_call")
 		b.ReportMetric(float64(bareCPU.Microseconds())/1000, "bare_cpu_ms_per_call")
+		// Allocation per call does not vary with the machine's load as CPU
+		// time does, and the collector's work follows it.
+		b.ReportMetric(float64(m1.TotalAlloc-m0.TotalAlloc)/1024/float64(made), "alloc_kB_per_call")
 		b.ReportMetric(rate, "calls/s")
 		b.ReportMetric(rate/bareRate, "throughput_vs_bare")
 	}

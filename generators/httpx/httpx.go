@@ -5,6 +5,7 @@
 package httpx
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -82,6 +83,28 @@ func (b *capBody) Read(p []byte) (int, error) {
 }
 
 func (b *capBody) Close() error { return b.rc.Close() }
+
+// ReadBody reads a response's body whole. A body of announced length is
+// read into one buffer of that size: reading an image's base64 with
+// io.ReadAll copied it about twice while growing its buffer.
+func ReadBody(resp *http.Response) ([]byte, error) {
+	var buf bytes.Buffer
+	err := readBody(&buf, resp)
+	return buf.Bytes(), err
+}
+
+// readBody appends a response's body to buf, growing it once to the
+// announced length.
+func readBody(buf *bytes.Buffer, resp *http.Response) error {
+	// 1 GiB is the largest cap an endpoint may set (max_response_mb). The
+	// client (and capTransport) stop a body at its announced length;
+	// MinRead spare bytes let the buffer see the end without growing.
+	if n := resp.ContentLength; n > 0 && n <= 1<<30 {
+		buf.Grow(int(n) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(resp.Body)
+	return err
+}
 
 // RetryAfter reads Retry-After (seconds or an HTTP date) and the
 // retry-after-ms extension.
@@ -214,7 +237,7 @@ func Download(ctx context.Context, c *http.Client, base, ref string, header http
 		return nil, &generators.Error{Class: generators.Permanent, Err: err}
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	body, err := ReadBody(resp)
 	if err != nil {
 		if e := Transport(err); e != nil {
 			return nil, e

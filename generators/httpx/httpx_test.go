@@ -87,3 +87,48 @@ func TestRedact(t *testing.T) {
 		t.Fatalf("%q", got)
 	}
 }
+
+// TestReadBody reads bodies of announced length (into one buffer of that
+// size) and of unknown length alike, and keeps the cap's and a short
+// body's errors.
+func TestReadBody(t *testing.T) {
+	body := strings.Repeat("0123456789", 3000)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/chunked":
+			w.(http.Flusher).Flush()
+		case "/short": // announces more than it sends, then hangs up
+			w.Header().Set("Content-Length", "40000")
+			io.WriteString(w, body[:100])
+			return
+		}
+		io.WriteString(w, body)
+	}))
+	defer srv.Close()
+	for _, tc := range []struct {
+		path  string
+		cap   int64
+		want  string
+		check func(error) bool
+	}{
+		{"/sized", 1 << 20, body, nil},
+		{"/chunked", 1 << 20, body, nil},
+		{"/sized", 1000, "", func(err error) bool { return errors.Is(err, ErrTooLarge) }},
+		{"/chunked", 1000, "", func(err error) bool { return errors.Is(err, ErrTooLarge) }},
+		{"/short", 1 << 20, "", func(err error) bool { return errors.Is(err, io.ErrUnexpectedEOF) }},
+	} {
+		resp, err := Client(tc.cap).Get(srv.URL + tc.path)
+		var got []byte
+		if err == nil {
+			got, err = ReadBody(resp)
+			resp.Body.Close()
+		}
+		switch {
+		case tc.check != nil && !tc.check(err):
+			t.Errorf("%s (cap %d): error %v", tc.path, tc.cap, err)
+		case tc.check == nil && (err != nil || string(got) != tc.want):
+			t.Errorf("%s (cap %d): %d bytes, %v; want %d bytes", tc.path, tc.cap, len(got), err, len(tc.want))
+		}
+	}
+}
+

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"strings"
+	"sync"
 
 	"github.com/blindspot-audit/blindspot/generators"
 )
@@ -72,7 +73,10 @@ func (c JSONCall) finish(req *http.Request, out any) error {
 		return &generators.Error{Class: generators.Permanent, Err: err}
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
+	buf := bodyBuffers.Get().(*bytes.Buffer)
+	defer putBodyBuffer(buf)
+	err = readBody(buf, resp)
+	data := buf.Bytes() // out and every message copy from it: it is reused
 	if err != nil {
 		if e := Transport(err); e != nil {
 			return e
@@ -100,6 +104,19 @@ func (c JSONCall) finish(req *http.Request, out any) error {
 		return &generators.Error{Class: generators.BadOutput, Msg: fmt.Sprintf("the response is not the expected JSON (%d bytes)", len(data)), Err: err}
 	}
 	return nil
+}
+
+// bodyBuffers hold JSON response bodies while they are decoded: an image
+// response is its image in base64, and a run reads one per call.
+var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// putBodyBuffer keeps a buffer for the next response unless it is larger
+// than most images' responses.
+func putBodyBuffer(b *bytes.Buffer) {
+	if b.Cap() <= 16<<20 {
+		b.Reset()
+		bodyBuffers.Put(b)
+	}
 }
 
 // Form is a multipart/form-data body: fields in order, then files.

@@ -1,6 +1,7 @@
 package openai
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -150,13 +151,44 @@ func (c *Client) size(req int) string {
 // imagesResponse is the answer of images/generations and images/edits.
 type imagesResponse struct {
 	Data []struct {
-		B64JSON string `json:"b64_json"`
-		URL     string `json:"url"`
+		B64JSON base64Image `json:"b64_json"`
+		URL     string      `json:"url"`
 	} `json:"data"`
 	Usage struct {
 		InputTokens  int `json:"input_tokens"`
 		OutputTokens int `json:"output_tokens"`
 	} `json:"usage"`
+}
+
+// base64Image is a JSON string of base64 decoded straight into bytes
+// while the response is parsed: the image is not also kept as a string of
+// its base64, a third larger than the image.
+type base64Image []byte
+
+// UnmarshalJSON decodes the string; base64 that does not decode is the
+// model's bad output.
+func (b *base64Image) UnmarshalJSON(data []byte) error {
+	if string(data) == "null" {
+		return nil
+	}
+	if len(data) < 2 || data[0] != '"' { // the decoder has checked it is JSON
+		return generators.Errorf(generators.BadOutput, "b64_json is not a string")
+	}
+	s := data[1 : len(data)-1]
+	if bytes.IndexByte(s, '\\') >= 0 { // escapes, as in "\/": unquote them first
+		var str string
+		if err := json.Unmarshal(data, &str); err != nil {
+			return err
+		}
+		s = []byte(str)
+	}
+	out := make([]byte, base64.StdEncoding.DecodedLen(len(s)))
+	n, err := base64.StdEncoding.Decode(out, s)
+	if err != nil {
+		return &generators.Error{Class: generators.BadOutput, Msg: "b64_json is not base64", Err: err}
+	}
+	*b = out[:n]
+	return nil
 }
 
 // Generate calls images/generations.
@@ -215,11 +247,8 @@ func (c *Client) image(ctx context.Context, res *imagesResponse, model string) (
 	d := res.Data[0]
 	var img []byte
 	switch {
-	case d.B64JSON != "":
-		var err error
-		if img, err = base64.StdEncoding.DecodeString(d.B64JSON); err != nil {
-			return nil, &generators.Error{Class: generators.BadOutput, Msg: "b64_json is not base64", Err: err}
-		}
+	case len(d.B64JSON) > 0:
+		img = d.B64JSON
 	case d.URL != "":
 		var err error
 		if img, err = httpx.Download(ctx, c.http, c.base, d.URL, nil); err != nil {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/blindspot-audit/blindspot/generators"
@@ -196,4 +197,96 @@ func FuzzDataURI(f *testing.F) {
 			t.Fatalf("DataURI(%q) = %q, want %q", img, got, want)
 		}
 	})
+}
+
+// TestBase64Image reads b64_json as servers write it: plain, with escaped
+// slashes (PHP and some gateways), null or empty; bad base64 and a
+// non-string are the model's bad output.
+func TestBase64Image(t *testing.T) {
+	img := []byte("\x89PNG\r\n\x1a\n?>?>\xff\xfe binary")
+	b64 := base64.StdEncoding.EncodeToString(img)
+	for _, tc := range []struct {
+		in   string
+		want []byte
+		bad  bool
+	}{
+		{`"` + b64 + `"`, img, false},
+		{`"` + strings.ReplaceAll(b64, "/", `\/`) + `"`, img, false},
+		{`"` + b64[:8] + `\n` + b64[8:] + `"`, img, false}, // a MIME line break, ignored as DecodeString does
+		{`null`, nil, false},
+		{`""`, []byte{}, false},
+		{`"not base64!"`, nil, true},
+		{`"` + b64[:len(b64)-2] + `"`, nil, true},
+		{`42`, nil, true},
+	} {
+		var got base64Image
+		err := json.Unmarshal([]byte(tc.in), &got)
+		if tc.bad {
+			if generators.ClassOf(err) != generators.BadOutput {
+				t.Errorf("%s: %v, want a bad-output error", tc.in, err)
+			}
+			continue
+		}
+		if err != nil || string(got) != string(tc.want) {
+			t.Errorf("%s = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+	}
+}
+
+// FuzzBase64Image: decoding b64_json straight into bytes gives what the
+// plain way (a JSON string, then base64) gives, and fails when it fails.
+func FuzzBase64Image(f *testing.F) {
+	for _, s := range []string{`""`, `"YWJj"`, `"YW\/j"`, `"YWJ"`, `"\u0059WJj"`, `null`, `"!!"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var s *string
+		if json.Unmarshal(in, &s) != nil || s == nil {
+			return // not a JSON string: the response decoder rejects it first
+		}
+		want, wantErr := base64.StdEncoding.DecodeString(*s)
+		var got base64Image
+		err := json.Unmarshal(in, &got)
+		if (err != nil) != (wantErr != nil) || (err == nil && string(got) != string(want)) {
+			t.Fatalf("%s: got %q, %v; want %q, %v", in, got, err, want, wantErr)
+		}
+	})
+}
+
+// TestResultsOutliveTheNextCall: response bodies are read into reused
+// buffers, so an image or an answer must not change when later calls read
+// theirs (as it would if a decoder kept a slice of the body).
+func TestResultsOutliveTheNextCall(t *testing.T) {
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fill := strings.Repeat(string(rune('a'+n.Add(1)%26)), 6000)
+		if strings.HasSuffix(r.URL.Path, "/chat/completions") {
+			fmt.Fprintf(w, `{"model": "m", "choices": [{"finish_reason": "stop", "message": {"role": "assistant", "content": [{"type": "text", "text": %q}]}}]}`, fill)
+			return
+		}
+		fmt.Fprintf(w, `{"data": [{"b64_json": %q}]}`, base64.StdEncoding.EncodeToString([]byte(fill)))
+	}))
+	defer srv.Close()
+	c, _ := New(Config{BaseURL: srv.URL + "/v1"})
+	img, err := c.Generate(t.Context(), imgReq())
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, err := c.Chat(t.Context(), chatReq())
+	if err != nil {
+		t.Fatal(err)
+	}
+	keepImage, keepText := string(img.Image), answer.Text
+	for i := 0; i < 4; i++ {
+		if _, err := c.Generate(t.Context(), imgReq()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Chat(t.Context(), chatReq()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if string(img.Image) != keepImage || answer.Text != keepText {
+		t.Fatal("a later call's response overwrote an earlier call's image or answer")
+	}
 }
