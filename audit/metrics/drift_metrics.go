@@ -153,8 +153,16 @@ func measureChain(blobs *store.Blobs, c *chainOf) ([]store.Drift, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer root.Release()
 	var out []store.Drift
 	prev := root
+	// A step's reduction is released once the next step has been compared
+	// with it: a chain holds at most three, whatever its length.
+	defer func() {
+		if prev != root {
+			prev.Release()
+		}
+	}()
 	for _, s := range c.steps[1:] {
 		if s.status != store.StatusOK {
 			break
@@ -169,6 +177,9 @@ func measureChain(blobs *store.Blobs, c *chainOf) ([]store.Drift, error) {
 		}{{"step0", root}, {"prev", prev}} {
 			m := drift.Compare(x.ref, cur)
 			out = append(out, store.Drift{ImageID: s.id, Against: x.against, SSIM: m.SSIM, PHash: m.PHashDistance, Color: m.ColorDistance, Edge: m.EdgeDistance})
+		}
+		if prev != root {
+			prev.Release()
 		}
 		prev = cur
 	}
