@@ -131,4 +131,3 @@ func TestReadBody(t *testing.T) {
 		}
 	}
 }
-
