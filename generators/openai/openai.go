@@ -307,21 +307,48 @@ func (c *content) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// chatRequest is a chat/completions request. A struct, not a map: a
+// judge sends one per question, and encoding a map sorts its keys and
+// boxes every value.
+type chatRequest struct {
+	Model               string        `json:"model"`
+	Messages            []chatMessage `json:"messages"`
+	Temperature         float64       `json:"temperature"`
+	Seed                int64         `json:"seed"`
+	MaxCompletionTokens int           `json:"max_completion_tokens,omitempty"`
+}
+
+// chatMessage is one message; its content is a string or a list of parts.
+type chatMessage struct {
+	Role    string `json:"role"`
+	Content any    `json:"content"`
+}
+
+type textPart struct {
+	Type string `json:"type"`
+	Text string `json:"text"`
+}
+
+type imagePart struct {
+	Type     string   `json:"type"`
+	ImageURL imageURL `json:"image_url"`
+}
+
+type imageURL struct {
+	URL string `json:"url"`
+}
+
 // Chat calls chat/completions, images as data URIs.
 func (c *Client) Chat(ctx context.Context, req generators.ChatRequest) (*generators.Response, error) {
-	var msgs []map[string]any
+	body := chatRequest{Model: req.Model, Temperature: req.Temperature, Seed: req.Seed, MaxCompletionTokens: req.MaxTokens}
 	if req.System != "" {
-		msgs = append(msgs, map[string]any{"role": "system", "content": req.System})
+		body.Messages = append(body.Messages, chatMessage{Role: "system", Content: req.System})
 	}
-	parts := []map[string]any{{"type": "text", "text": req.Prompt}}
+	parts := []any{textPart{Type: "text", Text: req.Prompt}}
 	for _, img := range req.Images {
-		parts = append(parts, map[string]any{"type": "image_url", "image_url": map[string]string{"url": DataURI(img)}})
+		parts = append(parts, imagePart{Type: "image_url", ImageURL: imageURL{URL: DataURI(img)}})
 	}
-	msgs = append(msgs, map[string]any{"role": "user", "content": parts})
-	body := map[string]any{"model": req.Model, "messages": msgs, "temperature": req.Temperature, "seed": req.Seed}
-	if req.MaxTokens > 0 {
-		body["max_completion_tokens"] = req.MaxTokens
-	}
+	body.Messages = append(body.Messages, chatMessage{Role: "user", Content: parts})
 	var res chatResponse
 	if err := c.call(ctx, "chat/completions", body, nil, &res); err != nil {
 		return nil, err
