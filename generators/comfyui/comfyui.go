@@ -17,7 +17,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -265,7 +264,7 @@ func (c *Client) do(req *http.Request, out any) error {
 		return &generators.Error{Class: generators.Permanent, Err: err}
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
+	data, err := httpx.ReadBody(resp)
 	if err != nil {
 		if e := httpx.Transport(err); e != nil {
 			return e

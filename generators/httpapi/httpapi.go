@@ -263,7 +263,7 @@ func (c *Client) send(ctx context.Context, method, url string, r *Request, v var
 		return nil, nil, &generators.Error{Class: generators.Permanent, Err: err}
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
+	data, err := httpx.ReadBody(resp)
 	if err != nil {
 		if e := httpx.Transport(err); e != nil {
 			return nil, nil, e
