@@ -22,7 +22,7 @@ type JSONCall struct {
 	Method  string
 	URL     string
 	Header  http.Header
-	Body    any   // marshalled as JSON; nil sends no body
+	Body    any   // marshalled as JSON (an EncodedJSON is sent as is); nil sends no body
 	Form    *Form // sent as multipart/form-data instead of Body
 	Secrets []string
 	// ErrorMessage extracts the server's message from an error body.
@@ -30,6 +30,9 @@ type JSONCall struct {
 	// Refusal reports whether an error response is a content refusal.
 	Refusal func(status int, msg string) bool
 }
+
+// EncodedJSON is a request body already encoded as JSON.
+type EncodedJSON []byte
 
 // Do sends the request and decodes a 200 JSON answer into out. Every
 // failure comes back classified, with secrets removed.
@@ -44,6 +47,10 @@ func (c JSONCall) Do(ctx context.Context, out any) error {
 		}
 		body, contentType = bytes.NewReader(b), ct
 	case c.Body != nil:
+		if raw, ok := c.Body.(EncodedJSON); ok {
+			body, contentType = bytes.NewReader(raw), "application/json"
+			break
+		}
 		b, err := json.Marshal(c.Body)
 		if err != nil {
 			return &generators.Error{Class: generators.Permanent, Msg: "encoding the request", Err: err}

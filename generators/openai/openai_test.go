@@ -1,6 +1,7 @@
 package openai
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -289,4 +290,66 @@ func TestResultsOutliveTheNextCall(t *testing.T) {
 	if string(img.Image) != keepImage || answer.Text != keepText {
 		t.Fatal("a later call's response overwrote an earlier call's image or answer")
 	}
+}
+
+// chatBodies builds a chat request's body both ways: images written into
+// the body by jsonBody, and the plain way, each URI a string.
+func chatBodies(system, prompt string, images [][]byte) (fast, plain []byte, err error) {
+	build := func(uri func([]byte) any) any {
+		var msgs []chatMessage
+		if system != "" {
+			msgs = append(msgs, chatMessage{Role: "system", Content: system})
+		}
+		parts := []any{textPart{Type: "text", Text: prompt}}
+		for _, img := range images {
+			parts = append(parts, imagePart{Type: "image_url", ImageURL: imageURL{URL: uri(img)}})
+		}
+		return chatRequest{Model: "m", Seed: 3, MaxCompletionTokens: 64, Messages: append(msgs, chatMessage{Role: "user", Content: parts})}
+	}
+	if fast, err = jsonBody(build); err != nil {
+		return nil, nil, err
+	}
+	plain, err = json.Marshal(build(func(img []byte) any { return DataURI(img) }))
+	return fast, plain, err
+}
+
+// TestJSONBody: a request whose images are written into the body is the
+// same bytes as the plain encoding, for no, one and several images, and
+// when a text looks like the placeholder.
+func TestJSONBody(t *testing.T) {
+	png := []byte("\x89PNG\r\n\x1a\n" + strings.Repeat("pixels", 50))
+	jpeg := []byte("\xff\xd8\xff" + strings.Repeat("j", 7))
+	for _, tc := range []struct {
+		system, prompt string
+		images         [][]byte
+	}{
+		{"", "Is this Kenya?", nil},
+		{"You are a judge.", "Is this Kenya? <b>&</b>", [][]byte{png}},
+		{"", "two", [][]byte{png, jpeg, {}}},
+		{"\x00", "the system text is the placeholder's string", [][]byte{png}},
+		{"", "\x00", [][]byte{png, jpeg}},
+		{"", `"\u0000" and a NUL: ` + "\x00", [][]byte{jpeg}},
+	} {
+		fast, plain, err := chatBodies(tc.system, tc.prompt, tc.images)
+		if err != nil || !bytes.Equal(fast, plain) {
+			t.Errorf("%q %q: %v\n got %s\nwant %s", tc.system, tc.prompt, err, fast, plain)
+		}
+	}
+}
+
+// FuzzJSONBody: whatever the texts and images, writing images into the
+// body gives the plain encoding's bytes.
+func FuzzJSONBody(f *testing.F) {
+	f.Add("", "Is this Kenya?", []byte("\x89PNG\r\n\x1a\n"), 1)
+	f.Add("\x00", "\x00", []byte{}, 2)
+	f.Fuzz(func(t *testing.T, system, prompt string, img []byte, n int) {
+		images := make([][]byte, max(0, min(n, 3)))
+		for i := range images {
+			images[i] = append(img[:len(img):len(img)], byte(i))
+		}
+		fast, plain, err := chatBodies(system, prompt, images)
+		if err != nil || !bytes.Equal(fast, plain) {
+			t.Fatalf("%q %q %d images: %v\n got %s\nwant %s", system, prompt, len(images), err, fast, plain)
+		}
+	})
 }
