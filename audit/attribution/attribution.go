@@ -205,7 +205,9 @@ func Silhouette(vecs [][]float64, labels []string) (float64, bool) {
 	// never the n x n matrix.
 	L := len(counts)
 	sum := make([]float64, n*L)
-	const band = 64
+	// A band holds at most 64 Ki distances (512 KiB) per core, so that a
+	// category of thousands of images does not hold megabytes of them.
+	band := min(64, max(8, (64<<10)/n))
 	bufs := sync.Pool{New: func() any { b := make([]float64, band*n); return &b }}
 	iter.ForEachIdx(make([]struct{}, (n+band-1)/band), func(b int, _ *struct{}) {
 		buf := bufs.Get().(*[]float64)
