@@ -103,6 +103,12 @@ func (p *Provider) Generate(ctx context.Context, req generators.ImageRequest) (*
 			r.lang = t.lang
 		}
 	}
+	// A text its own translator marked "[code] text" is that text in the
+	// language code: drawn like a schema translation, from its source.
+	if source, code := unmark(req.Prompt); code != "" {
+		text, r = source, readPrompt(source)
+		r.lang = code
+	}
 	rng := rngFor("t2i", req.Model, text, fmt.Sprint(req.Seed))
 	cult := strings.ToLower(p.opts.Bias.DefaultCulture)
 	switch e := p.opts.Bias.Languages[r.lang]; {
