@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -10,8 +11,9 @@ import (
 	"github.com/blindspot-audit/blindspot/audit/store"
 )
 
-// TestLanguageKnownAnswer injects a language effect into the simulator
-// and checks that the audit recovers it.
+// TestLanguageKnownAnswer injects a language effect into the simulator,
+// for every country of the ECB schema and each of its languages, and
+// checks that the audit recovers it.
 //
 // A prompt in a translation is drawn with its English source's random
 // numbers, so an English image and its translation's image of the same
@@ -19,39 +21,60 @@ import (
 // in English and f+d in the language, a pair is discordant with
 // probability |d|. The judge scores an image of the asked culture a1 on
 // average and one of the default culture a0, so the expected accuracy
-// gap is d (a1 - a0). a1 and a0 are measured on the same cells and seeds
-// by two calibration models drawing every country always (fidelity 1) or
+// gap is d (a1 - a0). a1 and a0 are measured on the same cells (and the
+// first 32 seeds: the noiseless judge leaves little to average) by two
+// calibration models drawing every country always (fidelity 1) or
 // never (fidelity 0). A prompt in the language naming no country is drawn
 // in the language's country with probability cue, and the noiseless judge
 // attributes what is drawn, so that country's share estimates cue.
+//
+// Hausa is given no fidelity change: its gap must be 0 and its paired
+// test not significant, while every injected gap's test must be.
 func TestLanguageKnownAnswer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs two audits of the simulator")
 	}
-	const grid = `countries: [Kenya, Korea]
+	// 128 seeds of 6 cells make 768 pairs a language: a gap's standard
+	// error is at most 0.018 and a cue's 0.018, so 0.05 is about three.
+	const grid = `countries: [China, India, Kenya, Korea, Nigeria, United States]
 categories: [architecture]
-samples: 64
 judge: {questions: 4}
 `
+	injected := []struct {
+		country, lang string
+		d, cue        float64
+	}{
+		{"China", "zh", 0.2, 0.4},
+		{"India", "hi", -0.2, 0.5},
+		{"Kenya", "sw", 0.4, 0.6},
+		{"Korea", "ko", -0.3, 0.25},
+		{"Nigeria", "yo", 0.3, 0.2},
+		{"Nigeria", "ha", 0, 0.35},
+		{"Nigeria", "ig", 0.1, 0.15},
+	}
+	var effects strings.Builder
+	for _, c := range injected {
+		fmt.Fprintf(&effects, "            %s: {fidelity: {%s: %g}, cue: %g}\n", c.lang, c.country, c.d, c.cue)
+	}
 	lang := loadSpec(t, `name: languages
 languages: [en, native]
 prompt_sets: [country_specific, agnostic]
+samples: 128
 `+grid+`models:
   t2i:
     - name: lang
       provider: sim
       sim:
         bias:
-          fidelity: {Kenya: 0.3, Korea: 0.7}
+          fidelity: {China: 0.5, India: 0.6, Kenya: 0.3, Korea: 0.7, Nigeria: 0.4, United States: 0.9}
           era_fidelity: 1
           languages:
-            sw: {fidelity: {Kenya: 0.4}, cue: 0.6}
-            ko: {fidelity: {Korea: -0.3}, cue: 0.25}
-  vlm:
+`+effects.String()+`  vlm:
     - {name: judge, provider: sim, sim: {noise: 0}}
 `)
 	calib := loadSpec(t, `name: calibration
 prompt_sets: [country_specific]
+samples: 32
 `+grid+`models:
   t2i:
     - {name: always, provider: sim, sim: {bias: {default_fidelity: 1, era_fidelity: 1}}}
@@ -60,7 +83,12 @@ prompt_sets: [country_specific]
     - {name: judge, provider: sim, sim: {noise: 0}}
 `)
 	ctx := context.Background()
-	lm, err := runAll(t, lang, t.TempDir(), Options{}).Run.Metrics(ctx)
+	lr := runAll(t, lang, t.TempDir(), Options{})
+	lm, err := lr.Run.Metrics(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests, err := lr.Run.Tests(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,25 +107,41 @@ prompt_sets: [country_specific]
 		t.Fatalf("no %s for %s, %s, %q", name, model, country, language)
 		return store.Metric{}
 	}
-	for _, c := range []struct {
-		country, lang string
-		d, cue        float64
-	}{{"Kenya", "sw", 0.4, 0.6}, {"Korea", "ko", -0.3, 0.25}} {
+	for _, c := range injected {
 		a1 := find(cm, metrics.MetricVQAAccuracy, "always", c.country, "").Value
 		a0 := find(cm, metrics.MetricVQAAccuracy, "never", c.country, "").Value
 		want := c.d * (a1 - a0)
 		gap := find(lm, metrics.MetricLanguageGap, "lang", c.country, c.lang)
-		t.Logf("%s in %s: gap %.3f [%.3f, %.3f] n=%d, expected %.3f (a1 %.3f, a0 %.3f)", c.country, c.lang, gap.Value, *gap.CILow, *gap.CIHigh, gap.N, want, a1, a0)
+		var test *store.Test
+		for i, tt := range tests {
+			if tt.Metric == metrics.MetricLanguageGap && tt.Model == "lang" && tt.A == metrics.LanguageArm(c.country, c.lang) {
+				test = &tests[i]
+			}
+		}
+		if test == nil {
+			t.Fatalf("%s in %s: no paired test", c.country, c.lang)
+		}
+		t.Logf("%s in %s: gap %.3f [%.3f, %.3f] n=%d, expected %.3f (a1 %.3f, a0 %.3f); Holm p %.4f", c.country, c.lang, gap.Value, *gap.CILow, *gap.CIHigh, gap.N, want, a1, a0, test.PHolm)
 		if math.Abs(gap.Value-want) > 0.05 {
 			t.Errorf("%s in %s: gap %.3f, injected %.3f", c.country, c.lang, gap.Value, want)
 		}
-		if gap.N != 6*64 {
-			t.Errorf("%s in %s: %d pairs, want %d", c.country, c.lang, gap.N, 6*64)
+		if gap.N != 6*128 {
+			t.Errorf("%s in %s: %d pairs, want %d", c.country, c.lang, gap.N, 6*128)
+		}
+		if significant := test.PHolm < 0.05; significant != (c.d != 0) {
+			t.Errorf("%s in %s: Holm-adjusted p %.4f with an injected gap of %g", c.country, c.lang, test.PHolm, c.d)
 		}
 		share := find(lm, metrics.MetricLanguageAttribution, "lang", c.country, c.lang)
-		t.Logf("agnostic prompts in %s: %s's share %.3f, cue %.2f", c.lang, c.country, share.Value, c.cue)
+		t.Logf("agnostic prompts in %s: %s's share %.3f (n=%d), cue %.2f", c.lang, c.country, share.Value, share.N, c.cue)
 		if math.Abs(share.Value-c.cue) > 0.05 {
 			t.Errorf("agnostic prompts in %s: %s's share %.3f, cue %.2f", c.lang, c.country, share.Value, c.cue)
+		}
+	}
+	// The United States' language is English: there is no second arm, so
+	// no gap is shown for it.
+	for _, m := range lm {
+		if m.Name == metrics.MetricLanguageGap && m.Country == "United States" {
+			t.Errorf("a language gap for the United States: %+v", m)
 		}
 	}
 }
@@ -149,6 +193,14 @@ models:
 	}
 	if asked["sw"] != 6*3*4 || asked["ko"] != 6*3*4 {
 		t.Errorf("yes/no questions asked per language: %v", asked)
+	}
+	// The run records its languages' names for the findings and reports.
+	info, err := native.Run.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(info.LanguageNames); got != "map[en:English ko:Korean sw:Swahili]" {
+		t.Errorf("the run recorded its languages as %s", got)
 	}
 	nm, _ := native.Run.Metrics(ctx)
 	em, _ := english.Run.Metrics(ctx)

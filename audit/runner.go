@@ -206,6 +206,12 @@ func (r *Runner) open(ctx context.Context) error {
 	if st := a.Stories; st != nil {
 		info.StoryLexicon, info.StorySimilarity = st.LexiconFiles, st.Similarity
 	}
+	if len(r.Plan.Counts.Languages) > 1 {
+		info.LanguageNames = map[string]string{}
+		for code := range r.Plan.Counts.Languages {
+			info.LanguageNames[code] = a.Schema.LanguageName(code)
+		}
+	}
 	return r.Run.SetInfo(info)
 }
 

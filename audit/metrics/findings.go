@@ -53,7 +53,7 @@ func Findings(s *Summary) []Finding {
 	out = append(out, accuracyGaps(s.Metrics, s.Tests)...)
 	out = append(out, editDrift(s.Metrics)...)
 	out = append(out, burdenGaps(s.Metrics, s.Tests)...)
-	out = append(out, languageFindings(s.Metrics, s.Tests)...)
+	out = append(out, languageFindings(s.Metrics, s.Tests, s.LanguageNames)...)
 	out = append(out, spreadGaps(s.Metrics, MetricRefusalRate, "refusal_gap", "refusals")...)
 	out = append(out, spreadGaps(s.Metrics, MetricQualityVendi, "diversity_gap", "diversity")...)
 	out = append(out, agreementFindings(s.Agreement)...)

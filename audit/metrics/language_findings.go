@@ -12,9 +12,15 @@ import (
 	"github.com/blindspot-audit/blindspot/prompts"
 )
 
-// languageNames names the built-in schema's languages in findings; a
-// language of one's own schema is named by its code.
-func languageNames(code string) string { return builtinLanguages()(code) }
+// languageName names a language in findings: as the run's schema named
+// it, else as the built-in schema does, else by its code (a run recorded
+// before the names were).
+func languageName(names map[string]string, code string) string {
+	if n := names[code]; n != "" {
+		return n
+	}
+	return builtinLanguages()(code)
+}
 
 var builtinLanguages = sync.OnceValue(func() func(string) string {
 	s, err := prompts.Builtin("ecb")
@@ -26,7 +32,7 @@ var builtinLanguages = sync.OnceValue(func() func(string) string {
 
 // languageFindings states the significant language gaps and, for prompts
 // naming no country, the cultures a language calls up beyond English.
-func languageFindings(ms []store.Metric, ts []store.Test) []Finding {
+func languageFindings(ms []store.Metric, ts []store.Test, names map[string]string) []Finding {
 	var out []Finding
 	acc := map[[3]string]store.Metric{}
 	type armKey struct{ model, lang string }
@@ -70,7 +76,7 @@ func languageFindings(ms []store.Metric, ts []store.Test) []Finding {
 		out = append(out, Finding{Kind: "language_gap", Model: m.Model, Effect: m.Value, CILow: m.CILow, CIHigh: m.CIHigh, N: m.N, Section: "language",
 			Test: fmt.Sprintf("paired permutation test, Holm-adjusted p = %.4f", test.PHolm),
 			Text: fmt.Sprintf("Prompted in %s rather than English, %s's images of %s are judged faithful %.2f%s %s often (%.2f against %.2f; n=%d pairs).",
-				languageNames(m.Language), m.Model, m.Country, math.Abs(m.Value), ciSigned(m), way, native.Value, en.Value, m.N)})
+				languageName(names, m.Language), m.Model, m.Country, math.Abs(m.Value), ciSigned(m), way, native.Value, en.Value, m.N)})
 	}
 	for _, k := range slices.SortedFunc(maps.Keys(shares), func(a, b armKey) int {
 		if a.model != b.model {
@@ -95,7 +101,7 @@ func languageFindings(ms []store.Metric, ts []store.Test) []Finding {
 		}
 		out = append(out, Finding{Kind: "language_cue", Model: k.model, Effect: bestGain, N: best.N, Section: "language",
 			Text: fmt.Sprintf("With no country named, %.0f%%%s of %s's images of prompts in %s are judged to depict %s, against %.0f%% for the same prompts in English (n=%d images).",
-				100*best.Value, ciPct(best), k.model, languageNames(k.lang), best.Country, 100*english[best.Country].Value, best.N)})
+				100*best.Value, ciPct(best), k.model, languageName(names, k.lang), best.Country, 100*english[best.Country].Value, best.N)})
 	}
 	return out
 }

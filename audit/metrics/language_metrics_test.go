@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/blindspot-audit/blindspot/audit/store"
@@ -45,6 +46,41 @@ func TestLanguageGapWithheldWithItsArms(t *testing.T) {
 		}
 		if gap.Withheld() != c.withheld || (len(ts) == 0) != c.withheld {
 			t.Errorf("answered %d of 4: withheld %v (parse rate %v), %d tests; want withheld %v", c.answered, gap.Withheld(), gap.ParseRate, len(ts), c.withheld)
+		}
+	}
+}
+
+// TestLanguageFindingsNameTheRunsLanguages: a finding names a language as
+// the run's schema does (an added country's Amharic), the built-in schema's
+// by their names without help, and an unknown code by itself.
+func TestLanguageFindingsNameTheRunsLanguages(t *testing.T) {
+	var recs []*record
+	for seed := int64(1); seed <= 12; seed++ {
+		for _, arm := range []struct{ country, lang string }{{"Ethiopia", prompts.English}, {"Ethiopia", "am"}, {"Kenya", prompts.English}, {"Kenya", "sw"}} {
+			a := 0.25
+			if arm.lang != prompts.English {
+				a = 1
+			}
+			recs = append(recs, &record{origin: &origin{kind: store.KindGenerated, model: "m", set: prompts.SetCountry, country: arm.country, subcategory: "house", variant: "general", judge: "j", language: arm.lang},
+				id: arm.country + arm.lang + string(rune('a'+seed)), seed: seed, status: store.StatusOK, accuracy: &a, questions: 4, answered: 4})
+		}
+	}
+	ms, ts := languageMetrics(recs, []string{"am", "sw"})
+	for _, c := range []struct {
+		names map[string]string
+		want  []string
+	}{
+		{map[string]string{"am": "Amharic", "sw": "Swahili", "en": "English"}, []string{"Prompted in Amharic rather than English, m's images of Ethiopia", "Prompted in Swahili rather than English, m's images of Kenya"}},
+		{nil, []string{"Prompted in am rather than English, m's images of Ethiopia", "Prompted in Swahili rather than English, m's images of Kenya"}},
+	} {
+		fs := languageFindings(ms, ts, c.names)
+		if len(fs) != len(c.want) {
+			t.Fatalf("names %v: %d findings, want %d: %+v", c.names, len(fs), len(c.want), fs)
+		}
+		for i, f := range fs {
+			if !strings.HasPrefix(f.Text, c.want[i]) {
+				t.Errorf("names %v: finding %q, want it to start %q", c.names, f.Text, c.want[i])
+			}
 		}
 	}
 }

@@ -49,7 +49,10 @@ type Summary struct {
 	// Translations count the prompts' translations in use by language,
 	// origin (schema, machine, reviewer) and status.
 	Translations []store.TranslationCount `json:"translations,omitempty"`
-	Tests        []store.Test             `json:"tests"`
+	// LanguageNames names the run's prompt languages by code, as its
+	// schema does (a language of one's own included).
+	LanguageNames map[string]string `json:"language_names,omitempty"`
+	Tests         []store.Test      `json:"tests"`
 	// Agreement holds the native reviewers' agreement and its correlation
 	// with the automatic metrics, once ratings are imported.
 	Agreement []store.Agreement `json:"agreement,omitempty"`
@@ -114,7 +117,7 @@ func Summarize(ctx context.Context, run *store.Run) (*Summary, error) {
 	if err != nil {
 		return nil, fmt.Errorf("summary: %w", err)
 	}
-	s.Name, s.ItemsPlanned = info.Name, info.PlannedImages
+	s.Name, s.ItemsPlanned, s.LanguageNames = info.Name, info.PlannedImages, info.LanguageNames
 	if s.Items, err = db.CountOKImages(ctx); err != nil {
 		return nil, fmt.Errorf("summary: %w", err)
 	}

@@ -38,6 +38,9 @@ type RunInfo struct {
 	// StorySimilarity the stories' similarity method.
 	StoryLexicon    [][2]string
 	StorySimilarity string
+	// LanguageNames names the prompt languages of the run by their codes
+	// (as its schema does: "am" is "Amharic"), for findings and reports.
+	LanguageNames map[string]string
 }
 
 // Meta keys of the run's own records beside RunInfo.
@@ -63,8 +66,13 @@ func (r *Run) SetInfo(info RunInfo) error {
 	if err != nil {
 		return err
 	}
+	langs, err := json.Marshal(info.LanguageNames)
+	if err != nil {
+		return err
+	}
 	return r.setMeta(map[string]string{
 		"acceptable":       string(acc),
+		"language_names":   string(langs),
 		"name":             info.Name,
 		"spec":             info.Spec,
 		"spec_file":        info.SpecFile,
@@ -108,6 +116,11 @@ func (r *Run) Info(ctx context.Context) (RunInfo, error) {
 	if v := m["acceptable"]; v != "" && v != "null" {
 		if err := json.Unmarshal([]byte(v), &info.Acceptable); err != nil {
 			return info, fmt.Errorf("the run's acceptable thresholds: %w", err)
+		}
+	}
+	if v := m["language_names"]; v != "" && v != "null" {
+		if err := json.Unmarshal([]byte(v), &info.LanguageNames); err != nil {
+			return info, fmt.Errorf("the run's language_names: %w", err)
 		}
 	}
 	if v := m["story_lexicon"]; v != "" && v != "null" {
