@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -141,4 +142,107 @@ func fmtp(v *float64) any {
 		return "none"
 	}
 	return *v
+}
+
+// TestBurdenPerBaseModel: an editor's chains that start from two
+// text-to-image models' images are two burdens, not one. One model always
+// draws the target culture, so its chains are acceptable at step 0; the
+// other never does, so its chains follow the editor's chance p alone:
+// mean edits (1-(1-p)^L)/p and never S(L) = (1-p)^L. Pooled, both would
+// read about half acceptable at step 0.
+func TestBurdenPerBaseModel(t *testing.T) {
+	const steps, p = 3, 0.5
+	a := loadSpec(t, `name: bases
+countries: [Kenya, Korea]
+categories: [architecture]
+prompt_sets: [country_specific]
+samples: 12
+models:
+  t2i:
+    - {name: always, provider: sim, sim: {bias: {default_fidelity: 1, era_fidelity: 1}}}
+    - {name: never, provider: sim, sim: {bias: {default_fidelity: 0, era_fidelity: 1}}}
+  i2i:
+    - {name: editor, provider: sim, sim: {edit_strength: 1, bias: {default_fidelity: 0.5, era_fidelity: 1}}}
+  vlm:
+    - {name: judge, provider: sim, sim: {noise: 0}}
+edit_chains:
+  - {name: loop, kind: repeat, steps: 3, seeds_per_prompt: 12}
+`)
+	r := runAll(t, a, t.TempDir(), Options{})
+	ctx := context.Background()
+	ms, err := r.Run.Metrics(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := spec.SourceJudgeAccuracy
+	want := map[string]map[string]float64{
+		"always": {metrics.BurdenStep0: 1, metrics.BurdenMeanSteps: 0, metrics.BurdenNever: 0},
+		"never":  {metrics.BurdenStep0: 0, metrics.BurdenMeanSteps: (1 - math.Pow(1-p, steps)) / p, metrics.BurdenNever: math.Pow(1-p, steps)},
+	}
+	chains := map[string]int{}
+	for _, m := range ms {
+		measure, source, ok := metrics.SplitBurdenName(m.Name)
+		if !ok || source != src || m.Category != "" || measure == metrics.BurdenNotYet {
+			continue
+		}
+		w, ok := want[m.BaseModel][measure]
+		if !ok {
+			t.Errorf("%s of %s's chains toward %s: a base model not in the audit", m.Name, m.BaseModel, m.Country)
+			continue
+		}
+		chains[m.BaseModel+" "+m.Country] = m.N
+		lo, hi := m.Value, m.Value
+		if m.CILow != nil {
+			lo, hi = *m.CILow, *m.CIHigh
+		}
+		t.Logf("%s's images, %s, %s: %.3f [%.3f, %.3f] n=%d, analytic %.3f", m.BaseModel, m.Country, measure, m.Value, lo, hi, m.N, w)
+		if w < lo-1e-9 || w > hi+1e-9 {
+			t.Errorf("%s's images, %s, %s: %.3f [%.3f, %.3f], want %.3f inside", m.BaseModel, m.Country, measure, m.Value, lo, hi, w)
+		}
+	}
+	if len(chains) != 4 || chains["always Kenya"] != chains["never Kenya"] || chains["always Kenya"] == 0 {
+		t.Errorf("chains per base model and country: %v", chains)
+	}
+	tests, err := r.Run.Tests(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bases := map[string]bool{}
+	for _, x := range tests {
+		if x.Metric == metrics.BurdenTestName(src, "loop") {
+			bases[x.BaseModel] = true
+		}
+	}
+	if !bases["always"] || !bases["never"] || len(bases) != 2 {
+		t.Errorf("burden tests by base model: %v", bases)
+	}
+}
+
+// TestNoMetricsSaysWhy: a run with images but no stored metrics (an
+// interrupted run, or metrics a newer version set aside when their table
+// changed shape) says so, instead of showing an empty summary.
+func TestNoMetricsSaysWhy(t *testing.T) {
+	r := runAll(t, loadSpec(t, `name: nometrics
+countries: [Kenya]
+categories: [architecture]
+samples: 1
+models:
+  t2i: [{name: t2i, provider: sim}]
+  vlm: [{name: judge, provider: sim}]
+`), t.TempDir(), Options{})
+	ctx := context.Background()
+	for _, clear := range []bool{false, true} {
+		if clear {
+			if err := r.Run.ReplaceMetrics(nil, nil, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s, err := metrics.Summarize(ctx, r.Run)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if said := slices.Contains(s.Notices, metrics.NoMetricsNotice); said != clear {
+			t.Errorf("metrics cleared %v: the notice said %v (%d metrics, %d images)", clear, said, len(s.Metrics), s.Items)
+		}
+	}
 }

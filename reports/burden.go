@@ -12,30 +12,31 @@ import (
 	"github.com/blindspot-audit/blindspot/audit/store"
 )
 
-// BurdenRow is the bias-correction burden of one editor's chain toward
-// one target country, for one source of acceptability, over all
-// categories.
+// BurdenRow is the bias-correction burden of one editor's chain, from one
+// text-to-image model's images (Base), toward one target country, for one
+// source of acceptability, over all categories.
 type BurdenRow struct {
-	Source, Editor, Chain, Set, Target string
-	Step0, MeanSteps, Never            *store.Metric
+	Source, Editor, Base, Chain, Set, Target string
+	Step0, MeanSteps, Never                  *store.Metric
 	// NotYet is the Kaplan-Meier curve: the share of chains not yet
 	// acceptable after each step (NaN where unknown).
 	NotYet []float64
 	N      int
 }
 
-// Burden arranges the burden metrics by source, editor, chain and target.
+// Burden arranges the burden metrics by source, editor, base model, chain
+// and target.
 func Burden(ms []store.Metric) []BurdenRow {
-	idx := map[[5]string]*BurdenRow{}
+	idx := map[[6]string]*BurdenRow{}
 	for _, m := range ms {
 		measure, source, ok := metrics.SplitBurdenName(m.Name)
 		if !ok || m.Category != "" || measure == metrics.BurdenAgreement {
 			continue
 		}
-		k := [5]string{source, m.Model, m.Chain, m.PromptSet, m.Country}
+		k := [6]string{source, m.Model, m.BaseModel, m.Chain, m.PromptSet, m.Country}
 		r := idx[k]
 		if r == nil {
-			r = &BurdenRow{Source: source, Editor: m.Model, Chain: m.Chain, Set: m.PromptSet, Target: m.Country, N: m.N}
+			r = &BurdenRow{Source: source, Editor: m.Model, Base: m.BaseModel, Chain: m.Chain, Set: m.PromptSet, Target: m.Country, N: m.N}
 			idx[k] = r
 		}
 		m := m
@@ -58,29 +59,38 @@ func Burden(ms []store.Metric) []BurdenRow {
 		out = append(out, *r)
 	}
 	slices.SortFunc(out, func(a, b BurdenRow) int {
-		return cmp.Or(cmp.Compare(a.Source, b.Source), cmp.Compare(a.Editor, b.Editor), cmp.Compare(a.Chain, b.Chain),
+		return cmp.Or(cmp.Compare(a.Source, b.Source), cmp.Compare(a.Editor, b.Editor), cmp.Compare(a.Base, b.Base), cmp.Compare(a.Chain, b.Chain),
 			cmp.Compare(a.Set, b.Set), cmp.Compare(a.Target, b.Target))
 	})
 	return out
 }
 
 // BurdenByCategory arranges the mean edits to acceptable by category (a
-// row per source, editor, chain and category) and target country, the
-// paper's table.
+// row per source, editor, base model, chain and category) and target
+// country, the paper's table.
 func BurdenByCategory(ms []store.Metric) Pivot {
 	var rows []store.Metric
 	for _, m := range ms {
 		measure, source, ok := metrics.SplitBurdenName(m.Name)
 		if ok && measure == metrics.BurdenMeanSteps && m.Category != "" {
-			m.Model = fmt.Sprintf("%s, %s chain, %s (by %s)", m.Model, m.Chain, m.Category, source)
+			m.Model = fmt.Sprintf("%s, %s chain, %s (by %s)", editorOn(m.Model, m.BaseModel), m.Chain, m.Category, source)
 			rows = append(rows, m)
 		}
 	}
 	return pivot(rows, func(store.Metric) bool { return true })
 }
 
+// editorOn names an editor and the text-to-image model whose images its
+// chains start from.
+func editorOn(editor, base string) string {
+	if base == "" {
+		return editor
+	}
+	return editor + " on " + base + "'s images"
+}
+
 // BurdenAgreementRows lists the agreement between sources of
-// acceptability: editor, chain, the two sources, alpha and n.
+// acceptability: editor, base model, chain, the two sources, alpha and n.
 func BurdenAgreementRows(ms []store.Metric) [][]string {
 	var out [][]string
 	for _, m := range ms {
@@ -89,16 +99,16 @@ func BurdenAgreementRows(ms []store.Metric) [][]string {
 			continue
 		}
 		a, b, _ := strings.Cut(pair, "~")
-		out = append(out, []string{m.Model, m.Chain, a, b, fmt.Sprintf("%.2f", m.Value), fmt.Sprint(m.N)})
+		out = append(out, []string{m.Model, m.BaseModel, m.Chain, a, b, fmt.Sprintf("%.2f", m.Value), fmt.Sprint(m.N)})
 	}
 	return out
 }
 
 // BurdenAgreementHead is the header of BurdenAgreementRows.
-var BurdenAgreementHead = []string{"Editor", "Chain", "Source A", "Source B", "Krippendorff's alpha", "Images"}
+var BurdenAgreementHead = []string{"Editor", "Images of", "Chain", "Source A", "Source B", "Krippendorff's alpha", "Images"}
 
 // BurdenHead is the burden table's header; BurdenCells a row's cells.
-var BurdenHead = []string{"Acceptable by", "Editor", "Chain", "Target", "Chains", "Acceptable at step 0", "Mean edits to acceptable", "Never acceptable"}
+var BurdenHead = []string{"Acceptable by", "Editor", "Images of", "Chain", "Target", "Chains", "Acceptable at step 0", "Mean edits to acceptable", "Never acceptable"}
 
 // BurdenCells formats a row: each measure with its 95% interval.
 func BurdenCells(r BurdenRow) []string {
@@ -122,7 +132,7 @@ func BurdenCells(r BurdenRow) []string {
 	if n := len(r.NotYet); n > 0 {
 		steps = fmt.Sprintf(" within %d", n-1)
 	}
-	return []string{r.Source, r.Editor, r.Chain, r.Target, fmt.Sprint(r.N), withCI(r.Step0, true), withCI(r.MeanSteps, false), withCI(r.Never, true) + steps}
+	return []string{r.Source, r.Editor, r.Base, r.Chain, r.Target, fmt.Sprint(r.N), withCI(r.Step0, true), withCI(r.MeanSteps, false), withCI(r.Never, true) + steps}
 }
 
 // burdenSection: per editor and chain, the share of chains not yet
@@ -136,9 +146,9 @@ func burdenSection(ms []store.Metric) (Section, bool) {
 		Note: "For every edit chain, the first step whose image is acceptable (analysis.acceptable; by default the judge's accuracy of at least 0.75). The curves are Kaplan-Meier estimates of the share of chains not yet acceptable after each edit (a chain whose edit failed counts until then); mean edits is the restricted mean over the chain's steps (a chain never acceptable counts all of them). Intervals: 95% bootstrap over chains."}
 	t := Table{Head: BurdenHead}
 	type figure struct {
-		source, editor, chain string
-		steps                 []string
-		series                []lineSeries
+		source, editor, base, chain string
+		steps                       []string
+		series                      []lineSeries
 	}
 	var figs []*figure
 	for _, r := range rows {
@@ -147,8 +157,8 @@ func burdenSection(ms []store.Metric) (Section, bool) {
 		for i := range r.NotYet {
 			xs = append(xs, fmt.Sprint(i))
 		}
-		if len(figs) == 0 || figs[len(figs)-1].source != r.Source || figs[len(figs)-1].editor != r.Editor || figs[len(figs)-1].chain != r.Chain || len(xs) > len(figs[len(figs)-1].steps) {
-			figs = append(figs, &figure{source: r.Source, editor: r.Editor, chain: r.Chain, steps: xs})
+		if last := len(figs) - 1; last < 0 || figs[last].source != r.Source || figs[last].editor != r.Editor || figs[last].base != r.Base || figs[last].chain != r.Chain || len(xs) > len(figs[last].steps) {
+			figs = append(figs, &figure{source: r.Source, editor: r.Editor, base: r.Base, chain: r.Chain, steps: xs})
 		}
 		f := figs[len(figs)-1]
 		f.series = append(f.series, lineSeries{Name: r.Target, Vals: r.NotYet})
@@ -159,7 +169,7 @@ func burdenSection(ms []store.Metric) (Section, bool) {
 				f.series[j].Vals = append(f.series[j].Vals, math.NaN())
 			}
 		}
-		title := fmt.Sprintf("%s, %s chain: share not yet acceptable (by %s) after 0, 1, ... edits", f.editor, f.chain, metrics.BurdenSourceName(f.source))
+		title := fmt.Sprintf("%s, %s chain: share not yet acceptable (by %s) after 0, 1, ... edits", editorOn(f.editor, f.base), f.chain, metrics.BurdenSourceName(f.source))
 		s.Charts = append(s.Charts, linesStep(fmt.Sprintf("burden-%d", i), title, f.steps, f.series, 1, "end"))
 	}
 	s.Tables = []Table{t}
@@ -177,7 +187,7 @@ func burdenSection(ms []store.Metric) (Section, bool) {
 // countries its tests find.
 func writeBurden(w io.Writer, rows []BurdenRow, ms []store.Metric, ts []store.Test) error {
 	fmt.Fprint(w, "\n"+wrap("Bias-correction burden: edits until an edit chain's image is acceptable (step 0 is the generated image), with 95% bootstrap intervals over chains:", "", "", TerminalWidth))
-	t := newFitTable(w, 4)
+	t := newFitTable(w, 5) // each part repeats the row's key, through Target
 	t.Header(BurdenHead...)
 	for _, r := range rows {
 		if err := t.Append(BurdenCells(r)); err != nil {
@@ -210,9 +220,9 @@ func writeBurden(w io.Writer, rows []BurdenRow, ms []store.Metric, ts []store.Te
 	}
 	fmt.Fprintln(w, "\nCountries whose burden differs (permutation test of mean edits, Holm-adjusted p < 0.05):")
 	t = newFitTable(w, 3)
-	t.Header("Editor", "Measure", "Country A", "Country B", "A - B", "p (Holm)", "n A", "n B")
+	t.Header("Editor", "Images of", "Measure", "Country A", "Country B", "A - B", "p (Holm)", "n A", "n B")
 	for _, x := range sig {
-		if err := t.Append([]string{x.Model, TestMeasure(x.Metric), x.A, x.B, fmt.Sprintf("%+.2f", x.Diff), fmt.Sprintf("%.4f", x.PHolm), fmt.Sprint(x.NA), fmt.Sprint(x.NB)}); err != nil {
+		if err := t.Append([]string{x.Model, x.BaseModel, TestMeasure(x.Metric), x.A, x.B, fmt.Sprintf("%+.2f", x.Diff), fmt.Sprintf("%.4f", x.PHolm), fmt.Sprint(x.NA), fmt.Sprint(x.NB)}); err != nil {
 			return err
 		}
 	}

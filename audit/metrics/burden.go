@@ -19,7 +19,8 @@ import (
 // culture acceptably. Each chain's first acceptable step is an event; a
 // chain that never gets there within its steps, or whose acceptability
 // stops being known (an edit failed, the judge gave no usable answer), is
-// censored at the last step known not to be acceptable. Per editor, chain,
+// censored at the last step known not to be acceptable. Per editor,
+// text-to-image model the chains start from (Metric.BaseModel), chain,
 // prompt set and target country (and category):
 const (
 	// BurdenStep0 is the share of chains acceptable before any edit.
@@ -151,8 +152,9 @@ func restrictedSteps(o chainOutcome, l int) (float64, bool) {
 	return float64(l), o.step == l
 }
 
-// burdenKey groups chains.
-type burdenKey struct{ editor, chain, set, target, category string }
+// burdenKey groups chains: an editor's chains from one text-to-image
+// model's images (base), of one chain, prompt set and target.
+type burdenKey struct{ editor, base, chain, set, target, category string }
 
 // burdenMetrics computes the burden for every source in thresholds, with
 // each chain's outcome for the export and the tests between countries.
@@ -184,7 +186,7 @@ func burdenMetrics(recs []*record, thresholds map[string]float64) ([]store.Metri
 			}
 			base := c.steps[0]
 			row := store.BurdenChain{ChainID: c.steps[1].id, Source: source, Editor: c.model, Chain: c.chain, PromptSet: c.set,
-				Target: c.target, Category: base.category, BaseID: base.id, Steps: length[[2]string{c.model, c.chain}]}
+				Target: c.target, Category: base.category, BaseID: base.id, BaseModel: base.model, Steps: length[[2]string{c.model, c.chain}]}
 			step := o.step
 			if o.event {
 				row.EventStep = &step
@@ -192,7 +194,7 @@ func burdenMetrics(recs []*record, thresholds map[string]float64) ([]store.Metri
 				row.CensoredAt = &step
 			}
 			rows = append(rows, row)
-			k := burdenKey{c.model, c.chain, c.set, c.target, ""}
+			k := burdenKey{c.model, base.model, c.chain, c.set, c.target, ""}
 			groups[k] = append(groups[k], o)
 			if base.category != "" { // else the row above is the only one
 				k.category = base.category
@@ -200,7 +202,7 @@ func burdenMetrics(recs []*record, thresholds map[string]float64) ([]store.Metri
 			}
 		}
 		keys := slices.SortedFunc(maps.Keys(groups), func(a, b burdenKey) int {
-			return cmp.Or(cmp.Compare(a.editor, b.editor), cmp.Compare(a.chain, b.chain), cmp.Compare(a.set, b.set),
+			return cmp.Or(cmp.Compare(a.editor, b.editor), cmp.Compare(a.base, b.base), cmp.Compare(a.chain, b.chain), cmp.Compare(a.set, b.set),
 				cmp.Compare(a.target, b.target), cmp.Compare(a.category, b.category))
 		})
 		for _, k := range keys {
@@ -220,7 +222,7 @@ const BurdenAgreement = "burden_agreement"
 // sourceAgreement compares every pair of sources in use.
 func sourceAgreement(cs []*chainOf, thresholds map[string]float64) []store.Metric {
 	sources := slices.Sorted(maps.Keys(thresholds))
-	type cell struct{ editor, chain, set string }
+	type cell struct{ editor, base, chain, set string }
 	var out []store.Metric
 	for i, a := range sources {
 		for _, b := range sources[i+1:] {
@@ -234,19 +236,19 @@ func sourceAgreement(cs []*chainOf, thresholds map[string]float64) []store.Metri
 					va, ka := fa(r)
 					vb, kb := fb(r)
 					if ka && kb && r.status == store.StatusOK {
-						k := cell{c.model, c.chain, c.set}
+						k := cell{c.model, c.steps[0].model, c.chain, c.set}
 						data[k] = append(data[k], []float64{b2f(va), b2f(vb)})
 					}
 				}
 			}
 			for _, k := range slices.SortedFunc(maps.Keys(data), func(x, y cell) int {
-				return cmp.Or(cmp.Compare(x.editor, y.editor), cmp.Compare(x.chain, y.chain), cmp.Compare(x.set, y.set))
+				return cmp.Or(cmp.Compare(x.editor, y.editor), cmp.Compare(x.base, y.base), cmp.Compare(x.chain, y.chain), cmp.Compare(x.set, y.set))
 			}) {
 				alpha, err := agreement.Alpha(data[k], agreement.Nominal)
 				if err != nil {
 					continue // no variation: agreement is undefined, not perfect
 				}
-				out = append(out, store.Metric{Name: BurdenName(BurdenAgreement, a+"~"+b), Model: k.editor, Chain: k.chain, PromptSet: k.set, Value: alpha, N: len(data[k])})
+				out = append(out, store.Metric{Name: BurdenName(BurdenAgreement, a+"~"+b), Model: k.editor, BaseModel: k.base, Chain: k.chain, PromptSet: k.set, Value: alpha, N: len(data[k])})
 			}
 		}
 	}
@@ -286,7 +288,7 @@ func firstJudge(recs []*record) []*record {
 // burdenGroup is one group's curve and measures, the measures with
 // bootstrap intervals over chains.
 func burdenGroup(k burdenKey, source string, os []chainOutcome, l int) []store.Metric {
-	base := store.Metric{Model: k.editor, Chain: k.chain, PromptSet: k.set, Country: k.target, Category: k.category, N: len(os)}
+	base := store.Metric{Model: k.editor, BaseModel: k.base, Chain: k.chain, PromptSet: k.set, Country: k.target, Category: k.category, N: len(os)}
 	s := kaplanMeier(os, l)
 	var out []store.Metric
 	for t, v := range s {
@@ -329,7 +331,7 @@ func burdenGroup(k burdenKey, source string, os []chainOutcome, l int) []store.M
 					return math.NaN()
 				}
 				return x.pick(burdenStats(rs))
-			}, bootstrapReps, stats.Seed(m.Name, k.editor, k.chain, k.set, k.target, k.category), ciLevel)
+			}, bootstrapReps, stats.Seed(m.Name, k.editor, k.base, k.chain, k.set, k.target, k.category), ciLevel)
 			if !math.IsNaN(lo) && !math.IsNaN(hi) {
 				m.CILow, m.CIHigh = &lo, &hi
 			}
@@ -344,13 +346,13 @@ func burdenGroup(k burdenKey, source string, os []chainOutcome, l int) []store.M
 // chains observed to an event or to their last step, Holm-adjusted within
 // the chain.
 func burdenTests(source string, groups map[burdenKey][]chainOutcome, length map[[2]string]int) []store.Test {
-	type cell struct{ editor, chain, set string }
+	type cell struct{ editor, base, chain, set string }
 	vals := map[cell]map[string][]float64{}
 	for k, os := range groups {
 		if k.category != "" {
 			continue
 		}
-		c := cell{k.editor, k.chain, k.set}
+		c := cell{k.editor, k.base, k.chain, k.set}
 		if vals[c] == nil {
 			vals[c] = map[string][]float64{}
 		}
@@ -361,7 +363,7 @@ func burdenTests(source string, groups map[burdenKey][]chainOutcome, length map[
 		}
 	}
 	cells := slices.SortedFunc(maps.Keys(vals), func(a, b cell) int {
-		return cmp.Or(cmp.Compare(a.editor, b.editor), cmp.Compare(a.chain, b.chain), cmp.Compare(a.set, b.set))
+		return cmp.Or(cmp.Compare(a.editor, b.editor), cmp.Compare(a.base, b.base), cmp.Compare(a.chain, b.chain), cmp.Compare(a.set, b.set))
 	})
 	var out []store.Test
 	for _, c := range cells {
@@ -369,9 +371,9 @@ func burdenTests(source string, groups map[burdenKey][]chainOutcome, length map[
 		var ts []store.Test
 		for i, a := range targets {
 			for _, b := range targets[i+1:] {
-				t := store.Test{Metric: BurdenTestName(source, c.chain), Model: c.editor, PromptSet: c.set, A: a, B: b,
+				t := store.Test{Metric: BurdenTestName(source, c.chain), Model: c.editor, BaseModel: c.base, PromptSet: c.set, A: a, B: b,
 					NA: len(vals[c][a]), NB: len(vals[c][b])}
-				t.Diff, t.P = stats.Permutation(vals[c][a], vals[c][b], permutationReps, stats.Seed("burden", source, c.editor, c.chain, a, b))
+				t.Diff, t.P = stats.Permutation(vals[c][a], vals[c][b], permutationReps, stats.Seed("burden", source, c.editor, c.base, c.chain, a, b))
 				ts = append(ts, t)
 			}
 		}
@@ -386,27 +388,27 @@ func burdenTests(source string, groups map[burdenKey][]chainOutcome, length map[
 // the test between them. Its Effect, a share like the other findings',
 // is the gap in the share of chains never made acceptable.
 func burdenGaps(ms []store.Metric, ts []store.Test) []Finding {
-	type cell struct{ name, editor, chain, set string }
+	type cell struct{ name, editor, base, chain, set string }
 	rows := map[cell][]store.Metric{}
-	never := map[[5]string]store.Metric{}
+	never := map[[6]string]store.Metric{}
 	steps := map[cell]int{}
 	for _, m := range ms {
 		measure, source, ok := SplitBurdenName(m.Name)
 		if !ok || m.Category != "" {
 			continue
 		}
-		c := cell{source, m.Model, m.Chain, m.PromptSet}
+		c := cell{source, m.Model, m.BaseModel, m.Chain, m.PromptSet}
 		switch measure {
 		case BurdenMeanSteps:
 			rows[c] = append(rows[c], m)
 		case BurdenNever:
-			never[[5]string{source, m.Model, m.Chain, m.PromptSet, m.Country}] = m
+			never[[6]string{source, m.Model, m.BaseModel, m.Chain, m.PromptSet, m.Country}] = m
 		case BurdenNotYet:
 			steps[c] = max(steps[c], m.Step)
 		}
 	}
 	cells := slices.SortedFunc(maps.Keys(rows), func(a, b cell) int {
-		return cmp.Or(cmp.Compare(a.name, b.name), cmp.Compare(a.editor, b.editor), cmp.Compare(a.chain, b.chain), cmp.Compare(a.set, b.set))
+		return cmp.Or(cmp.Compare(a.name, b.name), cmp.Compare(a.editor, b.editor), cmp.Compare(a.base, b.base), cmp.Compare(a.chain, b.chain), cmp.Compare(a.set, b.set))
 	})
 	var out []Finding
 	for _, c := range cells {
@@ -422,21 +424,30 @@ func burdenGaps(ms []store.Metric, ts []store.Test) []Finding {
 		// acceptable, the paper's headline share; without it, the gap in
 		// mean edits as a share of the chain's steps.
 		effect := (hi.Value - lo.Value) / float64(steps[c])
-		nh, okh := never[[5]string{c.name, c.editor, c.chain, c.set, hi.Country}]
-		nl, okl := never[[5]string{c.name, c.editor, c.chain, c.set, lo.Country}]
+		nh, okh := never[[6]string{c.name, c.editor, c.base, c.chain, c.set, hi.Country}]
+		nl, okl := never[[6]string{c.name, c.editor, c.base, c.chain, c.set, lo.Country}]
 		if okh && okl {
 			effect = nh.Value - nl.Value
 		}
 		f := Finding{Kind: "burden_gap", Model: c.editor, Effect: effect, N: min(lo.N, hi.N), Section: "burden",
-			Text: fmt.Sprintf("With %s (%s chain), an image of %s took %.2f%s edits on average to become acceptable (by %s), against %.2f%s for %s (n=%d and %d chains).",
-				c.editor, c.chain, hi.Country, hi.Value, ci2(hi), BurdenSourceName(c.name), lo.Value, ci2(lo), lo.Country, hi.N, lo.N)}
+			Text: fmt.Sprintf("With %s (%s chain%s), an image of %s took %.2f%s edits on average to become acceptable (by %s), against %.2f%s for %s (n=%d and %d chains).",
+				c.editor, c.chain, onImagesOf(c.base), hi.Country, hi.Value, ci2(hi), BurdenSourceName(c.name), lo.Value, ci2(lo), lo.Country, hi.N, lo.N)}
 		if okh && nh.Value > 0 {
 			f.Text += fmt.Sprintf(" %s of %s's chains were still not acceptable after %d edits.", pct(nh.Value), hi.Country, steps[c])
 		}
-		f.withTest(ts, BurdenTestName(c.name, c.chain), c.editor, c.set, lo.Country, hi.Country)
+		f.withBaseTest(ts, BurdenTestName(c.name, c.chain), c.editor, c.base, c.set, lo.Country, hi.Country)
 		out = append(out, f)
 	}
 	return out
+}
+
+// onImagesOf names the text-to-image model whose images an editor's
+// chains start from, for a finding's text.
+func onImagesOf(base string) string {
+	if base == "" {
+		return ""
+	}
+	return ", on " + base + "'s images"
 }
 
 // BurdenSourceName says what a source of acceptability is, in words.

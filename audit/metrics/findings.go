@@ -174,8 +174,14 @@ func accuracyGaps(ms []store.Metric, ts []store.Test) []Finding {
 // withTest quotes the test of metric between countries a and b, and says
 // when it finds no significant difference.
 func (f *Finding) withTest(ts []store.Test, metric, model, set, a, b string) {
+	f.withBaseTest(ts, metric, model, "", set, a, b)
+}
+
+// withBaseTest is withTest for a test of chains from one text-to-image
+// model's images (Test.BaseModel).
+func (f *Finding) withBaseTest(ts []store.Test, metric, model, base, set, a, b string) {
 	for _, t := range ts {
-		if t.Metric == metric && t.Model == model && t.PromptSet == set && ((t.A == a && t.B == b) || (t.A == b && t.B == a)) {
+		if t.Metric == metric && t.Model == model && t.BaseModel == base && t.PromptSet == set && ((t.A == a && t.B == b) || (t.A == b && t.B == a)) {
 			f.Test = fmt.Sprintf("permutation test, Holm-adjusted p = %.4f", t.PHolm)
 			if t.PHolm >= significant {
 				f.Text += " The difference is not significant at 0.05 after Holm's correction."

@@ -108,6 +108,11 @@ type StageSummary struct {
 	CostUSD   float64 `json:"cost_usd"`
 }
 
+// NoMetricsNotice says why a run with images shows no metric: its
+// metrics stage has not run, or a newer Blindspot dropped the metrics an
+// older one stored because their table changed shape.
+const NoMetricsNotice = "No metrics are stored for this run, so there are no findings: its metrics stage has not run since its images were made (an interrupted run), or this version of Blindspot set aside the metrics an earlier version computed, whose table has changed. `blindspot run SPEC` computes them from the stored results without calling any model again."
+
 // Summarize reads a summary from the store.
 func Summarize(ctx context.Context, run *store.Run) (*Summary, error) {
 	s := &Summary{RunDir: run.Dir, Status: "recorded", FailedByClass: map[string]int64{}}
@@ -163,6 +168,9 @@ func Summarize(ctx context.Context, run *store.Run) (*Summary, error) {
 		return nil, fmt.Errorf("summary: %w", err)
 	}
 	s.Notices = withheldNotices(s.Withheld)
+	if len(all) == 0 && s.Items > 0 {
+		s.Notices = append(s.Notices, NoMetricsNotice)
+	}
 	if s.JudgeHealth, err = run.JudgeHealth(ctx); err != nil {
 		return nil, fmt.Errorf("summary: %w", err)
 	}

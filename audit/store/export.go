@@ -36,14 +36,14 @@ var ExportTables = []ExportTable{
 	{"metrics", fmt.Sprintf(`SELECT name, model, prompt_set, country, category, variant, chain, step,
 		CASE WHEN parse_rate < %[1]g THEN NULL ELSE value END AS value, CASE WHEN parse_rate < %[1]g THEN NULL ELSE ci_low END AS ci_low,
 		CASE WHEN parse_rate < %[1]g THEN NULL ELSE ci_high END AS ci_high, n, asked, parse_rate,
-		CASE WHEN parse_rate < %[1]g THEN 1 ELSE 0 END AS withheld, language FROM metrics
-		ORDER BY name, model, prompt_set, country, category, variant, chain, step, language`, MinParseRate)},
+		CASE WHEN parse_rate < %[1]g THEN 1 ELSE 0 END AS withheld, language, base_model FROM metrics
+		ORDER BY name, model, base_model, prompt_set, country, category, variant, chain, step, language`, MinParseRate)},
 	{"parse_rates", `SELECT judge, kind, asked, usable, refused, fallbacks, rate AS parse_rate FROM parse_rates ORDER BY judge, kind`},
 	{"judge_health", `SELECT judge, qid, example, expected, asked, answered, parse_rate, yes_share, accuracy, item_rest AS item_rest_r, n, flagged, reason
 		FROM judge_health ORDER BY judge, qid`},
-	{"burden", `SELECT chain_id, source, editor, chain, prompt_set, target, category, base_id, steps, event_step, censored_at,
-		CASE WHEN event_step IS NULL THEN 1 ELSE 0 END AS censored FROM burden ORDER BY source, editor, chain, prompt_set, target, category, chain_id`},
-	{"tests", `SELECT metric, model, prompt_set, a, b, diff, p, p_holm, n_a, n_b FROM tests ORDER BY metric, model, prompt_set, a, b`},
+	{"burden", `SELECT chain_id, source, editor, base_model, chain, prompt_set, target, category, base_id, steps, event_step, censored_at,
+		CASE WHEN event_step IS NULL THEN 1 ELSE 0 END AS censored FROM burden ORDER BY source, editor, base_model, chain, prompt_set, target, category, chain_id`},
+	{"tests", `SELECT metric, model, base_model, prompt_set, a, b, diff, p, p_holm, n_a, n_b FROM tests ORDER BY metric, model, base_model, prompt_set, a, b`},
 	{"translations", `SELECT id, language, prompt_set, country, category, subcategory, variant, source, text, origin, status, back, translator, replaced, verdict, reviewer, comment, reviewed_at
 		FROM translations ORDER BY language, prompt_set, country, category, subcategory, variant`},
 }

@@ -28,8 +28,9 @@ var addedColumns = []addedColumn{
 // every run; one whose shape changed (a new key column) is dropped and
 // made again rather than altered.
 var derivedTables = map[string][]string{
-	"metrics": {"category", "variant", "ci_low", "ci_high", "parse_rate", "language"},
-	"tests":   {"p_holm"},
+	"metrics": {"category", "variant", "ci_low", "ci_high", "parse_rate", "language", "base_model"},
+	"tests":   {"p_holm", "base_model"},
+	"burden":  {"base_model"},
 }
 
 func hasColumn(db *DB, table, column string) (bool, error) {

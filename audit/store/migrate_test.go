@@ -10,8 +10,10 @@ import (
 	"github.com/blindspot-audit/blindspot/audit/store/pgtest"
 )
 
-// TestMigrateOldStore opens a store made before scores had geotags and
-// metrics had variants: the columns appear, recorded rows stay.
+// TestMigrateOldStore opens a store made before scores had geotags,
+// metrics had variants and burden metrics, tests and chains had their base
+// model: the columns appear, recorded rows stay, and the derived tables
+// take the new rows.
 func TestMigrateOldStore(t *testing.T) {
 	dir := t.TempDir()
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, StoreFile))
@@ -25,6 +27,11 @@ func TestMigrateOldStore(t *testing.T) {
 		`INSERT INTO scores VALUES ('img', 'judge', 4, 4, 2, 0, 2, 0, 1.0, 'Kenya')`,
 		`CREATE TABLE metrics (name TEXT NOT NULL, model TEXT NOT NULL, prompt_set TEXT NOT NULL, country TEXT NOT NULL, chain TEXT NOT NULL,
 			step INTEGER NOT NULL, value REAL NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (name, model, prompt_set, country, chain, step))`,
+		`CREATE TABLE tests (metric TEXT NOT NULL, model TEXT NOT NULL, prompt_set TEXT NOT NULL, a TEXT NOT NULL, b TEXT NOT NULL,
+			diff REAL NOT NULL, p REAL NOT NULL, p_holm REAL NOT NULL, n_a INTEGER NOT NULL, n_b INTEGER NOT NULL, PRIMARY KEY (metric, model, prompt_set, a, b))`,
+		`CREATE TABLE burden (chain_id TEXT NOT NULL, source TEXT NOT NULL, editor TEXT NOT NULL, chain TEXT NOT NULL, prompt_set TEXT NOT NULL,
+			target TEXT NOT NULL, category TEXT NOT NULL, base_id TEXT NOT NULL, steps INTEGER NOT NULL, event_step INTEGER, censored_at INTEGER,
+			PRIMARY KEY (chain_id, source))`,
 	} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(err)
@@ -40,8 +47,25 @@ func TestMigrateOldStore(t *testing.T) {
 	if err := run.DB().QueryRow(`SELECT geotag, attributed FROM scores WHERE image_id = 'img'`).Scan(&geotag, &attributed); err != nil || attributed != "Kenya" {
 		t.Fatalf("migrated scores: %q %q %v", geotag, attributed, err)
 	}
-	if err := run.ReplaceMetrics([]Metric{{Name: "m", Model: "x", PromptSet: "s", Country: "Kenya", Category: "food", Variant: "modern", Value: 1, N: 1}}, nil, nil); err != nil {
+	// Two base models' rows of one editor, chain and target: distinct keys.
+	ms := []Metric{{Name: "m", Model: "x", PromptSet: "s", Country: "Kenya", Category: "food", Variant: "modern", Value: 1, N: 1}}
+	var ts []Test
+	var cs []BurdenChain
+	for _, base := range []string{"t2i-a", "t2i-b"} {
+		ms = append(ms, Metric{Name: "burden_never@judge_accuracy", Model: "editor", BaseModel: base, PromptSet: "s", Country: "Kenya", Chain: "loop", Value: 0.5, N: 4})
+		ts = append(ts, Test{Metric: "burden_mean_steps@judge_accuracy/loop", Model: "editor", BaseModel: base, PromptSet: "s", A: "Kenya", B: "Korea"})
+		cs = append(cs, BurdenChain{ChainID: "c-" + base, Source: "judge_accuracy", Editor: "editor", BaseModel: base, Chain: "loop", PromptSet: "s", Target: "Kenya", BaseID: "img", Steps: 3})
+	}
+	if err := run.ReplaceMetrics(ms, ts, cs); err != nil {
 		t.Fatalf("metrics after migration: %v", err)
+	}
+	got, err := run.Metrics(context.Background())
+	if err != nil || len(got) != 3 || got[0].BaseModel != "t2i-a" || got[1].BaseModel != "t2i-b" {
+		t.Fatalf("metrics read back: %+v %v", got, err)
+	}
+	tests, err := run.Tests(context.Background())
+	if err != nil || len(tests) != 2 || tests[0].BaseModel != "t2i-a" {
+		t.Fatalf("tests read back: %+v %v", tests, err)
 	}
 }
 

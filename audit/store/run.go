@@ -99,6 +99,7 @@ CREATE TABLE IF NOT EXISTS burden (
 	target      TEXT NOT NULL,
 	category    TEXT NOT NULL,
 	base_id     TEXT NOT NULL,
+	base_model  TEXT NOT NULL DEFAULT '',
 	steps       INTEGER NOT NULL,
 	event_step  INTEGER,
 	censored_at INTEGER,
@@ -140,7 +141,8 @@ CREATE TABLE IF NOT EXISTS metrics (
 	asked      INTEGER NOT NULL DEFAULT 0,
 	parse_rate REAL,
 	language   TEXT NOT NULL DEFAULT '',
-	PRIMARY KEY (name, model, prompt_set, country, category, variant, chain, step, language)
+	base_model TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (name, model, prompt_set, country, category, variant, chain, step, language, base_model)
 );
 CREATE TABLE IF NOT EXISTS llm_questions (
 	cell_id  TEXT NOT NULL,
@@ -292,7 +294,8 @@ CREATE TABLE IF NOT EXISTS tests (
 	p_holm     REAL NOT NULL,
 	n_a        INTEGER NOT NULL,
 	n_b        INTEGER NOT NULL,
-	PRIMARY KEY (metric, model, prompt_set, a, b)
+	base_model TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (metric, model, prompt_set, a, b, base_model)
 );`
 
 // StoreFile is the run store's file name inside a run directory.
@@ -637,6 +640,10 @@ type Metric struct {
 	// Language is the prompt language (ISO 639) of a language_* metric;
 	// empty for every other metric, which reads English prompts only.
 	Language string `json:"language,omitempty"`
+	// BaseModel is, for a burden metric (Model is then the editor), the
+	// text-to-image model whose images the chains start from: two models'
+	// chains are not pooled. Empty for every other metric.
+	BaseModel string `json:"base_model,omitempty"`
 }
 
 // MinParseRate is the parse rate under which a metric is withheld: too
@@ -652,6 +659,8 @@ type Test struct {
 	Metric, Model, PromptSet, A, B string
 	Diff, P, PHolm                 float64
 	NA, NB                         int
+	// BaseModel is a burden test's text-to-image model (see Metric).
+	BaseModel string `json:",omitempty"`
 }
 
 // ReplaceMetrics swaps the metrics and tests tables for new ones
@@ -664,20 +673,20 @@ func (r *Run) ReplaceMetrics(ms []Metric, tests []Test, burden []BurdenChain) er
 			}
 		}
 		for _, c := range burden {
-			if err := r.w.exec(tx, `INSERT INTO burden(chain_id, source, editor, chain, prompt_set, target, category, base_id, steps, event_step, censored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				c.ChainID, c.Source, c.Editor, c.Chain, c.PromptSet, c.Target, c.Category, c.BaseID, c.Steps, c.EventStep, c.CensoredAt); err != nil {
+			if err := r.w.exec(tx, `INSERT INTO burden(chain_id, source, editor, chain, prompt_set, target, category, base_id, base_model, steps, event_step, censored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				c.ChainID, c.Source, c.Editor, c.Chain, c.PromptSet, c.Target, c.Category, c.BaseID, c.BaseModel, c.Steps, c.EventStep, c.CensoredAt); err != nil {
 				return err
 			}
 		}
 		for _, m := range ms {
-			if err := r.w.exec(tx, `INSERT INTO metrics(name, model, prompt_set, country, category, variant, chain, step, value, ci_low, ci_high, n, asked, parse_rate, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				m.Name, m.Model, m.PromptSet, m.Country, m.Category, m.Variant, m.Chain, m.Step, m.Value, m.CILow, m.CIHigh, m.N, m.Asked, m.ParseRate, m.Language); err != nil {
+			if err := r.w.exec(tx, `INSERT INTO metrics(name, model, prompt_set, country, category, variant, chain, step, value, ci_low, ci_high, n, asked, parse_rate, language, base_model) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				m.Name, m.Model, m.PromptSet, m.Country, m.Category, m.Variant, m.Chain, m.Step, m.Value, m.CILow, m.CIHigh, m.N, m.Asked, m.ParseRate, m.Language, m.BaseModel); err != nil {
 				return err
 			}
 		}
 		for _, t := range tests {
-			if err := r.w.exec(tx, `INSERT INTO tests(metric, model, prompt_set, a, b, diff, p, p_holm, n_a, n_b) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				t.Metric, t.Model, t.PromptSet, t.A, t.B, t.Diff, t.P, t.PHolm, t.NA, t.NB); err != nil {
+			if err := r.w.exec(tx, `INSERT INTO tests(metric, model, prompt_set, a, b, diff, p, p_holm, n_a, n_b, base_model) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				t.Metric, t.Model, t.PromptSet, t.A, t.B, t.Diff, t.P, t.PHolm, t.NA, t.NB, t.BaseModel); err != nil {
 				return err
 			}
 		}
@@ -691,13 +700,16 @@ func (r *Run) ReplaceMetrics(ms []Metric, tests []Test, burden []BurdenChain) er
 // when none is, within the chain's Steps edits.
 type BurdenChain struct {
 	ChainID, Source, Editor, Chain, PromptSet, Target, Category, BaseID string
-	Steps                                                               int
-	EventStep, CensoredAt                                               *int
+	// BaseModel is the text-to-image model that made the chain's first
+	// image.
+	BaseModel             string
+	Steps                 int
+	EventStep, CensoredAt *int
 }
 
 // Tests reads the permutation tests in a stable order.
 func (r *Run) Tests(ctx context.Context) ([]Test, error) {
-	rows, err := r.db.QueryContext(ctx, `SELECT metric, model, prompt_set, a, b, diff, p, p_holm, n_a, n_b FROM tests ORDER BY metric, model, prompt_set, a, b`)
+	rows, err := r.db.QueryContext(ctx, `SELECT metric, model, prompt_set, a, b, diff, p, p_holm, n_a, n_b, base_model FROM tests ORDER BY metric, model, base_model, prompt_set, a, b`)
 	if err != nil {
 		return nil, err
 	}
@@ -705,7 +717,7 @@ func (r *Run) Tests(ctx context.Context) ([]Test, error) {
 	var out []Test
 	for rows.Next() {
 		var t Test
-		if err := rows.Scan(&t.Metric, &t.Model, &t.PromptSet, &t.A, &t.B, &t.Diff, &t.P, &t.PHolm, &t.NA, &t.NB); err != nil {
+		if err := rows.Scan(&t.Metric, &t.Model, &t.PromptSet, &t.A, &t.B, &t.Diff, &t.P, &t.PHolm, &t.NA, &t.NB, &t.BaseModel); err != nil {
 			return nil, err
 		}
 		out = append(out, t)
@@ -715,7 +727,7 @@ func (r *Run) Tests(ctx context.Context) ([]Test, error) {
 
 // Metrics reads every metric in a stable order.
 func (r *Run) Metrics(ctx context.Context) ([]Metric, error) {
-	rows, err := r.db.QueryContext(ctx, `SELECT name, model, prompt_set, country, category, variant, chain, step, value, ci_low, ci_high, n, asked, parse_rate, language FROM metrics ORDER BY name, model, prompt_set, chain, step, country, category, variant, language`)
+	rows, err := r.db.QueryContext(ctx, `SELECT name, model, prompt_set, country, category, variant, chain, step, value, ci_low, ci_high, n, asked, parse_rate, language, base_model FROM metrics ORDER BY name, model, base_model, prompt_set, chain, step, country, category, variant, language`)
 	if err != nil {
 		return nil, err
 	}
@@ -723,7 +735,7 @@ func (r *Run) Metrics(ctx context.Context) ([]Metric, error) {
 	var out []Metric
 	for rows.Next() {
 		var m Metric
-		if err := rows.Scan(&m.Name, &m.Model, &m.PromptSet, &m.Country, &m.Category, &m.Variant, &m.Chain, &m.Step, &m.Value, &m.CILow, &m.CIHigh, &m.N, &m.Asked, &m.ParseRate, &m.Language); err != nil {
+		if err := rows.Scan(&m.Name, &m.Model, &m.PromptSet, &m.Country, &m.Category, &m.Variant, &m.Chain, &m.Step, &m.Value, &m.CILow, &m.CIHigh, &m.N, &m.Asked, &m.ParseRate, &m.Language, &m.BaseModel); err != nil {
 			return nil, err
 		}
 		out = append(out, m)
