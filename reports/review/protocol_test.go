@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"math"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
@@ -50,8 +52,9 @@ analysis:
 // fillByHeader is an openpyxl script that fills a sheet by its headers, as
 // a reviewer's own tool would: every scale with a value from the item and,
 // on every fourth item, the reviewer's offset; Anachronism on every third
-// base image, Neighbouring culture on every fifth item. It prints what it
-// typed as JSON.
+// base image, Neighbouring culture on every fifth item, turned around on
+// every seventh by a reviewer with an offset. It prints what it typed as
+// JSON.
 const fillByHeader = `
 import sys, json, openpyxl
 path, reviewer, offset = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -74,7 +77,7 @@ for row in range(2, ws.max_row + 1):
     if step == 0 and k % 3 == 0:
         ws.cell(row=row, column=head["Anachronism (x)"], value="x")
         tags.append("anachronism")
-    if k % 5 == 0:
+    if (k % 5 == 0) != (offset > 0 and k % 7 == 0):
         ws.cell(row=row, column=head["Neighbouring culture (x)"], value="x")
         tags.append("conflation")
     typed[item] = {"scales": vals, "tags": tags, "step": step}
@@ -192,16 +195,39 @@ func TestDeclaredProtocolRoundTrip(t *testing.T) {
 			t.Errorf("ordinal alpha of %s for Korea: %+v, want n >= 10 and the reviewers' agreement (they differ on every fourth item)", s, a)
 		}
 	}
-	for _, tag := range []string{"tag:anachronism", "tag:conflation"} {
-		a := find("alpha_nominal", tag, "Korea", "")
+	// The tags' nominal alpha, from what was typed: two reviewers of
+	// every item, binary values, so alpha = 1 - (n-1) d / (n0 n1) with n
+	// the 2N values, d the items they disagree on and n0, n1 the counts
+	// of unmarked and marked.
+	for _, tag := range []string{"anachronism", "conflation"} {
+		var n, d, n1 float64
+		for item, row := range typed["k1"] {
+			other, ok := typed["k2"][item]
+			if !ok {
+				t.Fatalf("%s rated by k1 only", item)
+			}
+			a, b := slices.Contains(row.Tags, tag), slices.Contains(other.Tags, tag)
+			n += 2
+			if a != b {
+				d++
+			}
+			if a {
+				n1++
+			}
+			if b {
+				n1++
+			}
+		}
+		want := 1 - (n-1)*d/((n-n1)*n1)
+		a := find("alpha_nominal", "tag:"+tag, "Korea", "")
 		if a != nil {
-			t.Logf("nominal alpha of %s (Korea): %.3f, n=%d", tag, a.Value, a.N)
+			t.Logf("nominal alpha of tag:%s (Korea): %.3f, n=%d; from the typed marks %.3f (%g of %g items differ)", tag, a.Value, a.N, want, d, n/2)
 		}
-		if a == nil || a.Value < 0.99 {
-			t.Errorf("nominal alpha of %s: %+v, want 1 (both reviewers marked the same rows)", tag, a)
+		if a == nil || math.Abs(a.Value-want) > 1e-9 || a.N != int(n/2) {
+			t.Errorf("nominal alpha of tag:%s: %+v, want %.6f over %g items", tag, a, want, n/2)
 		}
-		if find("alpha_ordinal", tag, "Korea", "") != nil {
-			t.Errorf("%s has an ordinal alpha; a tag is nominal", tag)
+		if find("alpha_ordinal", "tag:"+tag, "Korea", "") != nil {
+			t.Errorf("tag:%s has an ordinal alpha; a tag is nominal", tag)
 		}
 	}
 	share := find("tag_share", "tag:anachronism", "Korea", TagShareBase)
