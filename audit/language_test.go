@@ -181,6 +181,8 @@ models:
 		switch {
 		case lang != "en" && !strings.HasPrefix(a.Question, "["+lang+"] "):
 			t.Errorf("question about a %s image asked as %q", lang, a.Question)
+		case a.Language != map[bool]string{true: "", false: lang}[lang == "en"]:
+			t.Errorf("question %q about a %s image stored as asked in %q", a.Question, lang, a.Language)
 		case lang == "sw" && a.Raw != "Ndiyo." && a.Raw != "Hapana.":
 			t.Errorf("the judge answered a Swahili question %q", a.Raw)
 		case a.Parsed != "yes" && a.Parsed != "no":
@@ -193,6 +195,16 @@ models:
 	}
 	if asked["sw"] != 6*3*4 || asked["ko"] != 6*3*4 {
 		t.Errorf("yes/no questions asked per language: %v", asked)
+	}
+	// The judge's health names each template by its English wording.
+	s, err := metrics.Summarize(ctx, native.Run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range s.JudgeHealth {
+		if strings.HasPrefix(h.Example, "[") {
+			t.Errorf("judge health of %s shows a translated question: %q", h.QID, h.Example)
+		}
 	}
 	// The run records its languages' names for the findings and reports.
 	info, err := native.Run.Info(ctx)

@@ -176,7 +176,7 @@ func (j *Judge) ask(ctx context.Context, system string, q Question, choices []Ch
 	if stop {
 		return ans, "", true
 	}
-	ans = store.Answer{QID: q.ID, Kind: q.Kind, Question: q.Text, Expected: q.Expected}
+	ans = store.Answer{QID: q.ID, Kind: q.Kind, Question: q.Text, Expected: q.Expected, Language: q.Lang}
 	switch {
 	case r.Class == generators.Refusal:
 		ans.Parsed, ans.Raw = Refused, httpx.Truncate(r.Err.Error(), 2000)

@@ -33,10 +33,11 @@ func JudgeHealth(ctx context.Context, db *store.DB) ([]TemplateHealth, error) {
 		verdict float64 // 1 as expected, 0 not, NaN unusable
 	}
 	type tally struct {
-		h     TemplateHealth
-		yes   int
-		right int
-		x, y  []float64
+		h       TemplateHealth
+		english bool // the example is an English question
+		yes     int
+		right   int
+		x, y    []float64
 	}
 	items := map[[2]string]*tally{}
 	var order [][2]string
@@ -74,9 +75,13 @@ func JudgeHealth(ctx context.Context, db *store.DB) ([]TemplateHealth, error) {
 		k := [2]string{judge, qid}
 		t := items[k]
 		if t == nil {
-			t = &tally{h: TemplateHealth{Judge: judge, QID: qid, Example: question, Expected: expected}}
+			t = &tally{h: TemplateHealth{Judge: judge, QID: qid, Example: question, Expected: expected}, english: a.Language == ""}
 			items[k] = t
 			order = append(order, k)
+		} else if !t.english && a.Language == "" {
+			// With questions asked in the prompts' languages, the example
+			// is the English wording when there is one.
+			t.h.Example, t.english = question, true
 		}
 		t.h.Asked++
 		v := math.NaN()

@@ -28,7 +28,7 @@ var ExportTables = []ExportTable{
 		2.0 * s.tp / NULLIF(2 * s.tp + s.fp + s.fn, 0) AS f1,
 		s.attributed, s.era, s.rating, s.geotag, i.language
 		FROM images i LEFT JOIN scores s ON s.image_id = i.id ORDER BY i.id, s.judge`},
-	{"answers", `SELECT image_id, judge, qid, kind, question, expected, raw, parsed, correct, protocol FROM answers ORDER BY image_id, judge, qid`},
+	{"answers", `SELECT image_id, judge, qid, kind, question, expected, raw, parsed, correct, protocol, language FROM answers ORDER BY image_id, judge, qid`},
 	{"picks", `SELECT chain_id, judge, target, steps, image_ids, question, raw, parsed, best_step, worst_step FROM picks ORDER BY chain_id, judge, steps`},
 	{"stories", `SELECT id, prompt_id, country, concept, qualifier, identity, prompt, model, mode, context_image, seed, status, error_class, error,
 		text, characters, scene_prompts, chain_raw, rating, rating_prompt, rating_raw FROM stories ORDER BY country, prompt_id, model, seed, id`},

@@ -21,6 +21,7 @@ var addedColumns = []addedColumn{
 	{"stories", "rating_prompt", "TEXT NOT NULL DEFAULT ''"},
 	{"answers", "protocol", "TEXT NOT NULL DEFAULT ''"},
 	{"answers", "error_class", "TEXT NOT NULL DEFAULT ''"},
+	{"answers", "language", "TEXT NOT NULL DEFAULT ''"},
 	{"images", "language", "TEXT NOT NULL DEFAULT 'en'"},
 }
 

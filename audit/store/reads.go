@@ -240,7 +240,7 @@ func (db *DB) EachAnswer(ctx context.Context, q AnswerQuery, fn func(StoredAnswe
 		where = append(where, "image_id IN (SELECT id FROM images WHERE prompt_id = ?)")
 		args = append(args, q.PromptID)
 	}
-	query := `SELECT image_id, judge, qid, kind, question, expected, raw, parsed, correct, protocol, error_class FROM answers`
+	query := `SELECT image_id, judge, qid, kind, question, expected, raw, parsed, correct, protocol, error_class, language FROM answers`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -252,10 +252,10 @@ func (db *DB) EachAnswer(ctx context.Context, q AnswerQuery, fn func(StoredAnswe
 	err := db.each(ctx, query, args, func(rows *sql.Rows) error {
 		var a StoredAnswer
 		var correct sql.NullBool
-		if err := rows.Scan(&a.ImageID, &a.Judge, &a.QID, &a.Kind, &a.Question, &a.Expected, &a.Raw, &a.Parsed, &correct, &a.Protocol, &a.ErrorClass); err != nil {
+		if err := rows.Scan(&a.ImageID, &a.Judge, &a.QID, &a.Kind, &a.Question, &a.Expected, &a.Raw, &a.Parsed, &correct, &a.Protocol, &a.ErrorClass, &a.Language); err != nil {
 			return err
 		}
-		for _, f := range []*string{&a.Judge, &a.QID, &a.Kind, &a.Question, &a.Expected, &a.Raw, &a.Parsed, &a.Protocol, &a.ErrorClass} {
+		for _, f := range []*string{&a.Judge, &a.QID, &a.Kind, &a.Question, &a.Expected, &a.Raw, &a.Parsed, &a.Protocol, &a.ErrorClass, &a.Language} {
 			*f = Intern(*f)
 		}
 		if correct.Valid {

@@ -88,6 +88,7 @@ CREATE TABLE IF NOT EXISTS answers (
 	correct  INTEGER,
 	protocol TEXT NOT NULL DEFAULT '',
 	error_class TEXT NOT NULL DEFAULT '',
+	language TEXT NOT NULL DEFAULT '',
 	PRIMARY KEY (image_id, judge, qid)
 );
 CREATE TABLE IF NOT EXISTS burden (
@@ -538,6 +539,9 @@ type Answer struct {
 	// ErrorClass is the failure class of a failed call (Parsed "error"):
 	// a later run asks again only a transient one.
 	ErrorClass string
+	// Language is the ISO 639 code of a question asked in another
+	// language than English (judge.language: prompt); "" for English.
+	Language string
 }
 
 // Score is the judge's score of one image.
@@ -564,8 +568,8 @@ func (r *Run) PutJudgement(taskID, imageID, judge, status, class string, answers
 			if a.Correct != nil {
 				correct = *a.Correct
 			}
-			if err := r.w.exec(tx, `INSERT OR REPLACE INTO answers(image_id, judge, qid, kind, question, expected, raw, parsed, correct, protocol, error_class) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				imageID, judge, a.QID, a.Kind, a.Question, a.Expected, a.Raw, a.Parsed, correct, a.Protocol, a.ErrorClass); err != nil {
+			if err := r.w.exec(tx, `INSERT OR REPLACE INTO answers(image_id, judge, qid, kind, question, expected, raw, parsed, correct, protocol, error_class, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				imageID, judge, a.QID, a.Kind, a.Question, a.Expected, a.Raw, a.Parsed, correct, a.Protocol, a.ErrorClass, a.Language); err != nil {
 				return err
 			}
 		}
@@ -586,7 +590,7 @@ func (r *Run) PutJudgement(taskID, imageID, judge, status, class string, answers
 // JudgeAnswers reads the answers a judge gave about an image, by
 // question id: what a retried judgement need not ask again.
 func (r *Run) JudgeAnswers(ctx context.Context, imageID, judge string) (map[string]Answer, error) {
-	rows, err := r.db.QueryContext(ctx, `SELECT qid, kind, question, expected, raw, parsed, protocol, error_class FROM answers WHERE image_id = ? AND judge = ?`, imageID, judge)
+	rows, err := r.db.QueryContext(ctx, `SELECT qid, kind, question, expected, raw, parsed, protocol, error_class, language FROM answers WHERE image_id = ? AND judge = ?`, imageID, judge)
 	if err != nil {
 		return nil, fmt.Errorf("reading answers: %w", err)
 	}
@@ -594,7 +598,7 @@ func (r *Run) JudgeAnswers(ctx context.Context, imageID, judge string) (map[stri
 	out := map[string]Answer{}
 	for rows.Next() {
 		var a Answer
-		if err := rows.Scan(&a.QID, &a.Kind, &a.Question, &a.Expected, &a.Raw, &a.Parsed, &a.Protocol, &a.ErrorClass); err != nil {
+		if err := rows.Scan(&a.QID, &a.Kind, &a.Question, &a.Expected, &a.Raw, &a.Parsed, &a.Protocol, &a.ErrorClass, &a.Language); err != nil {
 			return nil, fmt.Errorf("reading answers: %w", err)
 		}
 		out[a.QID] = a
