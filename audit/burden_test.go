@@ -216,6 +216,18 @@ edit_chains:
 	if !bases["always"] || !bases["never"] || len(bases) != 2 {
 		t.Errorf("burden tests by base model: %v", bases)
 	}
+	// The measures that still pool the two models' chains say so.
+	sum, err := metrics.Summarize(ctx, r.Run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	said := false
+	for _, n := range sum.Notices {
+		said = said || strings.HasPrefix(n, "editor's edit chains start from the images of 2 text-to-image models (always, never)")
+	}
+	if !said {
+		t.Errorf("no notice that the other chain measures pool two models' chains: %q", sum.Notices)
+	}
 }
 
 // TestNoMetricsSaysWhy: a run with images but no stored metrics (an
