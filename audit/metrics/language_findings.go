@@ -88,6 +88,10 @@ func languageFindings(ms []store.Metric, ts []store.Test, names map[string]strin
 			continue
 		}
 		english := shares[armKey{k.model, prompts.English}]
+		if len(english) == 0 {
+			// No usable English arm: a country missing from it is not 0%.
+			continue
+		}
 		var best store.Metric
 		bestGain := 0.0
 		for _, c := range slices.Sorted(maps.Keys(shares[k])) {

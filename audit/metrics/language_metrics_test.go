@@ -6,6 +6,7 @@ import (
 
 	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/prompts"
+	"github.com/blindspot-audit/blindspot/vqa"
 )
 
 // TestLanguageGapWithheldWithItsArms: a gap reads both arms' answers, so
@@ -80,6 +81,39 @@ func TestLanguageFindingsNameTheRunsLanguages(t *testing.T) {
 		for i, f := range fs {
 			if !strings.HasPrefix(f.Text, c.want[i]) {
 				t.Errorf("names %v: finding %q, want it to start %q", c.names, f.Text, c.want[i])
+			}
+		}
+	}
+}
+
+// TestLanguageCueNeedsEnglish: a language's cue is stated against the same
+// prompts in English; without a usable English arm (none asked, or its
+// answers unusable) there is no finding, not a comparison with 0%.
+func TestLanguageCueNeedsEnglish(t *testing.T) {
+	build := func(englishAttributed string) []*record {
+		var recs []*record
+		for seed := int64(1); seed <= 20; seed++ {
+			recs = append(recs, &record{origin: &origin{kind: store.KindGenerated, model: "m", set: prompts.SetAgnostic, subcategory: "house", variant: "general", judge: "j", language: "sw"},
+				id: "sw" + string(rune('a'+seed)), seed: seed, status: store.StatusOK, attributed: "Kenya"})
+			if englishAttributed != "" {
+				recs = append(recs, &record{origin: &origin{kind: store.KindGenerated, model: "m", set: prompts.SetAgnostic, subcategory: "house", variant: "general", judge: "j", language: prompts.English},
+					id: "en" + string(rune('a'+seed)), seed: seed, status: store.StatusOK, attributed: englishAttributed})
+			}
+		}
+		return recs
+	}
+	for _, c := range []struct {
+		english string
+		want    int
+	}{{"United States", 1}, {vqa.Unparsed, 0}, {"", 0}} {
+		ms, ts := languageMetrics(build(c.english), []string{"sw"})
+		fs := languageFindings(ms, ts, nil)
+		if len(fs) != c.want {
+			t.Errorf("English answers %q: %d findings, want %d: %+v", c.english, len(fs), c.want, fs)
+		}
+		for _, f := range fs {
+			if !strings.Contains(f.Text, "against 0% for the same prompts in English") {
+				t.Errorf("English answers %q: %q", c.english, f.Text)
 			}
 		}
 	}

@@ -46,6 +46,7 @@ func TestParseErrors(t *testing.T) {
 		{"languages", base + "countries: [Kenya]\nlanguages: [en, native, en, fr]\nextend:\n  translations:\n    xx1: {templates: {t2i: \"{Demonym} {subcategory}\", t2i_agnostic: \"{subcategory}\"}}\n",
 			[]string{`languages[2]: language "en" is listed twice`, `languages[3]: the schema has no translation into "fr" (fr); add one under extend.translations, or declare a models.translator endpoint`,
 				`translations.xx1: a translation needs a two- or three-letter ISO 639 code`, "translations.xx1.templates.t2i: placeholder {Demonym} is not available in a translated template"}},
+		{"languages without English", base + "countries: [Kenya]\nlanguages: [sw]\n", []string{"t.yaml:6:1: languages: list en too: every measure but the language_* ones, each language gap and the edit chains read the English prompts (got sw)"}},
 		{"unknown country", base + "countries: [Kenya, Atlantis]\n", []string{"t.yaml:5:20: countries[1]: unknown country \"Atlantis\""}},
 		{"unknown category", base + "categories: [food, music]\n", []string{"categories[1]: unknown category or subcategory \"music\""}},
 		{"bad placeholder", base + "templates:\n  t2i: \"{Variant} {dish} in {Country}\"\n", []string{"t.yaml:6:3: templates.t2i: unknown placeholder {dish}"}},

@@ -663,6 +663,11 @@ func (a *Audit) checkLanguages(d *decoder) {
 			}
 		}
 	}
+	if len(a.Languages) > 0 && !slices.Contains(a.Languages, prompts.English) {
+		// Without English prompts every measure but the language_* ones
+		// would be empty, and a language gap would have no English arm.
+		d.at("languages", "list en too: every measure but the language_* ones, each language gap and the edit chains read the English prompts (got %s)", strings.Join(a.Languages, ", "))
+	}
 	seen := map[string]bool{}
 	for i, l := range a.Languages {
 		path := fmt.Sprintf("languages[%d]", i)
