@@ -67,10 +67,20 @@ func Check(ctx context.Context, run *store.Run, name string, data []byte) (*Chec
 		return nil, err
 	}
 	f, probs := readFile(name, data, proto)
-	if len(probs) > 0 {
+	if f == nil {
 		return nil, &Problems{File: name, List: probs}
 	}
+	// A cell already refused (a formula) is not refused again for the
+	// value it shows.
+	flagged := map[string]bool{}
+	for _, p := range probs {
+		flagged[p.Where] = true
+	}
 	add := func(where, msg string, a ...any) {
+		if flagged[where] {
+			return
+		}
+		flagged[where] = true
 		probs = append(probs, Problem{Where: where, Msg: fmt.Sprintf(msg, a...)})
 	}
 	metaRef := func(key string) string {

@@ -191,12 +191,11 @@ func readXLSX(name string, data []byte, p Protocol) (*filled, []Problem) {
 	var tprobs []Problem
 	out.Translations, tprobs = readTranslations(f)
 	probs = append(probs, tprobs...)
-	if len(probs) > 0 {
-		return nil, probs
-	}
-	// Report cells by the file's own columns.
+	// Report cells by the file's own columns. The problems so far are a
+	// cell's or a sheet's: the rest of the file is still checked, so that
+	// one import names every problem.
 	out.ref = func(col, row int) string { return fmt.Sprintf("%s!%s%d", SheetRatings, colName(index[col]), row) }
-	return out, nil
+	return out, probs
 }
 
 // headerIndex finds each of the protocol's columns in a header row.

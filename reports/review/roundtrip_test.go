@@ -222,6 +222,10 @@ func TestImportProblems(t *testing.T) {
 			[]string{`Ratings!L3: a formula (=HYPERLINK("http://x.example","click")) where a value belongs`}},
 		{"formula in the name", korea, func(f *excelize.File) { f.SetCellFormula(SheetInstructions, ReviewerCell, `"am"&"ina"`) },
 			[]string{"Instructions!" + ReviewerCell + `: a formula (="am"&"ina") where a value belongs`}},
+		{"a formula and a bad mark, both named", amina, func(f *excelize.File) {
+			f.SetCellFormula(SheetRatings, "G2", "2+2")
+			f.SetCellValue(SheetRatings, fmt.Sprintf("J%d", g1), "maybe")
+		}, []string{"Ratings!G2: a formula (=2+2)", fmt.Sprintf(`Ratings!J%d: type Best or leave blank, got "maybe"`, g1)}},
 		{"not a workbook", "", nil, []string{"not an XLSX workbook"}},
 	}
 	for _, c := range cases {
