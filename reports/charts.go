@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"unicode/utf8"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
@@ -41,8 +42,13 @@ func option(id, title string, height int, c interface {
 	if err != nil { // only plain data goes in; a failure is a bug
 		panic(fmt.Sprintf("chart %s: %v", id, err))
 	}
-	return Chart{ID: id, Title: title, Height: height, Option: b}
+	return Chart{ID: id, Title: title, Height: height, Option: b, Wide: utf8.RuneCountInString(title) > narrowTitle}
 }
+
+// narrowTitle is how many characters of a 14 px title fit the narrowest
+// column a chart gets (26rem, about 7.3 px a character); a longer title
+// would be cut at both ends, so its chart takes the report's width.
+const narrowTitle = 56
 
 // Layout, in pixels: the title on the first line, the legend below it
 // (wrapping onto as many lines as it needs, never paginated), the plot
