@@ -64,8 +64,6 @@ type Runner struct {
 	// settled counts the store's settled tasks before and after execute:
 	// what a run that finds nothing to do would say it resumed.
 	settled [2]int64
-	// translationWarnings name the prompts left without a translation.
-	translationWarnings []string
 }
 
 // NewRunner prepares a run of a plan.
@@ -232,9 +230,7 @@ func (r *Runner) rateLimit() policy.Wrapper {
 // translate settles every translated prompt's text; a worker reads what
 // the run's first process recorded.
 func (r *Runner) translate(ctx context.Context) error {
-	warnings, err := r.Engine.ResolveTranslations(ctx, !r.Opts.Worker)
-	r.translationWarnings = warnings
-	return err
+	return r.Engine.ResolveTranslations(ctx, !r.Opts.Worker)
 }
 
 func (r *Runner) execute(ctx context.Context) error {
@@ -293,9 +289,6 @@ func (r *Runner) metrics(ctx context.Context) error {
 			Failed: st.Failed.Load(), Refused: st.Refused.Load(), BudgetSkipped: st.BudgetSkip.Load(), CostUSD: st.CostUSD()}
 	} else {
 		withRunStats(s, &r.Engine.Stats, status)
-	}
-	if n := len(r.translationWarnings); n > 0 {
-		s.Notices = append(s.Notices, fmt.Sprintf("%d prompt(s) had no translation this run and were left out (the first: %s); the next run asks the translator again", n, r.translationWarnings[0]))
 	}
 	r.Summary = s
 	return nil

@@ -70,12 +70,13 @@ func ParseTranslation(answer string) (string, bool) {
 // once, then read from the store). With a translator, every translation
 // is also translated back into English. translate false (a worker) only
 // reads what the store holds. A prompt left without text (its translation
-// failed, or a worker found none) is dropped from this run's plan and
-// named in the returned warnings; the next run asks again.
-func (e *Engine) ResolveTranslations(ctx context.Context, translate bool) ([]string, error) {
+// failed, or a worker found none) is dropped from this run's plan; the
+// summary counts them from their failed calls (store.DB.Untranslated), and
+// the next run asks again.
+func (e *Engine) ResolveTranslations(ctx context.Context, translate bool) error {
 	stored, err := e.Run.DB().Translations(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	have := map[string]store.Translation{}
 	for _, t := range stored {
@@ -103,16 +104,13 @@ func (e *Engine) ResolveTranslations(ctx context.Context, translate bool) ([]str
 		return e.settle(ctx, &e.Plan.Prompts[j.i], j.prev, j.ok, translator)
 	})
 	var put []store.Translation
-	var warnings []string
 	kept := e.Plan.Prompts[:0]
 	e.pending = nil
 	for _, p := range e.Plan.Prompts {
 		if p.Pending() {
 			if !translate {
 				e.pending = append(e.pending, p)
-				continue
 			}
-			warnings = append(warnings, fmt.Sprintf("%s prompt %q has no %s translation this run", p.Set, p.Source, a.Schema.LanguageName(p.Language)))
 			continue
 		}
 		kept = append(kept, p)
@@ -125,10 +123,10 @@ func (e *Engine) ResolveTranslations(ctx context.Context, translate bool) ([]str
 	}
 	if len(put) > 0 {
 		if err := e.Run.PutTranslations(put); err != nil {
-			return warnings, fmt.Errorf("recording translations: %w", err)
+			return fmt.Errorf("recording translations: %w", err)
 		}
 	}
-	return warnings, nil
+	return nil
 }
 
 // settle gives one prompt its text and returns the translation to record,

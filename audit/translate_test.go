@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/blindspot-audit/blindspot/audit/metrics"
 	"github.com/blindspot-audit/blindspot/audit/policy"
 	"github.com/blindspot-audit/blindspot/audit/store"
 	"github.com/blindspot-audit/blindspot/prompts"
@@ -148,7 +149,9 @@ models:
 // TestTranslatorEndpoint: a language the schema has no translation for is
 // translated by an OpenAI-compatible endpoint, whatever format it answers
 // in; a translation that comes back empty leaves its prompt out of this
-// run with a notice, and the next run asks again.
+// run with a warning, in the run's summary, among its warnings (what the
+// terminal and the report print) and in a summary read back from the
+// store, and the next run asks again.
 func TestTranslatorEndpoint(t *testing.T) {
 	srv := &translatorServer{seen: map[string]int{}, silence: "Traditional house in Ethiopia, photorealistic."}
 	ts := httptest.NewServer(srv)
@@ -170,8 +173,19 @@ func TestTranslatorEndpoint(t *testing.T) {
 			t.Errorf("stored %+v, want text %q translated back to its source", tr, want)
 		}
 	}
-	if !strings.Contains(strings.Join(r.Summary.Notices, "\n"), "1 prompt(s) had no translation this run") {
-		t.Errorf("no notice of the prompt left out: %v", r.Summary.Notices)
+	const notice = "1 prompt(s) have no translation: the translator's calls failed (bad_output), so the run left them out"
+	warned := func(s *metrics.Summary) bool {
+		said := false
+		for _, f := range s.Findings {
+			said = said || (f.Kind == "caveat" && strings.HasPrefix(f.Text, notice))
+		}
+		return said
+	}
+	if !warned(r.Summary) {
+		t.Errorf("no warning of the prompt left out: %q", r.Summary.Notices)
+	}
+	if s, err := metrics.Summarize(context.Background(), r.Run); err != nil || !warned(s) {
+		t.Errorf("the summary read from the store does not warn of the prompt left out (%v): %q", err, s.Notices)
 	}
 	r.Close()
 	srv.silence = ""
@@ -179,6 +193,9 @@ func TestTranslatorEndpoint(t *testing.T) {
 	trs, _ = r.Run.DB().Translations(context.Background())
 	if len(trs) != 6 {
 		t.Errorf("%d translations after the second run, want 6", len(trs))
+	}
+	if warned(r.Summary) {
+		t.Errorf("still a warning once every prompt is translated: %q", r.Summary.Notices)
 	}
 }
 
@@ -209,7 +226,7 @@ func TestWorkerFindsLaterTranslations(t *testing.T) {
 	if err := late.Stages()[0].Run(ctx); err != nil { // open
 		t.Fatal(err)
 	}
-	if _, err := late.Engine.ResolveTranslations(ctx, false); err != nil {
+	if err := late.Engine.ResolveTranslations(ctx, false); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := late.Engine.promptOf(ctx, translated.ID); ok {

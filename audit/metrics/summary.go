@@ -199,6 +199,11 @@ func Summarize(ctx context.Context, run *store.Run) (*Summary, error) {
 		s.Notices = append(s.Notices, NoMetricsNotice)
 	}
 	s.Notices = append(s.Notices, pooledChainNotices(all)...)
+	if n, classes, err := db.Untranslated(ctx); err != nil {
+		return nil, fmt.Errorf("summary: %w", err)
+	} else if n > 0 {
+		s.Notices = append(s.Notices, fmt.Sprintf("%d prompt(s) have no translation: the translator's calls failed (%s), so the run left them out; the next run asks again (calls table, stage translate).", n, strings.Join(classes, ", ")))
+	}
 	if s.JudgeHealth, err = run.JudgeHealth(ctx); err != nil {
 		return nil, fmt.Errorf("summary: %w", err)
 	}

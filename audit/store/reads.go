@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 	"unique"
@@ -501,6 +503,25 @@ func (db *DB) FailuresByClass(ctx context.Context) (map[string]int64, error) {
 		return nil, fmt.Errorf("counting failures: %w", err)
 	}
 	return out, nil
+}
+
+// Untranslated counts the prompts whose translation into another
+// language failed and that have none recorded: the run left them out.
+// Classes are the failure classes their calls met.
+func (db *DB) Untranslated(ctx context.Context) (n int, classes []string, err error) {
+	const failed = `FROM calls WHERE stage = 'translate' AND status = 'failed' AND task_id LIKE 'translate:t-%' AND task_id NOT LIKE '%:back'
+		AND substr(task_id, 11) NOT IN (SELECT id FROM translations)`
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(DISTINCT task_id) `+failed).Scan(&n); err != nil {
+		return 0, nil, fmt.Errorf("counting untranslated prompts: %w", err)
+	}
+	if n == 0 {
+		return 0, nil, nil
+	}
+	byClass, err := keyed[int64](ctx, db, `SELECT error_class, COUNT(*) `+failed+` GROUP BY error_class ORDER BY error_class`)
+	if err != nil {
+		return 0, nil, fmt.Errorf("counting untranslated prompts: %w", err)
+	}
+	return n, slices.Sorted(maps.Keys(byClass)), nil
 }
 
 // CallCounts are a run's call records: made (sent to an endpoint, not
