@@ -216,17 +216,28 @@ edit_chains:
 	if !bases["always"] || !bases["never"] || len(bases) != 2 {
 		t.Errorf("burden tests by base model: %v", bases)
 	}
-	// The measures that still pool the two models' chains say so.
-	sum, err := metrics.Summarize(ctx, r.Run)
-	if err != nil {
-		t.Fatal(err)
+	// The other chain measures keep the two models' chains apart too: the
+	// judge's accuracy at step 0 is each model's own.
+	step0 := map[string]float64{}
+	for _, m := range ms {
+		if m.Name == metrics.MetricVQAAccuracy && m.Chain == "loop" && m.Step == 0 && m.Category == "" && m.Variant == "" {
+			step0[m.BaseModel+" "+m.Country] = m.Value
+		}
 	}
-	said := false
-	for _, n := range sum.Notices {
-		said = said || strings.HasPrefix(n, "editor's edit chains start from the images of 2 text-to-image models (always, never)")
+	if len(step0) != 4 || step0["always Kenya"] < 0.99 || step0["never Kenya"] > 0.01 {
+		t.Errorf("judge accuracy at step 0 of the chains, by base model: %v; want 1 for always's, 0 for never's", step0)
 	}
-	if !said {
-		t.Errorf("no notice that the other chain measures pool two models' chains: %q", sum.Notices)
+	slopes := 0
+	for _, m := range ms {
+		if m.Name == metrics.MetricFidelitySlope && m.Chain == "loop" {
+			slopes++
+			if m.BaseModel == "" {
+				t.Errorf("a fidelity slope without its base model: %+v", m)
+			}
+		}
+	}
+	if slopes != 4 {
+		t.Errorf("%d fidelity slopes, want one per base model and target (4)", slopes)
 	}
 }
 

@@ -208,21 +208,22 @@ func driftSection(ms []store.Metric) (Section, bool) {
 	}
 	s := Section{ID: "drift", Title: "Edit drift: cultural fidelity and conventional metrics over edit steps",
 		Note: "Step 0 is the generated image. SSIM and embedding distance are measured against step 0; CLIP score is divided by 100. ECB's finding shows as flat conventional metrics beside falling fidelity."}
-	find := func(name, model, chain, country string, step int) float64 {
+	find := func(name string, r DriftRow, step int) float64 {
 		for _, m := range ms {
-			if m.Name == name && m.Model == model && m.Chain == chain && m.Country == country && m.Step == step && m.Category == "" {
+			if m.Name == name && m.Model == r.Model && m.BaseModel == r.Base && m.Chain == r.Chain && m.Country == r.Target && m.Step == step && m.Category == "" {
 				return m.Value
 			}
 		}
 		return math.NaN()
 	}
-	t := Table{Head: []string{"Editor", "Chain", "Target", "Step", "Judge accuracy", "95% CI", "n", "SSIM to step 0", "Embedding distance to step 0", "CLIP score / 100"}}
-	// One figure per editor and chain, a panel per target country, on
-	// shared axes: the same chain read across countries.
+	bases := severalBases(rows, func(r DriftRow) (string, string) { return r.Model, r.Base })
+	t := Table{Head: withBase([]string{"Editor", "Chain", "Target", "Step", "Judge accuracy", "95% CI", "n", "SSIM to step 0", "Embedding distance to step 0", "CLIP score / 100"}, bases, "Images of")}
+	// One figure per editor (and base model) and chain, a panel per target
+	// country, on shared axes: the same chain read across countries.
 	type figure struct {
-		model, chain string
-		steps        []string
-		panels       []panel
+		model, base, chain string
+		steps              []string
+		panels             []panel
 	}
 	var figs []*figure
 	for _, r := range rows {
@@ -231,18 +232,18 @@ func driftSection(ms []store.Metric) (Section, bool) {
 		for _, st := range r.Steps {
 			xs = append(xs, fmt.Sprint(st.Step))
 			acc.Vals = append(acc.Vals, st.Value)
-			sv := find(metrics.MetricSSIM+"_step0", r.Model, r.Chain, r.Target, st.Step)
+			sv := find(metrics.MetricSSIM+"_step0", r, st.Step)
 			if st.Step == 0 {
 				sv = 1
 			}
 			ssim.Vals = append(ssim.Vals, sv)
-			ev := find(metrics.MetricEmbedDistance+"_step0", r.Model, r.Chain, r.Target, st.Step)
-			if st.Step == 0 && !math.IsNaN(find(metrics.MetricEmbedDistance+"_step0", r.Model, r.Chain, r.Target, 1)) {
+			ev := find(metrics.MetricEmbedDistance+"_step0", r, st.Step)
+			if st.Step == 0 && !math.IsNaN(find(metrics.MetricEmbedDistance+"_step0", r, 1)) {
 				ev = 0
 			}
 			emb.Vals = append(emb.Vals, ev)
-			clip.Vals = append(clip.Vals, find(metrics.MetricCLIPScore, r.Model, r.Chain, r.Target, st.Step)/100)
-			t.Rows = append(t.Rows, []string{r.Model, r.Chain, r.Target, fmt.Sprint(st.Step), f2(st.Value), ci(st), nCell(st), num(sv), num(ev), num(clip.Vals[len(clip.Vals)-1])})
+			clip.Vals = append(clip.Vals, find(metrics.MetricCLIPScore, r, st.Step)/100)
+			t.Rows = append(t.Rows, withBase([]string{r.Model, r.Chain, r.Target, fmt.Sprint(st.Step), f2(st.Value), ci(st), nCell(st), num(sv), num(ev), num(clip.Vals[len(clip.Vals)-1])}, bases, r.Base))
 		}
 		series := []lineSeries{acc, ssim}
 		for _, extra := range []lineSeries{emb, clip} {
@@ -254,16 +255,20 @@ func driftSection(ms []store.Metric) (Section, bool) {
 		if r.FlatButFalling {
 			name += " (metric flat, fidelity falls)"
 		}
-		if len(figs) == 0 || figs[len(figs)-1].model != r.Model || figs[len(figs)-1].chain != r.Chain || !slices.Equal(figs[len(figs)-1].steps, xs) {
-			figs = append(figs, &figure{model: r.Model, chain: r.Chain, steps: xs})
+		if last := len(figs) - 1; last < 0 || figs[last].model != r.Model || figs[last].base != r.Base || figs[last].chain != r.Chain || !slices.Equal(figs[last].steps, xs) {
+			figs = append(figs, &figure{model: r.Model, base: r.Base, chain: r.Chain, steps: xs})
 		}
 		f := figs[len(figs)-1]
 		f.panels = append(f.panels, panel{Name: name, Series: series})
 	}
 	for i, f := range figs {
-		title := fmt.Sprintf("%s, %s chain, by edit step and target country", f.model, f.chain)
+		editor := f.model
+		if bases {
+			editor = editorOn(f.model, f.base)
+		}
+		title := fmt.Sprintf("%s, %s chain, by edit step and target country", editor, f.chain)
 		if len(f.panels) == 1 {
-			title = fmt.Sprintf("%s, %s toward %s", f.model, f.chain, f.panels[0].Name)
+			title = fmt.Sprintf("%s, %s toward %s", editor, f.chain, f.panels[0].Name)
 			s.Charts = append(s.Charts, lines(fmt.Sprintf("drift-%d", i), title, f.steps, f.panels[0].Series, 1))
 			continue
 		}
@@ -472,11 +477,16 @@ func picksSection(ms []store.Metric) (Section, bool) {
 		Note: "Share of chains where the judge found the unedited image the best and the last step shown the worst representation of the target culture."}
 	var xs []string
 	var best, worst []*store.Metric
-	t := Table{Head: []string{"Editor", "Chain", "Target", "Best is the unedited image", "Worst is the last step"}}
+	bases := severalBases(rows, func(r PickRow) (string, string) { return r.Model, r.Base })
+	t := Table{Head: withBase([]string{"Editor", "Chain", "Target", "Best is the unedited image", "Worst is the last step"}, bases, "Images of")}
 	for _, r := range rows {
-		xs = append(xs, r.Chain+" "+r.Target)
+		x := r.Chain + " " + r.Target
+		if bases {
+			x = r.Base + " " + x
+		}
+		xs = append(xs, x)
 		best, worst = append(best, r.BestBase), append(worst, r.WorstFinal)
-		t.Rows = append(t.Rows, []string{r.Model, r.Chain, r.Target, cellOr(r.BestBase), cellOr(r.WorstFinal)})
+		t.Rows = append(t.Rows, withBase([]string{r.Model, r.Chain, r.Target, cellOr(r.BestBase), cellOr(r.WorstFinal)}, bases, r.Base))
 	}
 	s.Charts = []Chart{ciBars("picks", "Best/worst picks", xs, []ciSeries{{Name: "best is step 0", Vals: best}, {Name: "worst is the last step", Vals: worst}}, 1)}
 	s.Tables = []Table{t}

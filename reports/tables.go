@@ -71,11 +71,13 @@ func pivot(ms []store.Metric, keep func(store.Metric) bool) Pivot {
 // DriftRow is the judge accuracy of one chain and editor at each step,
 // beside the SSIM to step 0, the fidelity slope and ECB's flag.
 type DriftRow struct {
-	Model, Chain, Target string
-	Steps                []store.Metric
-	SSIM                 map[int]float64 // step -> mean SSIM to step 0
-	Slope                *store.Metric
-	FlatButFalling       bool
+	// Model is the editor; Base the text-to-image model whose images its
+	// chains start from.
+	Model, Base, Chain, Target string
+	Steps                      []store.Metric
+	SSIM                       map[int]float64 // step -> mean SSIM to step 0
+	Slope                      *store.Metric
+	FlatButFalling             bool
 }
 
 // Drift arranges edit-chain accuracy by step.
@@ -86,17 +88,17 @@ func Drift(ms []store.Metric) []DriftRow {
 		if m.Name != metrics.MetricVQAAccuracy || m.Chain == "" || m.Category != "" || m.Variant != "" {
 			continue
 		}
-		k := m.Model + "\x00" + m.Chain + "\x00" + m.Country
+		k := m.Model + "\x00" + m.BaseModel + "\x00" + m.Chain + "\x00" + m.Country
 		i, ok := idx[k]
 		if !ok {
 			i = len(out)
 			idx[k] = i
-			out = append(out, DriftRow{Model: m.Model, Chain: m.Chain, Target: m.Country})
+			out = append(out, DriftRow{Model: m.Model, Base: m.BaseModel, Chain: m.Chain, Target: m.Country})
 		}
 		out[i].Steps = append(out[i].Steps, m)
 	}
 	for _, m := range ms {
-		i, ok := idx[m.Model+"\x00"+m.Chain+"\x00"+m.Country]
+		i, ok := idx[m.Model+"\x00"+m.BaseModel+"\x00"+m.Chain+"\x00"+m.Country]
 		if !ok || m.Category != "" {
 			continue
 		}
@@ -117,6 +119,9 @@ func Drift(ms []store.Metric) []DriftRow {
 		a, b := out[i], out[j]
 		if a.Model != b.Model {
 			return a.Model < b.Model
+		}
+		if a.Base != b.Base {
+			return a.Base < b.Base
 		}
 		if a.Chain != b.Chain {
 			return a.Chain < b.Chain
@@ -302,19 +307,20 @@ func WriteSummary(w io.Writer, s *metrics.Summary) error {
 	}
 	if rows := Drift(s.Metrics); len(rows) > 0 {
 		fmt.Fprint(w, "\n"+wrap("Judge accuracy / SSIM to step 0, over edit steps (step 0 is the generated image); fidelity slope per step with its 95% CI:", "", "", TerminalWidth))
-		t := newFitTable(w, 3)
+		bases := severalBases(rows, func(r DriftRow) (string, string) { return r.Model, r.Base })
+		t := newFitTable(w, 3+b2i(bases))
 		steps := 0
 		for _, r := range rows {
 			steps = max(steps, len(r.Steps))
 		}
-		head := []string{"Editor", "Chain", "Target"}
+		head := withBase([]string{"Editor", "Chain", "Target"}, bases, "Images of")
 		for i := 0; i < steps; i++ {
 			head = append(head, fmt.Sprintf("step %d", i))
 		}
 		head = append(head, "Fidelity slope", "Metric flat, fidelity falls")
 		t.Header(head...)
 		for _, r := range rows {
-			row := []string{r.Model, r.Chain, r.Target}
+			row := withBase([]string{r.Model, r.Chain, r.Target}, bases, r.Base)
 			for i := 0; i < steps; i++ {
 				if i >= len(r.Steps) {
 					row = append(row, "-")

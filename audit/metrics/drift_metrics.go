@@ -232,12 +232,12 @@ func embeddingDrift[K comparable](byKey map[K][]*chainOf, keys []K, vectors *vec
 // fidelity and SSIM slopes per editor x chain x target.
 func driftMetrics(recs []*record, drifts map[[2]string]store.Drift, vectors *vectorSource) ([]store.Metric, error) {
 	var g groups
-	type slopeKey struct{ model, chain, target, set string }
+	type slopeKey struct{ model, base, chain, target, set string }
 	byKey := map[slopeKey][]*chainOf{}
 	var keys []slopeKey
 	all := chains(recs)
 	for _, c := range all {
-		k := slopeKey{c.model, c.chain, c.target, c.set}
+		k := slopeKey{c.model, c.steps[0].model, c.chain, c.target, c.set}
 		if byKey[k] == nil {
 			keys = append(keys, k)
 		}
@@ -250,7 +250,7 @@ func driftMetrics(recs []*record, drifts map[[2]string]store.Drift, vectors *vec
 	for _, c := range all {
 		for i, s := range c.steps[1:] {
 			key := func(name string) store.Metric {
-				return store.Metric{Name: name, Model: c.model, PromptSet: c.set, Country: c.target, Chain: c.chain, Step: s.step}
+				return store.Metric{Name: name, Model: c.model, BaseModel: c.steps[0].model, PromptSet: c.set, Country: c.target, Chain: c.chain, Step: s.step}
 			}
 			for _, ref := range []string{"step0", "prev"} {
 				d, ok := drifts[[2]string{s.id, ref}]
@@ -293,7 +293,7 @@ func driftMetrics(recs []*record, drifts map[[2]string]store.Drift, vectors *vec
 				}
 			}
 		}
-		base := store.Metric{Model: k.model, PromptSet: k.set, Country: k.target, Chain: k.chain, N: len(cs)}
+		base := store.Metric{Model: k.model, BaseModel: k.base, PromptSet: k.set, Country: k.target, Chain: k.chain, N: len(cs)}
 		fm := withSlopeCI(base, MetricFidelitySlope, fid)
 		sm := withSlopeCI(base, MetricSSIMSlope, ssimPrev)
 		flag := base

@@ -193,20 +193,20 @@ func (f *Finding) withBaseTest(ts []store.Test, metric, model, base, set, a, b s
 // editDrift: edit chains whose cultural fidelity falls while the
 // conventional image metric stays flat (ECB's pattern), steepest first.
 func editDrift(ms []store.Metric) []Finding {
-	flagged := map[[4]string]bool{}
+	flagged := map[[5]string]bool{}
 	for _, m := range ms {
 		if m.Name == MetricFlatButFalling && m.Value == 1 {
-			flagged[[4]string{m.Model, m.PromptSet, m.Country, m.Chain}] = true
+			flagged[[5]string{m.Model, m.BaseModel, m.PromptSet, m.Country, m.Chain}] = true
 		}
 	}
 	var out []Finding
 	for _, m := range ms {
-		if m.Name != MetricFidelitySlope || !flagged[[4]string{m.Model, m.PromptSet, m.Country, m.Chain}] {
+		if m.Name != MetricFidelitySlope || !flagged[[5]string{m.Model, m.BaseModel, m.PromptSet, m.Country, m.Chain}] {
 			continue
 		}
 		out = append(out, Finding{Kind: "edit_drift", Model: m.Model, Effect: m.Value, CILow: m.CILow, CIHigh: m.CIHigh, N: m.N, Section: "drift",
-			Text: fmt.Sprintf("Editing towards %s with %s (%s chain), the judge's accuracy falls by %.3f per step (slope %+.3f%s) while SSIM to the previous step stays flat (%d chains).",
-				m.Country, m.Model, m.Chain, -m.Value, m.Value, ci2(m), m.N)})
+			Text: fmt.Sprintf("Editing towards %s with %s (%s chain%s), the judge's accuracy falls by %.3f per step (slope %+.3f%s) while SSIM to the previous step stays flat (%d chains).",
+				m.Country, m.Model, m.Chain, onImagesOf(m.BaseModel), -m.Value, m.Value, ci2(m), m.N)})
 	}
 	return out
 }

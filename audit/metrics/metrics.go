@@ -58,6 +58,10 @@ type record struct {
 	geotag      string
 	human       float64 // mean Cultural Representation of the native reviewers (0: none)
 	parent, sha string
+	// base is, for an edited image, the text-to-image model whose image
+	// its chain started from: an editor's chains from two models are
+	// measured apart (Metric.BaseModel). "" for a generated image.
+	base        string
 	vector      []float64 // only while a group's metrics read it (see vectorSource)
 	hasVector   bool      // the embedder embedded the image
 	seed        int64
@@ -233,8 +237,40 @@ func loadRecords(ctx context.Context, db *store.DB, embedder string) ([]*record,
 		return nil, err
 	}
 	markDuplicates(out)
+	setBases(out)
 	return out, nil
 }
+
+// setBases gives every edited record the model of its chain's generated
+// image, following parents (each image's base is found once).
+func setBases(recs []*record) {
+	byID := make(map[string]*record, len(recs))
+	for _, r := range recs {
+		byID[r.id] = r
+	}
+	var baseOf func(r *record, depth int) string
+	baseOf = func(r *record, depth int) string {
+		if r.kind != store.KindEdited {
+			return r.model
+		}
+		if r.base != "" || depth > maxChainDepth {
+			return r.base
+		}
+		if p := byID[r.parent]; p != nil {
+			r.base = baseOf(p, depth+1)
+		}
+		return r.base
+	}
+	for _, r := range recs {
+		if r.kind == store.KindEdited {
+			baseOf(r, 0)
+		}
+	}
+}
+
+// maxChainDepth bounds the walk to a chain's first image, against a
+// parent cycle in a damaged store.
+const maxChainDepth = 1000
 
 // loadAskedKinds records whether each image's judge was asked for a
 // rating and for a geotag (answers of failed calls do not count).
@@ -306,8 +342,8 @@ type groups struct {
 // groupKey is what tells a metric's groups apart: the fields of
 // store.Metric that name one.
 type groupKey struct {
-	name, model, set, country, category, variant, chain string
-	step                                                int
+	name, model, set, country, category, variant, chain, base string
+	step                                                      int
 }
 
 // seed is the group's bootstrap seed: from the same text as ever, so that
@@ -346,7 +382,7 @@ func (g *groups) get(key store.Metric) *group {
 	if g.m == nil {
 		g.m = map[groupKey]*group{}
 	}
-	k := groupKey{key.Name, key.Model, key.PromptSet, key.Country, key.Category, key.Variant, key.Chain, key.Step}
+	k := groupKey{key.Name, key.Model, key.PromptSet, key.Country, key.Category, key.Variant, key.Chain, key.BaseModel, key.Step}
 	gr, ok := g.m[k]
 	if !ok {
 		gr = &group{key: key}
@@ -423,10 +459,10 @@ func accuracyMetrics(recs []*record) []store.Metric {
 			g.answer(withVar, a, r.answered, r.questions)
 			continue
 		}
-		g.answer(store.Metric{Name: MetricVQAAccuracy, Model: r.model, PromptSet: r.set, Country: r.target, Chain: r.chain, Step: r.step}, a, r.answered, r.questions)
+		g.answer(store.Metric{Name: MetricVQAAccuracy, Model: r.model, BaseModel: r.base, PromptSet: r.set, Country: r.target, Chain: r.chain, Step: r.step}, a, r.answered, r.questions)
 		// Step 0 of a chain is the generated image its first step edited.
 		if p := byID[r.parent]; r.step == 1 && p != nil && p.questions > 0 {
-			g.answer(store.Metric{Name: MetricVQAAccuracy, Model: r.model, PromptSet: r.set, Country: r.target, Chain: r.chain}, p.accuracy, p.answered, p.questions)
+			g.answer(store.Metric{Name: MetricVQAAccuracy, Model: r.model, BaseModel: r.base, PromptSet: r.set, Country: r.target, Chain: r.chain}, p.accuracy, p.answered, p.questions)
 		}
 	}
 	return g.means()
@@ -495,7 +531,7 @@ func rateMetrics(recs []*record) []store.Metric {
 			if r.status == x.status {
 				v = 1
 			}
-			base := store.Metric{Name: x.name, Model: r.model, PromptSet: r.set, Country: country, Chain: r.chain}
+			base := store.Metric{Name: x.name, Model: r.model, BaseModel: r.base, PromptSet: r.set, Country: country, Chain: r.chain}
 			g.add(base, v)
 			base.Category = r.category
 			g.add(base, v)
@@ -689,7 +725,7 @@ func ratingMetrics(recs []*record) []store.Metric {
 		if r.kind == store.KindEdited {
 			country, chain, step = r.target, r.chain, r.step
 		}
-		base := store.Metric{Name: MetricCulturalRating, Model: r.model, PromptSet: r.set, Country: country, Chain: chain, Step: step}
+		base := store.Metric{Name: MetricCulturalRating, Model: r.model, BaseModel: r.base, PromptSet: r.set, Country: country, Chain: chain, Step: step}
 		g.answerOne(base, float64(r.rating), r.rating > 0)
 		if chain == "" {
 			base.Category = r.category
@@ -750,7 +786,7 @@ func clipMetrics(ctx context.Context, db *store.DB, recs []*record) ([]store.Met
 			}
 			score := 100 * (1 - d)
 			if r.kind == store.KindEdited {
-				g.add(store.Metric{Name: MetricCLIPScore, Model: r.model, PromptSet: r.set, Country: r.target, Chain: r.chain, Step: r.step}, score)
+				g.add(store.Metric{Name: MetricCLIPScore, Model: r.model, BaseModel: r.base, PromptSet: r.set, Country: r.target, Chain: r.chain, Step: r.step}, score)
 				continue
 			}
 			g.add(store.Metric{Name: MetricCLIPScore, Model: r.model, PromptSet: r.set, Country: r.country}, score)
@@ -780,7 +816,7 @@ func scorerMetrics(ctx context.Context, db *store.DB, recs []*record) ([]store.M
 		}
 		// The scorer's name goes in the category column: one series per scorer.
 		if r.kind == store.KindEdited {
-			g.add(store.Metric{Name: MetricAestheticScore, Model: r.model, PromptSet: r.set, Country: r.target, Category: q.Scorer, Chain: r.chain, Step: r.step}, q.Score)
+			g.add(store.Metric{Name: MetricAestheticScore, Model: r.model, BaseModel: r.base, PromptSet: r.set, Country: r.target, Category: q.Scorer, Chain: r.chain, Step: r.step}, q.Score)
 			continue
 		}
 		g.add(store.Metric{Name: MetricAestheticScore, Model: r.model, PromptSet: r.set, Country: r.country, Category: q.Scorer}, q.Score)

@@ -30,7 +30,7 @@ func pickMetrics(ctx context.Context, run *store.Run, recs []*record) ([]store.M
 		if r == nil {
 			continue
 		}
-		key := store.Metric{Model: r.model, PromptSet: r.set, Country: p.Target, Chain: r.chain}
+		key := store.Metric{Model: r.model, BaseModel: r.base, PromptSet: r.set, Country: p.Target, Chain: r.chain}
 		if p.BestStep < 0 {
 			// An unreadable or refused pick is missing data.
 			for _, name := range []string{MetricPickBestBase, MetricPickWorstFinal} {

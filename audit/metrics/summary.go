@@ -3,8 +3,6 @@ package metrics
 import (
 	"context"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 
 	"github.com/blindspot-audit/blindspot/audit/store"
@@ -116,30 +114,6 @@ type StageSummary struct {
 // older one stored because their table changed shape.
 const NoMetricsNotice = "No metrics are stored for this run, so there are no findings: its metrics stage has not run since its images were made (an interrupted run), or this version of Blindspot set aside the metrics an earlier version computed, whose table has changed. `blindspot run SPEC` computes them from the stored results without calling any model again."
 
-// pooledChainNotices says, for each editor whose chains start from more
-// than one text-to-image model's images, that the burden separates them
-// while the other chain measures pool them.
-func pooledChainNotices(ms []store.Metric) []string {
-	bases := map[string]map[string]bool{}
-	for _, m := range ms {
-		if _, _, ok := SplitBurdenName(m.Name); ok && m.BaseModel != "" {
-			if bases[m.Model] == nil {
-				bases[m.Model] = map[string]bool{}
-			}
-			bases[m.Model][m.BaseModel] = true
-		}
-	}
-	var out []string
-	for _, editor := range slices.Sorted(maps.Keys(bases)) {
-		if len(bases[editor]) > 1 {
-			names := slices.Sorted(maps.Keys(bases[editor]))
-			out = append(out, fmt.Sprintf("%s's edit chains start from the images of %d text-to-image models (%s): the bias-correction burden is given for each, while edit drift, judge accuracy over edit steps and the other edit-chain measures pool their chains.",
-				editor, len(names), strings.Join(names, ", ")))
-		}
-	}
-	return out
-}
-
 // Summarize reads a summary from the store.
 func Summarize(ctx context.Context, run *store.Run) (*Summary, error) {
 	s := &Summary{RunDir: run.Dir, Status: "recorded", FailedByClass: map[string]int64{}}
@@ -198,7 +172,6 @@ func Summarize(ctx context.Context, run *store.Run) (*Summary, error) {
 	if len(all) == 0 && s.Items > 0 {
 		s.Notices = append(s.Notices, NoMetricsNotice)
 	}
-	s.Notices = append(s.Notices, pooledChainNotices(all)...)
 	if n, classes, err := db.Untranslated(ctx); err != nil {
 		return nil, fmt.Errorf("summary: %w", err)
 	} else if n > 0 {
