@@ -68,12 +68,16 @@ func Burden(ms []store.Metric) []BurdenRow {
 // BurdenByCategory arranges the mean edits to acceptable by category (a
 // row per source, editor, base model, chain and category) and target
 // country, the paper's table.
-func BurdenByCategory(ms []store.Metric) Pivot {
+func BurdenByCategory(ms []store.Metric, bases bool) Pivot {
 	var rows []store.Metric
 	for _, m := range ms {
 		measure, source, ok := metrics.SplitBurdenName(m.Name)
 		if ok && measure == metrics.BurdenMeanSteps && m.Category != "" {
-			m.Model = fmt.Sprintf("%s, %s chain, %s (by %s)", editorOn(m.Model, m.BaseModel), m.Chain, m.Category, source)
+			editor := m.Model
+			if bases {
+				editor = editorOn(m.Model, m.BaseModel)
+			}
+			m.Model = fmt.Sprintf("%s, %s chain, %s (by %s)", editor, m.Chain, m.Category, source)
 			rows = append(rows, m)
 		}
 	}
@@ -90,8 +94,9 @@ func editorOn(editor, base string) string {
 }
 
 // BurdenAgreementRows lists the agreement between sources of
-// acceptability: editor, base model, chain, the two sources, alpha and n.
-func BurdenAgreementRows(ms []store.Metric) [][]string {
+// acceptability: editor, base model, chain, the two sources, alpha and n
+// (the base model only with bases).
+func BurdenAgreementRows(ms []store.Metric, bases bool) [][]string {
 	var out [][]string
 	for _, m := range ms {
 		measure, pair, ok := metrics.SplitBurdenName(m.Name)
@@ -99,19 +104,31 @@ func BurdenAgreementRows(ms []store.Metric) [][]string {
 			continue
 		}
 		a, b, _ := strings.Cut(pair, "~")
-		out = append(out, []string{m.Model, m.BaseModel, m.Chain, a, b, fmt.Sprintf("%.2f", m.Value), fmt.Sprint(m.N)})
+		out = append(out, withBase([]string{m.Model, m.Chain, a, b, fmt.Sprintf("%.2f", m.Value), fmt.Sprint(m.N)}, bases, m.BaseModel))
 	}
 	return out
 }
 
 // BurdenAgreementHead is the header of BurdenAgreementRows.
-var BurdenAgreementHead = []string{"Editor", "Images of", "Chain", "Source A", "Source B", "Krippendorff's alpha", "Images"}
+func BurdenAgreementHead(bases bool) []string {
+	return withBase([]string{"Editor", "Chain", "Source A", "Source B", "Krippendorff's alpha", "Images"}, bases, "Images of")
+}
 
-// BurdenHead is the burden table's header; BurdenCells a row's cells.
-var BurdenHead = []string{"Acceptable by", "Editor", "Images of", "Chain", "Target", "Chains", "Acceptable at step 0", "Mean edits to acceptable", "Never acceptable"}
+// BurdenHead is the burden table's header, with the base model's column
+// when an editor has chains from several text-to-image models (see
+// severalBases); BurdenCells a row's cells.
+func BurdenHead(bases bool) []string {
+	return append([]string{"Acceptable by"}, withBase([]string{"Editor", "Chain", "Target", "Chains", "Acceptable at step 0", "Mean edits to acceptable", "Never acceptable"}, bases, "Images of")...)
+}
+
+// burdenBases reports whether the burden rows need their base model's
+// column.
+func burdenBases(rows []BurdenRow) bool {
+	return severalBases(rows, func(r BurdenRow) (string, string) { return r.Editor, r.Base })
+}
 
 // BurdenCells formats a row: each measure with its 95% interval.
-func BurdenCells(r BurdenRow) []string {
+func BurdenCells(r BurdenRow, bases bool) []string {
 	withCI := func(m *store.Metric, pct bool) string {
 		if m == nil {
 			return "-"
@@ -132,7 +149,7 @@ func BurdenCells(r BurdenRow) []string {
 	if n := len(r.NotYet); n > 0 {
 		steps = fmt.Sprintf(" within %d", n-1)
 	}
-	return []string{r.Source, r.Editor, r.Base, r.Chain, r.Target, fmt.Sprint(r.N), withCI(r.Step0, true), withCI(r.MeanSteps, false), withCI(r.Never, true) + steps}
+	return append([]string{r.Source}, withBase([]string{r.Editor, r.Chain, r.Target, fmt.Sprint(r.N), withCI(r.Step0, true), withCI(r.MeanSteps, false), withCI(r.Never, true) + steps}, bases, r.Base)...)
 }
 
 // burdenSection: per editor and chain, the share of chains not yet
@@ -144,7 +161,8 @@ func burdenSection(ms []store.Metric) (Section, bool) {
 	}
 	s := Section{ID: "burden", Title: "Bias-correction burden: edits until an image is acceptable",
 		Note: "For every edit chain, the first step whose image is acceptable (analysis.acceptable; by default the judge's accuracy of at least 0.75). The curves are Kaplan-Meier estimates of the share of chains not yet acceptable after each edit (a chain whose edit failed counts until then); mean edits is the restricted mean over the chain's steps (a chain never acceptable counts all of them). Intervals: 95% bootstrap over chains."}
-	t := Table{Head: BurdenHead}
+	bases := burdenBases(rows)
+	t := Table{Head: BurdenHead(bases)}
 	type figure struct {
 		source, editor, base, chain string
 		steps                       []string
@@ -152,7 +170,7 @@ func burdenSection(ms []store.Metric) (Section, bool) {
 	}
 	var figs []*figure
 	for _, r := range rows {
-		t.Rows = append(t.Rows, BurdenCells(r))
+		t.Rows = append(t.Rows, BurdenCells(r, bases))
 		var xs []string
 		for i := range r.NotYet {
 			xs = append(xs, fmt.Sprint(i))
@@ -169,14 +187,18 @@ func burdenSection(ms []store.Metric) (Section, bool) {
 				f.series[j].Vals = append(f.series[j].Vals, math.NaN())
 			}
 		}
-		title := fmt.Sprintf("%s, %s chain: share not yet acceptable (by %s) after 0, 1, ... edits", editorOn(f.editor, f.base), f.chain, metrics.BurdenSourceName(f.source))
+		editor := f.editor
+		if bases {
+			editor = editorOn(f.editor, f.base)
+		}
+		title := fmt.Sprintf("%s, %s chain: share not yet acceptable (by %s) after 0, 1, ... edits", editor, f.chain, metrics.BurdenSourceName(f.source))
 		s.Charts = append(s.Charts, linesStep(fmt.Sprintf("burden-%d", i), title, f.steps, f.series, 1, "end"))
 	}
 	s.Tables = []Table{t}
-	if rows := BurdenAgreementRows(ms); len(rows) > 0 {
-		s.Tables = append(s.Tables, Table{Caption: "Agreement between the sources of acceptability on the same images (nominal)", Head: BurdenAgreementHead, Rows: rows})
+	if rows := BurdenAgreementRows(ms, bases); len(rows) > 0 {
+		s.Tables = append(s.Tables, Table{Caption: "Agreement between the sources of acceptability on the same images (nominal)", Head: BurdenAgreementHead(bases), Rows: rows})
 	}
-	if p := BurdenByCategory(ms); len(p.Rows) > 0 {
+	if p := BurdenByCategory(ms, bases); len(p.Rows) > 0 {
 		head, rows := pivotCells("Editor, chain, category", p)
 		s.Tables = append(s.Tables, Table{Caption: "Mean edits to acceptable by category and target country", Head: head, Rows: rows})
 	}
@@ -187,23 +209,24 @@ func burdenSection(ms []store.Metric) (Section, bool) {
 // countries its tests find.
 func writeBurden(w io.Writer, rows []BurdenRow, ms []store.Metric, ts []store.Test) error {
 	fmt.Fprint(w, "\n"+wrap("Bias-correction burden: edits until an edit chain's image is acceptable (step 0 is the generated image), with 95% bootstrap intervals over chains:", "", "", TerminalWidth))
-	t := newFitTable(w, 5) // each part repeats the row's key, through Target
-	t.Header(BurdenHead...)
+	bases := burdenBases(rows)
+	t := newFitTable(w, 4+b2i(bases)) // each part repeats the row's key, through Target
+	t.Header(BurdenHead(bases)...)
 	for _, r := range rows {
-		if err := t.Append(BurdenCells(r)); err != nil {
+		if err := t.Append(BurdenCells(r, bases)); err != nil {
 			return err
 		}
 	}
 	if err := t.Render(); err != nil {
 		return err
 	}
-	if rows := BurdenAgreementRows(ms); len(rows) > 0 {
+	if rows := BurdenAgreementRows(ms, bases); len(rows) > 0 {
 		fmt.Fprintln(w, "\nAgreement between the sources of acceptability on the same images:")
-		if err := writeRows(w, 2, BurdenAgreementHead, rows); err != nil {
+		if err := writeRows(w, 2+b2i(bases), BurdenAgreementHead(bases), rows); err != nil {
 			return err
 		}
 	}
-	if p := BurdenByCategory(ms); len(p.Rows) > 0 {
+	if p := BurdenByCategory(ms, bases); len(p.Rows) > 0 {
 		fmt.Fprintln(w, "\nMean edits to acceptable, by category and target country:")
 		if err := writePivotAs(w, "Editor, chain, category", p); err != nil {
 			return err
@@ -219,10 +242,10 @@ func writeBurden(w io.Writer, rows []BurdenRow, ms []store.Metric, ts []store.Te
 		return nil
 	}
 	fmt.Fprintln(w, "\nCountries whose burden differs (permutation test of mean edits, Holm-adjusted p < 0.05):")
-	t = newFitTable(w, 3)
-	t.Header("Editor", "Images of", "Measure", "Country A", "Country B", "A - B", "p (Holm)", "n A", "n B")
+	t = newFitTable(w, 2+b2i(bases))
+	t.Header(withBase([]string{"Editor", "Measure", "Country A", "Country B", "A - B", "p (Holm)", "n A", "n B"}, bases, "Images of")...)
 	for _, x := range sig {
-		if err := t.Append([]string{x.Model, x.BaseModel, TestMeasure(x.Metric), x.A, x.B, fmt.Sprintf("%+.2f", x.Diff), fmt.Sprintf("%.4f", x.PHolm), fmt.Sprint(x.NA), fmt.Sprint(x.NB)}); err != nil {
+		if err := t.Append(withBase([]string{x.Model, TestMeasure(x.Metric), x.A, x.B, fmt.Sprintf("%+.2f", x.Diff), fmt.Sprintf("%.4f", x.PHolm), fmt.Sprint(x.NA), fmt.Sprint(x.NB)}, bases, x.BaseModel)); err != nil {
 			return err
 		}
 	}
