@@ -196,15 +196,21 @@ models:
 	if asked["sw"] != 6*3*4 || asked["ko"] != 6*3*4 {
 		t.Errorf("yes/no questions asked per language: %v", asked)
 	}
-	// The judge's health names each template by its English wording.
+	// The judge's health analyses each wording apart: a template per
+	// language, shown in the words it was asked in.
 	s, err := metrics.Summarize(ctx, native.Run)
 	if err != nil {
 		t.Fatal(err)
 	}
+	langs := map[string]int{}
 	for _, h := range s.JudgeHealth {
-		if strings.HasPrefix(h.Example, "[") {
-			t.Errorf("judge health of %s shows a translated question: %q", h.QID, h.Example)
+		langs[h.Language]++
+		if strings.HasPrefix(h.Example, "[") != (h.Language != "") || (h.Language != "" && !strings.HasPrefix(h.Example, "["+h.Language+"] ")) {
+			t.Errorf("judge health of %s shows %q", h.Label(), h.Example)
 		}
+	}
+	if len(langs) != 3 || langs["sw"] != langs[""] {
+		t.Errorf("judge health templates by language: %v, want English, Korean and Swahili alike", langs)
 	}
 	// The run records its languages' names for the findings and reports.
 	info, err := native.Run.Info(ctx)

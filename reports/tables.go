@@ -525,7 +525,7 @@ func JudgeHealthRows(hs []metrics.TemplateHealth) [][]string {
 		if h.Flagged {
 			flag = "FLAGGED"
 		}
-		out = append(out, []string{h.Judge, h.QID + ": " + h.Example, h.Expected, fmt.Sprint(h.Answered), fmt.Sprintf("%.1f%%", 100*h.ParseRate),
+		out = append(out, []string{h.Judge, h.Label() + ": " + h.Example, h.Expected, fmt.Sprint(h.Answered), fmt.Sprintf("%.1f%%", 100*h.ParseRate),
 			fmt.Sprintf("%.2f", h.YesShare), fmt.Sprintf("%.2f", h.Accuracy), r, flag})
 	}
 	return out

@@ -29,18 +29,21 @@ const (
 // judge from the stored answers.
 func JudgeHealth(ctx context.Context, db *store.DB) ([]TemplateHealth, error) {
 	type answer struct {
-		qid     string
-		verdict float64 // 1 as expected, 0 not, NaN unusable
+		qid, lang string
+		verdict   float64 // 1 as expected, 0 not, NaN unusable
 	}
 	type tally struct {
-		h       TemplateHealth
-		english bool // the example is an English question
-		yes     int
-		right   int
-		x, y    []float64
+		h     TemplateHealth
+		yes   int
+		right int
+		x, y  []float64
 	}
-	items := map[[2]string]*tally{}
-	var order [][2]string
+	// A template asked in several languages (judge.language: prompt) is
+	// one item per wording: a translation that misleads the judge shows
+	// on its own instead of being averaged into the English.
+	type itemKey struct{ judge, qid, lang string }
+	items := map[itemKey]*tally{}
+	var order []itemKey
 	// The answers come by judge and image: one image's are held at a time,
 	// and each yes/no verdict is set against the mean of the image's others
 	// (item-rest).
@@ -61,7 +64,7 @@ func JudgeHealth(ctx context.Context, db *store.DB) ([]TemplateHealth, error) {
 			if n == 0 {
 				continue
 			}
-			t := items[[2]string{cur[0], a.qid}]
+			t := items[itemKey{cur[0], a.qid, a.lang}]
 			t.x, t.y = append(t.x, a.verdict), append(t.y, sum/float64(n))
 		}
 		as = as[:0]
@@ -72,16 +75,12 @@ func JudgeHealth(ctx context.Context, db *store.DB) ([]TemplateHealth, error) {
 			flush()
 			cur = ik
 		}
-		k := [2]string{judge, qid}
+		k := itemKey{judge, qid, a.Language}
 		t := items[k]
 		if t == nil {
-			t = &tally{h: TemplateHealth{Judge: judge, QID: qid, Example: question, Expected: expected}, english: a.Language == ""}
+			t = &tally{h: TemplateHealth{Judge: judge, QID: qid, Language: a.Language, Example: question, Expected: expected}}
 			items[k] = t
 			order = append(order, k)
-		} else if !t.english && a.Language == "" {
-			// With questions asked in the prompts' languages, the example
-			// is the English wording when there is one.
-			t.h.Example, t.english = question, true
 		}
 		t.h.Asked++
 		v := math.NaN()
@@ -97,7 +96,7 @@ func JudgeHealth(ctx context.Context, db *store.DB) ([]TemplateHealth, error) {
 				v = 0
 			}
 		}
-		as = append(as, answer{qid, v})
+		as = append(as, answer{qid, a.Language, v})
 		return nil
 	})
 	if err != nil {
@@ -127,14 +126,17 @@ func JudgeHealth(ctx context.Context, db *store.DB) ([]TemplateHealth, error) {
 		if out[i].Judge != out[j].Judge {
 			return out[i].Judge < out[j].Judge
 		}
-		return out[i].QID < out[j].QID
+		if out[i].QID != out[j].QID {
+			return out[i].QID < out[j].QID
+		}
+		return out[i].Language < out[j].Language
 	})
 	return out, nil
 }
 
-// flagTemplates flags, per judge, templates whose verdicts go against the
-// rest: a negative item-rest correlation, or one FlagGap below the median
-// of the judge's other templates.
+// flagTemplates flags, per judge and language, templates whose verdicts
+// go against the rest: a negative item-rest correlation, or one FlagGap
+// below the median of the judge's other templates in that language.
 func flagTemplates(hs []TemplateHealth) {
 	for i := range hs {
 		h := &hs[i]
@@ -143,7 +145,7 @@ func flagTemplates(hs []TemplateHealth) {
 		}
 		var others []float64
 		for j, o := range hs {
-			if j != i && o.Judge == h.Judge && o.ItemRest != nil {
+			if j != i && o.Judge == h.Judge && o.Language == h.Language && o.ItemRest != nil {
 				others = append(others, *o.ItemRest)
 			}
 		}
@@ -171,10 +173,10 @@ func median(xs []float64) float64 {
 // accuracy from the stored answers, leaving out the flagged templates
 // (judge.drop_flagged).
 func rescoreWithoutFlagged(ctx context.Context, db *store.DB, recs []*record, health []TemplateHealth) error {
-	flagged := map[[2]string]bool{}
+	flagged := map[[3]string]bool{}
 	for _, h := range health {
 		if h.Flagged {
-			flagged[[2]string{h.Judge, h.QID}] = true
+			flagged[[3]string{h.Judge, h.QID, h.Language}] = true
 		}
 	}
 	if len(flagged) == 0 {
@@ -182,7 +184,7 @@ func rescoreWithoutFlagged(ctx context.Context, db *store.DB, recs []*record, he
 	}
 	tallies := map[[2]string]*vqa.Tally{}
 	err := db.EachAnswer(ctx, store.AnswerQuery{Kinds: []string{vqa.KindYesNo, vqa.KindLLM}, Usable: true}, func(a store.StoredAnswer) error {
-		if flagged[[2]string{a.Judge, a.QID}] {
+		if flagged[[3]string{a.Judge, a.QID, a.Language}] {
 			return nil
 		}
 		k := [2]string{a.ImageID, a.Judge}

@@ -182,12 +182,12 @@ func Summarize(ctx context.Context, run *store.Run) (*Summary, error) {
 	}
 	for _, h := range s.JudgeHealth {
 		if h.Flagged && info.DropFlagged {
-			s.Notices = append(s.Notices, fmt.Sprintf("Judge %s, question %s (%q) is left out of judge accuracy (judge.drop_flagged): %s.", h.Judge, h.QID, h.Example, h.Reason))
+			s.Notices = append(s.Notices, fmt.Sprintf("Judge %s, question %s (%q) is left out of judge accuracy (judge.drop_flagged): %s.", h.Judge, h.Label(), h.Example, h.Reason))
 			continue
 		}
 		if h.Flagged {
 			s.Notices = append(s.Notices, fmt.Sprintf("Judge %s, question %s (%q, expects %s): %s; answered as expected %.0f%% of %d times.",
-				h.Judge, h.QID, h.Example, h.Expected, h.Reason, 100*h.Accuracy, h.Answered))
+				h.Judge, h.Label(), h.Example, h.Expected, h.Reason, 100*h.Accuracy, h.Answered))
 		}
 	}
 	if s.Seeds, err = seedUse(ctx, db); err != nil {

@@ -172,7 +172,7 @@ var primaryKeys = map[string]string{
 	"ratings": "file_sha, item_id", "agreement": "statistic, rating, country, against", "stories": "id",
 	"story_similarity": "model, a, b", "story_words": "model, country, rank",
 	"tests": "metric, model, prompt_set, a, b", "responses": "key", "blobs": "sha",
-	"phashes": "image_sha", "burden": "chain_id, source", "parse_rates": "judge, kind", "judge_health": "judge, qid",
+	"phashes": "image_sha", "burden": "chain_id, source", "parse_rates": "judge, kind", "judge_health": "judge, qid, language",
 }
 
 var (

@@ -39,8 +39,8 @@ var ExportTables = []ExportTable{
 		CASE WHEN parse_rate < %[1]g THEN 1 ELSE 0 END AS withheld, language, base_model FROM metrics
 		ORDER BY name, model, base_model, prompt_set, country, category, variant, chain, step, language`, MinParseRate)},
 	{"parse_rates", `SELECT judge, kind, asked, usable, refused, fallbacks, rate AS parse_rate FROM parse_rates ORDER BY judge, kind`},
-	{"judge_health", `SELECT judge, qid, example, expected, asked, answered, parse_rate, yes_share, accuracy, item_rest AS item_rest_r, n, flagged, reason
-		FROM judge_health ORDER BY judge, qid`},
+	{"judge_health", `SELECT judge, qid, language, example, expected, asked, answered, parse_rate, yes_share, accuracy, item_rest AS item_rest_r, n, flagged, reason
+		FROM judge_health ORDER BY judge, qid, language`},
 	{"burden", `SELECT chain_id, source, editor, base_model, chain, prompt_set, target, category, base_id, steps, event_step, censored_at,
 		CASE WHEN event_step IS NULL THEN 1 ELSE 0 END AS censored FROM burden ORDER BY source, editor, base_model, chain, prompt_set, target, category, chain_id`},
 	{"tests", `SELECT metric, model, base_model, prompt_set, a, b, diff, p, p_holm, n_a, n_b FROM tests ORDER BY metric, model, base_model, prompt_set, a, b`},

@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS judge_health (
 	n          INTEGER NOT NULL,
 	flagged    INTEGER NOT NULL,
 	reason     TEXT NOT NULL,
-	PRIMARY KEY (judge, qid)
+	language   TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (judge, qid, language)
 );
 `
 
@@ -63,6 +64,10 @@ type ParseRate struct {
 type TemplateHealth struct {
 	Judge string `json:"judge"`
 	QID   string `json:"qid"`
+	// Language is the code of the language the template was asked in
+	// (judge.language: prompt), "" for English: each wording is analysed
+	// on its own.
+	Language string `json:"language,omitempty"`
 	// Example is the question as asked of one image.
 	Example   string  `json:"example"`
 	Expected  string  `json:"expected"`
@@ -82,6 +87,15 @@ type TemplateHealth struct {
 	Reason   string   `json:"reason,omitempty"`
 }
 
+// Label names the template and, when it was asked in another language
+// than English, that language: "y1", "y1 (sw)".
+func (h TemplateHealth) Label() string {
+	if h.Language == "" {
+		return h.QID
+	}
+	return h.QID + " (" + h.Language + ")"
+}
+
 // ReplaceJudgeHealth swaps the parse-rate and judge-health tables for new
 // ones atomically.
 func (r *Run) ReplaceJudgeHealth(rates []ParseRate, hs []TemplateHealth) error {
@@ -98,9 +112,9 @@ func (r *Run) ReplaceJudgeHealth(rates []ParseRate, hs []TemplateHealth) error {
 			}
 		}
 		for _, h := range hs {
-			if err := r.w.exec(tx, `INSERT INTO judge_health(judge, qid, example, expected, asked, answered, parse_rate, yes_share, accuracy, item_rest, n, flagged, reason)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				h.Judge, h.QID, h.Example, h.Expected, h.Asked, h.Answered, h.ParseRate, h.YesShare, h.Accuracy, h.ItemRest, h.N, boolInt(h.Flagged), h.Reason); err != nil {
+			if err := r.w.exec(tx, `INSERT INTO judge_health(judge, qid, example, expected, asked, answered, parse_rate, yes_share, accuracy, item_rest, n, flagged, reason, language)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				h.Judge, h.QID, h.Example, h.Expected, h.Asked, h.Answered, h.ParseRate, h.YesShare, h.Accuracy, h.ItemRest, h.N, boolInt(h.Flagged), h.Reason, h.Language); err != nil {
 				return err
 			}
 		}
@@ -128,8 +142,8 @@ func (r *Run) ParseRates(ctx context.Context) ([]ParseRate, error) {
 
 // JudgeHealth reads the item analysis in a stable order.
 func (r *Run) JudgeHealth(ctx context.Context) ([]TemplateHealth, error) {
-	rows, err := r.db.QueryContext(ctx, `SELECT judge, qid, example, expected, asked, answered, parse_rate, yes_share, accuracy, item_rest, n, flagged, reason
-		FROM judge_health ORDER BY judge, qid`)
+	rows, err := r.db.QueryContext(ctx, `SELECT judge, qid, example, expected, asked, answered, parse_rate, yes_share, accuracy, item_rest, n, flagged, reason, language
+		FROM judge_health ORDER BY judge, qid, language`)
 	if err != nil {
 		return nil, fmt.Errorf("reading judge health: %w", err)
 	}
@@ -138,7 +152,7 @@ func (r *Run) JudgeHealth(ctx context.Context) ([]TemplateHealth, error) {
 	for rows.Next() {
 		var h TemplateHealth
 		var flagged int
-		if err := rows.Scan(&h.Judge, &h.QID, &h.Example, &h.Expected, &h.Asked, &h.Answered, &h.ParseRate, &h.YesShare, &h.Accuracy, &h.ItemRest, &h.N, &flagged, &h.Reason); err != nil {
+		if err := rows.Scan(&h.Judge, &h.QID, &h.Example, &h.Expected, &h.Asked, &h.Answered, &h.ParseRate, &h.YesShare, &h.Accuracy, &h.ItemRest, &h.N, &flagged, &h.Reason, &h.Language); err != nil {
 			return nil, fmt.Errorf("reading judge health: %w", err)
 		}
 		h.Flagged = flagged != 0

@@ -32,6 +32,8 @@ var derivedTables = map[string][]string{
 	"metrics": {"category", "variant", "ci_low", "ci_high", "parse_rate", "language", "base_model"},
 	"tests":   {"p_holm", "base_model"},
 	"burden":  {"base_model"},
+	// judge_health is rebuilt with the metrics.
+	"judge_health": {"language"},
 }
 
 func hasColumn(db *DB, table, column string) (bool, error) {
