@@ -28,6 +28,15 @@ func withBase(cells []string, bases bool, base string) []string {
 	return append([]string{cells[0], base}, cells[1:]...)
 }
 
+// editorLabel names an editor, and with bases the text-to-image model
+// whose images its chains start from: "sim-editor on sim-t2i's images".
+func editorLabel(editor, base string, bases bool) string {
+	if !bases || base == "" {
+		return editor
+	}
+	return editor + " on " + base + "'s images"
+}
+
 func b2i(b bool) int {
 	if b {
 		return 1

@@ -73,24 +73,11 @@ func BurdenByCategory(ms []store.Metric, bases bool) Pivot {
 	for _, m := range ms {
 		measure, source, ok := metrics.SplitBurdenName(m.Name)
 		if ok && measure == metrics.BurdenMeanSteps && m.Category != "" {
-			editor := m.Model
-			if bases {
-				editor = editorOn(m.Model, m.BaseModel)
-			}
-			m.Model = fmt.Sprintf("%s, %s chain, %s (by %s)", editor, m.Chain, m.Category, source)
+			m.Model = fmt.Sprintf("%s, %s chain, %s (by %s)", editorLabel(m.Model, m.BaseModel, bases), m.Chain, m.Category, source)
 			rows = append(rows, m)
 		}
 	}
 	return pivot(rows, func(store.Metric) bool { return true })
-}
-
-// editorOn names an editor and the text-to-image model whose images its
-// chains start from.
-func editorOn(editor, base string) string {
-	if base == "" {
-		return editor
-	}
-	return editor + " on " + base + "'s images"
 }
 
 // BurdenAgreementRows lists the agreement between sources of
@@ -187,11 +174,7 @@ func burdenSection(ms []store.Metric) (Section, bool) {
 				f.series[j].Vals = append(f.series[j].Vals, math.NaN())
 			}
 		}
-		editor := f.editor
-		if bases {
-			editor = editorOn(f.editor, f.base)
-		}
-		title := fmt.Sprintf("%s, %s chain: share not yet acceptable (by %s) after 0, 1, ... edits", editor, f.chain, metrics.BurdenSourceName(f.source))
+		title := fmt.Sprintf("%s, %s chain: share not yet acceptable (by %s) after 0, 1, ... edits", editorLabel(f.editor, f.base, bases), f.chain, metrics.BurdenSourceName(f.source))
 		s.Charts = append(s.Charts, linesStep(fmt.Sprintf("burden-%d", i), title, f.steps, f.series, 1, "end"))
 	}
 	s.Tables = []Table{t}

@@ -262,10 +262,7 @@ func driftSection(ms []store.Metric) (Section, bool) {
 		f.panels = append(f.panels, panel{Name: name, Series: series})
 	}
 	for i, f := range figs {
-		editor := f.model
-		if bases {
-			editor = editorOn(f.model, f.base)
-		}
+		editor := editorLabel(f.model, f.base, bases)
 		title := fmt.Sprintf("%s, %s chain, by edit step and target country", editor, f.chain)
 		if len(f.panels) == 1 {
 			title = fmt.Sprintf("%s, %s toward %s", editor, f.chain, f.panels[0].Name)
